@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Sets PrintRelay up on this machine and prints a first document end to end, on the embedded
+# default: the cloud (SQLite + a local ciphertext folder, HTTPS with a CA made here), a private
+# cupsd with a virtual network printer, and an enrolled agent. Everything lives in .demo/.
+#
+#   scripts/demo.sh          set up (installing what is missing), build, start, print a document
+#   scripts/demo.sh stop     stop the demo's processes
+#
+# Safe to run again: it stops what it started before and reuses the store, keys and enrollment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEMO=$ROOT/.demo
+CLOUD_PORT=${PRINTRELAY_DEMO_CLOUD_PORT:-18443}
+PRINTER_PORT=${PRINTRELAY_DEMO_PRINTER_PORT:-19100}
+BUILD=$ROOT/build/default
+
+say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+
+stop_all() {
+  for name in agent cloud printer cupsd; do
+    local pidfile=$DEMO/run/$name.pid
+    if [ -f "$pidfile" ]; then
+      local pid
+      pid=$(cat "$pidfile")
+      if kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+      fi
+      rm -f "$pidfile"
+    fi
+  done
+}
+
+start_bg() { # name, command...
+  local name=$1
+  shift
+  setsid "$@" >"$DEMO/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$DEMO/run/$name.pid"
+}
+
+wait_for() { # description, test command...
+  local what=$1
+  shift
+  for _ in $(seq 100); do
+    if "$@" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "timed out waiting for $what; see $DEMO/logs/" >&2
+  exit 1
+}
+
+if [ "${1:-}" = "stop" ]; then
+  stop_all
+  echo "stopped"
+  exit 0
+fi
+
+say "installing what is missing"
+scripts/test-deps.sh
+
+say "building"
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc)" --target printrelay-cloud printrelay-agent printrelay
+
+stop_all
+mkdir -p "$DEMO"/{tls,cloud,agent,run,logs,printed,cups/conf,cups/spool,cups/cache,cups/state,cups/log,cups/tmp}
+chmod 700 "$DEMO/agent" "$DEMO/cloud"
+
+say "TLS: a local CA and a certificate for 127.0.0.1"
+if [ ! -f "$DEMO/tls/server.pem" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+    -subj "/CN=PrintRelay demo CA" -keyout "$DEMO/tls/ca.key" -out "$DEMO/tls/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$DEMO/tls/server.key" -out "$DEMO/tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$DEMO/tls/ext.cnf"
+  openssl x509 -req -in "$DEMO/tls/server.csr" -CA "$DEMO/tls/ca.pem" -CAkey "$DEMO/tls/ca.key" \
+    -CAcreateserial -days 365 -extfile "$DEMO/tls/ext.cnf" -out "$DEMO/tls/server.pem" 2>/dev/null
+  chmod 600 "$DEMO/tls/"*.key
+fi
+
+say "a private cupsd with a virtual printer"
+CUPS=$DEMO/cups
+cat >"$CUPS/conf/cupsd.conf" <<CONF
+Listen $CUPS/cups.sock
+LogLevel warn
+FileDevice Yes
+Browsing Off
+WebInterface No
+DefaultAuthType None
+# Documents are deleted from the spool as soon as their job ends.
+PreserveJobFiles No
+PreserveJobHistory Yes
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Location /admin>
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  JobPrivateAccess all
+  JobPrivateValues none
+  SubscriptionPrivateAccess all
+  SubscriptionPrivateValues none
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+CONF
+cat >"$CUPS/conf/cups-files.conf" <<CONF
+ServerRoot $CUPS/conf
+RequestRoot $CUPS/spool
+CacheDir $CUPS/cache
+StateDir $CUPS/state
+TempDir $CUPS/tmp
+ErrorLog $CUPS/log/error_log
+AccessLog $CUPS/log/access_log
+PageLog $CUPS/log/page_log
+LogFilePerm 0644
+Sandboxing relaxed
+SystemGroup root
+User lp
+Group lp
+CONF
+chmod 755 "$DEMO" "$CUPS" "$CUPS"/*
+start_bg printer python3 scripts/virtual-printer.py --port "$PRINTER_PORT" --out "$DEMO/printed"
+start_bg cupsd cupsd -f -c "$CUPS/conf/cupsd.conf" -s "$CUPS/conf/cups-files.conf"
+wait_for "cupsd" test -S "$CUPS/cups.sock"
+wait_for "cupsd to answer" lpstat -h "$CUPS/cups.sock" -r
+lpadmin -h "$CUPS/cups.sock" -p demo-printer -D "PrintRelay demo printer" \
+  -v "socket://127.0.0.1:$PRINTER_PORT" -E
+
+say "the cloud on https://127.0.0.1:$CLOUD_PORT"
+[ -f "$DEMO/cloud/admin.token" ] || (umask 077 && openssl rand -hex 32 >"$DEMO/cloud/admin.token")
+ADMIN_TOKEN=$(cat "$DEMO/cloud/admin.token")
+cat >"$DEMO/cloud/cloud.conf" <<CONF
+listen = 127.0.0.1:$CLOUD_PORT
+data_dir = $DEMO/cloud
+tls_cert = $DEMO/tls/server.pem
+tls_key = $DEMO/tls/server.key
+CONF
+PRINTRELAY_CLOUD_ADMIN_TOKEN=$ADMIN_TOKEN start_bg cloud "$BUILD/cloud/printrelay-cloud" --config "$DEMO/cloud/cloud.conf"
+wait_for "the cloud" grep -q '^listening' "$DEMO/logs/cloud.log"
+URL=https://127.0.0.1:$CLOUD_PORT
+pr() { "$BUILD/cloud/printrelay" --cloud "$URL" --ca-file "$DEMO/tls/ca.pem" "$@"; }
+json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+if [ ! -f "$DEMO/store.id" ]; then
+  pr --admin-token "$ADMIN_TOKEN" --json admin create-store --name "Demo Copy Shop" \
+    --address "1 Demo Street" --lat 52.5200 --lon 13.4050 | json_field id >"$DEMO/store.id"
+fi
+STORE_ID=$(cat "$DEMO/store.id")
+
+say "the agent"
+cat >"$DEMO/agent/agent.conf" <<CONF
+cloud_url = $URL
+ca_file = $DEMO/tls/ca.pem
+state_dir = $DEMO/agent
+printer = demo-printer
+cups_server = $CUPS/cups.sock
+CONF
+if [ ! -f "$DEMO/agent/credential" ]; then
+  CODE=$(pr --admin-token "$ADMIN_TOKEN" --json admin enrollment-code "$STORE_ID" | json_field code)
+  "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" enroll --code "$CODE" --name demo-agent
+fi
+start_bg agent "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" run
+
+say "sending a first document"
+[ -f "$DEMO/customer.token" ] || (umask 077 && pr --json guest | json_field token >"$DEMO/customer.token")
+export PRINTRELAY_TOKEN
+PRINTRELAY_TOKEN=$(cat "$DEMO/customer.token")
+printf 'Hello from PrintRelay!\nSealed in the CLI, opened only by the shop agent, printed at %s.\n' \
+  "$(date -u +%FT%TZ)" >"$DEMO/hello.txt"
+ORDER_ID=$(pr --json send --store "$STORE_ID" --copies 1 --media iso_a4_210x297mm "$DEMO/hello.txt" | json_field order_id)
+pr status "$ORDER_ID" --wait printed --timeout 60
+
+cat <<DONE
+
+PrintRelay is running (logs in $DEMO/logs/):
+  API          $URL/api/v1   (CA certificate: $DEMO/tls/ca.pem)
+  store id     $STORE_ID
+  printed jobs $DEMO/printed/   (what the virtual printer received)
+
+Send another document (sealed in the CLI before it leaves your machine):
+  export PRINTRELAY_TOKEN=\$(cat $DEMO/customer.token)
+  $BUILD/cloud/printrelay --cloud $URL --ca-file $DEMO/tls/ca.pem send --store $STORE_ID FILE
+or with curl, as plaintext over TLS that the cloud seals on arrival:
+  curl --cacert $DEMO/tls/ca.pem -H "Authorization: Bearer \$PRINTRELAY_TOKEN" \\
+       -H 'Content-Type: application/json' -d '{"store_id":"$STORE_ID","document_name":"f.pdf","content_type":"application/pdf"}' \\
+       $URL/api/v1/orders
+  curl --cacert $DEMO/tls/ca.pem -H "Authorization: Bearer \$PRINTRELAY_TOKEN" \\
+       -H 'Content-Type: application/pdf' -T f.pdf $URL/api/v1/orders/ORDER_ID/document
+Stop everything: scripts/demo.sh stop
+DONE
