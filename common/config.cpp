@@ -112,6 +112,14 @@ void Config::loadFile(const std::string& path, bool required) {
     }
     const std::string name = trim(std::string_view(text).substr(0, eq));
     std::string value = trim(std::string_view(text).substr(eq + 1));
+    // A '#' after white space starts a comment, so "key = value  # note" works.
+    if (!value.empty() && value.front() == '"') {
+      // Quoted values keep everything between the quotes.
+    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(std::string_view(value).substr(0, hash));
+    } else if (const auto tab = value.find("\t#"); tab != std::string::npos) {
+      value = trim(std::string_view(value).substr(0, tab));
+    }
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }

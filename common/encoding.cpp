@@ -99,6 +99,11 @@ Bytes base64Decode(std::string_view text) {
         throw Error("invalid_base64", "invalid base64 character");
       }
     }
+    // Canonical encodings only: the bits a padded group leaves unused must be zero, so every
+    // byte string has exactly one accepted encoding.
+    if ((padding == 1 && (v[2] & 3) != 0) || (padding == 2 && (v[1] & 15) != 0)) {
+      throw Error("invalid_base64", "non-canonical base64 padding bits");
+    }
     const std::uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
     out.push_back(static_cast<std::uint8_t>(n >> 16));
     if (padding < 2) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/error.h"
 #include "common/hpke.h"
 
 #include <cstdint>
@@ -20,13 +21,21 @@ namespace printrelay::envelope {
 //   envelope_truncated     the stream ended before the final chunk
 //   envelope_trailing_data bytes follow the final chunk
 //   envelope_too_large     the document exceeds the configured limit
+//   envelope_sink_aborted  the sink returned false (or threw)
+//   envelope_invalid_argument  a caller error: bad key length, order id, chunk size or AEAD,
+//                          write() after finish()
+// A Sealer, Opener or FramingValidator that failed keeps failing: every later write() or
+// finish() throws the same code again.
 
 inline constexpr std::uint32_t kDefaultChunkSize = 64 * 1024;
 inline constexpr std::uint32_t kMinChunkSize = 1024;
 inline constexpr std::uint32_t kMaxChunkSize = 4 * 1024 * 1024;
 inline constexpr std::string_view kMediaType = "application/vnd.printrelay.envelope";
+/// Longest order id accepted (bytes); it is bound into the HPKE info.
+inline constexpr std::size_t kMaxOrderIdSize = 255;
 
 /// A store's key id: the first 16 bytes of SHA-256(public key), as 32 lower-case hex chars.
+/// Throws envelope_invalid_argument unless `publicKey` is 32 bytes.
 std::string keyIdFor(std::span<const std::uint8_t> publicKey);
 
 /// Receives output bytes as they are produced. Returning false aborts the stream
@@ -34,8 +43,9 @@ std::string keyIdFor(std::span<const std::uint8_t> publicKey);
 using Sink = std::function<bool(std::span<const std::uint8_t>)>;
 
 /// Seals a document as a stream: feed plaintext with write(), then finish(). Output (header,
-/// then framed chunks) goes to the sink as soon as each chunk is full, so memory use is one
-/// chunk whatever the document size.
+/// then framed chunks) goes to the sink as soon as a chunk is known not to be the last one (a
+/// full chunk waits for one more byte or finish()), so memory use is one chunk whatever the
+/// document size.
 class Sealer {
 public:
   Sealer(std::span<const std::uint8_t> recipientPublicKey, std::string_view orderId, Sink sink,
@@ -52,17 +62,24 @@ public:
   std::uint64_t ciphertextBytes() const { return ciphertextBytes_; }
 
 private:
-  void emitChunk(bool final);
+  Sealer(std::span<const std::uint8_t> recipientPublicKey, Sink sink, std::uint32_t chunkSize,
+         hpke::Aead aead, hpke::SenderSetup setup);
+  void emitChunk(std::span<const std::uint8_t> plaintext, bool final);
+  void emit(std::span<const std::uint8_t> bytes);
+  void checkUsable() const;
 
   Sink sink_;
   Bytes header_;
   hpke::Context context_;
   std::uint32_t chunkSize_;
   Bytes buffer_;
+  Bytes aad_;
   std::uint64_t index_ = 0;
   std::uint64_t plaintextBytes_ = 0;
   std::uint64_t ciphertextBytes_ = 0;
+  bool headerSent_ = false;
   bool finished_ = false;
+  bool failed_ = false;
 };
 
 /// Opens a sealed document as a stream: feed ciphertext in pieces of any size with write(),
@@ -84,21 +101,30 @@ public:
   std::uint64_t plaintextBytes() const { return plaintextBytes_; }
 
 private:
-  void consume();
+  enum class Stage { Header, RecordPrefix, RecordBody, Done };
+
+  std::size_t takeHeader(std::span<const std::uint8_t> data);
+  void startRecord();
+  void openRecord(std::span<const std::uint8_t> sealed);
+  [[noreturn]] void fail(const std::string& code, const std::string& message);
 
   hpke::KeyPair recipient_;
+  std::string keyId_;
   std::string orderId_;
   Sink sink_;
   std::uint64_t maxPlaintextBytes_;
   Bytes pending_;
   Bytes header_;
+  Bytes aad_;
   std::optional<hpke::Context> context_;
   std::uint32_t chunkSize_ = 0;
   std::uint64_t index_ = 0;
   std::uint64_t plaintextBytes_ = 0;
-  bool headerDone_ = false;
+  std::size_t recordSize_ = 0;
+  std::uint8_t recordFlag_ = 0;
+  Stage stage_ = Stage::Header;
   bool complete_ = false;
-  bool failed_ = false;
+  std::optional<Error> failure_;
 };
 
 /// What a header says, for inspection without the private key (the cloud checks uploads).
@@ -125,15 +151,21 @@ public:
   void finish();
   const std::optional<HeaderInfo>& header() const { return header_; }
 
+  /// Total bytes accepted so far.
+  std::uint64_t bytesSeen() const { return seen_; }
+
 private:
+  [[noreturn]] void fail(const std::string& code, const std::string& message);
+
   std::uint64_t maxBytes_;
   std::uint64_t seen_ = 0;
   Bytes pending_;
   std::optional<HeaderInfo> header_;
   std::uint64_t chunkRemaining_ = 0;
+  std::uint8_t recordFlag_ = 0;
   bool inChunk_ = false;
   bool finalSeen_ = false;
-  bool done_ = false;
+  std::optional<Error> failure_;
 };
 
 } // namespace printrelay::envelope

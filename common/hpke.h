@@ -10,6 +10,15 @@
 
 namespace printrelay::hpke {
 
+// Error codes thrown (printrelay::Error::code()):
+//   hpke_invalid_key       a key of the wrong length
+//   hpke_invalid_argument  a bad size or id (key schedule inputs, export length, AEAD id)
+//   hpke_encap_failed      X25519 with the recipient's public key gave the zero secret
+//   hpke_decap_failed      `enc` is not a usable X25519 public key
+//   hpke_export_only       seal/open on an export-only context
+//   hpke_seq_overflow      the sequence number would wrap
+//   hpke_crypto_failed     OpenSSL itself failed
+
 /// RFC 9180 identifiers. Only DHKEM(X25519, HKDF-SHA256) and HKDF-SHA256 are implemented.
 enum class Kem : std::uint16_t { X25519HkdfSha256 = 0x0020 };
 enum class Kdf : std::uint16_t { HkdfSha256 = 0x0001 };
@@ -27,7 +36,8 @@ public:
   static KeyPair generate();
   /// Rebuilds the pair from its 32-byte private key (derives the public key).
   static KeyPair fromPrivateKey(std::span<const std::uint8_t> privateKey);
-  /// RFC 9180 DeriveKeyPair(ikm) for DHKEM(X25519, HKDF-SHA256).
+  /// RFC 9180 DeriveKeyPair(ikm) for DHKEM(X25519, HKDF-SHA256). `ikm` must hold at least
+  /// 32 bytes (Error{"hpke_invalid_argument"}).
   static KeyPair derive(std::span<const std::uint8_t> ikm);
 
   KeyPair(const KeyPair&) = default;
@@ -58,7 +68,8 @@ public:
   /// Opens ciphertext ‖ tag. Returns nullopt when authentication fails (nothing is released).
   std::optional<Bytes> open(std::span<const std::uint8_t> aad,
                             std::span<const std::uint8_t> ciphertext);
-  /// RFC 9180 Export(exporter_context, L).
+  /// RFC 9180 Export(exporter_context, L). Throws Error{"hpke_invalid_argument"} when L > 8160
+  /// or the exporter context is longer than 16 KiB.
   Bytes exportSecret(std::span<const std::uint8_t> exporterContext, std::size_t length) const;
 
   Aead aead() const { return aead_; }

@@ -58,7 +58,10 @@ std::unique_ptr<httplib::Client> makeClient(const CloudEndpoint& endpoint) {
   client->set_connection_timeout(endpoint.connectTimeout);
   client->set_read_timeout(endpoint.readTimeout);
   client->set_write_timeout(endpoint.readTimeout);
-  client->set_keep_alive(true);
+  // cpp-httplib 0.11 reuses a kept-alive connection even after the server closed it (its idle
+  // timeout), and the next request then fails with a write error. Each exchange here is either
+  // a long-poll or a stream of megabytes, so a fresh connection per request costs little.
+  client->set_keep_alive(false);
   return client;
 }
 
