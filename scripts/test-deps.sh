@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what PrintRelay needs to build and run its tests, from Debian 12 packages.
+# Idempotent: packages already installed are skipped, and apt-get runs only if one is missing.
+# Runs as root, or through sudo when not root.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang-format
+  libcpp-httplib-dev libcups2-dev libssl-dev libsqlitecpp-dev libsqlite3-dev
+  nlohmann-json3-dev libpoco-dev libgtest-dev libgmock-dev libsystemd-dev
+  # tests with real parts: a private cupsd (cups-daemon), lp/lpadmin/lpstat (cups-client),
+  # CUPS's socket:// backend (shipped in package cups), openssl, qpdf
+  cups-daemon cups-client cups openssl qpdf
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+  else
+    echo "test-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "test-deps: installing ${missing[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "test-deps: all ${#packages[@]} packages present"
+fi
+
+# The cups package links its backends into place from backend-available/ when it is
+# configured; the cupsd tests need socket:// among them.
+if [[ ! -x /usr/lib/cups/backend/socket ]]; then
+  echo "test-deps: /usr/lib/cups/backend/socket is missing (is package cups configured?)" >&2
+  exit 1
+fi

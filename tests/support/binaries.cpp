@@ -1,0 +1,28 @@
+#include "tests/support/binaries.h"
+
+// The paths come from tests/support/CMakeLists.txt as $<TARGET_FILE:…>.
+#ifndef PRINTRELAY_CLOUD_BINARY
+#define PRINTRELAY_CLOUD_BINARY ""
+#endif
+#ifndef PRINTRELAY_CLI_BINARY
+#define PRINTRELAY_CLI_BINARY ""
+#endif
+#ifndef PRINTRELAY_AGENT_BINARY
+#define PRINTRELAY_AGENT_BINARY ""
+#endif
+
+namespace printrelay::testing {
+
+std::filesystem::path cloudBinary() {
+  return PRINTRELAY_CLOUD_BINARY;
+}
+
+std::filesystem::path customerCliBinary() {
+  return PRINTRELAY_CLI_BINARY;
+}
+
+std::filesystem::path agentBinary() {
+  return PRINTRELAY_AGENT_BINARY;
+}
+
+} // namespace printrelay::testing

@@ -1,0 +1,71 @@
+#include "tests/support/temp_dir.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace printrelay::testing {
+
+bool keepTestDirs() {
+  const char* keep = std::getenv("PRINTRELAY_KEEP_TEST_DIRS");
+  return keep != nullptr && *keep != '\0' && std::string_view(keep) != "0";
+}
+
+TempDir::TempDir(std::string_view prefix, const std::filesystem::path& base) {
+  const std::filesystem::path parent = base.empty() ? std::filesystem::temp_directory_path() : base;
+  std::string pattern = (parent / (std::string(prefix) + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  if (keepTestDirs()) {
+    std::cerr << "[printrelay-test] kept " << path_.string() << '\n';
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  if (ec) {
+    std::cerr << "[printrelay-test] could not remove " << path_.string() << ": " << ec.message()
+              << '\n';
+  }
+}
+
+std::filesystem::path TempDir::makeDir(std::string_view relative) const {
+  const auto dir = path_ / relative;
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::filesystem::path TempDir::writeFile(std::string_view relative,
+                                         std::string_view content) const {
+  const auto file = path_ / relative;
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.close();
+  if (!out) {
+    throw std::runtime_error("cannot write " + file.string());
+  }
+  return file;
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+} // namespace printrelay::testing
