@@ -1,0 +1,449 @@
+#include "agent/job_processor.h"
+
+#include "agent/cloud_client.h"
+#include "common/envelope.h"
+#include "common/error.h"
+#include "common/log.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace printrelay::agent {
+namespace {
+
+constexpr std::size_t kMaxEventMessage = 1024;
+
+/// Short media names customers may use, and the PWG names printers report.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kMediaAliases{{
+    {"a3", "iso_a3_297x420mm"},
+    {"a4", "iso_a4_210x297mm"},
+    {"a5", "iso_a5_148x210mm"},
+    {"letter", "na_letter_8.5x11in"},
+    {"legal", "na_legal_8.5x14in"},
+    {"tabloid", "na_ledger_11x17in"},
+}};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string pwgMedia(std::string_view media) {
+  const std::string name = lower(media);
+  for (const auto& [alias, pwg] : kMediaAliases) {
+    if (name == alias) {
+      return std::string(pwg);
+    }
+  }
+  return name;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string joined(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& item : list) {
+    out += (out.empty() ? "" : ",") + item;
+  }
+  return out;
+}
+
+std::string describe(const std::exception& error) {
+  if (const auto* e = dynamic_cast<const Error*>(&error); e != nullptr) {
+    return e->code() + ": " + e->what();
+  }
+  return std::string("internal_error: ") + error.what();
+}
+
+std::string clip(std::string text) {
+  if (text.size() > kMaxEventMessage) {
+    text.resize(kMaxEventMessage);
+  }
+  return text;
+}
+
+std::string titleFor(const protocol::JobOffer& offer) {
+  const std::string tag = "PrintRelay " + offer.jobId;
+  return offer.documentName.empty() ? tag : offer.documentName + " (" + tag + ")";
+}
+
+protocol::JobEvent event(std::string state, const JournalJob& job, std::string message = {}) {
+  protocol::JobEvent e;
+  e.state = std::move(state);
+  e.spoolerJobId = job.spoolerJobId;
+  e.printer = job.printer;
+  e.message = clip(std::move(message));
+  return e;
+}
+
+} // namespace
+
+std::string_view toString(RecoveryAction action) {
+  switch (action) {
+  case RecoveryAction::None:
+    return "none";
+  case RecoveryAction::Release:
+    return "release";
+  case RecoveryAction::CancelAndRelease:
+    return "cancel_and_release";
+  case RecoveryAction::MarkPrinting:
+    return "mark_printing";
+  case RecoveryAction::KeepFollowing:
+    return "keep_following";
+  case RecoveryAction::MarkPrinted:
+    return "mark_printed";
+  case RecoveryAction::MarkFailed:
+    return "mark_failed";
+  }
+  return "none";
+}
+
+RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status) {
+  switch (state) {
+  case JobState::Printed:
+  case JobState::Failed:
+  case JobState::Cancelled:
+    return RecoveryAction::None;
+  case JobState::Leased:
+    return RecoveryAction::Release;
+  case JobState::Submitting:
+  case JobState::Printing:
+    break;
+  }
+  switch (status.state) {
+  case SpoolerJobState::Completed:
+    return RecoveryAction::MarkPrinted;
+  case SpoolerJobState::Canceled:
+  case SpoolerJobState::Aborted:
+  case SpoolerJobState::Unknown:
+    // Nothing proves the document was not (partly) printed: never print it again.
+    return RecoveryAction::MarkFailed;
+  case SpoolerJobState::Pending:
+  case SpoolerJobState::Held:
+  case SpoolerJobState::Processing:
+  case SpoolerJobState::Stopped:
+    break;
+  }
+  if (state == JobState::Submitting) {
+    // Still waiting for its document: the stream was cut, nothing of it can have printed.
+    return status.awaitingDocument ? RecoveryAction::CancelAndRelease
+                                   : RecoveryAction::MarkPrinting;
+  }
+  return RecoveryAction::KeepFollowing;
+}
+
+void checkOptions(const protocol::PrintOptions& options, const PrinterCapabilities& caps) {
+  if (caps.copiesMax >= caps.copiesMin && caps.copiesMax > 0 &&
+      (options.copies < caps.copiesMin || options.copies > caps.copiesMax)) {
+    throw Error("unsupported_option", "the printer prints " + std::to_string(caps.copiesMin) +
+                                          " to " + std::to_string(caps.copiesMax) +
+                                          " copies, not " + std::to_string(options.copies));
+  }
+  if (!caps.media.empty()) {
+    const std::string wanted = pwgMedia(options.media);
+    const bool found = std::any_of(caps.media.begin(), caps.media.end(),
+                                   [&](const std::string& m) { return pwgMedia(m) == wanted; });
+    if (!found) {
+      throw Error("unsupported_option", "the printer has no media '" + options.media + "'");
+    }
+  }
+  if (!caps.sides.empty() && !contains(caps.sides, options.sides)) {
+    throw Error("unsupported_option", "the printer cannot print sides '" + options.sides +
+                                          "' (it supports " + joined(caps.sides) + ")");
+  }
+  if (!caps.colorModes.empty() && options.colorMode != "auto" &&
+      !contains(caps.colorModes, options.colorMode)) {
+    throw Error("unsupported_option", "the printer has no print-color-mode '" + options.colorMode +
+                                          "' (it supports " + joined(caps.colorModes) + ")");
+  }
+}
+
+JobProcessor::JobProcessor(Journal& journal, CloudClient& cloud, PrintBackend& backend,
+                           hpke::KeyPair key, std::string printer, std::function<bool()> keepGoing)
+    : journal_(journal), cloud_(cloud), backend_(backend), key_(std::move(key)),
+      printer_(std::move(printer)), keepGoing_(std::move(keepGoing)) {
+  if (!keepGoing_) {
+    keepGoing_ = [] { return true; };
+  }
+}
+
+JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
+  const std::string& jobId = offer.jobId;
+  if (const auto existing = journal_.find(jobId);
+      existing && existing->state != JobState::Leased && existing->state != JobState::Cancelled) {
+    journal_.updateLease(jobId, offer.leaseId);
+    log::job(log::Level::Notice, jobId,
+             "offered again but already " + std::string(toString(existing->state)) +
+                 "; not printing it again, re-reporting its state");
+    reReport(*journal_.find(jobId));
+    return JobOutcome::Ok;
+  }
+  journal_.recordLease(offer);
+  log::job(log::Level::Info, jobId,
+           "leased (order " + offer.orderId + ", " + std::to_string(offer.envelopeSize) +
+               " sealed bytes)");
+
+  std::string printer;
+  std::optional<int> spoolerJobId;
+  std::unique_ptr<DocumentWriter> writer;
+  try {
+    if (const auto ours = envelope::keyIdFor(key_.publicKey());
+        !offer.keyId.empty() && offer.keyId != ours) {
+      throw Error("envelope_wrong_key", "the document is sealed to key " + offer.keyId +
+                                            ", not to this store's key " + ours);
+    }
+    printer = backend_.resolvePrinter(printer_);
+    checkOptions(offer.options, backend_.capabilities(printer));
+    if (!keepGoing_()) {
+      throw Error("agent_stopping", "the agent is stopping");
+    }
+    spoolerJobId = backend_.createJob(printer, titleFor(offer), offer.options);
+    journal_.advance(jobId, JobState::Submitting, StepDetails::submitted(*spoolerJobId, printer));
+    log::job(log::Level::Info, jobId,
+             "submitting to printer " + printer + " as spooler job " +
+                 std::to_string(*spoolerJobId));
+    writer = backend_.startDocument(printer, *spoolerJobId, offer.documentName, offer.contentType);
+    streamDocument(offer, *writer);
+    if (!finishDocument(jobId, *writer)) {
+      // The journal keeps the job in submitting; followJobs() asks the spooler what it has.
+      return JobOutcome::Hold;
+    }
+    writer.reset();
+  } catch (const std::exception& error) {
+    if (writer) {
+      writer->abort();
+    }
+    if (spoolerJobId) {
+      try {
+        backend_.cancelJob(printer, *spoolerJobId);
+        log::job(log::Level::Info, jobId,
+                 "cancelled spooler job " + std::to_string(*spoolerJobId) +
+                     " before its document was complete");
+      } catch (const std::exception& cancelError) {
+        // The job still lacks its document, so it cannot print.
+        log::job(log::Level::Warning, jobId,
+                 "could not cancel spooler job " + std::to_string(*spoolerJobId) + ": " +
+                     cancelError.what());
+      }
+    }
+    return settleFailure(jobId, error);
+  }
+  const auto job = *journal_.find(jobId);
+  journal_.advance(jobId, JobState::Printing, StepDetails{}, event("printing", job));
+  log::printer(log::Level::Info, printer,
+               "job " + jobId + " is spooled as " + std::to_string(*spoolerJobId));
+  return JobOutcome::Ok;
+}
+
+void JobProcessor::giveBack(const protocol::JobOffer& offer, const std::string& why) {
+  if (const auto existing = journal_.find(offer.jobId);
+      existing && existing->state != JobState::Leased && existing->state != JobState::Cancelled) {
+    journal_.updateLease(offer.jobId, offer.leaseId);
+    reReport(*journal_.find(offer.jobId));
+    return;
+  }
+  const auto job = journal_.recordLease(offer);
+  journal_.advance(offer.jobId, JobState::Cancelled, StepDetails::withError(why),
+                   event("released", job, why));
+  log::job(log::Level::Info, offer.jobId, "given back: " + why);
+}
+
+void JobProcessor::streamDocument(const protocol::JobOffer& offer, DocumentWriter& writer) {
+  std::exception_ptr failure;
+  // Plaintext is never larger than its envelope: an endless stream is cut there.
+  const std::uint64_t limit = offer.envelopeSize > 0 ? offer.envelopeSize : UINT64_MAX;
+  envelope::Opener opener(
+      key_, offer.orderId,
+      [&writer](std::span<const std::uint8_t> plaintext) {
+        writer.write(plaintext);
+        return true;
+      },
+      limit);
+  try {
+    cloud_.fetchDocument(offer.jobId, offer.leaseId, [&](std::span<const std::uint8_t> sealed) {
+      if (!keepGoing_()) {
+        failure = std::make_exception_ptr(
+            Error("agent_stopping", "the agent stopped while the document was streaming"));
+        return false;
+      }
+      try {
+        opener.write(sealed);
+      } catch (...) {
+        failure = std::current_exception();
+        return false;
+      }
+      return true;
+    });
+  } catch (...) {
+    if (failure) {
+      std::rethrow_exception(failure);
+    }
+    throw;
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  opener.finish();
+  log::job(log::Level::Debug, offer.jobId,
+           "document opened and streamed: " + std::to_string(opener.plaintextBytes()) + " bytes");
+}
+
+bool JobProcessor::finishDocument(const std::string& jobId, DocumentWriter& writer) {
+  try {
+    writer.finish();
+    return true;
+  } catch (const Error& e) {
+    // A definite refusal is handled like any failure; a lost answer is not: the spooler may
+    // hold the whole document and print it, so the job must not be given back blindly.
+    if (e.code() != "spooler_unavailable" && e.code() != "spooler_write_failed") {
+      throw;
+    }
+    log::job(log::Level::Warning, jobId,
+             std::string("the spooler did not confirm the end of the document (") + e.what() +
+                 "); asking it what it has before going on");
+    return false;
+  }
+}
+
+JobOutcome JobProcessor::settleFailure(const std::string& jobId, const std::exception& error) {
+  const JobOutcome outcome = outcomeFor(error);
+  const std::string why = describe(error);
+  try {
+    const auto job = *journal_.find(jobId);
+    if (outcome == JobOutcome::Cancel) {
+      journal_.advance(jobId, JobState::Failed, StepDetails::withError(why),
+                       event("failed", job, why));
+      log::job(log::Level::Error, jobId, "failed: " + why);
+    } else {
+      journal_.advance(jobId, JobState::Cancelled, StepDetails::withError(why),
+                       event("released", job, why));
+      log::job(log::Level::Warning, jobId,
+               "given back to the cloud (" + std::string(toString(outcome)) + "): " + why);
+    }
+  } catch (const std::exception& journalError) {
+    log::job(log::Level::Error, jobId,
+             std::string("cannot record the job's outcome: ") + journalError.what());
+    return JobOutcome::StopQueue;
+  }
+  return outcome;
+}
+
+void JobProcessor::reReport(const JournalJob& job) {
+  switch (job.state) {
+  case JobState::Printed:
+    journal_.enqueue(job.jobId, event("printed", job));
+    break;
+  case JobState::Failed:
+    journal_.enqueue(job.jobId, event("failed", job, job.lastError));
+    break;
+  case JobState::Printing:
+    journal_.enqueue(job.jobId, event("printing", job));
+    break;
+  case JobState::Submitting: // followJobs() decides and reports
+  case JobState::Leased:
+  case JobState::Cancelled:
+    break;
+  }
+}
+
+void JobProcessor::recover() {
+  for (const auto& job : journal_.unsettled()) {
+    if (job.state == JobState::Leased || !job.spoolerJobId) {
+      const std::string why = "agent_restarted: the agent stopped before the job reached the "
+                              "spooler";
+      journal_.advance(job.jobId, JobState::Cancelled, StepDetails::withError(why),
+                       event("released", job, why));
+      log::job(log::Level::Notice, job.jobId, "given back: it never reached the spooler");
+      continue;
+    }
+    try {
+      reconcile(job);
+    } catch (const std::exception& e) {
+      log::job(log::Level::Warning, job.jobId,
+               std::string("cannot ask the spooler yet; will retry: ") + e.what());
+    }
+  }
+}
+
+std::size_t JobProcessor::followJobs() {
+  std::size_t inFlight = 0;
+  for (const auto& job : journal_.unsettled()) {
+    if (job.state == JobState::Leased) {
+      continue;
+    }
+    try {
+      reconcile(job);
+    } catch (const std::exception& e) {
+      log::job(log::Level::Debug, job.jobId, std::string("cannot ask the spooler: ") + e.what());
+    }
+    if (const auto now = journal_.find(job.jobId); now && !isSettled(now->state)) {
+      ++inFlight;
+    }
+  }
+  return inFlight;
+}
+
+void JobProcessor::reconcile(const JournalJob& job) {
+  const int spoolerJobId = job.spoolerJobId.value_or(0);
+  const SpoolerJobStatus status = backend_.jobStatus(job.printer, spoolerJobId);
+  const RecoveryAction action = decideRecovery(job.state, status);
+  const std::string where = "spooler job " + std::to_string(spoolerJobId) + " is " +
+                            std::string(toString(status.state)) +
+                            (status.reasons.empty() ? "" : " (" + joined(status.reasons) + ")");
+  if (auto [it, inserted] = lastSeen_.try_emplace(job.jobId, status.state);
+      inserted || it->second != status.state) {
+    it->second = status.state;
+    log::job(log::Level::Info, job.jobId, where);
+    if (status.state == SpoolerJobState::Stopped) {
+      log::printer(log::Level::Warning, job.printer,
+                   "stopped with job " + job.jobId + " on it; it needs attention");
+    }
+  }
+  switch (action) {
+  case RecoveryAction::None:
+  case RecoveryAction::KeepFollowing:
+    return;
+  case RecoveryAction::Release: {
+    const std::string why = "agent_restarted: the job never reached the spooler";
+    journal_.advance(job.jobId, JobState::Cancelled, StepDetails::withError(why),
+                     event("released", job, why));
+    break;
+  }
+  case RecoveryAction::CancelAndRelease: {
+    backend_.cancelJob(job.printer, spoolerJobId);
+    const std::string why = "agent_restarted: the document never reached the spooler whole";
+    journal_.advance(job.jobId, JobState::Cancelled, StepDetails::withError(why),
+                     event("released", job, why));
+    log::job(log::Level::Notice, job.jobId,
+             "cancelled incomplete spooler job " + std::to_string(spoolerJobId) +
+                 " and gave the job back");
+    break;
+  }
+  case RecoveryAction::MarkPrinting:
+    journal_.advance(job.jobId, JobState::Printing, StepDetails{}, event("printing", job));
+    return; // still followed
+  case RecoveryAction::MarkPrinted:
+    journal_.advance(job.jobId, JobState::Printed, StepDetails{}, event("printed", job));
+    log::job(log::Level::Info, job.jobId, "printed on " + job.printer);
+    break;
+  case RecoveryAction::MarkFailed: {
+    const std::string why =
+        status.state == SpoolerJobState::Unknown
+            ? "spooler_job_unknown: the spooler has no record of job " +
+                  std::to_string(spoolerJobId)
+            : "spooler_job_" + std::string(toString(status.state)) + ": " + where;
+    journal_.advance(job.jobId, JobState::Failed, StepDetails::withError(why),
+                     event("failed", job, why));
+    log::job(log::Level::Error, job.jobId, "failed: " + why);
+    break;
+  }
+  }
+  lastSeen_.erase(job.jobId);
+}
+
+} // namespace printrelay::agent

@@ -1,0 +1,128 @@
+#pragma once
+
+// Helpers shared by the agent tests: temporary state directories, environment overrides,
+// sealed test documents and job offers.
+
+#include "common/encoding.h"
+#include "common/envelope.h"
+#include "common/hpke.h"
+#include "common/http_client.h"
+#include "common/protocol.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace printrelay::agent::testing {
+
+/// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("printrelay-agent-test-" + hexEncode(randomBytes(8)));
+    std::filesystem::create_directories(path_);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+private:
+  std::filesystem::path path_;
+};
+
+/// Sets an environment variable for the scope, restoring the previous value.
+class ScopedEnv {
+public:
+  ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str()); old != nullptr) {
+      previous_ = old;
+    }
+    ::setenv(name_.c_str(), value.c_str(), 1);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv() {
+    if (previous_) {
+      ::setenv(name_.c_str(), previous_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+
+private:
+  std::string name_;
+  std::optional<std::string> previous_;
+};
+
+/// An endpoint for a test server (designated initializers would leave caFile to a warning).
+inline CloudEndpoint endpointFor(std::string url) {
+  CloudEndpoint endpoint;
+  endpoint.baseUrl = std::move(url);
+  return endpoint;
+}
+
+/// Deterministic test bytes.
+inline Bytes patternBytes(std::size_t size, std::uint8_t salt = 0) {
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    out[i] = static_cast<std::uint8_t>((i * 131 + (i >> 8) * 7 + salt) & 0xFF);
+  }
+  return out;
+}
+
+/// Seals `plaintext` to `recipient` for `orderId`, as the browser or the cloud would.
+inline Bytes seal(const hpke::KeyPair& recipient, const std::string& orderId,
+                  const Bytes& plaintext, std::uint32_t chunkSize = 4096) {
+  Bytes out;
+  envelope::Sealer sealer(
+      recipient.publicKey(), orderId,
+      [&out](std::span<const std::uint8_t> data) {
+        out.insert(out.end(), data.begin(), data.end());
+        return true;
+      },
+      chunkSize);
+  sealer.write(plaintext);
+  sealer.finish();
+  return out;
+}
+
+/// An offer for a sealed document.
+inline protocol::JobOffer makeOffer(const std::string& jobId, const hpke::KeyPair& key,
+                                    const Bytes& sealed) {
+  protocol::JobOffer offer;
+  offer.jobId = jobId;
+  offer.orderId = "order-" + jobId;
+  offer.leaseId = "lease-" + jobId + "-1";
+  offer.leaseExpiresAt = 4102444800; // 2100-01-01
+  offer.documentName = "flyer.pdf";
+  offer.contentType = "application/pdf";
+  offer.envelopeSize = sealed.size();
+  offer.keyId = envelope::keyIdFor(key.publicKey());
+  return offer;
+}
+
+/// Polls `predicate` until it holds or `timeout` passes.
+inline bool eventually(const std::function<bool()>& predicate,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (predicate()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return predicate();
+}
+
+} // namespace printrelay::agent::testing

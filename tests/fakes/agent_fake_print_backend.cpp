@@ -1,0 +1,249 @@
+#include "tests/fakes/agent_fake_print_backend.h"
+
+#include "common/error.h"
+
+namespace printrelay::agent::testing {
+
+/// Forwards to the fake's job; aborts when destroyed unfinished, like a real writer.
+class FakeDocumentWriter : public DocumentWriter {
+public:
+  FakeDocumentWriter(FakePrintBackend& backend, int jobId) : backend_(backend), jobId_(jobId) {}
+  ~FakeDocumentWriter() override { abort(); }
+  void write(std::span<const std::uint8_t> data) override {
+    if (done_) {
+      throw Error("spooler_write_failed", "the document stream is closed");
+    }
+    backend_.write(jobId_, data);
+  }
+  void finish() override {
+    if (done_) {
+      throw Error("spooler_write_failed", "the document stream is closed");
+    }
+    done_ = true;
+    backend_.finish(jobId_);
+  }
+  void abort() noexcept override {
+    if (!done_) {
+      done_ = true;
+      backend_.abort(jobId_);
+    }
+  }
+
+private:
+  FakePrintBackend& backend_;
+  int jobId_;
+  bool done_ = false;
+};
+
+FakePrintBackend::FakePrintBackend() {
+  printers_.push_back(PrinterInfo{.name = "Front",
+                                  .isDefault = true,
+                                  .accepting = true,
+                                  .state = "idle",
+                                  .info = "Front desk laser",
+                                  .location = {},
+                                  .makeAndModel = "Fake Laser"});
+  caps_.media = {"iso_a4_210x297mm", "na_letter_8.5x11in"};
+  caps_.sides = {"one-sided", "two-sided-long-edge", "two-sided-short-edge"};
+  caps_.colorModes = {"monochrome", "color"};
+  caps_.copiesMin = 1;
+  caps_.copiesMax = 99;
+}
+
+void FakePrintBackend::throwIfUnavailable() const {
+  if (unavailable_) {
+    throw Error("spooler_unavailable", "the fake spooler is down");
+  }
+}
+
+std::vector<PrinterInfo> FakePrintBackend::listPrinters() {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  return printers_;
+}
+
+std::string FakePrintBackend::resolvePrinter(const std::string& configured) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  for (const auto& p : printers_) {
+    if (configured.empty() ? p.isDefault : p.name == configured) {
+      if (!p.accepting) {
+        throw Error("printer_not_accepting", p.name + " is not accepting jobs");
+      }
+      return p.name;
+    }
+  }
+  throw Error("printer_not_found", "no printer '" + configured + "'");
+}
+
+PrinterCapabilities FakePrintBackend::capabilities(const std::string& /*printer*/) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  return caps_;
+}
+
+int FakePrintBackend::createJob(const std::string& printer, const std::string& title,
+                                const protocol::PrintOptions& options) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  Job job;
+  job.id = nextId_++;
+  job.printer = printer;
+  job.title = title;
+  job.options = options;
+  job.status.state = SpoolerJobState::Held;
+  job.status.awaitingDocument = true;
+  job.status.reasons = {"job-incoming"};
+  ++creates_;
+  const int id = job.id;
+  jobs_[id] = std::move(job);
+  return id;
+}
+
+std::unique_ptr<DocumentWriter> FakePrintBackend::startDocument(const std::string& /*printer*/,
+                                                                int jobId,
+                                                                const std::string& documentName,
+                                                                const std::string& contentType) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  auto& job = jobs_.at(jobId);
+  job.started = true;
+  job.documentName = documentName;
+  job.contentType = contentType;
+  return std::make_unique<FakeDocumentWriter>(*this, jobId);
+}
+
+SpoolerJobStatus FakePrintBackend::jobStatus(const std::string& /*printer*/, int jobId) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  const auto it = jobs_.find(jobId);
+  if (it == jobs_.end()) {
+    return SpoolerJobStatus{};
+  }
+  return it->second.status;
+}
+
+void FakePrintBackend::cancelJob(const std::string& /*printer*/, int jobId) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  ++cancels_;
+  const auto it = jobs_.find(jobId);
+  if (it == jobs_.end()) {
+    return;
+  }
+  it->second.cancelled = true;
+  const auto state = it->second.status.state;
+  if (state != SpoolerJobState::Completed && state != SpoolerJobState::Aborted) {
+    it->second.status =
+        SpoolerJobStatus{SpoolerJobState::Canceled, {"job-canceled-by-user"}, false};
+  }
+}
+
+void FakePrintBackend::write(int jobId, std::span<const std::uint8_t> data) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  auto& job = jobs_.at(jobId);
+  if (failAfter_ && job.data.size() + data.size() > *failAfter_) {
+    throw Error("spooler_write_failed", "the fake spooler refuses more bytes");
+  }
+  job.data.insert(job.data.end(), data.begin(), data.end());
+  job.writes.push_back(data.size());
+}
+
+void FakePrintBackend::finish(int jobId) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  auto& job = jobs_.at(jobId);
+  if (failFinish_) {
+    const auto [code, arrived] = *failFinish_;
+    failFinish_.reset();
+    job.finished = arrived;
+    if (arrived) {
+      job.status = SpoolerJobStatus{SpoolerJobState::Pending, {}, false};
+    }
+    throw Error(code, "the fake spooler's answer was lost");
+  }
+  job.finished = true;
+  job.status = SpoolerJobStatus{
+      autoComplete_ ? SpoolerJobState::Completed : SpoolerJobState::Pending, {}, false};
+}
+
+void FakePrintBackend::abort(int jobId) {
+  std::lock_guard lock(mutex_);
+  jobs_.at(jobId).aborted = true;
+}
+
+void FakePrintBackend::addJob(Job job) {
+  std::lock_guard lock(mutex_);
+  const int id = job.id;
+  nextId_ = std::max(nextId_, id + 1);
+  jobs_[id] = std::move(job);
+}
+
+void FakePrintBackend::setStatus(int jobId, SpoolerJobState state, bool awaitingDocument,
+                                 std::vector<std::string> reasons) {
+  std::lock_guard lock(mutex_);
+  auto& job = jobs_[jobId];
+  job.id = jobId;
+  job.status = SpoolerJobStatus{state, std::move(reasons), awaitingDocument};
+}
+
+void FakePrintBackend::setUnavailable(bool unavailable) {
+  std::lock_guard lock(mutex_);
+  unavailable_ = unavailable;
+}
+
+void FakePrintBackend::setAutoComplete(bool autoComplete) {
+  std::lock_guard lock(mutex_);
+  autoComplete_ = autoComplete;
+}
+
+void FakePrintBackend::failWritesAfter(std::optional<std::size_t> bytes) {
+  std::lock_guard lock(mutex_);
+  failAfter_ = bytes;
+}
+
+void FakePrintBackend::failNextFinish(std::string code, bool documentArrived) {
+  std::lock_guard lock(mutex_);
+  failFinish_ = std::make_pair(std::move(code), documentArrived);
+}
+
+void FakePrintBackend::setCapabilities(PrinterCapabilities caps) {
+  std::lock_guard lock(mutex_);
+  caps_ = std::move(caps);
+}
+
+void FakePrintBackend::setPrinters(std::vector<PrinterInfo> printers) {
+  std::lock_guard lock(mutex_);
+  printers_ = std::move(printers);
+}
+
+std::optional<FakePrintBackend::Job> FakePrintBackend::job(int jobId) const {
+  std::lock_guard lock(mutex_);
+  const auto it = jobs_.find(jobId);
+  if (it == jobs_.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+std::vector<FakePrintBackend::Job> FakePrintBackend::jobs() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Job> out;
+  for (const auto& [id, job] : jobs_) {
+    out.push_back(job);
+  }
+  return out;
+}
+
+int FakePrintBackend::createCount() const {
+  std::lock_guard lock(mutex_);
+  return creates_;
+}
+
+int FakePrintBackend::cancelCount() const {
+  std::lock_guard lock(mutex_);
+  return cancels_;
+}
+
+} // namespace printrelay::agent::testing

@@ -1,0 +1,92 @@
+#pragma once
+
+#include "agent/print_backend.h"
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace printrelay::agent::testing {
+
+/// A PrintBackend that keeps jobs in memory and captures every document byte, for tests.
+/// Thread-safe: a daemon thread may print while the test inspects.
+class FakePrintBackend : public PrintBackend {
+public:
+  /// One job as the fake spooler holds it.
+  struct Job {
+    int id = 0;
+    std::string printer;
+    std::string title;
+    protocol::PrintOptions options;
+    std::string documentName;
+    std::string contentType;
+    std::vector<std::uint8_t> data;  ///< every byte written, in order
+    std::vector<std::size_t> writes; ///< size of each write() call
+    bool started = false;
+    bool finished = false;
+    bool aborted = false;
+    bool cancelled = false;
+    SpoolerJobStatus status;
+  };
+
+  FakePrintBackend();
+
+  // PrintBackend
+  std::vector<PrinterInfo> listPrinters() override;
+  std::string resolvePrinter(const std::string& configured) override;
+  PrinterCapabilities capabilities(const std::string& printer) override;
+  int createJob(const std::string& printer, const std::string& title,
+                const protocol::PrintOptions& options) override;
+  std::unique_ptr<DocumentWriter> startDocument(const std::string& printer, int jobId,
+                                                const std::string& documentName,
+                                                const std::string& contentType) override;
+  SpoolerJobStatus jobStatus(const std::string& printer, int jobId) override;
+  void cancelJob(const std::string& printer, int jobId) override;
+
+  // Test controls.
+  /// Adds a job as if a previous run had created it (crash simulations).
+  void addJob(Job job);
+  /// Sets what jobStatus() answers for a job.
+  void setStatus(int jobId, SpoolerJobState state, bool awaitingDocument = false,
+                 std::vector<std::string> reasons = {});
+  /// Every operation throws spooler_unavailable while set.
+  void setUnavailable(bool unavailable);
+  /// A finished document makes its job completed at once (otherwise it stays pending).
+  void setAutoComplete(bool autoComplete);
+  /// write() throws spooler_write_failed once this many bytes were written to a job.
+  void failWritesAfter(std::optional<std::size_t> bytes);
+  /// finish() throws Error{code} once; `documentArrived` says whether the spooler nevertheless
+  /// kept the whole document (the answer was lost) or not.
+  void failNextFinish(std::string code, bool documentArrived);
+  void setCapabilities(PrinterCapabilities caps);
+  void setPrinters(std::vector<PrinterInfo> printers);
+
+  std::optional<Job> job(int jobId) const;
+  std::vector<Job> jobs() const;
+  int createCount() const;
+  int cancelCount() const;
+
+private:
+  friend class FakeDocumentWriter;
+  void write(int jobId, std::span<const std::uint8_t> data);
+  void finish(int jobId);
+  void abort(int jobId);
+  void throwIfUnavailable() const;
+
+  mutable std::mutex mutex_;
+  std::map<int, Job> jobs_;
+  std::vector<PrinterInfo> printers_;
+  PrinterCapabilities caps_;
+  int nextId_ = 100;
+  int creates_ = 0;
+  int cancels_ = 0;
+  bool unavailable_ = false;
+  bool autoComplete_ = false;
+  std::optional<std::size_t> failAfter_;
+  std::optional<std::pair<std::string, bool>> failFinish_;
+};
+
+} // namespace printrelay::agent::testing
