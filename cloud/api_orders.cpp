@@ -1,0 +1,221 @@
+// Routes for customers: orders and their documents.
+#include "cloud/api.h"
+#include "cloud/api_error.h"
+#include "cloud/ids.h"
+#include "cloud/json_body.h"
+#include "common/encoding.h"
+#include "common/envelope.h"
+#include "common/log.h"
+#include "common/protocol.h"
+
+namespace printrelay::cloud {
+
+using nlohmann::json;
+
+namespace {
+
+/// Turns the envelope's "too large" into the API's size error; other codes map by table.
+[[noreturn]] void rethrowEnvelopeError(const Error& e) {
+  if (e.code() == "envelope_too_large") {
+    throw ApiError(413, "payload_too_large", e.what());
+  }
+  throw ApiError(statusForErrorCode(e.code()) == 500 ? 400 : statusForErrorCode(e.code()), e.code(),
+                 e.what());
+}
+
+} // namespace
+
+void Api::createOrder(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"store_id", "document_name", "content_type", "options"});
+  const std::string storeId = requiredString(body, "store_id", 64);
+  const std::string documentName = requiredString(body, "document_name", 255);
+  const std::string contentType = mediaTypeOf(requiredString(body, "content_type", 128));
+  if (!isSupportedDocumentType(contentType)) {
+    throw ApiError(400, "unsupported_media_type",
+                   "content_type must be application/pdf, text/plain, image/png, image/jpeg or "
+                   "application/postscript");
+  }
+  protocol::PrintOptions options;
+  if (const auto it = body.find("options"); it != body.end() && !it->is_null()) {
+    options = it->get<protocol::PrintOptions>();
+  }
+
+  auto tx = store_.begin();
+  std::optional<StoreRecord> store;
+  if (isWellFormedId(storeId)) {
+    store = tx->findStore(storeId);
+  }
+  if (!store) {
+    throw ApiError(404, "store_not_found", "no such store");
+  }
+  if (store->keyId.empty()) {
+    throw ApiError(409, "store_not_ready", "this store has no enrolled agent yet");
+  }
+  OrderRecord order;
+  order.id = newId("ord");
+  order.storeId = store->id;
+  order.customerId = ctx.principal.subject;
+  order.state = OrderState::AwaitingUpload;
+  order.optionsJson = dumpJson(json(options));
+  order.documentName = documentName;
+  order.contentType = contentType;
+  order.createdAt = order.updatedAt = now();
+  tx->insertOrder(order);
+  tx->appendOrderHistory({order.id, order.state, order.createdAt, "order created"});
+  const json reply = orderJson(*tx, order, true);
+  tx->commit();
+  replyJson(ctx.response, 201, reply);
+}
+
+void Api::listOrders(RequestContext& ctx) {
+  auto tx = store_.begin();
+  json list = json::array();
+  for (const auto& order : tx->listOrdersByCustomer(ctx.principal.subject)) {
+    list.push_back(orderJson(*tx, order, false));
+  }
+  replyJson(ctx.response, 200, {{"orders", std::move(list)}});
+}
+
+void Api::getOrder(RequestContext& ctx) {
+  auto tx = store_.begin();
+  OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+  expireLeases(*tx, order.storeId);
+  order = *tx->findOrder(order.id);
+  const json reply = orderJson(*tx, order, true);
+  tx->commit();
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::uploadDocument(RequestContext& ctx) {
+  // 1. Check everything that does not need the body.
+  OrderRecord order;
+  StoreRecord store;
+  {
+    auto tx = store_.begin();
+    order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+    if (order.state != OrderState::AwaitingUpload) {
+      throw ApiError(409, "document_already_uploaded",
+                     "this order's document has already been uploaded");
+    }
+    store = *tx->findStore(order.storeId);
+  }
+  const std::string mediaType = mediaTypeOf(ctx.request.get_header_value("Content-Type"));
+  const bool sealed = mediaType == envelope::kMediaType;
+  if (!sealed && !isSupportedDocumentType(mediaType)) {
+    throw ApiError(415, "unsupported_media_type",
+                   "send application/vnd.printrelay.envelope, or a plaintext application/pdf, "
+                   "text/plain, image/png, image/jpeg or application/postscript document");
+  }
+  if (store.keyId.empty()) {
+    throw ApiError(409, "store_not_ready", "this store has no enrolled agent");
+  }
+  const std::uint64_t limit = settings_.maxUploadBytes;
+  if (const auto declared = ctx.body.declaredLength(); declared && *declared > limit) {
+    throw ApiError(413, "payload_too_large",
+                   "documents are limited to " + std::to_string(limit) + " bytes");
+  }
+  if (!ctx.body.present()) {
+    throw ApiError(400, "invalid_request", "the document is empty");
+  }
+
+  // 2. Stream the body into a temporary file, as ciphertext only.
+  auto upload = documents_.beginUpload(order.id);
+  std::uint64_t received = 0;
+  const auto countBytes = [&](std::size_t n) {
+    received += n;
+    if (received > limit) {
+      throw ApiError(413, "payload_too_large",
+                     "documents are limited to " + std::to_string(limit) + " bytes");
+    }
+  };
+  try {
+    if (sealed) {
+      envelope::FramingValidator validator(limit);
+      bool keyChecked = false;
+      ctx.body.stream([&](std::span<const std::uint8_t> piece) {
+        countBytes(piece.size());
+        validator.write(piece);
+        if (!keyChecked && validator.header()) {
+          if (validator.header()->keyId != store.keyId) {
+            throw ApiError(422, "envelope_wrong_key",
+                           "the envelope is sealed to key " + validator.header()->keyId +
+                               " but the store's key is " + store.keyId);
+          }
+          keyChecked = true;
+        }
+        upload->write(piece);
+      });
+      validator.finish();
+    } else {
+      const Bytes publicKey = base64Decode(store.publicKey);
+      envelope::Sealer sealer(publicKey, order.id, [&](std::span<const std::uint8_t> out) {
+        upload->write(out);
+        return true;
+      });
+      ctx.body.stream([&](std::span<const std::uint8_t> piece) {
+        countBytes(piece.size());
+        sealer.write(piece);
+      });
+      sealer.finish();
+    }
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    if (e.code().rfind("envelope_", 0) == 0) {
+      rethrowEnvelopeError(e);
+    }
+    throw;
+  }
+  if (received == 0) {
+    throw ApiError(400, "invalid_request", "the document is empty");
+  }
+
+  // 3. Commit: rename into place and queue the order, atomically with the state check.
+  json reply;
+  {
+    auto tx = store_.begin();
+    auto current = tx->findOrder(order.id);
+    if (!current || current->state != OrderState::AwaitingUpload) {
+      throw ApiError(409, "document_already_uploaded",
+                     "this order's document has already been uploaded");
+    }
+    const auto currentStore = tx->findStore(order.storeId);
+    if (!currentStore || currentStore->keyId != store.keyId) {
+      throw ApiError(409, "key_changed", "the store's key changed during the upload; try again");
+    }
+    checkTransition(current->state, OrderState::Queued);
+    const std::int64_t t = now();
+    current->state = OrderState::Queued;
+    current->documentSize = upload->size();
+    current->keyId = store.keyId;
+    if (!sealed) {
+      current->contentType = mediaType;
+    }
+    current->updatedAt = t;
+    tx->updateOrder(*current);
+    tx->appendOrderHistory({current->id, OrderState::Queued, t,
+                            sealed ? "sealed document received" : "document sealed on arrival"});
+    JobRecord job;
+    job.id = newId("job");
+    job.orderId = current->id;
+    job.storeId = current->storeId;
+    job.createdAt = job.updatedAt = t;
+    tx->insertJob(job);
+    try {
+      upload->commit();
+      reply = orderJson(*tx, *current, true);
+      tx->commit();
+    } catch (...) {
+      // Neither half may stay: the transaction rolls back, the renamed file goes.
+      documents_.remove(order.id);
+      throw;
+    }
+    log::info("order " + current->id + ": " + std::to_string(upload->size()) +
+              " bytes of ciphertext stored; queued for store " + current->storeId);
+  }
+  hub_.notify(order.storeId);
+  replyJson(ctx.response, 200, reply);
+}
+
+} // namespace printrelay::cloud

@@ -1,0 +1,543 @@
+#include "cloud/sqlite_store.h"
+
+#include "cloud/sqlite_migrations.h"
+#include "common/error.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+namespace printrelay::cloud {
+namespace {
+
+std::optional<std::int64_t> optionalInt(const SQLite::Column& column) {
+  if (column.isNull()) {
+    return std::nullopt;
+  }
+  return column.getInt64();
+}
+
+void bindOptional(SQLite::Statement& st, int index, const std::optional<std::int64_t>& value) {
+  if (value) {
+    st.bind(index, *value);
+  } else {
+    st.bind(index);
+  }
+}
+
+OrderState stateFrom(const std::string& name) {
+  const auto state = parseOrderState(name);
+  if (!state) {
+    throw Error("store_corrupt", "unknown order state '" + name + "' in the database");
+  }
+  return *state;
+}
+
+constexpr const char* kStoreColumns =
+    "id, name, address, latitude, longitude, public_key, key_id, created_at";
+
+StoreRecord readStore(SQLite::Statement& st) {
+  StoreRecord s;
+  s.id = st.getColumn(0).getString();
+  s.name = st.getColumn(1).getString();
+  s.address = st.getColumn(2).getString();
+  s.latitude = st.getColumn(3).getDouble();
+  s.longitude = st.getColumn(4).getDouble();
+  s.publicKey = st.getColumn(5).getString();
+  s.keyId = st.getColumn(6).getString();
+  s.createdAt = st.getColumn(7).getInt64();
+  return s;
+}
+
+constexpr const char* kAgentColumns = "id, store_id, name, version, public_key, key_id, "
+                                      "credential_hash, created_at, revoked_at, last_seen_at";
+
+AgentRecord readAgent(SQLite::Statement& st) {
+  AgentRecord a;
+  a.id = st.getColumn(0).getString();
+  a.storeId = st.getColumn(1).getString();
+  a.name = st.getColumn(2).getString();
+  a.version = st.getColumn(3).getString();
+  a.publicKey = st.getColumn(4).getString();
+  a.keyId = st.getColumn(5).getString();
+  a.credentialHash = st.getColumn(6).getString();
+  a.createdAt = st.getColumn(7).getInt64();
+  a.revokedAt = optionalInt(st.getColumn(8));
+  a.lastSeenAt = optionalInt(st.getColumn(9));
+  return a;
+}
+
+constexpr const char* kOrderColumns =
+    "id, store_id, customer_id, state, options, document_name, content_type, document_size, "
+    "key_id, created_at, updated_at";
+
+OrderRecord readOrder(SQLite::Statement& st) {
+  OrderRecord o;
+  o.id = st.getColumn(0).getString();
+  o.storeId = st.getColumn(1).getString();
+  o.customerId = st.getColumn(2).getString();
+  o.state = stateFrom(st.getColumn(3).getString());
+  o.optionsJson = st.getColumn(4).getString();
+  o.documentName = st.getColumn(5).getString();
+  o.contentType = st.getColumn(6).getString();
+  if (const auto size = optionalInt(st.getColumn(7)); size) {
+    o.documentSize = static_cast<std::uint64_t>(*size);
+  }
+  o.keyId = st.getColumn(8).getString();
+  o.createdAt = st.getColumn(9).getInt64();
+  o.updatedAt = st.getColumn(10).getInt64();
+  return o;
+}
+
+constexpr const char* kJobColumns =
+    "jobs.id, jobs.order_id, jobs.store_id, jobs.lease_id, jobs.lease_expires_at, jobs.agent_id, "
+    "jobs.last_event_seq, jobs.spooler_job_id, jobs.printer, jobs.created_at, jobs.updated_at";
+
+JobRecord readJob(SQLite::Statement& st) {
+  JobRecord j;
+  j.id = st.getColumn(0).getString();
+  j.orderId = st.getColumn(1).getString();
+  j.storeId = st.getColumn(2).getString();
+  j.leaseId = st.getColumn(3).getString();
+  j.leaseExpiresAt = st.getColumn(4).getInt64();
+  j.agentId = st.getColumn(5).getString();
+  j.lastEventSeq = static_cast<std::uint64_t>(st.getColumn(6).getInt64());
+  if (const auto spooler = optionalInt(st.getColumn(7)); spooler) {
+    j.spoolerJobId = static_cast<int>(*spooler);
+  }
+  j.printer = st.getColumn(8).getString();
+  j.createdAt = st.getColumn(9).getInt64();
+  j.updatedAt = st.getColumn(10).getInt64();
+  return j;
+}
+
+class SqliteTransaction : public StoreTransaction {
+public:
+  SqliteTransaction(std::mutex& mutex, SQLite::Database& db)
+      : lock_(mutex), db_(db), tx_(db, SQLite::TransactionBehavior::IMMEDIATE) {}
+
+  void commit() override {
+    tx_.commit();
+    lock_.unlock(); // nothing may follow a commit, so let the next transaction in
+  }
+
+  void insertStore(const StoreRecord& s) override {
+    SQLite::Statement st(db_, std::string("INSERT INTO stores (") + kStoreColumns +
+                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, s.id);
+    st.bind(2, s.name);
+    st.bind(3, s.address);
+    st.bind(4, s.latitude);
+    st.bind(5, s.longitude);
+    st.bind(6, s.publicKey);
+    st.bind(7, s.keyId);
+    st.bind(8, s.createdAt);
+    st.exec();
+  }
+
+  std::optional<StoreRecord> findStore(const std::string& id) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kStoreColumns + " FROM stores WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readStore(st);
+  }
+
+  std::vector<StoreRecord> listStores() override {
+    SQLite::Statement st(db_,
+                         std::string("SELECT ") + kStoreColumns + " FROM stores ORDER BY name, id");
+    std::vector<StoreRecord> out;
+    while (st.executeStep()) {
+      out.push_back(readStore(st));
+    }
+    return out;
+  }
+
+  void setStoreKey(const std::string& storeId, const std::string& publicKey,
+                   const std::string& keyId) override {
+    SQLite::Statement st(db_, "UPDATE stores SET public_key = ?, key_id = ? WHERE id = ?");
+    st.bind(1, publicKey);
+    st.bind(2, keyId);
+    st.bind(3, storeId);
+    st.exec();
+  }
+
+  void insertEnrollmentCode(const EnrollmentCodeRecord& c) override {
+    SQLite::Statement st(db_, "INSERT INTO enrollment_codes (code_hash, store_id, created_at, "
+                              "expires_at, used_at, used_by_agent) VALUES (?, ?, ?, ?, ?, ?)");
+    st.bind(1, c.codeHash);
+    st.bind(2, c.storeId);
+    st.bind(3, c.createdAt);
+    st.bind(4, c.expiresAt);
+    bindOptional(st, 5, c.usedAt);
+    st.bind(6, c.usedByAgentId);
+    st.exec();
+  }
+
+  std::optional<EnrollmentCodeRecord> findEnrollmentCode(const std::string& codeHash) override {
+    SQLite::Statement st(db_, "SELECT code_hash, store_id, created_at, expires_at, used_at, "
+                              "used_by_agent FROM enrollment_codes WHERE code_hash = ?");
+    st.bind(1, codeHash);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    EnrollmentCodeRecord c;
+    c.codeHash = st.getColumn(0).getString();
+    c.storeId = st.getColumn(1).getString();
+    c.createdAt = st.getColumn(2).getInt64();
+    c.expiresAt = st.getColumn(3).getInt64();
+    c.usedAt = optionalInt(st.getColumn(4));
+    c.usedByAgentId = st.getColumn(5).getString();
+    return c;
+  }
+
+  bool markEnrollmentCodeUsed(const std::string& codeHash, std::int64_t at,
+                              const std::string& agentId) override {
+    SQLite::Statement st(db_, "UPDATE enrollment_codes SET used_at = ?, used_by_agent = ? "
+                              "WHERE code_hash = ? AND used_at IS NULL");
+    st.bind(1, at);
+    st.bind(2, agentId);
+    st.bind(3, codeHash);
+    return st.exec() == 1;
+  }
+
+  void insertAgent(const AgentRecord& a) override {
+    SQLite::Statement st(db_, std::string("INSERT INTO agents (") + kAgentColumns +
+                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, a.id);
+    st.bind(2, a.storeId);
+    st.bind(3, a.name);
+    st.bind(4, a.version);
+    st.bind(5, a.publicKey);
+    st.bind(6, a.keyId);
+    st.bind(7, a.credentialHash);
+    st.bind(8, a.createdAt);
+    bindOptional(st, 9, a.revokedAt);
+    bindOptional(st, 10, a.lastSeenAt);
+    st.exec();
+  }
+
+  std::optional<AgentRecord> findAgent(const std::string& id) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kAgentColumns + " FROM agents WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readAgent(st);
+  }
+
+  std::optional<AgentRecord> findAgentByCredentialHash(const std::string& hash) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kAgentColumns +
+                                  " FROM agents WHERE credential_hash = ?");
+    st.bind(1, hash);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readAgent(st);
+  }
+
+  bool revokeAgent(const std::string& id, std::int64_t at) override {
+    SQLite::Statement st(db_,
+                         "UPDATE agents SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?");
+    st.bind(1, at);
+    st.bind(2, id);
+    return st.exec() == 1;
+  }
+
+  void touchAgent(const std::string& id, std::int64_t at) override {
+    SQLite::Statement st(db_, "UPDATE agents SET last_seen_at = ? WHERE id = ?");
+    st.bind(1, at);
+    st.bind(2, id);
+    st.exec();
+  }
+
+  std::optional<std::int64_t> lastAgentContact(const std::string& storeId) override {
+    SQLite::Statement st(
+        db_, "SELECT MAX(last_seen_at) FROM agents WHERE store_id = ? AND revoked_at IS NULL");
+    st.bind(1, storeId);
+    st.executeStep();
+    return optionalInt(st.getColumn(0));
+  }
+
+  void insertCustomer(const CustomerRecord& c) override {
+    SQLite::Statement st(
+        db_, "INSERT INTO customers (id, kind, token_hash, created_at) VALUES (?, ?, ?, ?)");
+    st.bind(1, c.id);
+    st.bind(2, c.kind);
+    st.bind(3, c.tokenHash);
+    st.bind(4, c.createdAt);
+    st.exec();
+  }
+
+  std::optional<CustomerRecord> findCustomer(const std::string& id) override {
+    return customerWhere("id", id);
+  }
+
+  std::optional<CustomerRecord> findCustomerByTokenHash(const std::string& hash) override {
+    return customerWhere("token_hash", hash);
+  }
+
+  void insertOrder(const OrderRecord& o) override {
+    SQLite::Statement st(db_, std::string("INSERT INTO orders (") + kOrderColumns +
+                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, o.id);
+    st.bind(2, o.storeId);
+    st.bind(3, o.customerId);
+    st.bind(4, std::string(toString(o.state)));
+    st.bind(5, o.optionsJson);
+    st.bind(6, o.documentName);
+    st.bind(7, o.contentType);
+    bindOptional(st, 8,
+                 o.documentSize ? std::optional<std::int64_t>(*o.documentSize) : std::nullopt);
+    st.bind(9, o.keyId);
+    st.bind(10, o.createdAt);
+    st.bind(11, o.updatedAt);
+    st.exec();
+  }
+
+  std::optional<OrderRecord> findOrder(const std::string& id) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kOrderColumns + " FROM orders WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readOrder(st);
+  }
+
+  std::vector<OrderRecord> listOrdersByCustomer(const std::string& customerId) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kOrderColumns +
+                                  " FROM orders WHERE customer_id = ? "
+                                  "ORDER BY created_at DESC, rowid DESC");
+    st.bind(1, customerId);
+    std::vector<OrderRecord> out;
+    while (st.executeStep()) {
+      out.push_back(readOrder(st));
+    }
+    return out;
+  }
+
+  void updateOrder(const OrderRecord& o) override {
+    SQLite::Statement st(db_, "UPDATE orders SET state = ?, options = ?, document_name = ?, "
+                              "content_type = ?, document_size = ?, key_id = ?, updated_at = ? "
+                              "WHERE id = ?");
+    st.bind(1, std::string(toString(o.state)));
+    st.bind(2, o.optionsJson);
+    st.bind(3, o.documentName);
+    st.bind(4, o.contentType);
+    bindOptional(st, 5,
+                 o.documentSize ? std::optional<std::int64_t>(*o.documentSize) : std::nullopt);
+    st.bind(6, o.keyId);
+    st.bind(7, o.updatedAt);
+    st.bind(8, o.id);
+    if (st.exec() != 1) {
+      throw Error("store_not_found", "no order " + o.id + " to update");
+    }
+  }
+
+  void appendOrderHistory(const OrderStateChange& c) override {
+    SQLite::Statement st(
+        db_, "INSERT INTO order_history (order_id, state, at, note) VALUES (?, ?, ?, ?)");
+    st.bind(1, c.orderId);
+    st.bind(2, std::string(toString(c.state)));
+    st.bind(3, c.at);
+    st.bind(4, c.note);
+    st.exec();
+  }
+
+  std::vector<OrderStateChange> orderHistory(const std::string& orderId) override {
+    SQLite::Statement st(
+        db_, "SELECT order_id, state, at, note FROM order_history WHERE order_id = ? ORDER BY id");
+    st.bind(1, orderId);
+    std::vector<OrderStateChange> out;
+    while (st.executeStep()) {
+      OrderStateChange c;
+      c.orderId = st.getColumn(0).getString();
+      c.state = stateFrom(st.getColumn(1).getString());
+      c.at = st.getColumn(2).getInt64();
+      c.note = st.getColumn(3).getString();
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  void insertJob(const JobRecord& j) override {
+    SQLite::Statement st(db_, "INSERT INTO jobs (id, order_id, store_id, lease_id, "
+                              "lease_expires_at, agent_id, last_event_seq, spooler_job_id, "
+                              "printer, created_at, updated_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, j.id);
+    st.bind(2, j.orderId);
+    st.bind(3, j.storeId);
+    bindJobMutable(st, 4, j);
+    st.bind(10, j.createdAt);
+    st.bind(11, j.updatedAt);
+    st.exec();
+  }
+
+  std::optional<JobRecord> findJob(const std::string& id) override {
+    return jobWhere("jobs.id", id);
+  }
+
+  std::optional<JobRecord> findJobByOrder(const std::string& orderId) override {
+    return jobWhere("jobs.order_id", orderId);
+  }
+
+  void updateJob(const JobRecord& j) override {
+    SQLite::Statement st(db_, "UPDATE jobs SET lease_id = ?, lease_expires_at = ?, agent_id = ?, "
+                              "last_event_seq = ?, spooler_job_id = ?, printer = ?, "
+                              "updated_at = ? WHERE id = ?");
+    bindJobMutable(st, 1, j);
+    st.bind(7, j.updatedAt);
+    st.bind(8, j.id);
+    if (st.exec() != 1) {
+      throw Error("store_not_found", "no job " + j.id + " to update");
+    }
+  }
+
+  std::optional<JobRecord> nextQueuedJob(const std::string& storeId) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns +
+                                  " FROM jobs JOIN orders ON orders.id = jobs.order_id "
+                                  "WHERE jobs.store_id = ? AND orders.state = 'queued' "
+                                  "ORDER BY jobs.created_at, jobs.rowid LIMIT 1");
+    st.bind(1, storeId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readJob(st);
+  }
+
+  std::vector<JobRecord> expiredLeases(std::int64_t now, const std::string& storeId) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns +
+                                  " FROM jobs JOIN orders ON orders.id = jobs.order_id "
+                                  "WHERE jobs.lease_id <> '' AND jobs.lease_expires_at <= ? "
+                                  "AND orders.state = 'dispatched' "
+                                  "AND (? = '' OR jobs.store_id = ?) ORDER BY jobs.rowid");
+    st.bind(1, now);
+    st.bind(2, storeId);
+    st.bind(3, storeId);
+    std::vector<JobRecord> out;
+    while (st.executeStep()) {
+      out.push_back(readJob(st));
+    }
+    return out;
+  }
+
+  std::optional<std::int64_t> nextLeaseExpiry(const std::string& storeId) override {
+    SQLite::Statement st(db_, "SELECT MIN(jobs.lease_expires_at) FROM jobs "
+                              "JOIN orders ON orders.id = jobs.order_id "
+                              "WHERE jobs.store_id = ? AND jobs.lease_id <> '' "
+                              "AND orders.state = 'dispatched'");
+    st.bind(1, storeId);
+    st.executeStep();
+    return optionalInt(st.getColumn(0));
+  }
+
+  void insertJobEvent(const JobEventRecord& e) override {
+    SQLite::Statement st(db_, "INSERT INTO job_events (job_id, seq, payload, response, at) "
+                              "VALUES (?, ?, ?, ?, ?)");
+    st.bind(1, e.jobId);
+    st.bind(2, static_cast<std::int64_t>(e.seq));
+    st.bind(3, e.payloadJson);
+    st.bind(4, e.responseJson);
+    st.bind(5, e.at);
+    try {
+      st.exec();
+    } catch (const SQLite::Exception& ex) {
+      if (ex.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE) {
+        throw Error("duplicate_event",
+                    "job " + e.jobId + " already has event " + std::to_string(e.seq));
+      }
+      throw;
+    }
+  }
+
+  std::optional<JobEventRecord> findJobEvent(const std::string& jobId, std::uint64_t seq) override {
+    SQLite::Statement st(db_, "SELECT job_id, seq, payload, response, at FROM job_events "
+                              "WHERE job_id = ? AND seq = ?");
+    st.bind(1, jobId);
+    st.bind(2, static_cast<std::int64_t>(seq));
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    JobEventRecord e;
+    e.jobId = st.getColumn(0).getString();
+    e.seq = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
+    e.payloadJson = st.getColumn(2).getString();
+    e.responseJson = st.getColumn(3).getString();
+    e.at = st.getColumn(4).getInt64();
+    return e;
+  }
+
+private:
+  std::optional<CustomerRecord> customerWhere(const char* column, const std::string& value) {
+    SQLite::Statement st(db_, std::string("SELECT id, kind, token_hash, created_at FROM customers "
+                                          "WHERE ") +
+                                  column + " = ?");
+    st.bind(1, value);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    CustomerRecord c;
+    c.id = st.getColumn(0).getString();
+    c.kind = st.getColumn(1).getString();
+    c.tokenHash = st.getColumn(2).getString();
+    c.createdAt = st.getColumn(3).getInt64();
+    return c;
+  }
+
+  std::optional<JobRecord> jobWhere(const char* column, const std::string& value) {
+    SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE " + column +
+                                  " = ?");
+    st.bind(1, value);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readJob(st);
+  }
+
+  // Binds lease_id, lease_expires_at, agent_id, last_event_seq, spooler_job_id, printer.
+  static void bindJobMutable(SQLite::Statement& st, int first, const JobRecord& j) {
+    st.bind(first, j.leaseId);
+    st.bind(first + 1, j.leaseExpiresAt);
+    st.bind(first + 2, j.agentId);
+    st.bind(first + 3, static_cast<std::int64_t>(j.lastEventSeq));
+    bindOptional(st, first + 4,
+                 j.spoolerJobId ? std::optional<std::int64_t>(*j.spoolerJobId) : std::nullopt);
+    st.bind(first + 5, j.printer);
+  }
+
+  std::unique_lock<std::mutex> lock_;
+  SQLite::Database& db_;
+  SQLite::Transaction tx_;
+};
+
+} // namespace
+
+SqliteStore::SqliteStore(const std::string& path)
+    : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+  db_.exec("PRAGMA foreign_keys = ON");
+  db_.exec("PRAGMA busy_timeout = 5000");
+  if (path != ":memory:") {
+    SQLite::Statement wal(db_, "PRAGMA journal_mode = WAL");
+    wal.executeStep();
+    if (wal.getColumn(0).getString() != "wal") {
+      throw Error("store_unavailable", "cannot switch " + path + " to WAL mode");
+    }
+  }
+  db_.exec("PRAGMA synchronous = FULL");
+  applyMigrations(db_, sqliteMigrations());
+}
+
+SqliteStore::~SqliteStore() = default;
+
+std::unique_ptr<StoreTransaction> SqliteStore::begin() {
+  return std::make_unique<SqliteTransaction>(mutex_, db_);
+}
+
+int SqliteStore::schemaVersion() {
+  std::lock_guard lock(mutex_);
+  return appliedSchemaVersion(db_);
+}
+
+} // namespace printrelay::cloud

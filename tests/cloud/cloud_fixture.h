@@ -1,0 +1,124 @@
+#pragma once
+
+#include "cloud/cloud_server.h"
+#include "common/hpke.h"
+#include "tests/support/temp_dir.h"
+
+#include <atomic>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace printrelay::cloud::testing {
+
+using nlohmann::json;
+
+/// A clock the test moves by hand; starts at a fixed, plausible time.
+class FakeClock {
+public:
+  std::int64_t now() const { return now_.load(); }
+  void advance(std::int64_t seconds) { now_ += seconds; }
+  Clock clock() {
+    return [this] { return now(); };
+  }
+
+private:
+  std::atomic<std::int64_t> now_{1'800'000'000};
+};
+
+/// What an HTTP exchange returned.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  httplib::Headers headers;
+
+  json asJson() const { return json::parse(body, nullptr, false); }
+  /// error.code of a JSON error body, or "" when the body is not one.
+  std::string errorCode() const;
+  std::string describe() const { return std::to_string(status) + " " + body; }
+};
+
+/// An agent enrolled through the API, with the key pair only it holds.
+struct EnrolledAgent {
+  std::string agentId;
+  std::string credential;
+  std::string keyId;
+  std::shared_ptr<hpke::KeyPair> keys;
+};
+
+/// The real server in a thread on 127.0.0.1:0 over a fresh data directory, with a fake clock;
+/// stopped and joined in TearDown. Subclasses adjust settings in configure().
+class CloudFixture : public ::testing::Test {
+protected:
+  static constexpr const char* kAdminToken = "test-admin-token-0123456789abcdef";
+
+  void SetUp() override;
+  void TearDown() override;
+  /// Called before the server starts.
+  virtual void configure(CloudSettings& settings) { (void)settings; }
+
+  void startServer();
+  void stopServer();
+
+  /// One request on the fixture's shared client.
+  HttpReply request(const std::string& method, const std::string& path,
+                    const std::string& token = "", const std::string& body = "",
+                    const std::string& contentType = "application/json");
+  /// The same on a client of its own (for threads, and for raw connection behaviour).
+  HttpReply requestOnNewClient(const std::string& method, const std::string& path,
+                               const std::string& token = "", const std::string& body = "",
+                               const std::string& contentType = "application/json");
+  std::unique_ptr<httplib::Client> newClient() const;
+
+  // Building blocks.
+  std::string createStore(const std::string& name = "Copy Corner", double lat = 52.52,
+                          double lon = 13.405);
+  std::string enrollmentCode(const std::string& storeId);
+  EnrolledAgent enrollAgent(const std::string& storeId);
+  /// A new guest customer's token.
+  std::string guestToken();
+  /// A new order in awaiting_upload; returns its id.
+  std::string createOrder(const std::string& token, const std::string& storeId,
+                          const std::string& contentType = "application/pdf",
+                          const json& options = json::object());
+  HttpReply upload(const std::string& token, const std::string& orderId, const std::string& body,
+                   const std::string& contentType);
+  /// Polls once without waiting; returns the offers.
+  json pollNow(const EnrolledAgent& agent);
+  HttpReply postEvent(const EnrolledAgent& agent, const std::string& jobId, const json& event);
+
+  /// A store with an enrolled agent, a customer and an order queued with `document`.
+  struct QueuedOrder {
+    std::string storeId;
+    EnrolledAgent agent;
+    std::string customerToken;
+    std::string orderId;
+  };
+  QueuedOrder queuedOrder(const std::string& document = "%PDF-1.4 hello");
+
+  /// Seals `plaintext` to `agent`'s key for `orderId` (what a browser or the CLI does).
+  static std::string seal(const EnrolledAgent& agent, const std::string& orderId,
+                          const std::string& plaintext, std::uint32_t chunkSize = 1024);
+  /// Opens an envelope with the agent's private key (what the agent does).
+  static std::string open(const EnrolledAgent& agent, const std::string& orderId,
+                          const std::string& envelope);
+
+  /// Files under <data_dir>/documents.
+  std::vector<std::filesystem::path> documentFiles() const;
+
+  std::unique_ptr<printrelay::testing::TempDir> dir_;
+  FakeClock clock_;
+  CloudSettings settings_;
+  std::unique_ptr<CloudServer> server_;
+  std::thread serverThread_;
+  std::string baseUrl_;
+  std::unique_ptr<httplib::Client> client_;
+  /// CA for HTTPS servers (subclasses that configure TLS set it).
+  std::filesystem::path caFile_;
+};
+
+} // namespace printrelay::cloud::testing

@@ -1,0 +1,379 @@
+// The contract every storage backend keeps, written once and run against each backend
+// (SQLite in a file and in memory always; PostgreSQL when a backend for it is registered and
+// PRINTRELAY_TEST_POSTGRES_URL names a database), like Kea's generic lease manager tests.
+#include "cloud/store_factory.h"
+#include "common/error.h"
+#include "tests/support/temp_dir.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <gtest/gtest.h>
+#include <thread>
+
+namespace printrelay::cloud::testing {
+namespace {
+
+/// How to get a fresh, empty store of one backend.
+struct BackendParam {
+  std::string name;
+  /// Database URL for a fresh store in `dir` (an empty database).
+  std::function<std::string(const std::filesystem::path& dir)> url;
+  bool persistent = true;
+};
+
+/// Names the backend in test listings (instead of the parameter's bytes).
+void PrintTo(const BackendParam& param, std::ostream* os) {
+  *os << param.name;
+}
+
+std::vector<BackendParam> backends() {
+  std::vector<BackendParam> out{
+      {"SqliteFile",
+       [](const std::filesystem::path& dir) { return "sqlite:" + (dir / "store.db").string(); },
+       true},
+      {"SqliteMemory", [](const std::filesystem::path&) { return std::string("sqlite::memory:"); },
+       false},
+  };
+  const char* pg = std::getenv("PRINTRELAY_TEST_POSTGRES_URL");
+  const auto schemes = storeBackendSchemes();
+  if (pg != nullptr && *pg != '\0' &&
+      std::find(schemes.begin(), schemes.end(), "postgresql") != schemes.end()) {
+    out.push_back(
+        {"PostgreSQL", [url = std::string(pg)](const std::filesystem::path&) { return url; }});
+  }
+  return out;
+}
+
+class StoreConformanceTest : public ::testing::TestWithParam<BackendParam> {
+protected:
+  void SetUp() override { store_ = openStore(GetParam().url(dir_.path())); }
+
+  StoreRecord makeStore(const std::string& id, const std::string& name) {
+    StoreRecord s;
+    s.id = id;
+    s.name = name;
+    s.address = "1 Street";
+    s.latitude = 52.5;
+    s.longitude = 13.4;
+    s.createdAt = 100;
+    return s;
+  }
+
+  /// A store, a customer and an order in `state`, with a job when it was uploaded.
+  OrderRecord seedOrder(StoreTransaction& tx, const std::string& orderId, OrderState state,
+                        std::int64_t at) {
+    if (!tx.findStore("st_1")) {
+      tx.insertStore(makeStore("st_1", "Shop"));
+      tx.insertCustomer({"cu_1", "guest", "hash-cu_1", 1});
+    }
+    OrderRecord o;
+    o.id = orderId;
+    o.storeId = "st_1";
+    o.customerId = "cu_1";
+    o.state = state;
+    o.optionsJson = R"({"copies":1})";
+    o.documentName = "doc.pdf";
+    o.contentType = "application/pdf";
+    o.createdAt = o.updatedAt = at;
+    tx.insertOrder(o);
+    return o;
+  }
+
+  JobRecord seedJob(StoreTransaction& tx, const std::string& jobId, const std::string& orderId,
+                    std::int64_t at) {
+    JobRecord j;
+    j.id = jobId;
+    j.orderId = orderId;
+    j.storeId = "st_1";
+    j.createdAt = j.updatedAt = at;
+    tx.insertJob(j);
+    return j;
+  }
+
+  printrelay::testing::TempDir dir_{"printrelay-store-test"};
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreConformanceTest, StoresRoundTripAndListByName) {
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_b", "Beta"));
+    tx->insertStore(makeStore("st_a", "Alpha"));
+    tx->commit();
+  }
+  auto tx = store_->begin();
+  const auto found = tx->findStore("st_b");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->name, "Beta");
+  EXPECT_DOUBLE_EQ(found->latitude, 52.5);
+  EXPECT_TRUE(found->publicKey.empty());
+  EXPECT_FALSE(tx->findStore("st_missing"));
+  const auto all = tx->listStores();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, "st_a");
+  tx->setStoreKey("st_b", "cHVibGlj", "keyid");
+  EXPECT_EQ(tx->findStore("st_b")->keyId, "keyid");
+  EXPECT_EQ(tx->findStore("st_b")->publicKey, "cHVibGlj");
+}
+
+TEST_P(StoreConformanceTest, TextIsStoredVerbatim) {
+  const std::string nasty = "Robert'); DROP TABLE stores;-- \"%_\\ \xc3\xbc \xf0\x9f\x96\xa8";
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_x", nasty));
+    tx->commit();
+  }
+  auto tx = store_->begin();
+  EXPECT_EQ(tx->findStore("st_x")->name, nasty);
+  EXPECT_EQ(tx->listStores().size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, UncommittedTransactionRollsBack) {
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_gone", "Gone"));
+  }
+  auto tx = store_->begin();
+  EXPECT_FALSE(tx->findStore("st_gone"));
+}
+
+TEST_P(StoreConformanceTest, EnrollmentCodesAreUsedOnce) {
+  auto tx = store_->begin();
+  tx->insertStore(makeStore("st_1", "Shop"));
+  tx->insertEnrollmentCode({"codehash", "st_1", 10, 20, std::nullopt, ""});
+  EXPECT_FALSE(tx->findEnrollmentCode("other"));
+  EXPECT_TRUE(tx->markEnrollmentCodeUsed("codehash", 15, "ag_1"));
+  EXPECT_FALSE(tx->markEnrollmentCodeUsed("codehash", 16, "ag_2"));
+  EXPECT_FALSE(tx->markEnrollmentCodeUsed("missing", 16, "ag_2"));
+  const auto code = tx->findEnrollmentCode("codehash");
+  ASSERT_TRUE(code);
+  EXPECT_EQ(code->usedAt, 15);
+  EXPECT_EQ(code->usedByAgentId, "ag_1");
+  EXPECT_EQ(code->expiresAt, 20);
+}
+
+TEST_P(StoreConformanceTest, AgentsAreFoundByCredentialHashAndRevokedOnce) {
+  auto tx = store_->begin();
+  tx->insertStore(makeStore("st_1", "Shop"));
+  AgentRecord a;
+  a.id = "ag_1";
+  a.storeId = "st_1";
+  a.name = "pc";
+  a.version = "1";
+  a.publicKey = "pk";
+  a.keyId = "kid";
+  a.credentialHash = "credhash";
+  a.createdAt = 5;
+  tx->insertAgent(a);
+  EXPECT_EQ(tx->findAgentByCredentialHash("credhash")->id, "ag_1");
+  EXPECT_FALSE(tx->findAgentByCredentialHash("nope"));
+  EXPECT_FALSE(tx->lastAgentContact("st_1"));
+  tx->touchAgent("ag_1", 50);
+  EXPECT_EQ(tx->lastAgentContact("st_1"), 50);
+  EXPECT_TRUE(tx->revokeAgent("ag_1", 60));
+  EXPECT_TRUE(tx->revokeAgent("ag_1", 70));
+  EXPECT_EQ(tx->findAgent("ag_1")->revokedAt, 60);
+  EXPECT_FALSE(tx->revokeAgent("ag_missing", 70));
+  EXPECT_FALSE(tx->lastAgentContact("st_1")); // revoked agents do not count
+}
+
+TEST_P(StoreConformanceTest, CustomersAreFoundByTokenHash) {
+  auto tx = store_->begin();
+  tx->insertCustomer({"cu_1", "guest", "tokenhash", 3});
+  EXPECT_EQ(tx->findCustomerByTokenHash("tokenhash")->id, "cu_1");
+  EXPECT_EQ(tx->findCustomer("cu_1")->kind, "guest");
+  EXPECT_FALSE(tx->findCustomerByTokenHash("other"));
+  EXPECT_THROW(tx->insertCustomer({"cu_2", "guest", "tokenhash", 4}), std::exception);
+}
+
+TEST_P(StoreConformanceTest, OrdersRoundTripAndListNewestFirst) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::AwaitingUpload, 10);
+  seedOrder(*tx, "ord_2", OrderState::AwaitingUpload, 20);
+  tx->insertCustomer({"cu_other", "guest", "hash-other", 1});
+  auto order = *tx->findOrder("ord_1");
+  EXPECT_EQ(order.state, OrderState::AwaitingUpload);
+  EXPECT_FALSE(order.documentSize);
+  order.state = OrderState::Queued;
+  order.documentSize = 1234;
+  order.keyId = "kid";
+  order.updatedAt = 30;
+  tx->updateOrder(order);
+  const auto reread = *tx->findOrder("ord_1");
+  EXPECT_EQ(reread.state, OrderState::Queued);
+  EXPECT_EQ(reread.documentSize, 1234u);
+  EXPECT_EQ(reread.keyId, "kid");
+  EXPECT_EQ(reread.optionsJson, R"({"copies":1})");
+  const auto list = tx->listOrdersByCustomer("cu_1");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, "ord_2");
+  EXPECT_TRUE(tx->listOrdersByCustomer("cu_other").empty());
+  OrderRecord missing = order;
+  missing.id = "ord_missing";
+  EXPECT_THROW(tx->updateOrder(missing), Error);
+}
+
+TEST_P(StoreConformanceTest, OrderHistoryKeepsItsOrder) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::AwaitingUpload, 10);
+  tx->appendOrderHistory({"ord_1", OrderState::AwaitingUpload, 10, "created"});
+  tx->appendOrderHistory({"ord_1", OrderState::Queued, 10, ""});
+  tx->appendOrderHistory({"ord_1", OrderState::Dispatched, 9, "clock skew keeps insert order"});
+  const auto history = tx->orderHistory("ord_1");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].state, OrderState::AwaitingUpload);
+  EXPECT_EQ(history[0].note, "created");
+  EXPECT_EQ(history[2].state, OrderState::Dispatched);
+  EXPECT_TRUE(tx->orderHistory("ord_none").empty());
+}
+
+TEST_P(StoreConformanceTest, QueuedJobsComeOutOldestFirst) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::Queued, 10);
+  seedOrder(*tx, "ord_2", OrderState::Queued, 11);
+  seedOrder(*tx, "ord_3", OrderState::Dispatched, 9);
+  seedJob(*tx, "job_2", "ord_2", 21);
+  seedJob(*tx, "job_1", "ord_1", 20);
+  seedJob(*tx, "job_3", "ord_3", 19);
+  EXPECT_EQ(tx->nextQueuedJob("st_1")->id, "job_1");
+  EXPECT_FALSE(tx->nextQueuedJob("st_other"));
+  EXPECT_EQ(tx->findJobByOrder("ord_2")->id, "job_2");
+  auto order = *tx->findOrder("ord_1");
+  order.state = OrderState::Dispatched;
+  tx->updateOrder(order);
+  EXPECT_EQ(tx->nextQueuedJob("st_1")->id, "job_2");
+}
+
+TEST_P(StoreConformanceTest, LeasesExpireOnlyForDispatchedOrders) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::Dispatched, 10);
+  seedOrder(*tx, "ord_2", OrderState::Printing, 10);
+  seedOrder(*tx, "ord_3", OrderState::Dispatched, 10);
+  auto j1 = seedJob(*tx, "job_1", "ord_1", 10);
+  auto j2 = seedJob(*tx, "job_2", "ord_2", 10);
+  auto j3 = seedJob(*tx, "job_3", "ord_3", 10);
+  j1.leaseId = "lease_1";
+  j1.leaseExpiresAt = 100;
+  j1.agentId = "ag_1";
+  j1.spoolerJobId = 7;
+  j1.printer = "p";
+  j1.lastEventSeq = 3;
+  tx->updateJob(j1);
+  j2.leaseId = "lease_2";
+  j2.leaseExpiresAt = 50;
+  tx->updateJob(j2);
+  j3.leaseId = "lease_3";
+  j3.leaseExpiresAt = 200;
+  tx->updateJob(j3);
+
+  const auto reread = *tx->findJob("job_1");
+  EXPECT_EQ(reread.leaseId, "lease_1");
+  EXPECT_EQ(reread.spoolerJobId, 7);
+  EXPECT_EQ(reread.printer, "p");
+  EXPECT_EQ(reread.lastEventSeq, 3u);
+  EXPECT_EQ(reread.agentId, "ag_1");
+
+  EXPECT_TRUE(tx->expiredLeases(99, "").empty());
+  const auto expired = tx->expiredLeases(100, "");
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].id, "job_1");
+  EXPECT_EQ(tx->expiredLeases(1000, "st_1").size(), 2u);
+  EXPECT_TRUE(tx->expiredLeases(1000, "st_other").empty());
+  EXPECT_EQ(tx->nextLeaseExpiry("st_1"), 100);
+  EXPECT_FALSE(tx->nextLeaseExpiry("st_other"));
+}
+
+TEST_P(StoreConformanceTest, JobEventsAreUniquePerJobAndSeq) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::Dispatched, 10);
+  seedOrder(*tx, "ord_2", OrderState::Dispatched, 10);
+  seedJob(*tx, "job_1", "ord_1", 10);
+  seedJob(*tx, "job_2", "ord_2", 10);
+  tx->insertJobEvent({"job_1", 1, R"({"a":1})", R"({"ok":true})", 11});
+  tx->insertJobEvent({"job_2", 1, R"({"a":2})", R"({"ok":true})", 11});
+  try {
+    tx->insertJobEvent({"job_1", 1, "{}", "{}", 12});
+    FAIL() << "a duplicate (job, seq) was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "duplicate_event");
+  }
+  const auto e = tx->findJobEvent("job_1", 1);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->payloadJson, R"({"a":1})");
+  EXPECT_EQ(e->responseJson, R"({"ok":true})");
+  EXPECT_FALSE(tx->findJobEvent("job_1", 2));
+  // The transaction is still usable after the refused insert.
+  tx->commit();
+  EXPECT_TRUE(store_->begin()->findJobEvent("job_2", 1));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentTransactionsDoNotLoseWrites) {
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto tx = store_->begin();
+        const std::string id = "cu_" + std::to_string(t) + "_" + std::to_string(i);
+        tx->insertCustomer({id, "guest", "hash-" + id, i});
+        tx->commit();
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  auto tx = store_->begin();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = "cu_" + std::to_string(t) + "_" + std::to_string(i);
+      EXPECT_TRUE(tx->findCustomer(id)) << id;
+    }
+  }
+}
+
+TEST_P(StoreConformanceTest, DataSurvivesReopening) {
+  if (!GetParam().persistent) {
+    GTEST_SKIP() << "in-memory backend";
+  }
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_keep", "Kept"));
+    tx->commit();
+  }
+  store_.reset();
+  store_ = openStore(GetParam().url(dir_.path()));
+  EXPECT_EQ(store_->begin()->findStore("st_keep")->name, "Kept");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(backends()),
+                         [](const ::testing::TestParamInfo<BackendParam>& param) {
+                           return param.param.name;
+                         });
+
+TEST(StoreFactoryTest, UnknownSchemeIsAConfigurationError) {
+  try {
+    openStore("mysql://db/printrelay");
+    FAIL() << "an unknown scheme was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "config_invalid");
+    EXPECT_NE(std::string(e.what()).find("sqlite"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(openStore("no-scheme-here"), Error);
+  EXPECT_THROW(openStore("sqlite:"), Error);
+}
+
+TEST(StoreFactoryTest, RegisteredBackendIsPickedByScheme) {
+  std::string seen;
+  registerStoreBackend("fake", [&](const std::string& location) -> std::unique_ptr<Store> {
+    seen = location;
+    return openStore("sqlite::memory:");
+  });
+  auto store = openStore("fake:somewhere");
+  EXPECT_EQ(seen, "somewhere");
+  EXPECT_EQ(store->backendName(), "sqlite");
+}
+
+} // namespace
+} // namespace printrelay::cloud::testing
