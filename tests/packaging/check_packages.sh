@@ -37,7 +37,7 @@ for pkg in printrelay-agent printrelay-cloud; do
   "$work/root-$pkg/usr/bin/$pkg" --help >/dev/null || fail "$pkg --help failed"
 
   echo "== lintian $pkg"
-  lintian --fail-on error --no-tag-display-limit "$deb" || fail "lintian reports errors for $pkg"
+  lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors for $pkg"
 
   echo "== systemd-analyze verify $pkg.service"
   unit="$work/$pkg.service"
