@@ -37,6 +37,16 @@ std::vector<ConfigKey> configTable() {
       {"backoff_max_ms", ConfigType::Integer, "60000",
        "Longest retry delay, in milliseconds (also the pause when the credential is refused)"},
       {"log_level", ConfigType::String, "info", "error, warning, notice, info or debug"},
+      {"control_socket", ConfigType::Path, std::string(kDefaultControlSocket),
+       "Unix socket printrelayctl talks to (mode 0660: the service's group may use it); "
+       "empty turns it off"},
+      {"purge_spooler_jobs", ConfigType::Boolean, "true",
+       "Remove each job and its document from CUPS once it ended (CUPS keeps printed "
+       "documents for a day unless PreserveJobFiles is No)"},
+      {"cups_config_dir", ConfigType::Path, "/etc/cups",
+       "CUPS configuration directory, read by diagnose (PreserveJobFiles, RequestRoot)"},
+      {"log_buffer_lines", ConfigType::Integer, "1000",
+       "Recent log lines kept in memory for printrelayctl logs (0-100000)"},
   };
 }
 
@@ -70,6 +80,10 @@ Settings settingsFrom(const Config& config) {
   }
   s.logLevel = config.getString("log_level");
   log::parseLevel(s.logLevel); // throws config_invalid for an unknown level
+  s.controlSocket = config.getString("control_socket");
+  s.purgeSpoolerJobs = config.getBool("purge_spooler_jobs");
+  s.cupsConfigDir = config.getString("cups_config_dir");
+  s.logBufferLines = static_cast<int>(intInRange(config, "log_buffer_lines", 0, 100'000));
   return s;
 }
 

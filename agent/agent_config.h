@@ -33,7 +33,20 @@ struct Settings {
   std::chrono::milliseconds backoffInitial{500};
   std::chrono::milliseconds backoffMax{60000};
   std::string logLevel = "info";
+  /// Where printrelayctl reaches the running agent (a Unix socket path); empty: no control
+  /// socket (the configuration's default is kDefaultControlSocket).
+  std::string controlSocket;
+  /// Remove a job and its document from the spooler once it ended and was recorded.
+  bool purgeSpoolerJobs = true;
+  /// The CUPS configuration directory (ServerRoot), read by diagnose for PreserveJobFiles and
+  /// RequestRoot when the scheduler does not hand out cupsd.conf.
+  std::string cupsConfigDir = "/etc/cups";
+  /// Recent log lines kept in memory for `printrelayctl logs` (0 keeps none).
+  int logBufferLines = 1000;
 };
+
+/// The control socket printrelayctl talks to, unless control_socket says otherwise.
+inline constexpr std::string_view kDefaultControlSocket = "/run/printrelay/agent.sock";
 
 /// Reads and range-checks the settings; throws Error{"config_invalid"} naming the key.
 Settings settingsFrom(const Config& config);

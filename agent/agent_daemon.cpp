@@ -32,9 +32,128 @@ Agent::Agent(Settings settings, Enrollment enrollment, std::unique_ptr<PrintBack
                    return !stop_.load();
                  }),
       pollBackoff_(BackoffPolicy{settings_.backoffInitial, settings_.backoffMax}),
-      queueBackoff_(BackoffPolicy{settings_.backoffInitial, settings_.backoffMax}) {}
+      queueBackoff_(BackoffPolicy{settings_.backoffInitial, settings_.backoffMax}) {
+  processor_.setPurgeSpoolerJobs(settings_.purgeSpoolerJobs);
+}
 
 Agent::~Agent() = default;
+
+bool Agent::setPaused(bool paused, std::string by, std::int64_t since) {
+  const bool changed = state_.setPaused(paused, std::move(by), since);
+  if (changed) {
+    const auto snapshot = state_.snapshot();
+    if (paused) {
+      log::notice("intake paused" +
+                  (snapshot.pausedBy.empty() ? std::string() : " by " + snapshot.pausedBy) +
+                  ": not asking the cloud for new jobs (printrelayctl resume)");
+      notifier_.status("paused: not taking new jobs");
+      cloud_.interruptPoll(); // a waiting long-poll could hand out a job any moment
+    } else {
+      log::notice("intake resumed: asking the cloud for jobs again");
+      notifier_.status("polling " + settings().cloudUrl);
+    }
+  }
+  { std::lock_guard lock(mutex_); }
+  wake_.notify_all();
+  return changed;
+}
+
+Settings Agent::settings() const {
+  std::lock_guard lock(infoMutex_);
+  return settings_;
+}
+
+AgentIdentity Agent::identity() const {
+  std::lock_guard lock(infoMutex_);
+  return enrollment_.identity;
+}
+
+std::vector<std::string> Agent::applySettings(const Settings& fresh) {
+  std::vector<std::string> restart;
+  const auto needsRestart = [&](bool changed, const char* key) {
+    if (changed) {
+      restart.emplace_back(key);
+    }
+  };
+  needsRestart(fresh.cloudUrl != settings_.cloudUrl, "cloud_url");
+  needsRestart(fresh.caFile != settings_.caFile, "ca_file");
+  needsRestart(fresh.stateDir != settings_.stateDir, "state_dir");
+  needsRestart(fresh.cupsServer != settings_.cupsServer, "cups_server");
+  needsRestart(fresh.cupsConfigDir != settings_.cupsConfigDir, "cups_config_dir");
+  needsRestart(fresh.controlSocket != settings_.controlSocket, "control_socket");
+  needsRestart(fresh.logBufferLines != settings_.logBufferLines, "log_buffer_lines");
+  {
+    std::lock_guard lock(infoMutex_);
+    settings_.printer = fresh.printer;
+    settings_.pollWaitSeconds = fresh.pollWaitSeconds;
+    settings_.backoffInitial = fresh.backoffInitial;
+    settings_.backoffMax = fresh.backoffMax;
+    settings_.logLevel = fresh.logLevel;
+    settings_.purgeSpoolerJobs = fresh.purgeSpoolerJobs;
+  }
+  log::setLevel(log::parseLevel(fresh.logLevel));
+  processor_.setPrinter(fresh.printer);
+  processor_.setPurgeSpoolerJobs(fresh.purgeSpoolerJobs);
+  pollBackoff_ = Backoff(BackoffPolicy{fresh.backoffInitial, fresh.backoffMax});
+  queueBackoff_ = Backoff(BackoffPolicy{fresh.backoffInitial, fresh.backoffMax});
+  return restart;
+}
+
+void Agent::setStoreKey(hpke::KeyPair key, std::vector<hpke::KeyPair> older, std::string keyId) {
+  processor_.setKeys(key, std::move(older));
+  std::lock_guard lock(infoMutex_);
+  enrollment_.key = std::move(key);
+  enrollment_.identity.keyId = std::move(keyId);
+}
+
+void Agent::setOlderStoreKeys(std::vector<hpke::KeyPair> older) {
+  processor_.setKeys(enrollment_.key, std::move(older));
+}
+
+void Agent::noteOnline() {
+  const auto before = state_.snapshot();
+  if (!state_.markOnline()) {
+    return;
+  }
+  if (before.link == CloudLink::Offline || before.link == CloudLink::Refused) {
+    log::notice("online again: the cloud answers (" + std::string(toString(before.link)) +
+                " since " + isoTime(before.linkSince) + ", " +
+                humanDuration(unixNow() - before.linkSince) + ")");
+  } else {
+    log::info("online: connected to the cloud at " + settings_.cloudUrl);
+  }
+  notifier_.status("online, polling " + settings_.cloudUrl);
+  if (reconnectHandler_) {
+    try {
+      reconnectHandler_();
+    } catch (const std::exception& e) {
+      log::warning(std::string("after reconnecting: ") + e.what());
+    }
+  }
+}
+
+void Agent::noteOffline(const std::string& why) {
+  const auto now = std::chrono::steady_clock::now();
+  if (state_.markOffline(why)) {
+    offlineReminder_ = now;
+    log::warning("offline since " + isoTime(state_.snapshot().linkSince) + ": " + why +
+                 "; jobs wait at the cloud, status events in the outbox");
+  } else if (now - offlineReminder_ >= std::chrono::minutes(10)) {
+    offlineReminder_ = now;
+    const auto snapshot = state_.snapshot();
+    log::warning("still offline since " + isoTime(snapshot.linkSince) + " (" +
+                 humanDuration(unixNow() - snapshot.linkSince) + "): " + why + "; " +
+                 std::to_string(journal_.pendingCount()) + " status event(s) wait");
+  }
+  notifier_.status("offline since " + isoTime(state_.snapshot().linkSince));
+}
+
+void Agent::noteRefused(const std::string& why) {
+  if (state_.markRefused(why)) {
+    notifier_.status("credential refused by the cloud since " +
+                     isoTime(state_.snapshot().linkSince));
+  }
+}
 
 void Agent::requestStop() {
   {
@@ -74,6 +193,7 @@ bool Agent::flushOutbox() {
       log::notice("the cloud is reachable again; the outbox is flushed");
     }
     offline_ = false;
+    noteOnline();
     return true;
   case FlushResult::Offline:
     if (!offline_) {
@@ -81,8 +201,10 @@ bool Agent::flushOutbox() {
                    " status event(s) wait in the outbox until the cloud is reachable");
     }
     offline_ = true;
+    noteOffline("status events cannot be delivered");
     return true;
   case FlushResult::Unauthorized:
+    noteRefused("the cloud refused the device credential");
     return false;
   }
   return true;
@@ -114,6 +236,7 @@ int Agent::run() {
               (enrollment_.identity.storeName.empty() ? enrollment_.identity.storeId
                                                       : enrollment_.identity.storeName) +
               ", cloud " + settings_.cloudUrl + ", " + describePrinter(settings_.printer));
+  std::unique_lock work(workMutex_);
   processor_.recover();
   try {
     if (const auto pruned = journal_.prune(timing_.pruneAge); pruned > 0) {
@@ -122,7 +245,9 @@ int Agent::run() {
   } catch (const std::exception& e) {
     log::warning(std::string("cannot prune the journal: ") + e.what());
   }
-  notifier_.ready("polling " + settings_.cloudUrl);
+  work.unlock();
+  notifier_.ready(state_.paused() ? "paused: not taking new jobs"
+                                  : "polling " + settings_.cloudUrl);
 
   while (!stop_) {
     notifier_.heartbeat();
@@ -130,8 +255,11 @@ int Agent::run() {
       reloadHandler_();
     }
     // Jobs at the spooler are followed even while the cloud is away or refuses us.
+    work.lock();
     const std::size_t inFlight = processor_.followJobs();
-    if (!flushOutbox()) {
+    const bool credentialAccepted = flushOutbox();
+    work.unlock();
+    if (!credentialAccepted) {
       if (!refused_) {
         log::error("the cloud refused the device credential; this agent may have been revoked "
                    "(enroll again with: printrelay-agent enroll --force --code CODE)");
@@ -144,6 +272,14 @@ int Agent::run() {
     if (stop_) {
       break;
     }
+    if (state_.paused()) {
+      // Intake paused at the shop: no long-poll; printing jobs are still followed.
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock,
+                     std::chrono::seconds(std::max<long long>(1, timing_.followInterval.count())),
+                     [this] { return stop_.load() || !state_.paused(); });
+      continue;
+    }
     const int wait =
         inFlight > 0
             ? std::min(settings_.pollWaitSeconds,
@@ -152,17 +288,18 @@ int Agent::run() {
     std::vector<protocol::JobOffer> offers;
     try {
       offers = cloud_.pollJobs(wait);
-      if (pollBackoff_.attempts() > 0 || refused_) {
-        log::notice("connected to the cloud again");
-        notifier_.status("polling " + settings_.cloudUrl);
-      }
+      noteOnline();
       pollBackoff_.reset();
       refused_ = false;
     } catch (const CloudError& e) {
       if (stop_) {
         break;
       }
+      if (state_.paused() && e.status() == 0) {
+        continue; // the long-poll was cut because intake was paused
+      }
       if (e.unauthorized()) {
+        noteRefused(e.what());
         if (!refused_) {
           log::error(std::string("the cloud refused the device credential (") + e.what() +
                      "); this agent may have been revoked");
@@ -175,29 +312,40 @@ int Agent::run() {
       const auto delay = pollBackoff_.next();
       log::write(pollBackoff_.attempts() <= 1 ? log::Level::Warning : log::Level::Info,
                  std::string(e.what()) + "; retrying in " + std::to_string(delay.count()) + " ms");
-      notifier_.status("cloud unreachable");
+      if (e.transient()) {
+        noteOffline(e.what());
+      } else {
+        noteOnline(); // it answered, with an error of its own
+      }
       pause(delay);
       continue;
     }
     for (const auto& offer : offers) {
       JobOutcome outcome = JobOutcome::Ok;
+      work.lock();
       try {
         if (stop_) {
           processor_.giveBack(offer, "agent_stopping: the agent stopped before starting the job");
-          continue;
+        } else if (state_.paused()) {
+          processor_.giveBack(offer, "agent_paused: intake was paused at the shop");
+        } else {
+          state_.setCurrentJob(offer.jobId);
+          outcome = processor_.process(offer);
         }
-        outcome = processor_.process(offer);
       } catch (const std::exception& e) {
         // Only the journal can fail here: stop taking jobs until it works again.
         log::job(log::Level::Error, offer.jobId, std::string("cannot process: ") + e.what());
         outcome = JobOutcome::StopQueue;
       }
+      state_.setCurrentJob({});
       flushOutbox();
+      work.unlock();
       handleProcessingOutcome(outcome);
     }
   }
 
   notifier_.stopping();
+  work.lock();
   if (!offline_ && !refused_) {
     flushOutbox(); // best effort: a released job goes back to the queue at once
   }

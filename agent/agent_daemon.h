@@ -3,6 +3,7 @@
 #include "agent/agent_config.h"
 #include "agent/backoff.h"
 #include "agent/cloud_client.h"
+#include "agent/control_state.h"
 #include "agent/enrollment.h"
 #include "agent/job_processor.h"
 #include "agent/journal.h"
@@ -16,6 +17,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 namespace printrelay::agent {
 
@@ -53,9 +56,51 @@ public:
   bool stopRequested() const { return stop_.load(); }
   Journal& journal() { return journal_; }
 
+  // --- what the control socket uses ------------------------------------------------------
+
+  /// The daemon's own state: cloud link (online/offline since when, last contact), pause.
+  DaemonState& state() { return state_; }
+  /// Pauses or resumes intake. While paused the loop does not ask the cloud for jobs (a waiting
+  /// long-poll is cut; an offer that arrives anyway is given back) but still follows printing
+  /// jobs and flushes the outbox. Safe from any thread; true when it changed.
+  bool setPaused(bool paused, std::string by = {}, std::int64_t since = 0);
+  /// Held by the loop while it uses the journal, the spooler and the processor (never during
+  /// a long-poll or a wait). Control requests that change jobs take it.
+  std::timed_mutex& workLock() { return workMutex_; }
+  /// A copy of the settings in force (a reload changes some). Safe from any thread.
+  Settings settings() const;
+  /// A copy of the identity (a key rotation changes the key id). Safe from any thread.
+  AgentIdentity identity() const;
+  /// The device credential.
+  const std::string& credential() const { return enrollment_.credential; }
+  /// Applies a re-read configuration (call on the loop thread, i.e. from the reload handler):
+  /// log level, printer, poll wait, backoff and purge_spooler_jobs change at once. Returns the
+  /// keys that changed but take effect only after a restart.
+  std::vector<std::string> applySettings(const Settings& fresh);
+  /// Switches to a new store key (after the cloud registered it); documents sealed to the
+  /// `older` keys still open. Take workLock() first.
+  void setStoreKey(hpke::KeyPair key, std::vector<hpke::KeyPair> older, std::string keyId);
+  /// Keys besides the current one that queued documents may be sealed to (kept from an
+  /// earlier rotation). Call before run().
+  void setOlderStoreKeys(std::vector<hpke::KeyPair> older);
+  /// Called on the loop thread when the cloud answers after the agent started, was offline or
+  /// was refused (re-send what the cloud may have missed, e.g. the printers).
+  void setReconnectHandler(std::function<void()> handler) {
+    reconnectHandler_ = std::move(handler);
+  }
+  CloudClient& cloud() { return cloud_; }
+  PrintBackend& backend() { return *backend_; }
+  JobProcessor& processor() { return processor_; }
+  StatusReporter& reporter() { return reporter_; }
+
 private:
   /// Waits up to `duration`, returning early when a stop is requested; pings the watchdog.
   void pause(std::chrono::milliseconds duration);
+  /// Records that the cloud answered / could not be reached / refused us, and says so in the
+  /// log and to the service manager when the link changes (never silently offline).
+  void noteOnline();
+  void noteOffline(const std::string& why);
+  void noteRefused(const std::string& why);
   /// Flushes the outbox; false when the credential was refused.
   bool flushOutbox();
   void handleProcessingOutcome(JobOutcome outcome);
@@ -72,12 +117,17 @@ private:
   Backoff queueBackoff_;
   ServiceNotifier notifier_;
   std::function<void()> reloadHandler_;
+  std::function<void()> reconnectHandler_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> reload_{false};
   bool offline_ = false;
   bool refused_ = false;
   std::mutex mutex_;
   std::condition_variable wake_;
+  DaemonState state_;
+  std::timed_mutex workMutex_;
+  mutable std::mutex infoMutex_; // settings_ and enrollment_.identity, read by other threads
+  std::chrono::steady_clock::time_point offlineReminder_{};
 };
 
 } // namespace printrelay::agent

@@ -3,17 +3,17 @@
 #include "agent/agent_config.h"
 #include "agent/agent_daemon.h"
 #include "agent/cloud_client.h"
+#include "agent/control_keys.h"
+#include "agent/control_log.h"
+#include "agent/control_service.h"
 #include "agent/enrollment.h"
 #include "agent/print_backend.h"
+#include "agent/service_host.h"
 #include "common/error.h"
 #include "common/http_client.h"
 #include "common/log.h"
 
-#include <atomic>
-#include <csignal>
 #include <optional>
-#include <pthread.h>
-#include <thread>
 
 #ifndef PRINTRELAY_VERSION
 #define PRINTRELAY_VERSION "0.0.0"
@@ -27,6 +27,7 @@ constexpr const char* kUsage = R"(usage:
   printrelay-agent [--config FILE] enroll --code CODE [--name NAME] [--force]
   printrelay-agent [--config FILE] run
   printrelay-agent [--config FILE] printers
+  printrelay-agent [--config FILE] service install|uninstall|run
   printrelay-agent --config-template
   printrelay-agent --help | --version
 
@@ -35,6 +36,8 @@ commands:
                 one-time code from the shop dashboard
   run           the service: long-poll the cloud for jobs, decrypt them in memory, print them
   printers      list the CUPS destinations and what they can do
+  service       Windows: install or uninstall the PrintRelayAgent service (run by the service
+                control manager as "service run"); on Linux systemd runs the agent
 
 options:
   --config FILE  configuration file (default /etc/printrelay/agent.conf); settings can also be
@@ -164,70 +167,45 @@ int commandPrinters(const std::optional<std::string>& configPath, std::ostream& 
   return kExitOk;
 }
 
-/// Blocks the stop/reload signals for the whole process and turns them into Agent calls from
-/// a dedicated thread, so no work happens in a signal handler.
-class SignalBridge {
-public:
-  explicit SignalBridge(Agent& agent) : agent_(agent) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-    thread_ = std::thread([this] { loop(); });
-  }
-  SignalBridge(const SignalBridge&) = delete;
-  SignalBridge& operator=(const SignalBridge&) = delete;
-  ~SignalBridge() {
-    done_ = true;
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-
-private:
-  void loop() {
-    bool stopping = false;
-    while (!done_) {
-      timespec timeout{0, 200'000'000};
-      const int sig = sigtimedwait(&set_, nullptr, &timeout);
-      if (sig == SIGTERM || sig == SIGINT) {
-        if (!stopping) {
-          log::notice(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                      "; stopping");
-        }
-        stopping = true;
-      } else if (sig == SIGHUP) {
-        agent_.requestReload();
-      }
-      if (stopping) {
-        // Repeated, so a long-poll that started just after the first call is cut too.
-        agent_.requestStop();
-      }
-    }
-  }
-
-  Agent& agent_;
-  sigset_t set_{};
-  sigset_t previous_{};
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
 int commandRun(const std::optional<std::string>& configPath) {
   const Settings settings = settingsFor(configPath, true);
+  // Recent log lines for printrelayctl logs; the original stderr still gets every line.
+  LogRing logs(static_cast<std::size_t>(settings.logBufferLines));
+  std::optional<StderrCapture> capture;
+  if (settings.logBufferLines > 0) {
+    try {
+      capture.emplace(logs);
+    } catch (const std::exception& e) {
+      log::warning(std::string("printrelayctl logs will be empty: ") + e.what());
+    }
+  }
+  completeKeyRotation(StatePaths(settings.stateDir));
   Enrollment enrollment = loadEnrollment(StatePaths(settings.stateDir));
   Agent agent(settings, std::move(enrollment), makePrintBackend(settings));
-  agent.setReloadHandler([configPath, settings] {
+  agent.setReloadHandler([configPath, &agent] {
+    // Runs on the daemon's loop thread, between jobs.
     try {
       const Settings fresh = settingsFrom(loadConfig(configPath));
-      log::notice("configuration reloaded (log_level " + fresh.logLevel +
-                  "); other changes take effect after a restart");
-      log::setLevel(log::parseLevel(fresh.logLevel));
+      if (!fresh.cloudUrl.empty()) {
+        validateBaseUrl(fresh.cloudUrl, false);
+      }
+      const auto restart = agent.applySettings(fresh);
+      std::string pending;
+      for (const auto& key : restart) {
+        pending += (pending.empty() ? "" : ", ") + key;
+      }
+      log::notice("configuration reloaded (log_level, printer, poll_wait_seconds, backoff, "
+                  "purge_spooler_jobs apply now)" +
+                  (pending.empty() ? std::string()
+                                   : "; changed but applied only after a restart: " + pending));
     } catch (const std::exception& e) {
-      log::error(std::string("configuration not reloaded: ") + e.what());
+      log::error(std::string("configuration not reloaded, the running one stays: ") + e.what());
     }
   });
-  SignalBridge signals(agent);
+  AgentControl control(agent, logs);
+  agent.setReconnectHandler([&control] { control.reportPrinters(); });
+  control.listen();
+  StopSignals signals(agent);
   return agent.run();
 }
 
@@ -283,6 +261,10 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
                                         args.end());
     if (command == "enroll") {
       return commandEnroll(configPath, rest, out);
+    }
+    if (command == "service") {
+      return runServiceCommand(
+          rest, configPath, [&configPath] { return commandRun(configPath); }, out);
     }
     if (!rest.empty()) {
       throw UsageError(command + " takes no arguments");

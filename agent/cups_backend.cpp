@@ -4,10 +4,18 @@
 #include "common/error.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <cups/cups.h>
+#include <filesystem>
+#include <fstream>
+#include <linux/magic.h>
 #include <memory>
+#include <optional>
+#include <sstream>
+#include <sys/vfs.h>
 
 namespace printrelay::agent {
 namespace {
@@ -170,6 +178,78 @@ SpoolerJobState stateFromIpp(int value) {
   }
 }
 
+/// printer-state-reasons as cupsGetDests2 gives them (comma-separated), without "none".
+std::vector<std::string> splitReasons(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty() && item != "none") {
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string lowered(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+/// The value of a top-level directive of a CUPS configuration file (the last one wins, as in
+/// cupsd); nullopt when it is not set.
+std::optional<std::string> directive(const std::string& text, const std::string& name) {
+  std::optional<std::string> value;
+  std::istringstream in(text);
+  std::string line;
+  int depth = 0; // inside <Location>, <Policy>, <Limit>
+  while (std::getline(in, line)) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') {
+      continue;
+    }
+    line = line.substr(first);
+    if (line.starts_with("</")) {
+      depth = std::max(0, depth - 1);
+      continue;
+    }
+    if (line.starts_with("<")) {
+      ++depth;
+      continue;
+    }
+    const auto space = line.find_first_of(" \t");
+    const auto valueStart =
+        space == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", space);
+    if (depth == 0 && valueStart != std::string::npos &&
+        lowered(line.substr(0, space)) == lowered(name)) {
+      std::string v = line.substr(valueStart);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) {
+        v.pop_back();
+      }
+      value = v;
+    }
+  }
+  return value;
+}
+
+/// A configuration file, when this process may read it.
+std::optional<std::string> readSmallFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 HttpPtr connectTo(const std::string& host, int port) {
   HttpPtr http(
       httpConnect2(host.c_str(), port, nullptr, AF_UNSPEC, cupsEncryption(), 1, 30000, nullptr));
@@ -182,9 +262,31 @@ HttpPtr connectTo(const std::string& host, int port) {
   return http;
 }
 
+/// GETs a file the scheduler serves (cupsd.conf at /admin/conf/) into memory; throws when
+/// it refuses (non-admin users get 401/403).
+std::string fetchServerFile(http_t* http, const char* resource) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
+  if (!file) {
+    throw Error("spooler_refused", std::string("no temporary file: ") + std::strerror(errno));
+  }
+  const http_status_t status = cupsGetFd(http, resource, fileno(file.get()));
+  if (status != HTTP_STATUS_OK) {
+    throw Error("spooler_refused",
+                std::string("CUPS refused GET ") + resource + " (" + httpStatus(status) + ")");
+  }
+  std::rewind(file.get());
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0;) {
+    text.append(buffer, n);
+  }
+  return text;
+}
+
 } // namespace
 
-CupsBackend::CupsBackend(std::string server) {
+CupsBackend::CupsBackend(std::string server, std::string configDir)
+    : configDir_(std::move(configDir)) {
   if (server.empty()) {
     const char* defaultServer = cupsServer();
     host_ = defaultServer != nullptr ? defaultServer : "localhost";
@@ -243,6 +345,9 @@ std::vector<PrinterInfo> CupsBackend::listPrinters() {
     }
     if (const char* v = optionValue(dest, "printer-make-and-model"); v != nullptr) {
       info.makeAndModel = v;
+    }
+    if (const char* v = optionValue(dest, "printer-state-reasons"); v != nullptr) {
+      info.reasons = splitReasons(v);
     }
     out.push_back(std::move(info));
   }
@@ -385,8 +490,62 @@ void CupsBackend::cancelJob(const std::string& printer, int jobId) {
   }
 }
 
+void CupsBackend::purgeJob(const std::string& printer, int jobId) {
+  HttpPtr http = connectTo(host_, port_);
+  const ipp_status_t status = cupsCancelJob2(http.get(), printer.c_str(), jobId, 1);
+  if (!ippOk(status) && status != IPP_STATUS_ERROR_NOT_FOUND) {
+    throwIpp(status, "purging CUPS job " + std::to_string(jobId) + " failed");
+  }
+}
+
+SpoolSafety CupsBackend::spoolSafety() {
+  SpoolSafety out;
+  std::optional<std::string> conf;
+  std::string fetchProblem;
+  try {
+    HttpPtr http = connectTo(host_, port_);
+    conf = fetchServerFile(http.get(), "/admin/conf/cupsd.conf");
+    out.source = "the scheduler (/admin/conf/cupsd.conf)";
+  } catch (const std::exception& e) {
+    fetchProblem = e.what();
+  }
+  const std::filesystem::path dir(configDir_);
+  if (!conf) {
+    conf = readSmallFile(dir / "cupsd.conf");
+    out.source = (dir / "cupsd.conf").string();
+  }
+  if (!conf) {
+    out.problem = fetchProblem + "; " + (dir / "cupsd.conf").string() + " is not readable";
+  } else {
+    const auto value = directive(*conf, "PreserveJobFiles");
+    if (!value) {
+      out.keepsDocuments = true; // cupsd.conf(5): the default is 86400 (one day)
+      out.keepsDocumentsSetting = "PreserveJobFiles not set (CUPS default: 1 day)";
+    } else {
+      const std::string v = lowered(*value);
+      out.keepsDocuments = !(v == "no" || v == "off" || v == "false" || v == "0");
+      out.keepsDocumentsSetting = "PreserveJobFiles " + *value;
+    }
+  }
+  out.spoolDir = "/var/spool/cups";
+  if (const auto files = readSmallFile(dir / "cups-files.conf")) {
+    if (const auto root = directive(*files, "RequestRoot")) {
+      out.spoolDir = *root;
+    }
+  }
+  struct statfs fs {};
+  if (::statfs(out.spoolDir.c_str(), &fs) == 0) {
+    out.spoolOnTmpfs = static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC ||
+                       static_cast<unsigned long>(fs.f_type) == RAMFS_MAGIC;
+  } else {
+    out.problem += (out.problem.empty() ? "" : "; ") + std::string("statfs ") + out.spoolDir +
+                   ": " + std::strerror(errno);
+  }
+  return out;
+}
+
 std::unique_ptr<PrintBackend> makePrintBackend(const Settings& settings) {
-  return std::make_unique<CupsBackend>(settings.cupsServer);
+  return std::make_unique<CupsBackend>(settings.cupsServer, settings.cupsConfigDir);
 }
 
 } // namespace printrelay::agent

@@ -1,6 +1,7 @@
 #include "agent/enrollment.h"
 
 #include "agent/cloud_client.h"
+#include "agent/service_host.h"
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/error.h"
@@ -10,7 +11,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
-#include <unistd.h>
 
 #ifndef PRINTRELAY_VERSION
 #define PRINTRELAY_VERSION "0.0.0"
@@ -21,12 +21,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string hostName() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
-    return "printrelay-agent";
-  }
-  return name;
+std::string agentLabel() {
+  const std::string name = hostName();
+  return name.empty() ? "printrelay-agent" : name;
 }
 
 std::string trimmed(const std::string& text) {
@@ -82,7 +79,7 @@ AgentIdentity enroll(const StatePaths& paths, const EnrollOptions& options, Clou
   protocol::EnrollRequest request;
   request.code = options.code;
   request.publicKey = base64Encode(key.publicKey());
-  request.agentName = options.name.empty() ? hostName() : options.name;
+  request.agentName = options.name.empty() ? agentLabel() : options.name;
   request.agentVersion = PRINTRELAY_VERSION;
   protocol::EnrollResponse response = cloud.enroll(request);
 

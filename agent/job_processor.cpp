@@ -192,11 +192,7 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
   std::optional<int> spoolerJobId;
   std::unique_ptr<DocumentWriter> writer;
   try {
-    if (const auto ours = envelope::keyIdFor(key_.publicKey());
-        !offer.keyId.empty() && offer.keyId != ours) {
-      throw Error("envelope_wrong_key", "the document is sealed to key " + offer.keyId +
-                                            ", not to this store's key " + ours);
-    }
+    const hpke::KeyPair& key = keyFor(offer);
     printer = backend_.resolvePrinter(printer_);
     checkOptions(offer.options, backend_.capabilities(printer));
     if (!keepGoing_()) {
@@ -208,7 +204,7 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
              "submitting to printer " + printer + " as spooler job " +
                  std::to_string(*spoolerJobId));
     writer = backend_.startDocument(printer, *spoolerJobId, offer.documentName, offer.contentType);
-    streamDocument(offer, *writer);
+    streamDocument(offer, key, *writer);
     if (!finishDocument(jobId, *writer)) {
       // The journal keeps the job in submitting; followJobs() asks the spooler what it has.
       return JobOutcome::Hold;
@@ -253,12 +249,71 @@ void JobProcessor::giveBack(const protocol::JobOffer& offer, const std::string& 
   log::job(log::Level::Info, offer.jobId, "given back: " + why);
 }
 
-void JobProcessor::streamDocument(const protocol::JobOffer& offer, DocumentWriter& writer) {
+const hpke::KeyPair& JobProcessor::keyFor(const protocol::JobOffer& offer) const {
+  const std::string ours = envelope::keyIdFor(key_.publicKey());
+  if (offer.keyId.empty() || offer.keyId == ours) {
+    return key_;
+  }
+  for (const auto& older : olderKeys_) {
+    if (envelope::keyIdFor(older.publicKey()) == offer.keyId) {
+      return older;
+    }
+  }
+  throw Error("envelope_wrong_key",
+              "the document is sealed to key " + offer.keyId + ", not to this store's key " + ours);
+}
+
+void JobProcessor::setKeys(hpke::KeyPair current, std::vector<hpke::KeyPair> older) {
+  key_ = std::move(current);
+  olderKeys_ = std::move(older);
+}
+
+void JobProcessor::purgeSpoolerJob(const JournalJob& job) {
+  if (!purge_ || !job.spoolerJobId) {
+    return;
+  }
+  try {
+    backend_.purgeJob(job.printer, *job.spoolerJobId);
+    log::job(log::Level::Debug, job.jobId,
+             "purged spooler job " + std::to_string(*job.spoolerJobId) + " and its document");
+  } catch (const std::exception& e) {
+    log::job(log::Level::Warning, job.jobId,
+             "could not purge spooler job " + std::to_string(*job.spoolerJobId) +
+                 " (its document may stay in the spool): " + e.what());
+  }
+}
+
+JournalJob JobProcessor::cancelAtShop(const std::string& jobId, const std::string& why) {
+  const auto found = journal_.find(jobId);
+  if (!found) {
+    throw Error("job_not_found", "the journal has no job " + jobId);
+  }
+  const JournalJob& job = *found;
+  if (isSettled(job.state)) {
+    throw Error("job_not_cancellable",
+                "job " + jobId + " already ended (" + std::string(toString(job.state)) + ")");
+  }
+  if (job.spoolerJobId) {
+    backend_.cancelJob(job.printer, *job.spoolerJobId);
+  }
+  journal_.advance(jobId, JobState::Failed, StepDetails::withError(why), event("failed", job, why));
+  lastSeen_.erase(jobId);
+  log::job(log::Level::Notice, jobId,
+           "cancelled at the shop" +
+               (job.spoolerJobId ? " (spooler job " + std::to_string(*job.spoolerJobId) + ")"
+                                 : std::string()) +
+               ": " + why);
+  purgeSpoolerJob(job);
+  return *journal_.find(jobId);
+}
+
+void JobProcessor::streamDocument(const protocol::JobOffer& offer, const hpke::KeyPair& key,
+                                  DocumentWriter& writer) {
   std::exception_ptr failure;
   // Plaintext is never larger than its envelope: an endless stream is cut there.
   const std::uint64_t limit = offer.envelopeSize > 0 ? offer.envelopeSize : UINT64_MAX;
   envelope::Opener opener(
-      key_, offer.orderId,
+      key, offer.orderId,
       [&writer](std::span<const std::uint8_t> plaintext) {
         writer.write(plaintext);
         return true;
@@ -430,6 +485,7 @@ void JobProcessor::reconcile(const JournalJob& job) {
   case RecoveryAction::MarkPrinted:
     journal_.advance(job.jobId, JobState::Printed, StepDetails{}, event("printed", job));
     log::job(log::Level::Info, job.jobId, "printed on " + job.printer);
+    purgeSpoolerJob(job);
     break;
   case RecoveryAction::MarkFailed: {
     const std::string why =
@@ -440,6 +496,7 @@ void JobProcessor::reconcile(const JournalJob& job) {
     journal_.advance(job.jobId, JobState::Failed, StepDetails::withError(why),
                      event("failed", job, why));
     log::job(log::Level::Error, job.jobId, "failed: " + why);
+    purgeSpoolerJob(job);
     break;
   }
   }

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace printrelay::agent {
 
@@ -70,8 +71,28 @@ public:
   /// Returns how many jobs are still in flight.
   std::size_t followJobs();
 
+  /// Cancels a job at the shop's request: cancels its spooler job (when it has one), records it
+  /// failed with `why` and reports `failed`. Throws Error{"job_not_found"} for an unknown job,
+  /// Error{"job_not_cancellable"} for one that already ended, and the backend's error when the
+  /// spooler cannot be asked (nothing is recorded then). Call between jobs (the daemon's work
+  /// lock), never while process() runs.
+  JournalJob cancelAtShop(const std::string& jobId, const std::string& why);
+
+  /// Purge ended spooler jobs (and their documents) once their outcome is recorded.
+  void setPurgeSpoolerJobs(bool purge) { purge_ = purge; }
+  /// The configured destination (empty: the spooler's default), e.g. after a reload.
+  void setPrinter(std::string printer) { printer_ = std::move(printer); }
+  /// The store key new documents are sealed to, and older keys documents already queued may
+  /// still be sealed to (after a key rotation). The right one is picked by the offer's key id.
+  void setKeys(hpke::KeyPair current, std::vector<hpke::KeyPair> older);
+
 private:
-  void streamDocument(const protocol::JobOffer& offer, DocumentWriter& writer);
+  /// The key an offer's document is sealed to; throws envelope_wrong_key when none matches.
+  const hpke::KeyPair& keyFor(const protocol::JobOffer& offer) const;
+  /// Removes an ended spooler job when purging is on; failures are logged only.
+  void purgeSpoolerJob(const JournalJob& job);
+  void streamDocument(const protocol::JobOffer& offer, const hpke::KeyPair& key,
+                      DocumentWriter& writer);
   /// Ends the document; false when the spooler's answer was lost (outcome unknown: Hold).
   bool finishDocument(const std::string& jobId, DocumentWriter& writer);
   JobOutcome settleFailure(const std::string& jobId, const std::exception& error);
@@ -83,9 +104,11 @@ private:
   CloudClient& cloud_;
   PrintBackend& backend_;
   hpke::KeyPair key_;
+  std::vector<hpke::KeyPair> olderKeys_;
   std::string printer_;
   std::function<bool()> keepGoing_;
   std::map<std::string, SpoolerJobState> lastSeen_;
+  bool purge_ = false;
 };
 
 } // namespace printrelay::agent

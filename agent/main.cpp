@@ -1,12 +1,12 @@
 // printrelay-agent: the PrintRelay shop agent (see `printrelay-agent --help`).
 #include "agent/cli.h"
+#include "agent/service_host.h"
 
-#include <csignal>
 #include <iostream>
 
 int main(int argc, char** argv) {
   // A peer closing a socket must be an error return, not the end of the process.
-  std::signal(SIGPIPE, SIG_IGN);
+  printrelay::agent::prepareProcess();
   std::vector<std::string> args(argv + 1, argv + argc);
   return printrelay::agent::runCli(args, std::cout, std::cerr);
 }

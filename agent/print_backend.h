@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ struct PrinterInfo {
   std::string info;  ///< description for people
   std::string location;
   std::string makeAndModel;
+  /// printer-state-reasons as the spooler reports them (media-empty, toner-low-warning, …);
+  /// empty when none.
+  std::vector<std::string> reasons;
 };
 
 /// A spooler job's state (IPP job-state values, plus Unknown when the spooler has no record).
@@ -68,6 +72,18 @@ struct SpoolerJobStatus {
   /// True while the job still waits for its document (it was created but the document never
   /// finished arriving): nothing of it can have been printed.
   bool awaitingDocument = false;
+};
+
+/// What the spooler's own configuration means for documents at rest (for diagnose).
+struct SpoolSafety {
+  /// Whether the spooler keeps a job's document after it printed (CUPS PreserveJobFiles);
+  /// nullopt when it cannot tell (`problem` says why).
+  std::optional<bool> keepsDocuments;
+  std::string keepsDocumentsSetting; ///< e.g. "PreserveJobFiles No", "not set (default: 1 day)"
+  std::string source;                ///< where the setting was read
+  std::string spoolDir;              ///< where documents wait while they print
+  std::optional<bool> spoolOnTmpfs;  ///< nullopt when unknown
+  std::string problem;               ///< why something could not be read
 };
 
 /// Streams one document into a created spooler job. Destroying a writer that was neither
@@ -107,6 +123,15 @@ public:
   virtual SpoolerJobStatus jobStatus(const std::string& printer, int jobId) = 0;
   /// Cancels a job; a job that already ended is not an error.
   virtual void cancelJob(const std::string& printer, int jobId) = 0;
+  /// Removes an ended job and its document files from the spooler (CUPS keeps them for a day
+  /// by default). A job the spooler no longer has is not an error. Default: nothing to purge.
+  virtual void purgeJob(const std::string& /*printer*/, int /*jobId*/) {}
+  /// Reads the spooler settings that decide whether documents stay on disk. Default: unknown.
+  virtual SpoolSafety spoolSafety() {
+    SpoolSafety unknown;
+    unknown.problem = "this print backend cannot tell";
+    return unknown;
+  }
 };
 
 /// The platform's backend (defined in the backend file CMake compiles), pointed at the

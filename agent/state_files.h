@@ -19,17 +19,25 @@ struct StatePaths {
   std::filesystem::path journal() const { return stateDir / "journal.db"; }
 };
 
-/// Creates the directory (and parents) if missing; a new directory gets mode 0700.
+// The platform parts (the three functions below) live in state_files_posix.cpp and
+// state_files_windows.cpp. On Windows, "private" is an ACL instead of a mode: a protected DACL
+// (nothing inherited) that grants only SYSTEM, Administrators and the account running the agent
+// (the service's account); `mode` bits for group or others add read access for Users.
+
+/// Creates the directory (and parents) if missing; a new directory gets mode 0700 (Windows:
+/// the private ACL, inherited by what is created inside).
 void ensurePrivateDirectory(const std::filesystem::path& dir);
 
-/// Replaces `path` atomically with `data`: writes a temporary file created with
-/// O_CREAT|O_EXCL and `mode`, fsyncs it, renames it over `path` and fsyncs the directory, so a
-/// crash leaves either the old file or the new one, never a torn or world-readable one.
+/// Replaces `path` atomically with `data`: writes a temporary file created exclusively
+/// (O_CREAT|O_EXCL; Windows: CREATE_NEW) with `mode` (Windows: the private ACL), flushes it to
+/// disk, renames it over `path` (Windows: MoveFileEx, write-through) and syncs the directory,
+/// so a crash leaves either the old file or the new one, never a torn or world-readable one.
 void writeFileAtomic(const std::filesystem::path& path, std::span<const std::uint8_t> data,
                      mode_t mode);
 
 /// Reads a file that holds a secret; throws Error{"state_insecure"} when group or others may
-/// read or write it, Error{"state_missing"} when it does not exist.
+/// read or write it (Windows: when its ACL lets any other account read or change it),
+/// Error{"state_missing"} when it does not exist.
 std::string readPrivateFile(const std::filesystem::path& path);
 
 /// Writes the store's private key (base64, mode 0600).

@@ -8,6 +8,7 @@
 #include "common/hpke.h"
 #include "common/http_client.h"
 #include "common/protocol.h"
+#include "tests/support/test_env.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -48,15 +49,15 @@ public:
     if (const char* old = std::getenv(name_.c_str()); old != nullptr) {
       previous_ = old;
     }
-    ::setenv(name_.c_str(), value.c_str(), 1);
+    test_env::set(name_.c_str(), value.c_str());
   }
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;
   ~ScopedEnv() {
     if (previous_) {
-      ::setenv(name_.c_str(), previous_->c_str(), 1);
+      test_env::set(name_.c_str(), previous_->c_str());
     } else {
-      ::unsetenv(name_.c_str());
+      test_env::unset(name_.c_str());
     }
   }
 

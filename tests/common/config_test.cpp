@@ -1,5 +1,6 @@
 #include "common/config.h"
 #include "common/error.h"
+#include "tests/support/test_env.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -51,7 +52,7 @@ protected:
     std::filesystem::remove_all(dir_);
     for (const char* name :
          {"PRTEST_CLOUD_URL", "PRTEST_POLL_WAIT", "PRTEST_VERBOSE", "PRTEST_ADMIN_TOKEN"}) {
-      ::unsetenv(name);
+      test_env::unset(name);
     }
   }
   std::string file(const std::string& content) {
@@ -155,12 +156,12 @@ TEST_F(ConfigTest, UnknownKeysAreRefusedEverywhere) {
 TEST_F(ConfigTest, EnvironmentOverridesFile) {
   Config c(table(), "PRTEST_");
   c.loadFile(file("cloud_url = https://from-file\npoll_wait = 10\n"), true);
-  ::setenv("PRTEST_CLOUD_URL", "https://from-env", 1);
-  ::setenv("PRTEST_POLL_WAIT", "20", 1);
+  test_env::set("PRTEST_CLOUD_URL", "https://from-env");
+  test_env::set("PRTEST_POLL_WAIT", "20");
   c.loadEnvironment();
   EXPECT_EQ(c.getString("cloud_url"), "https://from-env");
   EXPECT_EQ(c.getInt("poll_wait"), 20);
-  ::setenv("PRTEST_VERBOSE", "perhaps", 1);
+  test_env::set("PRTEST_VERBOSE", "perhaps");
   const std::string message = errorMessage([&] { c.loadEnvironment(); });
   EXPECT_NE(message.find("PRTEST_VERBOSE"), std::string::npos) << message;
 }
@@ -168,7 +169,7 @@ TEST_F(ConfigTest, EnvironmentOverridesFile) {
 TEST_F(ConfigTest, DumpRedactsSecrets) {
   Config c(table(), "PRTEST_");
   c.set("admin_token", "very-secret-token");
-  ::setenv("PRTEST_ADMIN_TOKEN", "env-secret-token", 1);
+  test_env::set("PRTEST_ADMIN_TOKEN", "env-secret-token");
   c.loadEnvironment();
   const std::string dump = c.dumpRedacted();
   EXPECT_EQ(dump.find("secret-token"), std::string::npos) << dump;

@@ -42,7 +42,8 @@ FakePrintBackend::FakePrintBackend() {
                                   .state = "idle",
                                   .info = "Front desk laser",
                                   .location = {},
-                                  .makeAndModel = "Fake Laser"});
+                                  .makeAndModel = "Fake Laser",
+                                  .reasons = {}});
   caps_.media = {"iso_a4_210x297mm", "na_letter_8.5x11in"};
   caps_.sides = {"one-sided", "two-sided-long-edge", "two-sided-short-edge"};
   caps_.colorModes = {"monochrome", "color"};
@@ -137,6 +138,26 @@ void FakePrintBackend::cancelJob(const std::string& /*printer*/, int jobId) {
     it->second.status =
         SpoolerJobStatus{SpoolerJobState::Canceled, {"job-canceled-by-user"}, false};
   }
+}
+
+void FakePrintBackend::purgeJob(const std::string& /*printer*/, int jobId) {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  ++purges_;
+  if (const auto it = jobs_.find(jobId); it != jobs_.end()) {
+    it->second.purged = true;
+  }
+}
+
+SpoolSafety FakePrintBackend::spoolSafety() {
+  std::lock_guard lock(mutex_);
+  throwIfUnavailable();
+  return spoolSafety_;
+}
+
+void FakePrintBackend::setSpoolSafety(SpoolSafety safety) {
+  std::lock_guard lock(mutex_);
+  spoolSafety_ = std::move(safety);
 }
 
 void FakePrintBackend::write(int jobId, std::span<const std::uint8_t> data) {
@@ -244,6 +265,11 @@ int FakePrintBackend::createCount() const {
 int FakePrintBackend::cancelCount() const {
   std::lock_guard lock(mutex_);
   return cancels_;
+}
+
+int FakePrintBackend::purgeCount() const {
+  std::lock_guard lock(mutex_);
+  return purges_;
 }
 
 } // namespace printrelay::agent::testing

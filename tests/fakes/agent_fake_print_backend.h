@@ -29,6 +29,7 @@ public:
     bool finished = false;
     bool aborted = false;
     bool cancelled = false;
+    bool purged = false; ///< purgeJob() was called (the record is kept for inspection)
     SpoolerJobStatus status;
   };
 
@@ -45,6 +46,8 @@ public:
                                                 const std::string& contentType) override;
   SpoolerJobStatus jobStatus(const std::string& printer, int jobId) override;
   void cancelJob(const std::string& printer, int jobId) override;
+  void purgeJob(const std::string& printer, int jobId) override;
+  SpoolSafety spoolSafety() override;
 
   // Test controls.
   /// Adds a job as if a previous run had created it (crash simulations).
@@ -63,11 +66,14 @@ public:
   void failNextFinish(std::string code, bool documentArrived);
   void setCapabilities(PrinterCapabilities caps);
   void setPrinters(std::vector<PrinterInfo> printers);
+  /// What spoolSafety() answers.
+  void setSpoolSafety(SpoolSafety safety);
 
   std::optional<Job> job(int jobId) const;
   std::vector<Job> jobs() const;
   int createCount() const;
   int cancelCount() const;
+  int purgeCount() const;
 
 private:
   friend class FakeDocumentWriter;
@@ -83,6 +89,8 @@ private:
   int nextId_ = 100;
   int creates_ = 0;
   int cancels_ = 0;
+  int purges_ = 0;
+  SpoolSafety spoolSafety_;
   bool unavailable_ = false;
   bool autoComplete_ = false;
   std::optional<std::size_t> failAfter_;

@@ -89,7 +89,8 @@ protected:
     ASSERT_NO_FATAL_FAILURE(startCloud());
     // Stock CUPS keeps a printed job's document in its spool for a day (PreserveJobFiles); the
     // private cupsd is set not to, as a shop's must be, and the scan below covers the rest.
-    cupsd_ = std::make_unique<CupsdFixture>(CupsdOptions{.preserveJobFiles = false});
+    // (StockCupsEndToEndTest keeps the stock setting and relies on the agent's purge.)
+    cupsd_ = std::make_unique<CupsdFixture>(cupsdOptions_);
     cupsd_->addQueue(kQueue, printer_.deviceUri());
     ASSERT_NO_FATAL_FAILURE(createStore());
     ASSERT_NO_FATAL_FAILURE(enrollAgent());
@@ -192,15 +193,21 @@ protected:
 
     agentState_ = dir_.makeDir("agent-state");
     agentTmp_ = dir_.makeDir("agent-tmp");
-    agentConfig_ = dir_.writeFile("agent.conf", configText({
-                                                    {"cloud_url", baseUrl_},
-                                                    {"ca_file", pki_.caCert.string()},
-                                                    {"state_dir", agentState_.string()},
-                                                    {"printer", kQueue},
-                                                    {"cups_server", cupsd_->socketPath().string()},
-                                                    {"poll_wait_seconds", "5"},
-                                                    {"log_level", "debug"},
-                                                }));
+    agentConfig_ = dir_.writeFile("agent.conf",
+                                  configText({
+                                      {"cloud_url", baseUrl_},
+                                      {"ca_file", pki_.caCert.string()},
+                                      {"state_dir", agentState_.string()},
+                                      {"printer", kQueue},
+                                      {"cups_server", cupsd_->socketPath().string()},
+                                      {"poll_wait_seconds", "5"},
+                                      {"log_level", "debug"},
+                                      // These tests read the CUPS job after it
+                                      // printed; purging would remove it.
+                                      {"purge_spooler_jobs", purgeSpoolerJobs_ ? "true" : "false"},
+                                      {"control_socket", (dir_ / "agent.sock").string()},
+                                      {"cups_config_dir", (cupsd_->root() / "etc").string()},
+                                  }));
     const auto enroll = run(agentSpec({"enroll", "--code", enrollmentCode}, "agent-enroll"), 60s);
     ASSERT_TRUE(enroll.status.success()) << enroll.describe();
 
@@ -349,6 +356,8 @@ protected:
   }
 
   TempDir dir_{"printrelay-e2e"};
+  CupsdOptions cupsdOptions_{.preserveJobFiles = false};
+  bool purgeSpoolerJobs_ = false;
   TestPki pki_;
   std::string adminToken_;
   PrinterSink printer_;
@@ -480,6 +489,50 @@ TEST_F(EndToEndTest, AgentKilledWhilePrintingDoesNotPrintTwice) {
   std::this_thread::sleep_for(3s);
   EXPECT_EQ(printer_.jobCount(), 1u);
   EXPECT_EQ(cupsd_->jobs(kQueue).size(), 1u);
+}
+
+/// A shop that left CUPS as it comes (PreserveJobFiles: documents kept a day) and the agent as it
+/// comes (purge_spooler_jobs = true): the agent's purge must leave no document in the spool.
+class StockCupsEndToEndTest : public EndToEndTest {
+protected:
+  StockCupsEndToEndTest() {
+    cupsdOptions_ = CupsdOptions{.preserveJobFiles = true};
+    purgeSpoolerJobs_ = true;
+  }
+};
+
+TEST_F(StockCupsEndToEndTest, PrintedJobIsPurgedFromTheSpool) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  const std::string marker = uniqueMarker();
+  const std::string document = makeDocument(1024 * 1024 + 321, marker, 5);
+  const json options = {{"copies", 1},
+                        {"media", "iso_a4_210x297mm"},
+                        {"sides", "one-sided"},
+                        {"print-color-mode", "monochrome"}};
+  const std::string orderId = createOrder("text/plain", options);
+  ASSERT_FALSE(orderId.empty());
+  uploadDocument(orderId, "text/plain", document);
+
+  const json order = waitForOrderState(orderId, "printed", 120s);
+  ASSERT_EQ(order.value("state", ""), "printed");
+  ASSERT_TRUE(printer_.waitForJobs(1, 30s));
+  EXPECT_TRUE(printer_.jobs().front() == document) << "the printer received different bytes";
+
+  // The agent purges the CUPS job right after recording it printed: its document file and
+  // its record go from the spool (stock CUPS would keep the document for a day).
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::vector<Finding> inSpool;
+  std::size_t cupsJobs = 0;
+  do {
+    std::this_thread::sleep_for(200ms);
+    inSpool = findFilesContaining({cupsd_->spoolDir()}, markerForms(marker));
+    cupsJobs = cupsd_->jobs(kQueue).size();
+  } while ((!inSpool.empty() || cupsJobs != 0) && std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(inSpool.empty()) << "the document is still in the spool:\n" << describe(inSpool);
+  EXPECT_EQ(cupsJobs, 0u) << "the CUPS job was not purged";
+
+  const auto leftovers = plaintextLeftovers(marker);
+  EXPECT_TRUE(leftovers.empty()) << "plaintext found in:\n" << describe(leftovers);
 }
 
 } // namespace

@@ -1,3 +1,4 @@
+// ServiceNotifier under systemd: sd_notify(3) datagrams to $NOTIFY_SOCKET (see service_notify.h).
 #include "agent/service_notify.h"
 
 #include <cstdlib>

@@ -1,0 +1,118 @@
+#include "agent/control_state.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace printrelay::agent {
+
+std::string_view toString(CloudLink link) {
+  switch (link) {
+  case CloudLink::Connecting:
+    return "connecting";
+  case CloudLink::Online:
+    return "online";
+  case CloudLink::Offline:
+    return "offline";
+  case CloudLink::Refused:
+    return "refused";
+  }
+  return "connecting";
+}
+
+std::int64_t unixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string isoTime(std::int64_t unixSeconds) {
+  if (unixSeconds <= 0) {
+    return "never";
+  }
+  const std::time_t t = static_cast<std::time_t>(unixSeconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
+}
+
+std::string humanDuration(std::int64_t seconds) {
+  if (seconds < 0) {
+    seconds = 0;
+  }
+  if (seconds < 60) {
+    return std::to_string(seconds) + " s";
+  }
+  const std::int64_t minutes = seconds / 60;
+  if (minutes < 60) {
+    return std::to_string(minutes) + " min";
+  }
+  const std::int64_t hours = minutes / 60;
+  if (hours < 24) {
+    return std::to_string(hours) + " h" +
+           (minutes % 60 != 0 ? " " + std::to_string(minutes % 60) + " min" : "");
+  }
+  return std::to_string(hours / 24) + " d" +
+         (hours % 24 != 0 ? " " + std::to_string(hours % 24) + " h" : "");
+}
+
+DaemonState::DaemonState() {
+  state_.startedAt = unixNow();
+  state_.linkSince = state_.startedAt;
+}
+
+bool DaemonState::moveTo(CloudLink link, std::string why, bool contact) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = unixNow();
+  if (contact) {
+    state_.lastContact = now;
+  }
+  const bool changed = state_.link != link;
+  if (changed) {
+    state_.link = link;
+    state_.linkSince = now;
+  }
+  state_.lastError = std::move(why);
+  return changed;
+}
+
+bool DaemonState::markOnline() {
+  return moveTo(CloudLink::Online, {}, true);
+}
+
+bool DaemonState::markRefused(std::string why) {
+  return moveTo(CloudLink::Refused, std::move(why), true);
+}
+
+bool DaemonState::markOffline(std::string why) {
+  return moveTo(CloudLink::Offline, std::move(why), false);
+}
+
+bool DaemonState::setPaused(bool paused, std::string by, std::int64_t since) {
+  std::lock_guard lock(mutex_);
+  if (state_.paused == paused) {
+    return false;
+  }
+  state_.paused = paused;
+  state_.pausedSince = paused ? (since > 0 ? since : unixNow()) : 0;
+  state_.pausedBy = paused ? std::move(by) : std::string();
+  return true;
+}
+
+bool DaemonState::paused() const {
+  std::lock_guard lock(mutex_);
+  return state_.paused;
+}
+
+void DaemonState::setCurrentJob(std::string jobId) {
+  std::lock_guard lock(mutex_);
+  state_.currentJob = std::move(jobId);
+}
+
+DaemonSnapshot DaemonState::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+} // namespace printrelay::agent

@@ -1,0 +1,470 @@
+#include "agent/ctl/ctl_cli.h"
+
+#include "agent/agent_config.h"
+#include "agent/cli.h"
+#include "agent/control_diagnose.h"
+#include "agent/control_protocol.h"
+#include "agent/control_state.h"
+#include "agent/control_transport.h"
+#include "agent/ctl/ctl_render.h"
+#include "agent/enrollment.h"
+#include "agent/journal.h"
+#include "agent/print_backend.h"
+#include "common/error.h"
+#include "common/log.h"
+
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <optional>
+
+#ifndef PRINTRELAY_VERSION
+#define PRINTRELAY_VERSION "0.0.0"
+#endif
+
+namespace printrelay::ctl {
+namespace {
+
+namespace control = agent::control;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kUsageHead = R"(usage: printrelayctl [OPTIONS] COMMAND [ARGS]
+
+The technician's tool for the PrintRelay shop agent: asks the running agent through its local
+control socket.
+
+commands:
+)";
+
+constexpr std::string_view kUsageTail = R"(
+options (anywhere on the line):
+  --socket PATH      the agent's control socket (default: control_socket from the agent
+                     configuration, else /run/printrelay/agent.sock)
+  --config FILE      the agent configuration (default /etc/printrelay/agent.conf)
+  --json             print the result as JSON, for scripts
+  --timeout SECONDS  how long to wait for the agent (default 30; diagnose 90)
+  -h, --help         this help; COMMAND --help for one command
+  --version          printrelayctl's version
+
+exit status:
+   0 ok                        8 print spooler (CUPS) failed
+   1 other failure             9 agent not running / not answering
+   2 usage                    10 no permission for the control socket
+   3 configuration invalid    11 no such job, printer or pickup code
+   4 already enrolled         12 not possible now (already printed, agent busy)
+   5 not enrolled             13 the cloud does not offer this yet (cloud_unsupported)
+   6 refused by the cloud     14 diagnose found a failure
+   7 cloud unreachable
+)";
+
+const std::vector<CommandSpec> kCommandTable{
+    {"status", "status", "cloud link (online/offline since when), queue, pause, version, store",
+     "Shows whether the agent is online or offline and since when, when it last heard from the\n"
+     "cloud, how many jobs are in flight and how many status events wait to be sent, whether\n"
+     "intake is paused, and the agent's version and store."},
+    {"printers", "printers", "printers, their state and problems (paper out, toner low, offline)",
+     "Lists the CUPS destinations with their state, whether they accept jobs and their problems\n"
+     "in plain words (printer-state-reasons: media-empty is \"paper out\", toner-low \"toner\n"
+     "low\", offline-report \"offline\"). The agent's printer is marked with *."},
+    {"jobs", "jobs [--state STATE] [--limit N]", "recent jobs from the agent's journal",
+     "Lists recent jobs, newest first (default 20, at most 10000).\n"
+     "  --state STATE  only jobs in STATE: leased, submitting, printing, printed, failed,\n"
+     "                 cancelled\n"
+     "  --limit N      at most N jobs"},
+    {"job", "job ID", "one job and its timeline",
+     "Shows one job: its order, document, printer and CUPS job, and its timeline from the\n"
+     "journal (each status event and whether it reached the cloud)."},
+    {"reprint", "reprint ID", "print a printed (or failed) job again",
+     "Asks the cloud to queue the job's order again (POST /api/v1/agent/jobs/ID/reprint); it\n"
+     "arrives as a new job. Exit 13 while the cloud does not offer reprints."},
+    {"cancel", "cancel ID", "cancel a job that has not finished",
+     "Cancels the job at CUPS (when it got that far), records it failed and tells the cloud.\n"
+     "Waits for a document that is still being sent to reach the spooler first.\n"
+     "Exit 12 when the job already ended, 11 when the journal has no such job."},
+    {"pause", "pause", "stop taking new jobs",
+     "The agent stops asking the cloud for jobs (jobs wait there) until resume; jobs already\n"
+     "at the printer carry on. The pause survives a restart of the agent."},
+    {"resume", "resume", "take new jobs again", "Ends a pause."},
+    {"release", "release CODE", "release a held order by its pickup code",
+     "Releases the order held for release with this pickup code so it prints\n"
+     "(POST /api/v1/agent/release). Exit 13 while the cloud does not offer it."},
+    {"test-page", "test-page PRINTER", "print a test page",
+     "Sends a short text test page straight to the CUPS destination PRINTER."},
+    {"diagnose", "diagnose [--local]", "check everything and say what is wrong",
+     "Runs every check and prints PASS / WARN / FAIL with a hint: DNS, cloud reachable, TLS\n"
+     "certificate (days to expiry), clock skew, credential accepted, the agent's link and\n"
+     "intake, CUPS reachable, each printer, disk space, and spool safety (PreserveJobFiles No,\n"
+     "spool on tmpfs). When the agent is not running, the checks run here instead (as root\n"
+     "they include the credential).\n"
+     "  --local  run the checks here even if the agent runs\n"
+     "Exit 14 when a check failed."},
+    {"logs", "logs [--lines N]", "the agent's recent log lines",
+     "Prints the last N (default 50) log lines the agent keeps in memory (log_buffer_lines)."},
+    {"enroll", "enroll --code CODE [--name NAME] [--force]", "enroll this PC with the cloud",
+     "Generates the store key pair and registers this agent with the one-time code from the\n"
+     "shop dashboard (same as printrelay-agent enroll; needs write access to the state\n"
+     "directory, so run it as root or the service user). Restart the agent afterwards."},
+    {"key rotate", "key rotate", "replace the store key pair",
+     "Generates a new store key pair, registers it with the cloud (POST /api/v1/agent/keys) and\n"
+     "switches to it; the old key is kept for documents sealed before. Exit 13 while the cloud\n"
+     "does not offer key registration."},
+};
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const CommandSpec* findCommand(std::string_view name) {
+  for (const auto& spec : kCommandTable) {
+    if (spec.name == name) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+std::string usage() {
+  std::string out(kUsageHead);
+  for (const auto& spec : kCommandTable) {
+    std::string line = "  " + std::string(spec.synopsis);
+    line += line.size() < 46 ? std::string(46 - line.size(), ' ') : "\n" + std::string(46, ' ');
+    out += line + std::string(spec.summary) + "\n";
+  }
+  return out + std::string(kUsageTail);
+}
+
+std::string commandHelp(const CommandSpec& spec) {
+  return "usage: printrelayctl [OPTIONS] " + std::string(spec.synopsis) + "\n\n" +
+         std::string(spec.summary) + ".\n\n" + std::string(spec.details) +
+         "\n\nOPTIONS: --socket PATH, --config FILE, --json, --timeout SECONDS (printrelayctl "
+         "--help).\n";
+}
+
+int parseCount(const std::string& option, const std::string& value, int min, int max) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < min || n > max) {
+    throw UsageError(option + " needs a number from " + std::to_string(min) + " to " +
+                     std::to_string(max) + " (got '" + value + "')");
+  }
+  return n;
+}
+
+/// Options of one invocation.
+struct Invocation {
+  std::optional<std::string> socket;
+  std::optional<std::string> config;
+  bool json = false;
+  std::optional<int> timeout;
+  bool help = false;
+  std::vector<std::string> words; ///< the command and its own arguments
+};
+
+Invocation parseGlobal(const std::vector<std::string>& args) {
+  Invocation inv;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const auto value = [&](const std::string& name) {
+      if (i + 1 >= args.size()) {
+        throw UsageError(name + " needs a value");
+      }
+      return args[++i];
+    };
+    if (a == "--socket") {
+      inv.socket = value(a);
+    } else if (a.starts_with("--socket=")) {
+      inv.socket = a.substr(9);
+    } else if (a == "--config") {
+      inv.config = value(a);
+    } else if (a.starts_with("--config=")) {
+      inv.config = a.substr(9);
+    } else if (a == "--json") {
+      inv.json = true;
+    } else if (a == "--timeout") {
+      inv.timeout = parseCount(a, value(a), 1, 3600);
+    } else if (a.starts_with("--timeout=")) {
+      inv.timeout = parseCount("--timeout", a.substr(10), 1, 3600);
+    } else if (a == "--help" || a == "-h") {
+      inv.help = true;
+    } else {
+      inv.words.push_back(a);
+    }
+  }
+  return inv;
+}
+
+/// The control socket to use: --socket, else control_socket from the configuration (and its
+/// PRINTRELAY_AGENT_CONTROL_SOCKET override), else the default.
+std::string socketFor(const Invocation& inv) {
+  if (inv.socket) {
+    return *inv.socket;
+  }
+  try {
+    const agent::Settings settings = agent::settingsFrom(agent::loadConfig(inv.config));
+    if (!settings.controlSocket.empty()) {
+      return settings.controlSocket;
+    }
+  } catch (const Error& e) {
+    if (inv.config) {
+      throw; // an explicitly named configuration must be usable
+    }
+  }
+  return std::string(agent::kDefaultControlSocket);
+}
+
+/// The request for a command's arguments; throws UsageError.
+control::Request buildRequest(const std::string& name, const std::vector<std::string>& rest) {
+  control::Request request;
+  request.id = 1;
+  request.command = name == "key rotate" ? "key-rotate" : name;
+  std::vector<std::string> positional;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    const std::string& a = rest[i];
+    const auto value = [&](const std::string& option) {
+      if (i + 1 >= rest.size()) {
+        throw UsageError(option + " needs a value");
+      }
+      return rest[++i];
+    };
+    if (name == "jobs" && (a == "--state" || a.starts_with("--state="))) {
+      const std::string state = a == "--state" ? value(a) : a.substr(8);
+      if (!agent::parseJobState(state)) {
+        throw UsageError("--state must be leased, submitting, printing, printed, failed or "
+                         "cancelled (got '" +
+                         state + "')");
+      }
+      request.args["state"] = state;
+    } else if (name == "jobs" && (a == "--limit" || a.starts_with("--limit="))) {
+      request.args["limit"] =
+          parseCount("--limit", a == "--limit" ? value(a) : a.substr(8), 1, 10000);
+    } else if (name == "logs" && (a == "--lines" || a.starts_with("--lines="))) {
+      request.args["lines"] =
+          parseCount("--lines", a == "--lines" ? value(a) : a.substr(8), 1, 100000);
+    } else if (a.starts_with("-") && a != "-") {
+      throw UsageError(name + ": unknown option '" + a + "'");
+    } else {
+      positional.push_back(a);
+    }
+  }
+  static const std::map<std::string, std::string> kPositional{{"job", "id"},
+                                                              {"reprint", "id"},
+                                                              {"cancel", "id"},
+                                                              {"release", "code"},
+                                                              {"test-page", "printer"}};
+  if (const auto it = kPositional.find(name); it != kPositional.end()) {
+    if (positional.size() != 1) {
+      throw UsageError(
+          name + " needs exactly one " +
+          (it->second == "id" ? std::string("job ID") : "argument (" + it->second + ")"));
+    }
+    request.args[it->second] = positional.front();
+  } else if (!positional.empty()) {
+    throw UsageError(name + " takes no argument '" + positional.front() + "'");
+  }
+  return request;
+}
+
+/// Sends one request and waits for its response.
+control::Response ask(const std::string& socket, const control::Request& request,
+                      std::chrono::seconds timeout) {
+  auto connection = control::connectControl(socket, timeout);
+  connection->write(control::encodeRequest(request));
+  const auto line = connection->readLine(timeout, control::kMaxResponseBytes);
+  if (!line) {
+    throw Error("control_unavailable", "the agent closed the connection without answering");
+  }
+  return control::parseResponse(*line);
+}
+
+/// Prints an error the way the output mode wants; returns its exit status.
+int reportError(const Invocation& inv, const std::string& code, const std::string& message,
+                std::optional<int> cloudStatus, std::ostream& out, std::ostream& err) {
+  const int status = exitCodeFor(code, cloudStatus);
+  err << "printrelayctl: " << message << " [" << code << "]\n";
+  if (code == "control_unavailable") {
+    err << "Is the agent running? systemctl status printrelay-agent\n";
+  }
+  if (inv.json) {
+    out << renderJsonError(code, message, status);
+  }
+  return status;
+}
+
+int render(const Invocation& inv, const std::string& command, const json& result,
+           std::ostream& out) {
+  if (inv.json) {
+    out << renderJson(result);
+  } else {
+    const std::int64_t now = agent::unixNow();
+    if (command == "status") {
+      out << renderStatus(result, now);
+    } else if (command == "printers") {
+      out << renderPrinters(result);
+    } else if (command == "jobs") {
+      out << renderJobs(result, now);
+    } else if (command == "job") {
+      out << renderJob(result, now);
+    } else if (command == "diagnose") {
+      out << renderDiagnose(result);
+    } else if (command == "logs") {
+      out << renderLogs(result);
+    } else {
+      out << renderAction(command, result);
+    }
+  }
+  return command == "diagnose" ? diagnoseExitCode(result) : kExitOk;
+}
+
+/// diagnose without the agent: the same checks from the configuration and state files this
+/// user can read, after a check that says the agent is not running.
+json localDiagnose(const Invocation& inv, const std::string& socket, const std::string& why) {
+  const agent::Settings settings = agent::settingsFrom(agent::loadConfig(inv.config));
+  agent::DiagnoseInput input;
+  input.settings = settings;
+  try {
+    input.credential = agent::loadEnrollment(agent::StatePaths(settings.stateDir)).credential;
+  } catch (const std::exception& e) {
+    input.credentialProblem = e.what();
+  }
+  auto backend = agent::makePrintBackend(settings);
+  input.backend = backend.get();
+  std::vector<control::Check> checks;
+  checks.push_back(
+      why.empty()
+          ? control::Check{"agent_running", "Agent running", control::CheckStatus::Skip,
+                           "--local: checked from printrelayctl, not by the agent", ""}
+          : control::Check{"agent_running", "Agent running", control::CheckStatus::Fail,
+                           "the agent does not answer on " + socket + ": " + why,
+                           "systemctl start printrelay-agent; see why it stopped: journalctl -u "
+                           "printrelay-agent"});
+  for (auto& check : agent::runDiagnostics(input)) {
+    checks.push_back(std::move(check));
+  }
+  return control::diagnoseResult(checks);
+}
+
+/// `printrelayctl enroll …`: the agent's own enrollment, run here.
+int enrollHere(const Invocation& inv, const std::vector<std::string>& rest,
+               const std::string& socket, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> args;
+  if (inv.config) {
+    args.insert(args.end(), {"--config", *inv.config});
+  }
+  args.emplace_back("enroll");
+  args.insert(args.end(), rest.begin(), rest.end());
+  const int status = agent::runCli(args, out, err);
+  if (status == kExitOk) {
+    try {
+      control::connectControl(socket, 2s);
+      out << "The running agent still uses the old enrollment: restart it "
+             "(systemctl restart printrelay-agent).\n";
+    } catch (const std::exception&) {
+      // Not running: it picks the enrollment up when it starts.
+    }
+  }
+  return status;
+}
+
+} // namespace
+
+const std::vector<CommandSpec>& commandTable() {
+  return kCommandTable;
+}
+
+int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Invocation inv;
+  try {
+    inv = parseGlobal(args);
+    if (!inv.words.empty() && inv.words.front() == "--version") {
+      out << "printrelayctl " PRINTRELAY_VERSION "\n";
+      return kExitOk;
+    }
+    if (!inv.words.empty() && inv.words.front() == "help") {
+      inv.help = true;
+      inv.words.erase(inv.words.begin());
+    }
+    if (inv.words.empty()) {
+      if (inv.help) {
+        out << usage();
+        return kExitOk;
+      }
+      throw UsageError("no command given");
+    }
+    std::string name = inv.words.front();
+    std::vector<std::string> rest(inv.words.begin() + 1, inv.words.end());
+    if (name == "key") {
+      if (rest.empty() || rest.front() != "rotate") {
+        if (inv.help) {
+          out << commandHelp(*findCommand("key rotate"));
+          return kExitOk;
+        }
+        throw UsageError("key needs a subcommand: key rotate");
+      }
+      name = "key rotate";
+      rest.erase(rest.begin());
+    }
+    const CommandSpec* spec = findCommand(name);
+    if (spec == nullptr) {
+      throw UsageError("unknown command '" + name + "'");
+    }
+    if (inv.help) {
+      out << commandHelp(*spec);
+      return kExitOk;
+    }
+    // Quiet library logs (CUPS, the local checks) unless something is wrong.
+    log::setLevel(log::Level::Warning);
+    const std::string socket = socketFor(inv);
+    if (name == "enroll") {
+      return enrollHere(inv, rest, socket, out, err);
+    }
+    bool local = false;
+    if (name == "diagnose") {
+      for (auto it = rest.begin(); it != rest.end();) {
+        if (*it == "--local") {
+          local = true;
+          it = rest.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    const control::Request request = buildRequest(name, rest);
+    const auto timeout = std::chrono::seconds(inv.timeout.value_or(name == "diagnose" ? 90 : 30));
+    if (local) {
+      return render(inv, "diagnose", localDiagnose(inv, socket, ""), out);
+    }
+    control::Response response;
+    try {
+      response = ask(socket, request, timeout);
+    } catch (const Error& e) {
+      if (name == "diagnose" && e.code() == "control_unavailable") {
+        return render(inv, "diagnose", localDiagnose(inv, socket, e.what()), out);
+      }
+      throw;
+    }
+    if (!response.ok) {
+      return reportError(inv, response.failure.code, response.failure.message,
+                         response.failure.cloudStatus, out, err);
+    }
+    return render(inv, request.command, response.result, out);
+  } catch (const UsageError& e) {
+    err << "printrelayctl: " << e.what() << "\n\n";
+    const std::string name = inv.words.empty() ? "" : inv.words.front();
+    if (const CommandSpec* spec = findCommand(name); spec != nullptr) {
+      err << commandHelp(*spec);
+    } else {
+      err << usage();
+    }
+    if (inv.json) {
+      out << renderJsonError("usage", e.what(), kExitUsage);
+    }
+    return kExitUsage;
+  } catch (const Error& e) {
+    return reportError(inv, e.code(), e.what(), std::nullopt, out, err);
+  } catch (const std::exception& e) {
+    return reportError(inv, "internal_error", e.what(), std::nullopt, out, err);
+  }
+}
+
+} // namespace printrelay::ctl
