@@ -52,6 +52,8 @@ static_assert(ws::printer_status::kProcessing == PRINTER_STATUS_PROCESSING);
 static_assert(ws::printer_status::kDoorOpen == PRINTER_STATUS_DOOR_OPEN);
 static_assert(ws::printer_status::kUserIntervention == PRINTER_STATUS_USER_INTERVENTION);
 static_assert(ws::printer_status::kNoToner == PRINTER_STATUS_NO_TONER);
+static_assert(ws::printer_status::kTonerLow == PRINTER_STATUS_TONER_LOW);
+static_assert(ws::printer_status::kOutputBinFull == PRINTER_STATUS_OUTPUT_BIN_FULL);
 static_assert(ws::devmode::kPaperLetter == DMPAPER_LETTER);
 static_assert(ws::devmode::kPaperTabloid == DMPAPER_TABLOID);
 static_assert(ws::devmode::kPaperLedger == DMPAPER_LEDGER);
@@ -332,6 +334,7 @@ public:
       const ws::PrinterStateView state = ws::printerStateFromBits(p.Status);
       info.state = state.state;
       info.accepting = state.accepting;
+      info.reasons = state.reasons;
       info.info = text(p.pComment);
       info.location = text(p.pLocation);
       info.makeAndModel = text(p.pDriverName);

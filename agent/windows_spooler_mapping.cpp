@@ -53,9 +53,11 @@ SpoolerJobStatus jobStatusFromBits(std::uint32_t status) {
   using namespace job_status;
   SpoolerJobStatus out;
   if (any(status, kDeleting | kDeleted)) {
-    // A job that printed and is then removed is done; otherwise it is being cancelled.
-    out.state = any(status, kPrinted) ? SpoolerJobState::Completed : SpoolerJobState::Canceled;
-    out.reasons = {any(status, kPrinted) ? "job-completed-successfully" : "job-canceled-by-user"};
+    // A job that printed (or went whole to the printer) and is then removed is done;
+    // otherwise it is being cancelled.
+    const bool done = any(status, kPrinted | kComplete);
+    out.state = done ? SpoolerJobState::Completed : SpoolerJobState::Canceled;
+    out.reasons = {done ? "job-completed-successfully" : "job-canceled-by-user"};
     return out;
   }
   if (any(status, kPrinted)) {
@@ -139,11 +141,34 @@ VanishedJobHint hintFromLastSeen(const SpoolerJobStatus& status) {
 
 PrinterStateView printerStateFromBits(std::uint32_t status) {
   using namespace printer_status;
+  // Bit → reason, in the order they are listed; a reason two bits share is listed once. A
+  // queue being deleted has no reason keyword: it shows as stopped and not accepting.
+  static constexpr std::array<std::pair<std::uint32_t, std::string_view>, 13> kReasons{{
+      {kPaused, "paused"},
+      {kOffline, "offline-report"},
+      {kNotAvailable, "offline-report"},
+      {kPaperOut, "media-empty-error"},
+      {kPaperJam, "media-jam-error"},
+      {kPaperProblem, "media-path-failure-error"},
+      {kManualFeed, "media-needed-warning"},
+      {kNoToner, "toner-empty-error"},
+      {kTonerLow, "toner-low-warning"},
+      {kDoorOpen, "door-open-error"},
+      {kOutputBinFull, "output-area-full-error"},
+      {kUserIntervention, "other-error"},
+      {kError, "other-error"},
+  }};
   PrinterStateView out;
   out.accepting = !any(status, kPendingDeletion);
+  for (const auto& [bit, reason] : kReasons) {
+    if (any(status, bit) &&
+        std::find(out.reasons.begin(), out.reasons.end(), reason) == out.reasons.end()) {
+      out.reasons.emplace_back(reason);
+    }
+  }
   if (any(status, kPaused | kError | kPendingDeletion | kPaperJam | kPaperOut | kPaperProblem |
                       kOffline | kNotAvailable | kDoorOpen | kUserIntervention | kNoToner |
-                      kManualFeed)) {
+                      kManualFeed | kOutputBinFull)) {
     out.state = "stopped";
   } else if (any(status, kPrinting | kProcessing | kBusy | kIoActive)) {
     out.state = "processing";

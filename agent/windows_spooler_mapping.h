@@ -46,11 +46,13 @@ inline constexpr std::uint32_t kOffline = 0x00000080;
 inline constexpr std::uint32_t kIoActive = 0x00000100;
 inline constexpr std::uint32_t kBusy = 0x00000200;
 inline constexpr std::uint32_t kPrinting = 0x00000400;
+inline constexpr std::uint32_t kOutputBinFull = 0x00000800;
 inline constexpr std::uint32_t kNotAvailable = 0x00001000;
 inline constexpr std::uint32_t kProcessing = 0x00004000;
-inline constexpr std::uint32_t kDoorOpen = 0x00400000;
-inline constexpr std::uint32_t kUserIntervention = 0x00100000;
+inline constexpr std::uint32_t kTonerLow = 0x00020000;
 inline constexpr std::uint32_t kNoToner = 0x00040000;
+inline constexpr std::uint32_t kUserIntervention = 0x00100000;
+inline constexpr std::uint32_t kDoorOpen = 0x00400000;
 } // namespace printer_status
 
 /// DEVMODE values (DMPAPER_*, DMDUP_*, DMCOLOR_*) the agent sets.
@@ -94,7 +96,9 @@ inline constexpr std::uint32_t kPrinterNotFound = 3012;   ///< ERROR_PRINTER_NOT
 } // namespace win32_error
 
 /// The spooler's answer about one job, mapped: JOB_STATUS_* bits of a job GetJobW found.
-/// A job still being spooled (its document never finished) is `awaitingDocument`.
+/// A job still being spooled (its document never finished) is `awaitingDocument`; a job being
+/// deleted after it was printed or handed to the printer (PRINTED or COMPLETE) is completed,
+/// any other job being deleted is canceled.
 SpoolerJobStatus jobStatusFromBits(std::uint32_t status);
 
 /// What the agent last knew of a job it submitted, for when the spooler no longer lists it:
@@ -110,11 +114,13 @@ SpoolerJobStatus vanishedJobStatus(VanishedJobHint hint);
 /// The hint a job's last seen state gives for its disappearance.
 VanishedJobHint hintFromLastSeen(const SpoolerJobStatus& status);
 
-/// A printer's PRINTER_STATUS_* bits as "idle", "processing" or "stopped", and whether it
-/// takes jobs (a queue being deleted does not).
+/// A printer's PRINTER_STATUS_* bits as "idle", "processing" or "stopped", whether it takes
+/// jobs (a queue being deleted does not), and the printer-state-reasons they stand for, in the
+/// words CUPS uses (media-empty-error, toner-low-warning, offline-report, …).
 struct PrinterStateView {
   std::string state;
   bool accepting = true;
+  std::vector<std::string> reasons;
 };
 PrinterStateView printerStateFromBits(std::uint32_t status);
 

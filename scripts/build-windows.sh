@@ -20,6 +20,12 @@ say() { echo "build-windows: $*"; }
 started=$(date +%s)
 scripts/windows-deps.sh
 prefixes=$(cat "$cache/prefixes")
+# find_package results (OpenSSL, SQLiteCpp, GTest) are cached in CMakeCache.txt: when the
+# dependencies were rebuilt into new prefixes, configure afresh so none of the old ones is used.
+if [[ -f "$build/CMakeCache.txt" && "$(cat "$build/.mingw-prefixes" 2>/dev/null)" != "$prefixes" ]]; then
+  say "the dependencies changed; configuring $build afresh"
+  rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
+fi
 
 cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/packaging/windows/mingw-w64.cmake" \
   -DPRINTRELAY_MINGW_PREFIXES="$prefixes" -DCMAKE_BUILD_TYPE=Release \
@@ -29,6 +35,7 @@ cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/packaging/windows/mingw-w64.
   exit 1
 }
 rm -f "$build.configure.log"
+echo "$prefixes" >"$build/.mingw-prefixes"
 
 tests=(common_tests agent_tests fuzz_replay_tests)
 cmake --build "$build" -j "$jobs" --target printrelay-agent "${tests[@]}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds PrintRelay twice (RelWithDebInfo, then ASan+UBSan) and runs
-# every test in both builds, plus the format check. Safe to run again: builds are incremental.
+# every test in both builds, plus the format check; then cross-builds the Windows agent and runs
+# its unit tests under wine (scripts/build-windows.sh). Safe to run again: builds are incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,5 +20,8 @@ for preset in default asan; do
   echo "== test ($preset)"
   ctest --preset "$preset" -j "$jobs" --output-on-failure
 done
+
+echo "== Windows agent (MinGW-w64 cross build, unit tests under wine)"
+scripts/build-windows.sh
 
 echo "== all tests passed"
