@@ -4,9 +4,13 @@
 #include "cloud/cloud_config.h"
 #include "cloud/dispatch_hub.h"
 #include "cloud/document_directory.h"
+#include "cloud/password_hasher.h"
+#include "cloud/rate_limiter.h"
 #include "cloud/request_body.h"
 #include "cloud/store.h"
+#include "cloud/token_service.h"
 
+#include <functional>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -24,22 +28,50 @@ struct RequestContext {
   std::string pathParam(std::size_t index) const;
 };
 
+/// What the account routes need besides the store: the token service, the password hasher and
+/// a way to wake the mail sender after a transaction queued mail.
+struct AccountServices {
+  TokenService& tokens;
+  PasswordHasher& hasher;
+  std::function<void()> mailQueued;
+};
+
 /// The handlers of the HTTP API, one member function per route of the route table
 /// (routes.cpp). Handlers throw ApiError for anything the caller did wrong; the server's one
 /// exception handler turns it into the JSON error response.
 class Api {
 public:
-  Api(const CloudSettings& settings, Store& store, DispatchHub& hub, DocumentDirectory& documents);
+  Api(const CloudSettings& settings, Store& store, DispatchHub& hub, DocumentDirectory& documents,
+      AccountServices accounts);
 
   // anyone
   void health(RequestContext& ctx);
-  void createGuest(RequestContext& ctx);
   void listStores(RequestContext& ctx);
   void getStore(RequestContext& ctx);
   void enrollAgent(RequestContext& ctx);
-  // admin, shopkeeper
-  void createStore(RequestContext& ctx);
+  // accounts (anyone)
+  void registerAccount(RequestContext& ctx);
+  void verifyEmail(RequestContext& ctx);
+  void requestPasswordReset(RequestContext& ctx);
+  void resetPassword(RequestContext& ctx);
+  void login(RequestContext& ctx);
+  void refresh(RequestContext& ctx);
+  // a signed-in user's own account
+  void logout(RequestContext& ctx);
+  void getMe(RequestContext& ctx);
+  void changePassword(RequestContext& ctx);
+  void deactivateAccount(RequestContext& ctx);
+  // shopkeeper (assigned stores), admin
+  void listStoreOrders(RequestContext& ctx);
   void createEnrollmentCode(RequestContext& ctx);
+  // admin
+  void listUsers(RequestContext& ctx);
+  void createUser(RequestContext& ctx);
+  void deactivateUser(RequestContext& ctx);
+  void createStore(RequestContext& ctx);
+  void updateStore(RequestContext& ctx);
+  void assignShopkeeper(RequestContext& ctx);
+  void unassignShopkeeper(RequestContext& ctx);
   void revokeAgent(RequestContext& ctx);
   // agent
   void pollJobs(RequestContext& ctx);
@@ -65,6 +97,26 @@ private:
   bool isOnline(StoreTransaction& tx, const std::string& storeId);
   nlohmann::json storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey);
   nlohmann::json orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHistory);
+  /// A new session for `user` with its first refresh token, and the token response.
+  nlohmann::json startSession(StoreTransaction& tx, const UserRecord& user);
+  /// The token response for a session: a new access token and `refreshToken`.
+  nlohmann::json tokenResponse(const UserRecord& user, const std::string& sessionId,
+                               const std::string& refreshToken);
+  /// A new single-use e-mailed token for `purpose`, valid `ttl` seconds.
+  std::string newAccountToken(StoreTransaction& tx, const std::string& userId,
+                              const std::string& purpose, std::int64_t ttl);
+  /// Queues a mail in the transaction (sent once it commits).
+  void queueMail(StoreTransaction& tx, const std::string& to, const std::string& subject,
+                 const std::string& body);
+  nlohmann::json userJson(StoreTransaction& tx, const UserRecord& user);
+  /// The signed-in user's record; ApiError 400 for the operator token (no account).
+  UserRecord callingUser(StoreTransaction& tx, const RequestContext& ctx);
+  /// Refuses (429, Retry-After) when `limiter` has no room for `key`, else counts one event.
+  static void takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
+                           const std::string& code, const std::string& message);
+  /// The link a verification mail carries.
+  std::string verificationLink(const std::string& token) const;
+
   /// The order if it exists and belongs to the calling customer; ApiError 404 otherwise.
   OrderRecord ownedOrder(StoreTransaction& tx, const RequestContext& ctx,
                          const std::string& orderId);
@@ -75,7 +127,28 @@ private:
   Store& store_;
   DispatchHub& hub_;
   DocumentDirectory& documents_;
+  AccountServices accounts_;
+  RateLimiter loginFailuresByAccount_;
+  RateLimiter loginFailuresByAddress_;
+  RateLimiter accountRequestsByAddress_;
+  RateLimiter ordersByUser_;
+  RateLimiter uploadsByUser_;
+
+public:
+  /// The cloud's public base URL (set by the server once the port is known).
+  void setPublicUrl(std::string url) { publicUrl_ = std::move(url); }
+
+private:
+  std::string publicUrl_;
 };
+
+/// The "email" field: a lower-cased address local@domain.tld, safe in a mail header; ApiError
+/// 400 otherwise.
+std::string emailField(const nlohmann::json& body);
+
+/// A new password field: 8..256 characters, any characters, never trimmed or truncated;
+/// ApiError 400 "weak_password" otherwise.
+std::string newPasswordField(const nlohmann::json& body, const std::string& field);
 
 /// Sends a JSON response.
 void replyJson(httplib::Response& response, int status, const nlohmann::json& body);

@@ -165,7 +165,6 @@ void Api::getJobDocument(RequestContext& ctx) {
     throw Error("io_failed", "cannot stat the document of order " + orderId);
   }
   ctx.response.status = 200;
-  ctx.response.set_header("Cache-Control", "no-store");
   ctx.response.set_content_provider(
       static_cast<std::size_t>(st.st_size), std::string(envelope::kMediaType),
       [fd](std::size_t offset, std::size_t length, httplib::DataSink& sink) {

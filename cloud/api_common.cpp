@@ -56,7 +56,6 @@ std::string RequestContext::pathParam(std::size_t index) const {
 
 void replyJson(httplib::Response& response, int status, const json& body) {
   response.status = status;
-  response.set_header("Cache-Control", "no-store");
   response.set_content(dumpJson(body), "application/json");
 }
 
@@ -77,8 +76,25 @@ bool isSupportedDocumentType(const std::string& mediaType) {
 }
 
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
-         DocumentDirectory& documents)
-    : settings_(settings), store_(store), hub_(hub), documents_(documents) {}
+         DocumentDirectory& documents, AccountServices accounts)
+    : settings_(settings), store_(store), hub_(hub), documents_(documents),
+      accounts_(std::move(accounts)),
+      loginFailuresByAccount_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAccount,
+                              settings.clock),
+      loginFailuresByAddress_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAddress,
+                              settings.clock),
+      accountRequestsByAddress_(3600, settings.accountRequestsPerAddressPerHour, settings.clock),
+      ordersByUser_(3600, settings.ordersPerHour, settings.clock),
+      uploadsByUser_(3600, settings.uploadsPerHour, settings.clock) {}
+
+void Api::takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
+                       const std::string& code, const std::string& message) {
+  if (!limiter.tryAcquire(key)) {
+    ctx.response.set_header("Retry-After",
+                            std::to_string(std::max<std::int64_t>(1, limiter.retryAfter(key))));
+    throw ApiError(429, code, message);
+  }
+}
 
 void Api::expireLeases(StoreTransaction& tx, const std::string& storeId) {
   const std::int64_t t = now();
@@ -159,11 +175,13 @@ json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHis
 OrderRecord Api::ownedOrder(StoreTransaction& tx, const RequestContext& ctx,
                             const std::string& orderId) {
   if (isWellFormedId(orderId)) {
-    if (auto order = tx.findOrder(orderId); order && order->customerId == ctx.principal.subject) {
+    if (auto order = tx.findOrder(orderId); order && (order->customerId == ctx.principal.subject ||
+                                                      ctx.principal.role == Role::Admin)) {
       return *order;
     }
   }
   // Someone else's order looks exactly like one that does not exist.
+  // (Admins may read any order; the order routes that change something admit customers only.)
   throw ApiError(404, "order_not_found", "no such order");
 }
 

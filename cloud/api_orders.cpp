@@ -27,6 +27,10 @@ namespace {
 
 void Api::createOrder(RequestContext& ctx) {
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  if (!ctx.principal.emailVerified) {
+    throw ApiError(403, "email_not_verified",
+                   "confirm your e-mail address (follow the link we sent) before ordering");
+  }
   rejectUnknownFields(body, {"store_id", "document_name", "content_type", "options"});
   const std::string storeId = requiredString(body, "store_id", 64);
   const std::string documentName = requiredString(body, "document_name", 255);
@@ -40,6 +44,9 @@ void Api::createOrder(RequestContext& ctx) {
   if (const auto it = body.find("options"); it != body.end() && !it->is_null()) {
     options = it->get<protocol::PrintOptions>();
   }
+
+  takeOrRefuse(ordersByUser_, ctx.principal.subject, ctx, "too_many_orders",
+               "too many orders in the last hour; try again later");
 
   auto tx = store_.begin();
   std::optional<StoreRecord> store;
@@ -100,6 +107,8 @@ void Api::uploadDocument(RequestContext& ctx) {
     }
     store = *tx->findStore(order.storeId);
   }
+  takeOrRefuse(uploadsByUser_, ctx.principal.subject, ctx, "too_many_uploads",
+               "too many uploads in the last hour; try again later");
   const std::string mediaType = mediaTypeOf(ctx.request.get_header_value("Content-Type"));
   const bool sealed = mediaType == envelope::kMediaType;
   if (!sealed && !isSupportedDocumentType(mediaType)) {

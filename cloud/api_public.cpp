@@ -1,4 +1,4 @@
-// Routes anyone may call: health, guest customers, the store list, agent enrollment.
+// Routes anyone may call: health, the store list, agent enrollment.
 #include "cloud/api.h"
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
@@ -61,20 +61,6 @@ void Api::health(RequestContext& ctx) {
              {"version", PRINTRELAY_VERSION},
              {"database", store_.backendName()},
              {"schema_version", store_.schemaVersion()}});
-}
-
-void Api::createGuest(RequestContext& ctx) {
-  parseJsonObject(ctx.body.readAll(kMaxJsonBody)); // any body must at least be JSON
-  CustomerRecord customer;
-  customer.id = newId("cu");
-  customer.kind = "guest";
-  const std::string token = randomToken(32);
-  customer.tokenHash = sha256Hex(token);
-  customer.createdAt = now();
-  auto tx = store_.begin();
-  tx->insertCustomer(customer);
-  tx->commit();
-  replyJson(ctx.response, 201, {{"customer_id", customer.id}, {"token", token}});
 }
 
 void Api::listStores(RequestContext& ctx) {

@@ -3,6 +3,8 @@
 #include "cloud/api_error.h"
 #include "common/encoding.h"
 
+#include <algorithm>
+
 namespace printrelay::cloud {
 
 std::string_view toString(Role role) {
@@ -31,8 +33,64 @@ std::string RoleSet::describe() const {
   return out;
 }
 
-Authenticator::Authenticator(Store& store, std::string adminToken, Clock clock)
-    : store_(store), adminToken_(std::move(adminToken)), clock_(std::move(clock)) {}
+std::optional<Role> userRoleFromString(std::string_view name) {
+  if (name == "customer") {
+    return Role::Customer;
+  }
+  if (name == "shopkeeper") {
+    return Role::Shopkeeper;
+  }
+  if (name == "admin") {
+    return Role::Admin;
+  }
+  return std::nullopt;
+}
+
+bool Principal::managesStore(const std::string& id) const {
+  if (role == Role::Admin) {
+    return true;
+  }
+  return role == Role::Shopkeeper &&
+         std::find(storeIds.begin(), storeIds.end(), id) != storeIds.end();
+}
+
+Authenticator::Authenticator(Store& store, std::string adminToken, TokenService& tokens,
+                             Clock clock)
+    : store_(store), adminToken_(std::move(adminToken)), tokens_(tokens), clock_(std::move(clock)) {
+}
+
+Principal Authenticator::authenticateUser(std::string_view token) const {
+  const AccessClaims claims = tokens_.verify(token);
+  auto tx = store_.begin();
+  if (tx->isAccessTokenDenied(claims.tokenId)) {
+    throw ApiError(401, "token_revoked", "this access token has been revoked (logged out)");
+  }
+  const auto session = tx->findSession(claims.sessionId);
+  if (!session || session->userId != claims.subject || session->revokedAt ||
+      session->expiresAt <= clock_()) {
+    throw ApiError(401, "token_revoked", "this session has ended; log in again");
+  }
+  const auto user = tx->findUser(claims.subject);
+  if (!user || user->deactivatedAt) {
+    throw ApiError(401, "account_deactivated", "this account has been deactivated");
+  }
+  const auto role = userRoleFromString(user->role);
+  if (!role || user->role != claims.role) {
+    // The role changed since the token was issued: make the client log in again.
+    throw ApiError(401, "token_revoked", "this account's role changed; log in again");
+  }
+  Principal p;
+  p.role = *role;
+  p.subject = user->id;
+  p.sessionId = session->id;
+  p.tokenId = claims.tokenId;
+  p.tokenExpiresAt = claims.expiresAt;
+  p.emailVerified = user->emailVerifiedAt.has_value();
+  if (p.role == Role::Shopkeeper) {
+    p.storeIds = tx->storesOfUser(user->id);
+  }
+  return p;
+}
 
 Principal Authenticator::authenticate(const httplib::Request& request) const {
   if (!request.has_header("Authorization")) {
@@ -47,11 +105,18 @@ Principal Authenticator::authenticate(const httplib::Request& request) const {
     throw ApiError(401, "invalid_credentials", "the Authorization header must be 'Bearer <token>'");
   }
   const std::string token = header.substr(kScheme.size());
+  if (token.find('.') != std::string::npos) {
+    return authenticateUser(token);
+  }
   if (token.size() > 256) {
     throw ApiError(401, "invalid_credentials", "unknown token");
   }
   if (!adminToken_.empty() && constantTimeEquals(token, adminToken_)) {
-    return {Role::Admin, "admin", ""};
+    Principal admin;
+    admin.role = Role::Admin;
+    admin.subject = "admin";
+    admin.emailVerified = true;
+    return admin;
   }
   // Tokens are 256 random bits, so looking their SHA-256 up by equality reveals nothing useful.
   const std::string hash = sha256Hex(token);
@@ -62,10 +127,11 @@ Principal Authenticator::authenticate(const httplib::Request& request) const {
     }
     tx->touchAgent(agent->id, clock_());
     tx->commit();
-    return {Role::Agent, agent->id, agent->storeId};
-  }
-  if (auto customer = tx->findCustomerByTokenHash(hash); customer) {
-    return {Role::Customer, customer->id, ""};
+    Principal p;
+    p.role = Role::Agent;
+    p.subject = agent->id;
+    p.storeId = agent->storeId;
+    return p;
   }
   throw ApiError(401, "invalid_credentials", "unknown token");
 }

@@ -2,12 +2,15 @@
 
 #include "cloud/clock.h"
 #include "cloud/store.h"
+#include "cloud/token_service.h"
 
 #include <cstdint>
 #include <httplib.h>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace printrelay::cloud {
 
@@ -37,20 +40,35 @@ private:
   std::uint8_t bits_ = 0;
 };
 
+/// The role a user record holds ("customer", "shopkeeper", "admin"); nullopt for anything else.
+std::optional<Role> userRoleFromString(std::string_view name);
+
 /// The authenticated caller of one request.
 struct Principal {
   Role role = Role::Anonymous;
-  std::string subject; ///< customer id, agent id, "admin"; empty for anonymous
-  std::string storeId; ///< the agent's (or shopkeeper's) store
+  std::string subject; ///< user id, agent id, "admin" (the operator token); empty for anonymous
+  std::string storeId; ///< the agent's store
+  std::vector<std::string> storeIds; ///< the stores a shopkeeper is assigned
+  std::string sessionId;             ///< a user's session (refresh-token family)
+  std::string tokenId;               ///< the access token's jti
+  std::int64_t tokenExpiresAt = 0;
+  bool emailVerified = false;
+
+  /// Whether the caller signed in with an account (not the operator token, not an agent).
+  bool isUser() const { return !sessionId.empty(); }
+  /// Admins manage every store, shopkeepers the ones they are assigned.
+  bool managesStore(const std::string& storeId) const;
 };
 
-/// The one place that turns "Authorization: Bearer …" into a Principal: the operator's admin
-/// token, an agent's device credential (SHA-256 looked up, revoked agents refused) or a customer
-/// token (SHA-256 looked up). Throws ApiError 401 for a malformed header, an unknown token or a
-/// revoked credential; no header at all gives Role::Anonymous.
+/// The one place that turns "Authorization: Bearer …" into a Principal. A token with dots is a
+/// JWT access token and nothing else: verified by the TokenService, then its jti must not be
+/// revoked, its session must be live and its user active (role and stores come from the
+/// database, never from the token). Any other token is the operator's admin token or an agent's
+/// device credential (SHA-256 looked up, revoked agents refused). Throws ApiError 401 for a
+/// malformed header or a token that fails any check; no header at all gives Role::Anonymous.
 class Authenticator {
 public:
-  Authenticator(Store& store, std::string adminToken, Clock clock);
+  Authenticator(Store& store, std::string adminToken, TokenService& tokens, Clock clock);
 
   Principal authenticate(const httplib::Request& request) const;
 
@@ -59,8 +77,11 @@ public:
   static void require(const Principal& principal, const RoleSet& allowed);
 
 private:
+  Principal authenticateUser(std::string_view token) const;
+
   Store& store_;
   std::string adminToken_;
+  TokenService& tokens_;
   Clock clock_;
 };
 

@@ -61,6 +61,53 @@ std::vector<ConfigKey> cloudConfigTable() {
       {"http_threads", ConfigType::Integer, "64",
        "Worker threads serving requests (each waiting long-poll holds one)."},
       {"log_level", ConfigType::String, "info", "error, warning, notice, info or debug."},
+      {"public_url", ConfigType::String, "",
+       "The cloud's public base URL, used in links sent by e-mail and as the tokens' issuer. "
+       "Default: https://<listen>."},
+      {"web_origin", ConfigType::String, "",
+       "The web page's origin (scheme://host[:port]) allowed to call the API from a browser "
+       "(CORS); empty: no cross-origin calls."},
+      {"access_token_ttl_seconds", ConfigType::Integer, "600",
+       "Lifetime of a JWT access token (60 to 3600)."},
+      {"refresh_token_ttl_seconds", ConfigType::Integer, "1209600",
+       "How long an unused refresh token stays valid (each is usable once)."},
+      {"session_max_seconds", ConfigType::Integer, "2592000",
+       "Longest a login session lasts, however often it is refreshed."},
+      {"signing_key_rotation_days", ConfigType::Integer, "30",
+       "A new token signing key is made when the newest is this old."},
+      {"verification_token_ttl_seconds", ConfigType::Integer, "86400",
+       "How long an e-mail verification link stays valid."},
+      {"reset_token_ttl_seconds", ConfigType::Integer, "1800",
+       "How long a password reset token stays valid (900 to 3600)."},
+      {"argon2_memory_kib", ConfigType::Integer, "19456",
+       "Argon2id memory cost in KiB (at least 19456 = 19 MiB)."},
+      {"argon2_iterations", ConfigType::Integer, "2", "Argon2id time cost (at least 2)."},
+      {"argon2_parallelism", ConfigType::Integer, "1", "Argon2id lanes (at least 1)."},
+      {"login_failures_per_account", ConfigType::Integer, "5",
+       "Failed logins for one account within the throttle window before it is throttled."},
+      {"login_failures_per_address", ConfigType::Integer, "20",
+       "Failed logins from one client address within the throttle window before it is "
+       "throttled."},
+      {"login_throttle_window_seconds", ConfigType::Integer, "900",
+       "The window login failures are counted in."},
+      {"account_requests_per_address_per_hour", ConfigType::Integer, "30",
+       "Registrations and password-reset requests per client address per hour."},
+      {"orders_per_hour", ConfigType::Integer, "60", "Orders one user may create per hour."},
+      {"uploads_per_hour", ConfigType::Integer, "60",
+       "Document uploads one user may start per hour."},
+      {"smtp_host", ConfigType::String, "",
+       "SMTP server for outgoing mail; empty: mail is written as .eml files to mail_dir."},
+      {"smtp_port", ConfigType::Integer, "587", "SMTP server port."},
+      {"smtp_username", ConfigType::String, "", "SMTP user (sent only over TLS)."},
+      {"smtp_password", ConfigType::Secret, "", "SMTP password."},
+      {"smtp_starttls", ConfigType::String, "auto",
+       "auto (STARTTLS when the server offers it), required, or never."},
+      {"smtp_ca_file", ConfigType::Path, "",
+       "PEM CA bundle to verify the SMTP server with; default: the system's CAs."},
+      {"mail_from", ConfigType::String, "PrintRelay <printrelay@localhost>",
+       "The From address of outgoing mail."},
+      {"mail_dir", ConfigType::Path, "",
+       "Folder for .eml files when no SMTP host is set. Default: <data_dir>/mail."},
   };
 }
 
@@ -74,6 +121,24 @@ void completeCloudConfig(Config& config) {
 
 std::string CloudSettings::databaseUrl() const {
   return database.empty() ? "sqlite:" + (dataDir / "cloud.db").string() : database;
+}
+
+std::string CloudSettings::effectivePublicUrl(int boundPort) const {
+  if (!publicUrl.empty()) {
+    std::string url = publicUrl;
+    while (!url.empty() && url.back() == '/') {
+      url.pop_back();
+    }
+    return url;
+  }
+  const std::string host =
+      listenHost.find(':') != std::string::npos ? "[" + listenHost + "]" : listenHost;
+  return std::string(tlsEnabled() ? "https" : "http") + "://" + host + ":" +
+         std::to_string(boundPort > 0 ? boundPort : listenPort);
+}
+
+std::filesystem::path CloudSettings::effectiveMailDir() const {
+  return mailDir.empty() ? dataDir / "mail" : mailDir;
 }
 
 bool isLoopbackHost(std::string_view host) {
@@ -125,6 +190,25 @@ void validateSettings(const CloudSettings& s) {
   if (s.maxUploadBytes == 0) {
     invalid("'max_upload_bytes' must be positive");
   }
+  if (!s.argon2.meetsFloor() && !s.allowWeakPasswordHashing) {
+    invalid("Argon2id needs at least argon2_memory_kib = 19456, argon2_iterations = 2 and "
+            "argon2_parallelism = 1");
+  }
+  if (s.smtp.starttls != "auto" && s.smtp.starttls != "required" && s.smtp.starttls != "never") {
+    invalid("'smtp_starttls' must be auto, required or never");
+  }
+  if (!s.webOrigin.empty() &&
+      (s.webOrigin.rfind("https://", 0) != 0 && s.webOrigin.rfind("http://", 0) != 0)) {
+    invalid("'web_origin' must be scheme://host[:port]");
+  }
+  if (!s.webOrigin.empty() && s.webOrigin.back() == '/') {
+    invalid("'web_origin' must not end with '/'");
+  }
+  if (s.accessTokenTtlSeconds < 1 || s.refreshTokenTtlSeconds < 1 || s.sessionMaxSeconds < 1 ||
+      s.signingKeyRotationSeconds < 1 || s.verificationTokenTtlSeconds < 1 ||
+      s.resetTokenTtlSeconds < 1 || s.loginThrottleWindowSeconds < 1) {
+    invalid("token lifetimes and windows must be positive");
+  }
   if (s.leaseSeconds < 1 || s.longPollMaxSeconds < 0 || s.enrollmentCodeTtlSeconds < 1 ||
       s.httpThreads < 2) {
     invalid("lease_seconds, enrollment_code_ttl_seconds must be positive, "
@@ -148,6 +232,38 @@ CloudSettings settingsFromConfig(const Config& config) {
   s.enrollmentCodeTtlSeconds = intInRange(config, "enrollment_code_ttl_seconds", 60, 365ll * 86400);
   s.httpThreads = static_cast<int>(intInRange(config, "http_threads", 2, 4096));
   s.logLevel = log::parseLevel(config.getString("log_level"));
+  s.publicUrl = config.getString("public_url");
+  s.webOrigin = config.getString("web_origin");
+  s.accessTokenTtlSeconds = intInRange(config, "access_token_ttl_seconds", 60, 3600);
+  s.refreshTokenTtlSeconds = intInRange(config, "refresh_token_ttl_seconds", 3600, 90ll * 86400);
+  s.sessionMaxSeconds = intInRange(config, "session_max_seconds", 3600, 365ll * 86400);
+  s.signingKeyRotationSeconds = intInRange(config, "signing_key_rotation_days", 1, 365) * 86400;
+  s.verificationTokenTtlSeconds =
+      intInRange(config, "verification_token_ttl_seconds", 900, 7ll * 86400);
+  s.resetTokenTtlSeconds = intInRange(config, "reset_token_ttl_seconds", 900, 3600);
+  // The floor holds here: nothing read from a file or the environment can weaken the hashing.
+  s.argon2.memoryKiB =
+      static_cast<std::uint32_t>(intInRange(config, "argon2_memory_kib", 19456, 4ll << 20));
+  s.argon2.iterations = static_cast<std::uint32_t>(intInRange(config, "argon2_iterations", 2, 20));
+  s.argon2.parallelism =
+      static_cast<std::uint32_t>(intInRange(config, "argon2_parallelism", 1, 16));
+  s.loginFailuresPerAccount =
+      static_cast<std::uint32_t>(intInRange(config, "login_failures_per_account", 1, 1000));
+  s.loginFailuresPerAddress =
+      static_cast<std::uint32_t>(intInRange(config, "login_failures_per_address", 1, 100000));
+  s.loginThrottleWindowSeconds = intInRange(config, "login_throttle_window_seconds", 60, 86400);
+  s.accountRequestsPerAddressPerHour = static_cast<std::uint32_t>(
+      intInRange(config, "account_requests_per_address_per_hour", 1, 100000));
+  s.ordersPerHour = static_cast<std::uint32_t>(intInRange(config, "orders_per_hour", 1, 100000));
+  s.uploadsPerHour = static_cast<std::uint32_t>(intInRange(config, "uploads_per_hour", 1, 100000));
+  s.smtp.host = config.getString("smtp_host");
+  s.smtp.port = static_cast<int>(intInRange(config, "smtp_port", 1, 65535));
+  s.smtp.username = config.getString("smtp_username");
+  s.smtp.password = config.getString("smtp_password");
+  s.smtp.starttls = config.getString("smtp_starttls");
+  s.smtp.caFile = config.getString("smtp_ca_file");
+  s.mailFrom = config.getString("mail_from");
+  s.mailDir = config.getString("mail_dir");
   validateSettings(s);
   return s;
 }

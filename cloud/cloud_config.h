@@ -1,6 +1,8 @@
 #pragma once
 
 #include "cloud/clock.h"
+#include "cloud/mailer.h"
+#include "cloud/password_hasher.h"
 #include "common/config.h"
 #include "common/log.h"
 
@@ -40,12 +42,43 @@ struct CloudSettings {
   std::int64_t enrollmentCodeTtlSeconds = 86400;
   int httpThreads = 64;
   log::Level logLevel = log::Level::Info;
+
+  // Accounts and tokens
+  std::string publicUrl; ///< base of links in mail and the tokens' iss; empty: from listen
+  std::string webOrigin; ///< the one origin CORS admits; empty: none
+  std::int64_t accessTokenTtlSeconds = 600;
+  std::int64_t refreshTokenTtlSeconds = 14 * 86400;
+  std::int64_t sessionMaxSeconds = 30 * 86400;
+  std::int64_t signingKeyRotationSeconds = 30 * 86400;
+  std::int64_t verificationTokenTtlSeconds = 86400;
+  std::int64_t resetTokenTtlSeconds = 1800;
+  Argon2Params argon2;
+  /// Not configurable: lets tests that do not test hashing use a cheaper Argon2 cost.
+  bool allowWeakPasswordHashing = false;
+
+  // Abuse limits (per node)
+  std::uint32_t loginFailuresPerAccount = 5;
+  std::uint32_t loginFailuresPerAddress = 20;
+  std::int64_t loginThrottleWindowSeconds = 900;
+  std::uint32_t accountRequestsPerAddressPerHour = 30;
+  std::uint32_t ordersPerHour = 60;
+  std::uint32_t uploadsPerHour = 60;
+
+  // E-mail
+  SmtpSettings smtp;
+  std::string mailFrom = "PrintRelay <printrelay@localhost>";
+  std::filesystem::path mailDir; ///< empty: <data_dir>/mail (used when no SMTP host is set)
+
   /// Not configurable: tests replace it to move time forward.
   Clock clock = systemNow;
 
   bool tlsEnabled() const { return !tlsCert.empty() && !tlsKey.empty(); }
   /// The database URL after defaults.
   std::string databaseUrl() const;
+  /// publicUrl, or "https://<listen host>:<port>" (http without TLS) when unset.
+  std::string effectivePublicUrl(int boundPort) const;
+  /// mailDir, or <data_dir>/mail.
+  std::filesystem::path effectiveMailDir() const;
 };
 
 /// Converts and checks a loaded configuration; throws Error{"config_invalid"} explaining what is

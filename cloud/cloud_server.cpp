@@ -31,6 +31,8 @@ std::string codeForStatus(int status) {
     return "payload_too_large";
   case 414:
     return "uri_too_long";
+  case 429:
+    return "too_many_requests";
   case 415:
     return "unsupported_media_type";
   case 416:
@@ -88,8 +90,13 @@ CloudServer::CloudServer(CloudSettings settings) : settings_(std::move(settings)
   log::info("database: " + store_->backendName() + ", schema version " +
             std::to_string(store_->schemaVersion()));
   documents_ = std::make_unique<DocumentDirectory>(settings_.dataDir / "documents");
-  authenticator_ = std::make_unique<Authenticator>(*store_, settings_.adminToken, settings_.clock);
-  api_ = std::make_unique<Api>(settings_, *store_, hub_, *documents_);
+  hasher_ = std::make_unique<PasswordHasher>(settings_.argon2);
+  if (settings_.smtp.host.empty()) {
+    mailer_ = makeEmlFolderMailer(settings_.effectiveMailDir());
+  } else {
+    mailer_ = makeSmtpMailer(settings_.smtp);
+  }
+  log::info("outgoing mail goes to " + mailer_->describe());
 
   if (settings_.tlsEnabled()) {
     auto ssl =
@@ -104,7 +111,6 @@ CloudServer::CloudServer(CloudSettings settings) : settings_(std::move(settings)
   } else {
     http_ = std::make_unique<httplib::Server>();
   }
-  registerRoutes();
 }
 
 CloudServer::~CloudServer() {
@@ -121,7 +127,37 @@ void CloudServer::registerRoutes() {
   http.set_payload_max_length(static_cast<std::size_t>(settings_.maxUploadBytes + kDrainSlack));
   http.set_read_timeout(30, 0);
   http.set_write_timeout(30, 0);
-  http.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+  // Security headers on every response (the API serves JSON and ciphertext, never pages).
+  httplib::Headers headers{
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cross-Origin-Resource-Policy", "same-origin"},
+      {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+      {"Cache-Control", "no-store"}};
+  if (settings_.tlsEnabled()) {
+    headers.emplace("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  }
+  http.set_default_headers(headers);
+  http.set_post_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { addCorsHeaders(req, res); });
+  // CORS preflight: answered for the configured web origin only.
+  http.Options(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string origin = req.get_header_value("Origin");
+    if (settings_.webOrigin.empty() || origin != settings_.webOrigin) {
+      res.status = 403;
+      res.set_content(
+          errorBody("cors_origin_refused",
+                    "cross-origin requests are allowed only from the web page's origin"),
+          "application/json");
+      return;
+    }
+    res.status = 204;
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    res.set_header("Access-Control-Max-Age", "600");
+  });
 
   for (const Route& route : routeTable()) {
     const std::string pattern = pathPattern(route.path);
@@ -136,8 +172,12 @@ void CloudServer::registerRoutes() {
                     const httplib::ContentReader& reader) { dispatch(*r, req, res, &reader); };
       if (route.method == "POST") {
         http.Post(pattern, handler);
-      } else {
+      } else if (route.method == "PUT") {
         http.Put(pattern, handler);
+      } else if (route.method == "PATCH") {
+        http.Patch(pattern, handler);
+      } else {
+        http.Delete(pattern, handler);
       }
     }
   }
@@ -207,6 +247,18 @@ void CloudServer::registerRoutes() {
   });
 }
 
+void CloudServer::addCorsHeaders(const httplib::Request& request,
+                                 httplib::Response& response) const {
+  if (settings_.webOrigin.empty() || !request.has_header("Origin")) {
+    return;
+  }
+  response.set_header("Vary", "Origin");
+  if (request.get_header_value("Origin") == settings_.webOrigin) {
+    response.set_header("Access-Control-Allow-Origin", settings_.webOrigin);
+    response.set_header("Access-Control-Expose-Headers", "Retry-After");
+  }
+}
+
 void CloudServer::dispatch(const Route& route, const httplib::Request& request,
                            httplib::Response& response, const httplib::ContentReader* reader) {
   RequestBody body(request, reader, settings_.maxUploadBytes + kDrainSlack);
@@ -242,6 +294,25 @@ int CloudServer::bind() {
     throw Error("listen_failed", "cannot listen on " + settings_.listenHost + ":" +
                                      std::to_string(settings_.listenPort));
   }
+  // The issuer and the links in mail need the public URL, which may name the bound port.
+  publicUrl_ = settings_.effectivePublicUrl(port_);
+  TokenSettings tokenSettings;
+  tokenSettings.keyFile = settings_.dataDir / "token-keys.json";
+  tokenSettings.issuer = publicUrl_;
+  tokenSettings.audience = "printrelay-api";
+  tokenSettings.accessTtlSeconds = settings_.accessTokenTtlSeconds;
+  tokenSettings.keyRotationSeconds = settings_.signingKeyRotationSeconds;
+  tokens_ = std::make_unique<TokenService>(tokenSettings, settings_.clock);
+  worker_ = std::make_unique<BackgroundWorker>(*store_, *mailer_, *tokens_, settings_.mailFrom,
+                                               settings_.clock);
+  authenticator_ =
+      std::make_unique<Authenticator>(*store_, settings_.adminToken, *tokens_, settings_.clock);
+  BackgroundWorker* worker = worker_.get();
+  api_ = std::make_unique<Api>(settings_, *store_, hub_, *documents_,
+                               AccountServices{*tokens_, *hasher_, [worker] { worker->wake(); }});
+  api_->setPublicUrl(publicUrl_);
+  registerRoutes();
+  worker_->start();
   return port_;
 }
 
@@ -266,6 +337,9 @@ void CloudServer::stop() {
   std::unique_lock lock(runMutex_);
   stopRequested_ = true;
   hub_.shutdown();
+  if (worker_) {
+    worker_->stop();
+  }
   // listen_after_bind() may not have started accepting yet; ask again until run() returned.
   while (running_) {
     http_->stop();

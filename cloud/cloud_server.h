@@ -2,11 +2,15 @@
 
 #include "cloud/api.h"
 #include "cloud/auth.h"
+#include "cloud/background_worker.h"
 #include "cloud/cloud_config.h"
 #include "cloud/dispatch_hub.h"
 #include "cloud/document_directory.h"
+#include "cloud/mailer.h"
+#include "cloud/password_hasher.h"
 #include "cloud/routes.h"
 #include "cloud/store.h"
+#include "cloud/token_service.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -30,13 +34,13 @@ public:
   /// Stops serving if still running.
   ~CloudServer();
 
-  /// Binds the listening socket and returns the port (the chosen one when configured as 0).
-  /// Throws Error{"listen_failed"}.
+  /// Binds the listening socket, starts the background worker (mail, key rotation) and returns
+  /// the port (the chosen one when configured as 0). Throws Error{"listen_failed"}.
   int bind();
   /// Serves until stop(); returns at once if stop() came first.
   void run();
-  /// Wakes waiting long-polls and stops serving; thread-safe, idempotent, waits for run() to
-  /// return.
+  /// Wakes waiting long-polls, stops serving and the background worker; thread-safe,
+  /// idempotent, waits for run() to return.
   void stop();
 
   int port() const { return port_; }
@@ -44,11 +48,18 @@ public:
   std::string url() const;
   const CloudSettings& settings() const { return settings_; }
   const std::string& adminToken() const { return settings_.adminToken; }
+  /// The base of links in mail and the tokens' issuer (known once bound).
+  const std::string& publicUrl() const { return publicUrl_; }
   Store& store() { return *store_; }
   DispatchHub& hub() { return hub_; }
+  TokenService& tokens() { return *tokens_; }
+  PasswordHasher& passwordHasher() { return *hasher_; }
+  BackgroundWorker& worker() { return *worker_; }
 
 private:
   void registerRoutes();
+  /// CORS headers for the configured web origin (nothing for any other origin).
+  void addCorsHeaders(const httplib::Request& request, httplib::Response& response) const;
   void dispatch(const Route& route, const httplib::Request& request, httplib::Response& response,
                 const httplib::ContentReader* reader);
 
@@ -56,10 +67,15 @@ private:
   std::unique_ptr<Store> store_;
   DispatchHub hub_;
   std::unique_ptr<DocumentDirectory> documents_;
+  std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<PasswordHasher> hasher_;
+  std::unique_ptr<Mailer> mailer_;
+  std::unique_ptr<BackgroundWorker> worker_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = -1;
+  std::string publicUrl_;
 
   std::mutex runMutex_;
   std::condition_variable runExited_;

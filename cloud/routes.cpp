@@ -2,36 +2,89 @@
 
 namespace printrelay::cloud {
 
+std::string_view toString(Access access) {
+  switch (access) {
+  case Access::Public:
+    return "public";
+  case Access::Self:
+    return "self";
+  case Access::OwnOrders:
+    return "own-orders";
+  case Access::AssignedStores:
+    return "assigned-stores";
+  case Access::AgentStore:
+    return "agent-store";
+  case Access::Operator:
+    return "operator";
+  }
+  return "public";
+}
+
 const std::vector<Route>& routeTable() {
   using R = Role;
+  using A = Access;
+  static const RoleSet kAnyone{R::Anonymous};
+  static const RoleSet kUsers{R::Customer, R::Shopkeeper, R::Admin};
+  static const RoleSet kShop{R::Shopkeeper, R::Admin};
+  static const RoleSet kAdmin{R::Admin};
+  static const RoleSet kAgent{R::Agent};
+  static const RoleSet kCustomer{R::Customer};
   static const std::vector<Route> kRoutes = {
-      {"GET", "/api/v1/health", {R::Anonymous}, "getHealth", &Api::health},
-      {"POST", "/api/v1/customers/guest", {R::Anonymous}, "createGuestCustomer", &Api::createGuest},
-      {"GET", "/api/v1/stores", {R::Anonymous}, "listStores", &Api::listStores},
-      {"GET", "/api/v1/stores/{id}", {R::Anonymous}, "getStore", &Api::getStore},
-      {"POST", "/api/v1/admin/stores", {R::Admin}, "createStore", &Api::createStore},
-      {"POST",
-       "/api/v1/shop/stores/{id}/enrollment-codes",
-       {R::Admin, R::Shopkeeper},
-       "createEnrollmentCode",
-       &Api::createEnrollmentCode},
-      {"POST", "/api/v1/admin/agents/{id}/revoke", {R::Admin}, "revokeAgent", &Api::revokeAgent},
-      {"POST", "/api/v1/agent/enroll", {R::Anonymous}, "enrollAgent", &Api::enrollAgent},
-      {"GET", "/api/v1/agent/jobs", {R::Agent}, "pollJobs", &Api::pollJobs},
+      // anyone
+      {"GET", "/api/v1/health", kAnyone, A::Public, "getHealth", &Api::health},
+      {"GET", "/api/v1/stores", kAnyone, A::Public, "listStores", &Api::listStores},
+      {"GET", "/api/v1/stores/{id}", kAnyone, A::Public, "getStore", &Api::getStore},
+      {"POST", "/api/v1/accounts", kAnyone, A::Public, "registerAccount", &Api::registerAccount},
+      {"GET", "/api/v1/accounts/verify", kAnyone, A::Public, "verifyEmailLink", &Api::verifyEmail},
+      {"POST", "/api/v1/accounts/verify", kAnyone, A::Public, "verifyEmail", &Api::verifyEmail},
+      {"POST", "/api/v1/accounts/password-reset", kAnyone, A::Public, "requestPasswordReset",
+       &Api::requestPasswordReset},
+      {"POST", "/api/v1/accounts/password-reset/confirm", kAnyone, A::Public, "resetPassword",
+       &Api::resetPassword},
+      {"POST", "/api/v1/auth/login", kAnyone, A::Public, "login", &Api::login},
+      {"POST", "/api/v1/auth/refresh", kAnyone, A::Public, "refreshSession", &Api::refresh},
+      {"POST", "/api/v1/agent/enroll", kAnyone, A::Public, "enrollAgent", &Api::enrollAgent},
+      // any signed-in user, about their own account
+      {"POST", "/api/v1/auth/logout", kUsers, A::Self, "logout", &Api::logout},
+      {"GET", "/api/v1/me", kUsers, A::Self, "getMe", &Api::getMe},
+      {"POST", "/api/v1/me/password", kUsers, A::Self, "changePassword", &Api::changePassword},
+      {"POST", "/api/v1/me/deactivate", kUsers, A::Self, "deactivateAccount",
+       &Api::deactivateAccount},
+      // customers
+      {"POST", "/api/v1/orders", kCustomer, A::OwnOrders, "createOrder", &Api::createOrder},
+      {"GET", "/api/v1/orders", kCustomer, A::OwnOrders, "listOrders", &Api::listOrders},
       {"GET",
-       "/api/v1/agent/jobs/{id}/document",
-       {R::Agent},
-       "getJobDocument",
-       &Api::getJobDocument},
-      {"POST", "/api/v1/agent/jobs/{id}/events", {R::Agent}, "postJobEvent", &Api::postJobEvent},
-      {"POST", "/api/v1/orders", {R::Customer}, "createOrder", &Api::createOrder},
-      {"GET", "/api/v1/orders", {R::Customer}, "listOrders", &Api::listOrders},
-      {"GET", "/api/v1/orders/{id}", {R::Customer}, "getOrder", &Api::getOrder},
-      {"PUT",
-       "/api/v1/orders/{id}/document",
-       {R::Customer},
-       "uploadDocument",
+       "/api/v1/orders/{id}",
+       {R::Customer, R::Admin},
+       A::OwnOrders,
+       "getOrder",
+       &Api::getOrder},
+      {"PUT", "/api/v1/orders/{id}/document", kCustomer, A::OwnOrders, "uploadDocument",
        &Api::uploadDocument},
+      // shopkeepers (their stores) and admins
+      {"GET", "/api/v1/shop/stores/{id}/orders", kShop, A::AssignedStores, "listStoreOrders",
+       &Api::listStoreOrders},
+      {"POST", "/api/v1/shop/stores/{id}/enrollment-codes", kShop, A::AssignedStores,
+       "createEnrollmentCode", &Api::createEnrollmentCode},
+      // admins
+      {"GET", "/api/v1/admin/users", kAdmin, A::Operator, "listUsers", &Api::listUsers},
+      {"POST", "/api/v1/admin/users", kAdmin, A::Operator, "createUser", &Api::createUser},
+      {"POST", "/api/v1/admin/users/{id}/deactivate", kAdmin, A::Operator, "deactivateUser",
+       &Api::deactivateUser},
+      {"POST", "/api/v1/admin/stores", kAdmin, A::Operator, "createStore", &Api::createStore},
+      {"PATCH", "/api/v1/admin/stores/{id}", kAdmin, A::Operator, "updateStore", &Api::updateStore},
+      {"PUT", "/api/v1/admin/stores/{id}/shopkeepers/{user_id}", kAdmin, A::Operator,
+       "assignShopkeeper", &Api::assignShopkeeper},
+      {"DELETE", "/api/v1/admin/stores/{id}/shopkeepers/{user_id}", kAdmin, A::Operator,
+       "unassignShopkeeper", &Api::unassignShopkeeper},
+      {"POST", "/api/v1/admin/agents/{id}/revoke", kAdmin, A::Operator, "revokeAgent",
+       &Api::revokeAgent},
+      // agents
+      {"GET", "/api/v1/agent/jobs", kAgent, A::AgentStore, "pollJobs", &Api::pollJobs},
+      {"GET", "/api/v1/agent/jobs/{id}/document", kAgent, A::AgentStore, "getJobDocument",
+       &Api::getJobDocument},
+      {"POST", "/api/v1/agent/jobs/{id}/events", kAgent, A::AgentStore, "postJobEvent",
+       &Api::postJobEvent},
   };
   return kRoutes;
 }

@@ -101,6 +101,103 @@ CREATE INDEX agents_by_store ON agents(store_id);
 CREATE INDEX jobs_by_store ON jobs(store_id, created_at);
 CREATE INDEX jobs_by_lease_expiry ON jobs(lease_expires_at) WHERE lease_id <> '';
 )sql"},
+      {3,
+       "accounts (users, shopkeepers' stores, sessions, refresh and e-mailed tokens, revoked "
+       "access tokens), the mail outbox; orders belong to users; guest customers retired",
+       R"sql(
+CREATE TABLE users (
+  id                TEXT PRIMARY KEY,
+  email             TEXT UNIQUE,
+  role              TEXT NOT NULL CHECK (role IN ('customer', 'shopkeeper', 'admin')),
+  name              TEXT NOT NULL DEFAULT '',
+  password_hash     TEXT NOT NULL DEFAULT '',
+  email_verified_at INTEGER,
+  deactivated_at    INTEGER,
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL
+);
+-- Guests had only a bearer token: they stay as deactivated accounts without e-mail or password,
+-- so their orders keep an owner.
+INSERT INTO users (id, email, role, name, password_hash, deactivated_at, created_at, updated_at)
+  SELECT id, NULL, 'customer', 'guest', '', created_at, created_at, created_at FROM customers;
+-- orders.customer_id now references users: rebuild the table (history and jobs point at it, so
+-- their foreign keys are checked at commit, when every order is back).
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE orders_v2 AS SELECT * FROM orders;
+DROP TABLE orders;
+CREATE TABLE orders (
+  id            TEXT PRIMARY KEY,
+  store_id      TEXT NOT NULL REFERENCES stores(id),
+  customer_id   TEXT NOT NULL REFERENCES users(id),
+  state         TEXT NOT NULL,
+  options       TEXT NOT NULL,
+  document_name TEXT NOT NULL,
+  content_type  TEXT NOT NULL,
+  document_size INTEGER,
+  key_id        TEXT NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+INSERT INTO orders (id, store_id, customer_id, state, options, document_name, content_type,
+                    document_size, key_id, created_at, updated_at)
+  SELECT id, store_id, customer_id, state, options, document_name, content_type, document_size,
+         key_id, created_at, updated_at FROM orders_v2 ORDER BY rowid;
+DROP TABLE orders_v2;
+CREATE INDEX orders_by_customer ON orders(customer_id, created_at);
+CREATE INDEX orders_by_store_state ON orders(store_id, state);
+CREATE INDEX orders_by_store ON orders(store_id, created_at);
+DROP TABLE customers;
+CREATE TABLE shopkeeper_stores (
+  user_id     TEXT NOT NULL REFERENCES users(id),
+  store_id    TEXT NOT NULL REFERENCES stores(id),
+  assigned_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, store_id)
+);
+CREATE TABLE sessions (
+  id             TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL REFERENCES users(id),
+  created_at     INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  revoked_at     INTEGER,
+  revoked_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE TABLE refresh_tokens (
+  token_hash TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER
+);
+CREATE INDEX refresh_tokens_by_session ON refresh_tokens(session_id);
+CREATE TABLE revoked_access_tokens (
+  jti        TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE account_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id),
+  purpose    TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER
+);
+CREATE INDEX account_tokens_by_user ON account_tokens(user_id, purpose);
+CREATE TABLE mail_outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient       TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at         INTEGER,
+  failed_at       INTEGER,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at)
+  WHERE sent_at IS NULL AND failed_at IS NULL;
+)sql"},
   };
   return kMigrations;
 }

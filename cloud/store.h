@@ -52,12 +52,61 @@ struct AgentRecord {
   std::optional<std::int64_t> lastSeenAt;
 };
 
-/// A customer; today only guests (kind "guest") with a bearer token kept as its SHA-256.
-struct CustomerRecord {
+/// A person with an account: a customer, a shopkeeper or an admin.
+struct UserRecord {
   std::string id;
-  std::string kind = "guest";
-  std::string tokenHash;
+  std::string email; ///< lower-cased; unique; empty only for guests of schema version 2
+  std::string role;  ///< "customer", "shopkeeper" or "admin"
+  std::string name;
+  std::string passwordHash; ///< Argon2id, PHC encoded; empty: no password login
+  std::optional<std::int64_t> emailVerifiedAt;
+  std::optional<std::int64_t> deactivatedAt;
   std::int64_t createdAt = 0;
+  std::int64_t updatedAt = 0;
+};
+
+/// One login session: the family of rotating refresh tokens it started.
+struct SessionRecord {
+  std::string id;
+  std::string userId;
+  std::int64_t createdAt = 0;
+  std::int64_t expiresAt = 0; ///< absolute end: a new login is needed after it
+  std::optional<std::int64_t> revokedAt;
+  std::string revokedReason;
+};
+
+/// A refresh token, kept only as its SHA-256; usable once.
+struct RefreshTokenRecord {
+  std::string tokenHash;
+  std::string sessionId;
+  std::int64_t createdAt = 0;
+  std::int64_t expiresAt = 0;
+  std::optional<std::int64_t> usedAt;
+};
+
+/// A single-use token sent by e-mail (purpose "verify_email" or "reset_password"), kept only as
+/// its SHA-256.
+struct AccountTokenRecord {
+  std::string tokenHash;
+  std::string userId;
+  std::string purpose;
+  std::int64_t createdAt = 0;
+  std::int64_t expiresAt = 0;
+  std::optional<std::int64_t> usedAt;
+};
+
+/// An e-mail waiting in the outbox (written in the transaction of the change that causes it).
+struct MailRecord {
+  std::int64_t id = 0; ///< assigned by the store
+  std::string recipient;
+  std::string subject;
+  std::string body; ///< plain text
+  std::int64_t createdAt = 0;
+  int attempts = 0;
+  std::int64_t nextAttemptAt = 0;
+  std::optional<std::int64_t> sentAt;
+  std::optional<std::int64_t> failedAt; ///< gave up
+  std::string lastError;
 };
 
 /// A customer's order for one document at one store.
@@ -128,6 +177,9 @@ public:
   virtual void setStoreKey(const std::string& storeId, const std::string& publicKey,
                            const std::string& keyId) = 0;
 
+  /// Overwrites name, address and position of an existing store; false when it does not exist.
+  virtual bool updateStore(const StoreRecord& store) = 0;
+
   // Enrollment codes
   virtual void insertEnrollmentCode(const EnrollmentCodeRecord& code) = 0;
   virtual std::optional<EnrollmentCodeRecord> findEnrollmentCode(const std::string& codeHash) = 0;
@@ -145,16 +197,75 @@ public:
   /// The latest last_seen_at of the store's agents that are not revoked.
   virtual std::optional<std::int64_t> lastAgentContact(const std::string& storeId) = 0;
 
-  // Customers
-  virtual void insertCustomer(const CustomerRecord& customer) = 0;
-  virtual std::optional<CustomerRecord> findCustomer(const std::string& id) = 0;
-  virtual std::optional<CustomerRecord> findCustomerByTokenHash(const std::string& hash) = 0;
+  // Users
+  /// Throws Error{"duplicate_email"} when the e-mail address is taken.
+  virtual void insertUser(const UserRecord& user) = 0;
+  virtual std::optional<UserRecord> findUser(const std::string& id) = 0;
+  /// By lower-cased e-mail address.
+  virtual std::optional<UserRecord> findUserByEmail(const std::string& email) = 0;
+  /// All users, oldest first.
+  virtual std::vector<UserRecord> listUsers() = 0;
+  /// Overwrites name, password hash, verification, deactivation and updated_at.
+  virtual void updateUser(const UserRecord& user) = 0;
+
+  // Shopkeepers' stores
+  /// Assigns a store to a user; assigning twice is not an error.
+  virtual void assignStore(const std::string& userId, const std::string& storeId,
+                           std::int64_t at) = 0;
+  /// False when the user was not assigned the store.
+  virtual bool unassignStore(const std::string& userId, const std::string& storeId) = 0;
+  /// The ids of the stores assigned to the user, sorted.
+  virtual std::vector<std::string> storesOfUser(const std::string& userId) = 0;
+
+  // Sessions and refresh tokens
+  virtual void insertSession(const SessionRecord& session) = 0;
+  virtual std::optional<SessionRecord> findSession(const std::string& id) = 0;
+  /// Sets revoked_at unless already revoked.
+  virtual void revokeSession(const std::string& id, std::int64_t at, const std::string& reason) = 0;
+  /// Revokes every session of the user that is not revoked yet; returns how many.
+  virtual int revokeUserSessions(const std::string& userId, std::int64_t at,
+                                 const std::string& reason) = 0;
+  virtual void insertRefreshToken(const RefreshTokenRecord& token) = 0;
+  virtual std::optional<RefreshTokenRecord> findRefreshToken(const std::string& tokenHash) = 0;
+  /// Marks an unused refresh token used; false when it was used already (or does not exist).
+  virtual bool markRefreshTokenUsed(const std::string& tokenHash, std::int64_t at) = 0;
+
+  // Revoked access tokens (by jti, kept until they would have expired anyway)
+  virtual void denyAccessToken(const std::string& jti, std::int64_t expiresAt) = 0;
+  virtual bool isAccessTokenDenied(const std::string& jti) = 0;
+
+  // E-mailed single-use tokens
+  virtual void insertAccountToken(const AccountTokenRecord& token) = 0;
+  virtual std::optional<AccountTokenRecord> findAccountToken(const std::string& tokenHash) = 0;
+  /// Marks an unused token used; false when it was used already (or does not exist).
+  virtual bool markAccountTokenUsed(const std::string& tokenHash, std::int64_t at) = 0;
+  /// Marks every unused token of the user for `purpose` used (a newer one replaces them).
+  virtual void retireAccountTokens(const std::string& userId, const std::string& purpose,
+                                   std::int64_t at) = 0;
+
+  // The mail outbox
+  /// Queues a mail; returns its id.
+  virtual std::int64_t enqueueMail(const MailRecord& mail) = 0;
+  /// Up to `limit` mails neither sent nor given up whose next attempt is due at `now`, oldest
+  /// first; each is claimed by moving its next attempt to `claimUntil`.
+  virtual std::vector<MailRecord> claimDueMails(std::int64_t now, std::int64_t claimUntil,
+                                                int limit) = 0;
+  /// Overwrites attempts, next_attempt_at, sent_at, failed_at and last_error.
+  virtual void updateMail(const MailRecord& mail) = 0;
+  /// Every mail in the outbox, oldest first (tests and diagnostics).
+  virtual std::vector<MailRecord> listMails() = 0;
+
+  /// Deletes what can no longer matter at `now`: denied jtis, refresh and account tokens that
+  /// expired, sessions that ended a day ago with their tokens, and mail sent a week ago.
+  virtual void purgeExpired(std::int64_t now) = 0;
 
   // Orders
   virtual void insertOrder(const OrderRecord& order) = 0;
   virtual std::optional<OrderRecord> findOrder(const std::string& id) = 0;
   /// The customer's orders, newest first.
   virtual std::vector<OrderRecord> listOrdersByCustomer(const std::string& customerId) = 0;
+  /// The store's orders, newest first.
+  virtual std::vector<OrderRecord> listOrdersByStore(const std::string& storeId) = 0;
   /// Overwrites state, document fields and updated_at of an existing order.
   virtual void updateOrder(const OrderRecord& order) = 0;
   virtual void appendOrderHistory(const OrderStateChange& change) = 0;

@@ -168,10 +168,32 @@ if [ ! -f "$DEMO/agent/credential" ]; then
 fi
 start_bg agent "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" run
 
+say "a customer account: registered, confirmed through the mailed link, logged in"
+# No SMTP server is configured, so the cloud writes each mail as an .eml file into MAIL_DIR:
+# the demo reads the verification link from there, as a user would from their inbox. The CLI
+# keeps its session in $XDG_CONFIG_HOME/printrelay/credentials.json.
+export XDG_CONFIG_HOME=$DEMO/config
+MAIL_DIR=$DEMO/cloud/mail
+CUSTOMER_EMAIL=demo@printrelay.example
+[ -f "$DEMO/customer.password" ] || (umask 077 && openssl rand -hex 16 >"$DEMO/customer.password")
+export PRINTRELAY_PASSWORD
+PRINTRELAY_PASSWORD=$(cat "$DEMO/customer.password")
+mail_count() { find "$MAIL_DIR" -name '*.eml' 2>/dev/null | wc -l; }
+new_mail() { [ "$(mail_count)" -gt "$mails_before" ]; }
+if [ ! -f "$DEMO/customer.verified" ]; then
+  mails_before=$(mail_count)
+  pr register --email "$CUSTOMER_EMAIL" --name "Demo Customer"
+  wait_for "the verification mail in $MAIL_DIR" new_mail
+  newest=$(ls -t "$MAIL_DIR"/*.eml | head -1)
+  LINK=$(grep -o 'https://[^ ]*/api/v1/accounts/verify?token=[A-Za-z0-9_-]*' "$newest" | head -1 || true)
+  # A second registration of a confirmed address gets a mail without a link: nothing to do.
+  [ -z "$LINK" ] || pr verify "$LINK"
+  touch "$DEMO/customer.verified"
+fi
+pr login --email "$CUSTOMER_EMAIL"
+unset PRINTRELAY_PASSWORD
+
 say "sending a first document"
-[ -f "$DEMO/customer.token" ] || (umask 077 && pr --json guest | json_field token >"$DEMO/customer.token")
-export PRINTRELAY_TOKEN
-PRINTRELAY_TOKEN=$(cat "$DEMO/customer.token")
 printf 'Hello from PrintRelay!\nSealed in the CLI, opened only by the shop agent, printed at %s.\n' \
   "$(date -u +%FT%TZ)" >"$DEMO/hello.txt"
 ORDER_ID=$(pr --json send --store "$STORE_ID" --copies 1 --media iso_a4_210x297mm "$DEMO/hello.txt" | json_field order_id)
@@ -184,10 +206,16 @@ PrintRelay is running (logs in $DEMO/logs/):
   store id     $STORE_ID
   printed jobs $DEMO/printed/   (what the virtual printer received)
 
-Send another document (sealed in the CLI before it leaves your machine):
-  export PRINTRELAY_TOKEN=\$(cat $DEMO/customer.token)
+Mail the cloud sent (no SMTP configured): $MAIL_DIR/*.eml
+The demo customer is $CUSTOMER_EMAIL, password in $DEMO/customer.password.
+
+Send another document (sealed in the CLI before it leaves your machine), as the logged-in
+demo customer:
+  export XDG_CONFIG_HOME=$DEMO/config
   $BUILD/cloud/printrelay --cloud $URL --ca-file $DEMO/tls/ca.pem send --store $STORE_ID FILE
-or with curl, as plaintext over TLS that the cloud seals on arrival:
+or with curl, as plaintext over TLS that the cloud seals on arrival (an access token lives
+10 minutes; printrelay login refreshes it):
+  PRINTRELAY_TOKEN=\$(python3 -c 'import json;print(next(iter(json.load(open("$DEMO/config/printrelay/credentials.json")).values()))["access_token"])')
   curl --cacert $DEMO/tls/ca.pem -H "Authorization: Bearer \$PRINTRELAY_TOKEN" \\
        -H 'Content-Type: application/json' -d '{"store_id":"$STORE_ID","document_name":"f.pdf","content_type":"application/pdf"}' \\
        $URL/api/v1/orders

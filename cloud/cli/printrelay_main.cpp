@@ -8,8 +8,11 @@
 #include "common/protocol.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -19,7 +22,10 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
+#include <termios.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #ifndef PRINTRELAY_VERSION
@@ -34,7 +40,15 @@ using nlohmann::json;
 constexpr const char* kUsage = R"(usage: printrelay [OPTIONS] COMMAND [ARGS]
 
 Commands:
-  guest                                  create a guest customer and print its token
+  register --email E [--name N]          create a customer account (password: see below);
+                                         a link to confirm the address is mailed
+  verify TOKEN|LINK                      confirm the address with the mailed token or link
+  login --email E                        log in; keeps the tokens in
+                                         $XDG_CONFIG_HOME/printrelay/credentials.json (mode
+                                         0600, default ~/.config/printrelay) and refreshes them
+  logout                                 end the session and forget the tokens
+  forgot-password --email E              mail a password reset token
+  reset-password TOKEN                   set a new password with the mailed token
   stores [--lat X --lon Y]               list the print shops (nearest first with --lat/--lon)
   send --store ID FILE [--copies N] [--media M] [--sides S] [--color-mode C]
        [--seal local|cloud] [--content-type TYPE] [--name NAME]
@@ -45,6 +59,11 @@ Commands:
                                          show an order; --wait polls until it reaches STATE
   orders                                 list your orders
   admin create-store --name N --address A --lat X --lon Y
+  admin create-user --email E --role customer|shopkeeper|admin [--name N] [--store ID]
+                                         a verified account (password: see below)
+  admin users                            list the accounts
+  admin deactivate-user USER_ID
+  admin assign-shopkeeper STORE_ID USER_ID
   admin enrollment-code STORE_ID         a one-time code to enroll a shop's agent
   admin revoke-agent AGENT_ID
 
@@ -53,10 +72,14 @@ Options (anywhere on the line):
                        default https://127.0.0.1:8443)
   --ca-file FILE       PEM CA bundle to verify the cloud with (env PRINTRELAY_CA_FILE;
                        default: the system's CAs)
-  --token TOKEN        customer token (env PRINTRELAY_TOKEN)
+  --token TOKEN        an access token to use instead of the logged-in session
+                       (env PRINTRELAY_TOKEN)
   --admin-token TOKEN  operator token for admin commands (env PRINTRELAY_ADMIN_TOKEN)
   --json               machine-readable output
   --help, --version
+
+Passwords are read from PRINTRELAY_PASSWORD, else from standard input (not echoed on a
+terminal); never from the command line.
 
 Exit status: 0 done, 1 the cloud or the network refused (the error code is printed),
 2 bad usage, 3 --wait ended without reaching STATE (timeout or another final state).
@@ -98,9 +121,9 @@ struct Arguments {
 
 Arguments parseArguments(int argc, char** argv) {
   static const std::vector<std::string> kValued{
-      "cloud", "ca-file", "token",      "admin-token", "store",       "copies",
-      "media", "sides",   "color-mode", "seal",        "wait",        "timeout",
-      "name",  "address", "lat",        "lon",         "content-type"};
+      "cloud", "ca-file",    "token",        "admin-token", "store",   "copies", "media",
+      "sides", "color-mode", "seal",         "wait",        "timeout", "name",   "address",
+      "lat",   "lon",        "content-type", "email",       "role"};
   Arguments args;
   for (int i = 1; i < argc; ++i) {
     std::string word = argv[i];
@@ -192,9 +215,57 @@ public:
     client_ = makeClient(endpoint_);
     token_ = args.option("token").value_or(envOr("PRINTRELAY_TOKEN", ""));
     adminToken_ = args.option("admin-token").value_or(envOr("PRINTRELAY_ADMIN_TOKEN", ""));
+    if (token_.empty()) {
+      const json stored = loadCredentials().value(endpoint_.baseUrl, json::object());
+      token_ = stored.value("access_token", "");
+      refreshToken_ = stored.value("refresh_token", "");
+    }
   }
 
-  const std::string& token() const { return token_; }
+  const std::string& baseUrl() const { return endpoint_.baseUrl; }
+
+  /// The user's access token, refreshed first when it is about to expire and a refresh token
+  /// is stored.
+  const std::string& token() {
+    if (!refreshToken_.empty() && expiresWithin(token_, 60)) {
+      refreshSession();
+    }
+    return token_;
+  }
+
+  /// Exchanges the stored refresh token for a new pair and stores it.
+  void refreshSession() {
+    auto result = client_->Post(kRefreshPath, headers(""),
+                                json{{"refresh_token", refreshToken_}}.dump(), "application/json");
+    const json pair = expectJson(result, "refreshing the session (log in again)");
+    saveSession(pair);
+  }
+
+  /// Stores a token response for this cloud.
+  void saveSession(const json& tokens) {
+    token_ = tokens.value("access_token", "");
+    refreshToken_ = tokens.value("refresh_token", "");
+    json all = loadCredentials();
+    all[endpoint_.baseUrl] = {{"access_token", token_}, {"refresh_token", refreshToken_}};
+    storeCredentials(all);
+  }
+
+  /// Forgets this cloud's stored session.
+  void forgetSession() {
+    json all = loadCredentials();
+    all.erase(endpoint_.baseUrl);
+    storeCredentials(all);
+    token_.clear();
+    refreshToken_.clear();
+  }
+
+  static std::filesystem::path credentialsFile() {
+    const std::string xdg = envOr("XDG_CONFIG_HOME", "");
+    const std::filesystem::path base = !xdg.empty()
+                                           ? std::filesystem::path(xdg)
+                                           : std::filesystem::path(envOr("HOME", ".")) / ".config";
+    return base / "printrelay" / "credentials.json";
+  }
   void setToken(std::string token) { token_ = std::move(token); }
   const std::string& adminToken() const { return adminToken_; }
   httplib::Client& client() { return *client_; }
@@ -202,6 +273,10 @@ public:
   /// GET path; returns the JSON body of a 2xx answer, throws Error otherwise.
   json get(const std::string& path, const std::string& token, const std::string& what) {
     auto result = client_->Get(path, headers(token));
+    if (shouldRefresh(result, token)) {
+      refreshSession();
+      result = client_->Get(path, headers(token_));
+    }
     return expectJson(result, what);
   }
 
@@ -209,6 +284,10 @@ public:
   json post(const std::string& path, const std::string& token, const json& body,
             const std::string& what) {
     auto result = client_->Post(path, headers(token), body.dump(), "application/json");
+    if (shouldRefresh(result, token)) {
+      refreshSession();
+      result = client_->Post(path, headers(token_), body.dump(), "application/json");
+    }
     return expectJson(result, what);
   }
 
@@ -230,9 +309,76 @@ public:
   }
 
 private:
+  static constexpr const char* kRefreshPath = "/api/v1/auth/refresh";
+
+  /// A 401 token_expired for the stored session's access token, with a refresh token at hand.
+  bool shouldRefresh(const httplib::Result& result, const std::string& usedToken) const {
+    if (!result || result->status != 401 || refreshToken_.empty() || usedToken != token_ ||
+        usedToken.empty()) {
+      return false;
+    }
+    const json body = json::parse(result->body, nullptr, false);
+    return body.is_object() && body.contains("error") && body["error"].is_object() &&
+           body["error"].value("code", "") == "token_expired";
+  }
+
+  /// Whether the JWT's exp is less than `seconds` away (true for anything unreadable).
+  static bool expiresWithin(const std::string& jwt, std::int64_t seconds) {
+    const auto dot1 = jwt.find('.');
+    const auto dot2 = dot1 == std::string::npos ? dot1 : jwt.find('.', dot1 + 1);
+    if (dot2 == std::string::npos) {
+      return true;
+    }
+    std::string part = jwt.substr(dot1 + 1, dot2 - dot1 - 1);
+    std::replace(part.begin(), part.end(), '-', '+');
+    std::replace(part.begin(), part.end(), '_', '/');
+    while (part.size() % 4 != 0) {
+      part += '=';
+    }
+    try {
+      const Bytes bytes = base64Decode(part);
+      const json claims = json::parse(bytes.begin(), bytes.end());
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      return claims.value("exp", std::int64_t{0}) - now < seconds;
+    } catch (const std::exception&) {
+      return true;
+    }
+  }
+
+  static json loadCredentials() {
+    std::ifstream in(credentialsFile());
+    if (!in) {
+      return json::object();
+    }
+    json all = json::parse(in, nullptr, false);
+    return all.is_object() ? all : json::object();
+  }
+
+  static void storeCredentials(const json& all) {
+    const auto file = credentialsFile();
+    std::filesystem::create_directories(file.parent_path());
+    ::chmod(file.parent_path().c_str(), 0700);
+    const auto tmp = file.string() + ".tmp";
+    ::unlink(tmp.c_str());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      throw Error("io_failed", "cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    const std::string text = all.dump(2) + "\n";
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+      ::unlink(tmp.c_str());
+      throw Error("io_failed", "cannot write " + file.string());
+    }
+  }
+
   CloudEndpoint endpoint_;
   std::unique_ptr<httplib::Client> client_;
   std::string token_;
+  std::string refreshToken_;
   std::string adminToken_;
 };
 
@@ -259,15 +405,120 @@ std::string text(const json& j, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-int cmdGuest(Cloud& cloud, const Arguments& args) {
-  const json guest = cloud.post(kApi + "/customers/guest", "", json::object(), "creating a guest");
-  if (args.json) {
-    printJson(guest);
-  } else {
-    std::cout << "customer " << text(guest, "customer_id") << "\n"
-              << "token    " << text(guest, "token") << "\n"
-              << "(export PRINTRELAY_TOKEN=<token> to use it)\n";
+/// A password from PRINTRELAY_PASSWORD, else one line of standard input (echo off on a tty).
+std::string readPassword(const std::string& prompt) {
+  if (const char* env = std::getenv("PRINTRELAY_PASSWORD"); env != nullptr && *env != '\0') {
+    return env;
   }
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  termios saved{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  if (!password.empty() && password.back() == '\r') {
+    password.pop_back();
+  }
+  if (password.empty()) {
+    throw UsageError("no password given (set PRINTRELAY_PASSWORD or type it on standard input)");
+  }
+  return password;
+}
+
+void printResult(const Arguments& args, const json& result, const std::string& human) {
+  if (args.json) {
+    printJson(result);
+  } else {
+    std::cout << human << "\n";
+  }
+}
+
+int cmdRegister(Cloud& cloud, const Arguments& args) {
+  json body{{"email", args.required("email")}, {"password", readPassword("new password: ")}};
+  if (auto name = args.option("name")) {
+    body["name"] = *name;
+  }
+  const json result = cloud.post(kApi + "/accounts", "", body, "registering");
+  printResult(args, result,
+              "registered " + body["email"].get<std::string>() +
+                  "; open the link we mailed (or run: printrelay verify TOKEN|LINK)");
+  return 0;
+}
+
+int cmdVerify(Cloud& cloud, const Arguments& args) {
+  if (args.words.size() != 2) {
+    throw UsageError("verify needs the TOKEN or the LINK from the mail");
+  }
+  std::string token = args.words[1];
+  if (const auto at = token.find("token="); at != std::string::npos) {
+    token = token.substr(at + 6);
+    token = token.substr(0, token.find_first_of("&# "));
+  }
+  const json result =
+      cloud.post(kApi + "/accounts/verify", "", {{"token", token}}, "verifying the address");
+  printResult(args, result, "e-mail address " + text(result, "email") + " confirmed");
+  return 0;
+}
+
+int cmdLogin(Cloud& cloud, const Arguments& args) {
+  const std::string email = args.required("email");
+  const json result =
+      cloud.post(kApi + "/auth/login", "",
+                 {{"email", email}, {"password", readPassword("password: ")}}, "logging in");
+  cloud.saveSession(result);
+  const json user = result.value("user", json::object());
+  json out{{"user", user},
+           {"expires_in", result.value("expires_in", 0)},
+           {"credentials_file", Cloud::credentialsFile().string()}};
+  std::string human = "logged in as " + email + " (" + text(user, "role") + ")";
+  if (!user.value("email_verified", false)) {
+    human += "\nconfirm your e-mail address before ordering (see the mail we sent)";
+  }
+  printResult(args, out, human);
+  return 0;
+}
+
+int cmdLogout(Cloud& cloud, const Arguments& args) {
+  json result{{"status", "logged_out"}};
+  std::string warning;
+  try {
+    const std::string token = cloud.token();
+    if (!token.empty()) {
+      result = cloud.post(kApi + "/auth/logout", token, json::object(), "logging out");
+    }
+  } catch (const Error& e) {
+    warning = e.what(); // the local tokens go anyway
+  }
+  cloud.forgetSession();
+  printResult(args, result, warning.empty() ? "logged out" : "logged out here (" + warning + ")");
+  return 0;
+}
+
+int cmdForgotPassword(Cloud& cloud, const Arguments& args) {
+  const json result = cloud.post(kApi + "/accounts/password-reset", "",
+                                 {{"email", args.required("email")}}, "asking for a reset");
+  printResult(args, result, "if the address has an account, a reset token is on its way");
+  return 0;
+}
+
+int cmdResetPassword(Cloud& cloud, const Arguments& args) {
+  if (args.words.size() != 2) {
+    throw UsageError("reset-password needs the TOKEN from the mail");
+  }
+  const json result =
+      cloud.post(kApi + "/accounts/password-reset/confirm", "",
+                 {{"token", args.words[1]}, {"new_password", readPassword("new password: ")}},
+                 "resetting the password");
+  printResult(args, result, "password reset; log in again");
   return 0;
 }
 
@@ -428,10 +679,8 @@ int cmdSend(Cloud& cloud, const Arguments& args) {
   }
   options.get<protocol::PrintOptions>(); // refuse bad options before anything is sent
 
-  json guest;
   if (cloud.token().empty()) {
-    guest = cloud.post(kApi + "/customers/guest", "", json::object(), "creating a guest");
-    cloud.setToken(guest.value("token", ""));
+    throw UsageError("log in first: printrelay login --email ADDRESS");
   }
   const json order =
       cloud.post(kApi + "/orders", cloud.token(),
@@ -467,16 +716,8 @@ int cmdSend(Cloud& cloud, const Arguments& args) {
     json out{{"order_id", orderId}, {"state", uploaded.value("state", "")},
              {"store_id", storeId}, {"sealed", seal},
              {"bytes_sent", sent},  {"order", uploaded}};
-    if (!guest.is_null()) {
-      out["customer_id"] = guest.value("customer_id", "");
-      out["token"] = guest.value("token", "");
-    }
     printJson(out);
   } else {
-    if (!guest.is_null()) {
-      std::cout << "created a guest customer; your token (keep it to follow the order):\n  "
-                << guest.value("token", "") << "\n";
-    }
     std::cout << "order " << orderId << " " << uploaded.value("state", "") << " (" << sent
               << " bytes sent, "
               << (seal == "local" ? "sealed here to key " + keyId : "sealed by the cloud") << ")\n";
@@ -512,7 +753,7 @@ int cmdStatus(Cloud& cloud, const Arguments& args) {
     throw UsageError("status needs exactly one ORDER_ID");
   }
   if (cloud.token().empty()) {
-    throw UsageError("status needs --token (or PRINTRELAY_TOKEN)");
+    throw UsageError("status needs a session: printrelay login (or --token)");
   }
   const std::string path = kApi + "/orders/" + args.words[1];
   const auto wait = args.option("wait");
@@ -558,7 +799,7 @@ int cmdStatus(Cloud& cloud, const Arguments& args) {
 
 int cmdOrders(Cloud& cloud, const Arguments& args) {
   if (cloud.token().empty()) {
-    throw UsageError("orders needs --token (or PRINTRELAY_TOKEN)");
+    throw UsageError("orders needs a session: printrelay login (or --token)");
   }
   const json orders = cloud.get(kApi + "/orders", cloud.token(), "listing orders");
   if (args.json) {
@@ -574,7 +815,8 @@ int cmdOrders(Cloud& cloud, const Arguments& args) {
 
 int cmdAdmin(Cloud& cloud, const Arguments& args) {
   if (args.words.size() < 2) {
-    throw UsageError("admin needs a subcommand: create-store, enrollment-code, revoke-agent");
+    throw UsageError("admin needs a subcommand: create-store, enrollment-code, revoke-agent, "
+                     "create-user, users, deactivate-user, assign-shopkeeper");
   }
   if (cloud.adminToken().empty()) {
     throw UsageError("admin commands need --admin-token (or PRINTRELAY_ADMIN_TOKEN)");
@@ -610,6 +852,51 @@ int cmdAdmin(Cloud& cloud, const Arguments& args) {
     if (!args.json) {
       std::cout << "agent " << text(result, "agent_id") << " revoked\n";
     }
+  } else if (sub == "create-user") {
+    json body{{"email", args.required("email")},
+              {"role", args.required("role")},
+              {"password", readPassword("password for the new account: ")}};
+    if (auto name = args.option("name")) {
+      body["name"] = *name;
+    }
+    if (auto store = args.option("store")) {
+      body["store_ids"] = json::array({*store});
+    }
+    result = cloud.post(kApi + "/admin/users", cloud.adminToken(), body, "creating the user");
+    if (!args.json) {
+      std::cout << text(result, "role") << " " << text(result, "id") << " created ("
+                << text(result, "email") << ")\n";
+    }
+  } else if (sub == "users") {
+    result = cloud.get(kApi + "/admin/users", cloud.adminToken(), "listing users");
+    if (!args.json) {
+      for (const auto& u : result.value("users", json::array())) {
+        std::cout << std::left << std::setw(38) << text(u, "id") << std::setw(12) << text(u, "role")
+                  << std::setw(6) << (u.value("deactivated", false) ? "off" : "on")
+                  << text(u, "email") << "\n";
+      }
+    }
+  } else if (sub == "deactivate-user") {
+    if (args.words.size() != 3) {
+      throw UsageError("admin deactivate-user needs USER_ID");
+    }
+    result = cloud.post(kApi + "/admin/users/" + args.words[2] + "/deactivate", cloud.adminToken(),
+                        json::object(), "deactivating the user");
+    if (!args.json) {
+      std::cout << "user " << text(result, "id") << " deactivated\n";
+    }
+  } else if (sub == "assign-shopkeeper") {
+    if (args.words.size() != 4) {
+      throw UsageError("admin assign-shopkeeper needs STORE_ID USER_ID");
+    }
+    auto r = cloud.client().Put(kApi + "/admin/stores/" + args.words[2] + "/shopkeepers/" +
+                                    args.words[3],
+                                Cloud::headers(cloud.adminToken()), "{}", "application/json");
+    result = Cloud::expectJson(r, "assigning the shopkeeper");
+    if (!args.json) {
+      std::cout << "user " << text(result, "user_id") << " now keeps "
+                << result.value("store_ids", json::array()).dump() << "\n";
+    }
   } else {
     throw UsageError("unknown admin subcommand '" + sub + "'");
   }
@@ -634,14 +921,30 @@ int run(int argc, char** argv, bool& jsonOutput) {
     throw UsageError("no command given");
   }
   const std::string& command = args.words[0];
-  static const std::vector<std::string> kCommands{"guest",  "stores", "send",
-                                                  "status", "orders", "admin"};
+  static const std::vector<std::string> kCommands{
+      "register", "verify", "login",  "logout", "forgot-password", "reset-password", "stores",
+      "send",     "status", "orders", "admin"};
   if (std::find(kCommands.begin(), kCommands.end(), command) == kCommands.end()) {
     throw UsageError("unknown command '" + command + "'");
   }
   Cloud cloud(args);
-  if (command == "guest") {
-    return cmdGuest(cloud, args);
+  if (command == "register") {
+    return cmdRegister(cloud, args);
+  }
+  if (command == "verify") {
+    return cmdVerify(cloud, args);
+  }
+  if (command == "login") {
+    return cmdLogin(cloud, args);
+  }
+  if (command == "logout") {
+    return cmdLogout(cloud, args);
+  }
+  if (command == "forgot-password") {
+    return cmdForgotPassword(cloud, args);
+  }
+  if (command == "reset-password") {
+    return cmdResetPassword(cloud, args);
   }
   if (command == "stores") {
     return cmdStores(cloud, args);

@@ -45,7 +45,7 @@ TEST_F(AgentApiTest, PollWithoutWorkAnswersAnEmptyList) {
 TEST_F(AgentApiTest, QueuedJobIsOfferedWithALeaseAndOptions) {
   const std::string storeId = createStore();
   const EnrolledAgent agent = enrollAgent(storeId);
-  const std::string customer = guestToken();
+  const std::string customer = customerToken();
   const std::string orderId = createOrder(customer, storeId, "application/pdf",
                                           {{"copies", 3}, {"sides", "two-sided-long-edge"}});
   const std::string sealed = seal(agent, orderId, "%PDF-1.4 three copies please");
@@ -71,7 +71,7 @@ TEST_F(AgentApiTest, QueuedJobIsOfferedWithALeaseAndOptions) {
 TEST_F(AgentApiTest, WaitingPollIsAnsweredTheMomentAnOrderIsQueued) {
   const std::string storeId = createStore();
   const EnrolledAgent agent = enrollAgent(storeId);
-  const std::string customer = guestToken();
+  const std::string customer = customerToken();
   const std::string orderId = createOrder(customer, storeId);
 
   // wait is the fixture's maximum (30 s): if the hub did not wake the poll it would come back
@@ -97,7 +97,7 @@ TEST_F(AgentApiTest, PollsOfOtherStoresAreNotWoken) {
   const std::string storeB = createStore("B");
   const EnrolledAgent agentA = enrollAgent(storeA);
   const EnrolledAgent agentB = enrollAgent(storeB);
-  const std::string customer = guestToken();
+  const std::string customer = customerToken();
   const std::string orderId = createOrder(customer, storeA);
   ASSERT_EQ(
       upload(customer, orderId, seal(agentA, orderId, "for A"), std::string(envelope::kMediaType))

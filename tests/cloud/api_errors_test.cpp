@@ -59,7 +59,7 @@ protected:
 };
 
 TEST_F(ErrorsApiTest, PathTraversalInIdsFindsNothing) {
-  const std::string token = guestToken();
+  const std::string token = customerToken();
   for (const std::string& id : std::vector<std::string>{
            "..", "%2e%2e", "..%2F..%2Fetc%2Fpasswd", "%2E%2E%2F%2E%2E%2Fcloud.db", "a%00b",
            "ord_x%2F..%2F..%2Fadmin.token", "..%5c..%5cwindows", std::string(300, 'a')}) {
@@ -114,7 +114,7 @@ TEST_F(ErrorsApiTest, OversizedJsonBodyIs413) {
 }
 
 TEST_F(ErrorsApiTest, WrongJsonTypesAreInvalidRequest) {
-  const std::string token = guestToken();
+  const std::string token = customerToken();
   for (const std::string body : {"[]", "42", "\"text\"", "null", R"({"store_id":[1,2]})"}) {
     const auto reply = request("POST", "/api/v1/orders", token, body);
     EXPECT_EQ(reply.status, 400) << body;

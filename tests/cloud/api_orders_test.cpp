@@ -14,7 +14,7 @@ protected:
     CloudFixture::SetUp();
     storeId_ = createStore();
     agent_ = enrollAgent(storeId_);
-    customer_ = guestToken();
+    customer_ = customerToken();
   }
 
   json getOrder(const std::string& orderId, const std::string& token) {
@@ -234,7 +234,7 @@ TEST_F(OrdersApiTest, EmptyUploadIsRefused) {
 
 TEST_F(OrdersApiTest, OnlyTheOwnerSeesOrUploadsAnOrder) {
   const std::string orderId = createOrder(customer_, storeId_);
-  const std::string stranger = guestToken();
+  const std::string stranger = customerToken();
   const auto look = request("GET", "/api/v1/orders/" + orderId, stranger);
   EXPECT_EQ(look.status, 404);
   EXPECT_EQ(look.errorCode(), "order_not_found");

@@ -27,20 +27,20 @@ TEST_F(PublicApiTest, UnknownRouteIsJson404) {
   EXPECT_EQ(wrongMethod.errorCode(), "route_not_found") << wrongMethod.body;
 }
 
-TEST_F(PublicApiTest, GuestCustomerGetsAWorkingToken) {
-  const auto reply = request("POST", "/api/v1/customers/guest");
-  ASSERT_EQ(reply.status, 201) << reply.describe();
-  const json j = reply.asJson();
-  const std::string token = j.value("token", "");
-  EXPECT_GE(token.size(), 40u); // 256 bits, base64url
-  EXPECT_EQ(j.value("customer_id", "").rfind("cu_", 0), 0u);
-  const auto orders = request("GET", "/api/v1/orders", token);
-  EXPECT_EQ(orders.status, 200) << orders.describe();
-  EXPECT_EQ(orders.asJson()["orders"], json::array());
+TEST_F(PublicApiTest, TheGuestRouteIsGone) {
+  // Guests could order without a verified address; accounts replaced them.
+  const auto reply = request("POST", "/api/v1/customers/guest", "", "{}");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_EQ(reply.errorCode(), "route_not_found");
 }
 
-TEST_F(PublicApiTest, CustomerTokensAreStoredOnlyAsHashes) {
-  const std::string token = guestToken();
+TEST_F(PublicApiTest, RefreshTokensAndPasswordsAreStoredOnlyAsHashes) {
+  const std::string email = freshEmail();
+  createUser(email);
+  const json tokens = login(email).asJson();
+  const std::string token = tokens.value("refresh_token", "");
+  const std::string access = tokens.value("access_token", "");
+  ASSERT_FALSE(token.empty());
   server_->stop();
   serverThread_.join();
   server_.reset();
@@ -50,6 +50,9 @@ TEST_F(PublicApiTest, CustomerTokensAreStoredOnlyAsHashes) {
                               : std::string());
   EXPECT_EQ(db.find(token), std::string::npos);
   EXPECT_NE(db.find(sha256Hex(token)), std::string::npos);
+  EXPECT_EQ(db.find(access), std::string::npos);
+  EXPECT_EQ(db.find(kPassword), std::string::npos);
+  EXPECT_NE(db.find("$argon2id$"), std::string::npos);
   startServer();
 }
 
@@ -123,11 +126,11 @@ TEST_F(PublicApiTest, AdminRoutesNeedTheAdminToken) {
   const auto wrong = request("POST", "/api/v1/admin/stores", "not-the-token", body);
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(wrong.errorCode(), "invalid_credentials");
-  const auto customer = request("POST", "/api/v1/admin/stores", guestToken(), body);
+  const auto customer = request("POST", "/api/v1/admin/stores", customerToken(), body);
   EXPECT_EQ(customer.status, 403);
   EXPECT_EQ(customer.errorCode(), "forbidden");
-  const auto code =
-      request("POST", "/api/v1/shop/stores/" + createStore() + "/enrollment-codes", guestToken());
+  const auto code = request("POST", "/api/v1/shop/stores/" + createStore() + "/enrollment-codes",
+                            customerToken());
   EXPECT_EQ(code.status, 403);
   EXPECT_EQ(request("GET", "/api/v1/stores").asJson()["stores"].size(), 1u);
 }
@@ -252,7 +255,7 @@ TEST_F(PublicApiTest, RevokedAgentIsLockedOutAndItsKeyWithdrawn) {
 TEST_F(PublicApiTest, CredentialsNeverCrossBetweenAgentAndUserRoutes) {
   const std::string storeId = createStore();
   const EnrolledAgent agent = enrollAgent(storeId);
-  const std::string customer = guestToken();
+  const std::string customer = customerToken();
 
   const auto agentOnCustomer = request("GET", "/api/v1/orders", agent.credential);
   EXPECT_EQ(agentOnCustomer.status, 403);

@@ -7,6 +7,7 @@
 #include "tests/support/test_pki.h"
 
 #include <csignal>
+#include <regex>
 
 namespace printrelay::cloud::testing {
 namespace {
@@ -44,24 +45,52 @@ protected:
       argv.insert(argv.end(), {"--ca-file", caFile_.string()});
     }
     argv.insert(argv.end(), args.begin(), args.end());
-    for (const char* name :
-         {"PRINTRELAY_TOKEN", "PRINTRELAY_ADMIN_TOKEN", "PRINTRELAY_CLOUD", "PRINTRELAY_CA_FILE"}) {
+    for (const char* name : {"PRINTRELAY_TOKEN", "PRINTRELAY_ADMIN_TOKEN", "PRINTRELAY_CLOUD",
+                             "PRINTRELAY_CA_FILE", "PRINTRELAY_PASSWORD"}) {
       env.emplace(name, std::nullopt);
     }
+    env.emplace("XDG_CONFIG_HOME", (dir_->path() / "xdg").string());
     return printrelay::testing::run(spec(argv, env), 60s);
   }
 
   static json jsonOut(const RunResult& r) { return json::parse(r.out, nullptr, false); }
 };
 
-TEST_F(CliTest, GuestPrintsAToken) {
-  const auto r = cli({"--json", "guest"});
-  ASSERT_TRUE(r.status.success()) << r.describe();
-  const json j = jsonOut(r);
-  EXPECT_FALSE(j.value("token", "").empty()) << r.out;
-  const auto human = cli({"guest"});
-  ASSERT_TRUE(human.status.success()) << human.describe();
-  EXPECT_NE(human.out.find("token"), std::string::npos);
+TEST_F(CliTest, RegisterVerifyLoginRefreshAndLogout) {
+  const std::map<std::string, std::optional<std::string>> password{
+      {"PRINTRELAY_PASSWORD", std::string(kPassword)}};
+  const auto reg = cli({"register", "--email", "cli@example.com", "--name", "Cli"}, password);
+  ASSERT_TRUE(reg.status.success()) << reg.describe();
+  const auto mails = waitForMailFiles(1);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(mails[0], m, std::regex(R"((https?://\S+verify\?token=\S+))")));
+  const auto verified = cli({"--json", "verify", m[1].str()});
+  ASSERT_TRUE(verified.status.success()) << verified.describe();
+  EXPECT_EQ(jsonOut(verified)["status"], "verified");
+
+  const auto loggedIn = cli({"--json", "login", "--email", "cli@example.com"}, password);
+  ASSERT_TRUE(loggedIn.status.success()) << loggedIn.describe();
+  EXPECT_EQ(jsonOut(loggedIn)["user"]["role"], "customer");
+  const auto file = dir_->path() / "xdg" / "printrelay" / "credentials.json";
+  ASSERT_TRUE(std::filesystem::exists(file));
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string before = printrelay::testing::readFile(file);
+  EXPECT_TRUE(cli({"orders"}).status.success());
+
+  clock_.advance(settings_.accessTokenTtlSeconds + 1); // the access token expired: refreshed
+  const auto orders = cli({"--json", "orders"});
+  ASSERT_TRUE(orders.status.success()) << orders.describe();
+  EXPECT_NE(printrelay::testing::readFile(file), before);
+
+  const auto out = cli({"logout"});
+  ASSERT_TRUE(out.status.success()) << out.describe();
+  const auto after = cli({"orders"});
+  EXPECT_EQ(after.status.code, 2) << after.describe(); // no session any more
+  const auto wrong = cli({"login", "--email", "cli@example.com"},
+                         {{"PRINTRELAY_PASSWORD", std::string("not the password")}});
+  EXPECT_EQ(wrong.status.code, 1) << wrong.describe();
+  EXPECT_NE(wrong.err.find("invalid_credentials"), std::string::npos) << wrong.err;
 }
 
 TEST_F(CliTest, AdminCreatesAStoreAndAnEnrollmentCode) {
@@ -86,12 +115,13 @@ TEST_F(CliTest, SendSealsLocallyAndStatusFollowsTheOrder) {
   const std::string document = marker + "\nsecond line\n";
   const auto file = dir_->writeFile("note.txt", document);
 
+  const std::string token = customerToken();
   const auto sent = cli({"--json", "send", "--store", storeId, "--copies", "2", "--media",
-                         "na_letter_8.5x11in", file.string()});
+                         "na_letter_8.5x11in", file.string()},
+                        {{"PRINTRELAY_TOKEN", token}});
   ASSERT_TRUE(sent.status.success()) << sent.describe();
   const json out = jsonOut(sent);
   const std::string orderId = out.value("order_id", "");
-  const std::string token = out.value("token", ""); // a guest was made for us
   ASSERT_FALSE(orderId.empty()) << sent.out;
   ASSERT_FALSE(token.empty()) << sent.out;
   EXPECT_EQ(out["state"], "queued");
@@ -131,7 +161,7 @@ TEST_F(CliTest, SendSealsLocallyAndStatusFollowsTheOrder) {
 TEST_F(CliTest, SendWithCloudSealingStreamsPlaintextOverTheWire) {
   const std::string storeId = createStore();
   const EnrolledAgent agent = enrollAgent(storeId);
-  const std::string token = guestToken();
+  const std::string token = customerToken();
   std::string document = "%PDF-1.4\n";
   for (int i = 0; i < 4000; ++i) {
     document += "CLOUD-SEAL-MARKER-91c2 object " + std::to_string(i) + "\n";
@@ -155,7 +185,7 @@ TEST_F(CliTest, SendWithCloudSealingStreamsPlaintextOverTheWire) {
 }
 
 TEST_F(CliTest, FailuresExitNonZeroWithTheErrorCode) {
-  const std::string token = guestToken();
+  const std::string token = customerToken();
   const auto file = dir_->writeFile("doc.pdf", "%PDF");
   const auto unknownStore = cli({"--token", token, "send", "--store", "st_nope", file.string()});
   EXPECT_EQ(unknownStore.status.code, 1) << unknownStore.describe();
@@ -199,10 +229,10 @@ protected:
 
 TEST_F(CliTlsTest, VerifiesTheServerCertificate) {
   ASSERT_EQ(baseUrl_.rfind("https://", 0), 0u);
-  const auto ok = cli({"--json", "guest"});
+  const auto ok = cli({"--json", "stores"});
   EXPECT_TRUE(ok.status.success()) << ok.describe();
   const auto noCa = printrelay::testing::run(
-      spec({printrelay::testing::customerCliBinary().string(), "--cloud", baseUrl_, "guest"},
+      spec({printrelay::testing::customerCliBinary().string(), "--cloud", baseUrl_, "stores"},
            {{"PRINTRELAY_CA_FILE", std::nullopt}}),
       60s);
   EXPECT_EQ(noCa.status.code, 1) << noCa.describe();

@@ -3,6 +3,8 @@
 #include "common/encoding.h"
 #include "common/envelope.h"
 
+#include <algorithm>
+
 namespace printrelay::cloud::testing {
 
 std::string HttpReply::errorCode() const {
@@ -26,6 +28,10 @@ void CloudFixture::SetUp() {
   settings_.longPollMaxSeconds = 30;
   settings_.httpThreads = 16;
   settings_.clock = clock_.clock();
+  // These tests do not test password hashing: a cheap Argon2id keeps them fast. The production
+  // parameters have tests of their own (password_hasher_test.cpp, accounts_test.cpp).
+  settings_.argon2 = Argon2Params{1024, 1, 1};
+  settings_.allowWeakPasswordHashing = true;
   configure(settings_);
   startServer();
 }
@@ -75,10 +81,12 @@ HttpReply send(httplib::Client& client, const std::string& method, const std::st
   if (!token.empty()) {
     headers.emplace("Authorization", "Bearer " + token);
   }
-  httplib::Result result = method == "GET"    ? client.Get(path, headers)
-                           : method == "POST" ? client.Post(path, headers, body, contentType)
-                           : method == "PUT"  ? client.Put(path, headers, body, contentType)
-                                              : client.Delete(path, headers, body, contentType);
+  httplib::Result result = method == "GET"       ? client.Get(path, headers)
+                           : method == "POST"    ? client.Post(path, headers, body, contentType)
+                           : method == "PUT"     ? client.Put(path, headers, body, contentType)
+                           : method == "PATCH"   ? client.Patch(path, headers, body, contentType)
+                           : method == "OPTIONS" ? client.Options(path, headers)
+                                                 : client.Delete(path, headers, body, contentType);
   HttpReply reply;
   if (!result) {
     ADD_FAILURE() << method << " " << path << ": " << httplib::to_string(result.error());
@@ -138,10 +146,69 @@ EnrolledAgent CloudFixture::enrollAgent(const std::string& storeId) {
   return agent;
 }
 
-std::string CloudFixture::guestToken() {
-  const auto reply = request("POST", "/api/v1/customers/guest", "", "");
+json CloudFixture::createUser(const std::string& email, const std::string& role,
+                              const json& storeIds, const std::string& password) {
+  json body{{"email", email}, {"password", password}, {"role", role}, {"name", "Test " + role}};
+  if (!storeIds.empty()) {
+    body["store_ids"] = storeIds;
+  }
+  const auto reply = request("POST", "/api/v1/admin/users", kAdminToken, body.dump());
   EXPECT_EQ(reply.status, 201) << reply.describe();
-  return reply.asJson().value("token", "");
+  return reply.asJson();
+}
+
+HttpReply CloudFixture::login(const std::string& email, const std::string& password) {
+  return request("POST", "/api/v1/auth/login", "",
+                 json{{"email", email}, {"password", password}}.dump());
+}
+
+std::string CloudFixture::accessToken(const std::string& email, const std::string& password) {
+  const auto reply = login(email, password);
+  EXPECT_EQ(reply.status, 200) << reply.describe();
+  return reply.asJson().value("access_token", "");
+}
+
+std::string CloudFixture::freshEmail(const std::string& who) {
+  return who + "-" + std::to_string(++emailCounter_) + "@example.com";
+}
+
+std::string CloudFixture::customerToken() {
+  const std::string email = freshEmail();
+  createUser(email);
+  return accessToken(email);
+}
+
+std::vector<std::string> CloudFixture::mailFiles() const {
+  std::vector<std::filesystem::path> paths;
+  const auto dir = settings_.effectiveMailDir();
+  if (std::filesystem::exists(dir)) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() == ".eml") {
+        paths.push_back(entry.path());
+      }
+    }
+  }
+  std::sort(paths.begin(), paths.end(), [](const auto& a, const auto& b) {
+    return std::filesystem::last_write_time(a) < std::filesystem::last_write_time(b) ||
+           (std::filesystem::last_write_time(a) == std::filesystem::last_write_time(b) && a < b);
+  });
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    out.push_back(printrelay::testing::readFile(p));
+  }
+  return out;
+}
+
+std::vector<std::string> CloudFixture::waitForMailFiles(std::size_t count) const {
+  for (int i = 0; i < 200; ++i) {
+    auto files = mailFiles();
+    if (files.size() >= count) {
+      return files;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "expected " << count << " mail(s) in " << settings_.effectiveMailDir();
+  return mailFiles();
 }
 
 std::string CloudFixture::createOrder(const std::string& token, const std::string& storeId,
@@ -176,7 +243,7 @@ CloudFixture::QueuedOrder CloudFixture::queuedOrder(const std::string& document)
   QueuedOrder q;
   q.storeId = createStore();
   q.agent = enrollAgent(q.storeId);
-  q.customerToken = guestToken();
+  q.customerToken = customerToken();
   q.orderId = createOrder(q.customerToken, q.storeId);
   const auto reply = upload(q.customerToken, q.orderId, seal(q.agent, q.orderId, document),
                             std::string(envelope::kMediaType));

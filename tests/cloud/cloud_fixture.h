@@ -79,8 +79,24 @@ protected:
                           double lon = 13.405);
   std::string enrollmentCode(const std::string& storeId);
   EnrolledAgent enrollAgent(const std::string& storeId);
-  /// A new guest customer's token.
-  std::string guestToken();
+  /// The password every account made by the helpers below has.
+  static constexpr const char* kPassword = "correct horse battery staple";
+
+  /// An account made through the admin route (verified); returns the user JSON.
+  json createUser(const std::string& email, const std::string& role = "customer",
+                  const json& storeIds = json::array(), const std::string& password = kPassword);
+  /// POST /auth/login; the whole reply.
+  HttpReply login(const std::string& email, const std::string& password = kPassword);
+  /// Logs in and returns the access token (expects success).
+  std::string accessToken(const std::string& email, const std::string& password = kPassword);
+  /// A new verified customer's access token.
+  std::string customerToken();
+  /// A fresh e-mail address for a test account.
+  std::string freshEmail(const std::string& who = "customer");
+  /// The mails written to the .eml folder (no SMTP configured), oldest first, as raw text.
+  std::vector<std::string> mailFiles() const;
+  /// Waits (real time, up to 10 s) until the .eml folder holds at least `count` mails.
+  std::vector<std::string> waitForMailFiles(std::size_t count) const;
   /// A new order in awaiting_upload; returns its id.
   std::string createOrder(const std::string& token, const std::string& storeId,
                           const std::string& contentType = "application/pdf",
@@ -119,6 +135,7 @@ protected:
   std::unique_ptr<httplib::Client> client_;
   /// CA for HTTPS servers (subclasses that configure TLS set it).
   std::filesystem::path caFile_;
+  int emailCounter_ = 0;
 };
 
 } // namespace printrelay::cloud::testing

@@ -1,4 +1,5 @@
-// docs/openapi.yaml documents exactly the routes the server registers, with the same callers.
+// docs/openapi.yaml documents exactly the routes the server registers, with the same callers and
+// the same ownership rule (x-printrelay-access) for each.
 #include "cloud/routes.h"
 #include "tests/support/temp_dir.h"
 
@@ -21,6 +22,7 @@ struct DocumentedRoute {
   std::string path;
   std::string operationId;
   std::set<std::string> roles;
+  std::string access;             ///< x-printrelay-access
   bool anonymousSecurity = false; ///< "security: []"
   bool hasSecurity = false;       ///< some security requirement listed
 
@@ -50,6 +52,7 @@ std::vector<DocumentedRoute> documentedRoutes() {
   static const std::regex kMethod(R"(^    (get|put|post|delete|patch|head|options):\s*$)");
   static const std::regex kOperationId(R"(^      operationId:\s*(\S+)\s*$)");
   static const std::regex kRoles(R"(^      x-printrelay-roles:\s*\[(.*)\]\s*$)");
+  static const std::regex kAccess(R"(^      x-printrelay-access:\s*(\S+)\s*$)");
   static const std::regex kSecurityNone(R"(^      security:\s*\[\]\s*$)");
   static const std::regex kSecurityItem(R"(^        - \w+:\s*\[\]\s*$)");
   std::vector<DocumentedRoute> routes;
@@ -71,11 +74,13 @@ std::vector<DocumentedRoute> documentedRoutes() {
     } else if (std::regex_match(line, m, kMethod)) {
       std::string method = m[1];
       std::transform(method.begin(), method.end(), method.begin(), ::toupper);
-      routes.push_back({method, path, "", {}, false, false});
+      routes.push_back({method, path, "", {}, "", false, false});
     } else if (!routes.empty() && std::regex_match(line, m, kOperationId)) {
       routes.back().operationId = m[1];
     } else if (!routes.empty() && std::regex_match(line, m, kRoles)) {
       routes.back().roles = splitList(m[1]);
+    } else if (!routes.empty() && std::regex_match(line, m, kAccess)) {
+      routes.back().access = m[1];
     } else if (!routes.empty() && std::regex_match(line, kSecurityNone)) {
       routes.back().anonymousSecurity = true;
     } else if (!routes.empty() && std::regex_match(line, kSecurityItem)) {
@@ -125,11 +130,44 @@ TEST(OpenApiTest, OperationIdsRolesAndSecurityMatch) {
     }
     EXPECT_EQ(it->operationId, route.operationId) << key;
     EXPECT_EQ(it->roles, rolesOf(route)) << key << " (x-printrelay-roles)";
+    EXPECT_EQ(it->access, toString(route.access)) << key << " (x-printrelay-access)";
     if (route.roles.contains(Role::Anonymous)) {
       EXPECT_TRUE(it->anonymousSecurity) << key << " is public: needs 'security: []'";
     } else {
       EXPECT_TRUE(it->hasSecurity) << key << " needs a security requirement";
       EXPECT_FALSE(it->anonymousSecurity) << key;
+    }
+  }
+}
+
+TEST(OpenApiTest, AccessRulesFitTheRoles) {
+  for (const auto& route : routeTable()) {
+    const std::string key = std::string(route.method) + " " + std::string(route.path);
+    switch (route.access) {
+    case Access::Public:
+      EXPECT_TRUE(route.roles.contains(Role::Anonymous)) << key;
+      break;
+    case Access::Self:
+    case Access::OwnOrders:
+      EXPECT_FALSE(route.roles.contains(Role::Anonymous)) << key;
+      EXPECT_FALSE(route.roles.contains(Role::Agent)) << key;
+      break;
+    case Access::AssignedStores:
+      EXPECT_TRUE(route.roles.contains(Role::Shopkeeper)) << key;
+      EXPECT_FALSE(route.roles.contains(Role::Customer)) << key;
+      break;
+    case Access::AgentStore:
+      EXPECT_TRUE(route.roles.contains(Role::Agent)) << key;
+      EXPECT_FALSE(route.roles.contains(Role::Customer) || route.roles.contains(Role::Admin) ||
+                   route.roles.contains(Role::Shopkeeper))
+          << key;
+      break;
+    case Access::Operator:
+      EXPECT_TRUE(route.roles.contains(Role::Admin)) << key;
+      EXPECT_FALSE(route.roles.contains(Role::Customer) || route.roles.contains(Role::Shopkeeper) ||
+                   route.roles.contains(Role::Agent) || route.roles.contains(Role::Anonymous))
+          << key;
+      break;
     }
   }
 }

@@ -43,10 +43,13 @@ TEST_F(SqliteMigrationsTest, FreshDatabaseGetsEveryMigrationRecorded) {
   auto db = openRaw();
   const auto versions = recorded(db);
   ASSERT_EQ(versions.size(), sqliteMigrations().size());
-  for (const char* table : {"stores", "enrollment_codes", "agents", "customers", "orders",
-                            "order_history", "jobs", "job_events"}) {
+  for (const char* table :
+       {"stores", "enrollment_codes", "agents", "users", "orders", "order_history", "jobs",
+        "job_events", "shopkeeper_stores", "sessions", "refresh_tokens", "revoked_access_tokens",
+        "account_tokens", "mail_outbox"}) {
     EXPECT_TRUE(db.tableExists(table)) << table;
   }
+  EXPECT_FALSE(db.tableExists("customers"));
 }
 
 TEST_F(SqliteMigrationsTest, DatabaseIsInWalMode) {
@@ -87,6 +90,43 @@ TEST_F(SqliteMigrationsTest, OlderDatabaseIsUpgradedKeepingItsData) {
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name = 'orders_by_customer'")
                 .getInt(),
             1);
+}
+
+TEST_F(SqliteMigrationsTest, GuestOrdersSurviveTheMoveToAccounts) {
+  const auto& all = sqliteMigrations();
+  {
+    auto db = openRaw();
+    db.exec("PRAGMA foreign_keys = ON");
+    EXPECT_EQ(applyMigrations(db, {all[0], all[1]}), 2);
+    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
+            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
+    db.exec("INSERT INTO customers (id, kind, token_hash, created_at) "
+            "VALUES ('cu_guest', 'guest', 'h', 4)");
+    db.exec("INSERT INTO orders (id, store_id, customer_id, state, options, document_name, "
+            "content_type, document_size, key_id, created_at, updated_at) VALUES ('ord_1', "
+            "'st_1', 'cu_guest', 'printed', '{}', 'a.pdf', 'application/pdf', 10, 'k', 5, 6)");
+    db.exec("INSERT INTO order_history (order_id, state, at, note) "
+            "VALUES ('ord_1', 'printed', 6, 'done')");
+    db.exec("INSERT INTO jobs (id, order_id, store_id, created_at, updated_at) "
+            "VALUES ('job_1', 'ord_1', 'st_1', 5, 6)");
+  }
+  SqliteStore store(dbPath().string());
+  EXPECT_EQ(store.schemaVersion(), all.back().version);
+  auto tx = store.begin();
+  const auto order = tx->findOrder("ord_1");
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->customerId, "cu_guest");
+  EXPECT_EQ(order->documentSize, 10u);
+  EXPECT_EQ(tx->orderHistory("ord_1").size(), 1u);
+  EXPECT_EQ(tx->findJobByOrder("ord_1")->id, "job_1");
+  const auto guest = tx->findUser("cu_guest");
+  ASSERT_TRUE(guest);
+  EXPECT_TRUE(guest->deactivatedAt); // a guest had no password: it can never sign in
+  EXPECT_TRUE(guest->email.empty());
+  auto db = openRaw();
+  EXPECT_FALSE(db.tableExists("customers"));
+  SQLite::Statement check(db, "PRAGMA foreign_key_check");
+  EXPECT_FALSE(check.executeStep()) << "a row lost its parent";
 }
 
 TEST_F(SqliteMigrationsTest, FailingMigrationRollsBackAlone) {

@@ -233,9 +233,15 @@ protected:
   void startAgent() { agent_ = std::make_unique<Process>(agentSpec({"run"}, "printrelay-agent")); }
 
   void createCustomer() {
-    const json guest = api("POST", "/api/v1/customers/guest", "", json::object(), 201);
-    customerToken_ = guest.value("token", "");
-    ASSERT_FALSE(customerToken_.empty()) << guest.dump();
+    // A verified customer made by the admin, then logged in (guests are gone, issue 3).
+    const std::string email = "e2e-" + randomToken(6) + "@example.com";
+    const std::string password = "end-to-end password";
+    api("POST", "/api/v1/admin/users", adminToken_,
+        json{{"email", email}, {"password", password}, {"role", "customer"}}, 201);
+    const json session =
+        api("POST", "/api/v1/auth/login", "", json{{"email", email}, {"password", password}}, 200);
+    customerToken_ = session.value("access_token", "");
+    ASSERT_FALSE(customerToken_.empty()) << session.dump();
   }
 
   std::string createOrder(const std::string& contentType, const json& options) {
@@ -430,13 +436,14 @@ TEST_F(EndToEndTest, CustomerCliSealsLocallyAndThePrintMatches) {
                         {"media", "iso_a4_210x297mm"},
                         {"sides", "two-sided-long-edge"},
                         {"print-color-mode", "auto"}};
+  ASSERT_NO_FATAL_FAILURE(createCustomer()); // the CLI no longer makes guests
 
   const auto cli = [&](std::vector<std::string> args) {
     std::vector<std::string> argv{customerCliBinary().string(), "--cloud", baseUrl_, "--ca-file",
                                   pki_.caCert.string(),         "--json"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(ProcessSpec{.argv = std::move(argv),
-                           .env = {{"PRINTRELAY_TOKEN", std::nullopt}},
+                           .env = {{"PRINTRELAY_TOKEN", customerToken_}},
                            .outputDir = customer.path(),
                            .name = "printrelay-cli"},
                120s);
@@ -448,7 +455,6 @@ TEST_F(EndToEndTest, CustomerCliSealsLocallyAndThePrintMatches) {
   const json sent = json::parse(send.out, nullptr, false);
   ASSERT_TRUE(sent.is_object()) << send.out;
   EXPECT_EQ(sent.value("sealed", ""), "local");
-  customerToken_ = sent.value("token", "");
   const std::string orderId = sent.value("order_id", "");
   ASSERT_FALSE(orderId.empty()) << send.out;
 

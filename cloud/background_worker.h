@@ -1,0 +1,59 @@
+#pragma once
+
+#include "cloud/clock.h"
+#include "cloud/mailer.h"
+#include "cloud/store.h"
+#include "cloud/token_service.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+namespace printrelay::cloud {
+
+/// The cloud's background thread: sends the mail outbox (retrying with exponential backoff),
+/// rotates the token signing keys when due and purges expired tokens. Lifecycle: construct,
+/// start(), stop() (or destroy).
+class BackgroundWorker {
+public:
+  BackgroundWorker(Store& store, Mailer& mailer, TokenService& tokens, std::string mailFrom,
+                   Clock clock);
+  BackgroundWorker(const BackgroundWorker&) = delete;
+  BackgroundWorker& operator=(const BackgroundWorker&) = delete;
+  ~BackgroundWorker();
+
+  void start();
+  /// Stops the thread and waits for it; idempotent.
+  void stop();
+  /// Asks the thread to look at the outbox now (a transaction just queued mail).
+  void wake();
+
+  /// One pass over the outbox: sends every due mail; returns how many were sent.
+  int sendDueMail();
+  /// Rotates the signing keys when due and purges expired records.
+  void maintain();
+
+  /// Seconds to wait before attempt `attempts + 1`: 30 s doubling per attempt, at most an hour.
+  static std::int64_t backoffSeconds(int attempts);
+  /// A mail is given up after this many failed attempts.
+  static constexpr int kMaxAttempts = 10;
+  /// How long a claimed mail is left alone by other senders while it is being sent.
+  static constexpr std::int64_t kClaimSeconds = 300;
+
+private:
+  void loop();
+
+  Store& store_;
+  Mailer& mailer_;
+  TokenService& tokens_;
+  std::string mailFrom_;
+  Clock clock_;
+  std::mutex mutex_;
+  std::condition_variable wakeUp_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+} // namespace printrelay::cloud
