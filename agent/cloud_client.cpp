@@ -145,6 +145,23 @@ std::vector<protocol::JobOffer> CloudClient::pollJobs(int waitSeconds) {
   return parseOffers(body);
 }
 
+json CloudClient::checkIn() {
+  const std::string what = "checking in with the cloud";
+  auto result =
+      client_->Get(std::string(protocol::kApiPrefix) + "/agent/me", headersWith(credential_));
+  if (!result) {
+    throw unreachable(result, what);
+  }
+  if (result->status != 200) {
+    throw cloudErrorFor(result->status, result->body, what);
+  }
+  const auto body = json::parse(result->body, nullptr, false);
+  if (!body.is_object()) {
+    throw CloudError(502, "cloud_bad_response", what + ": the answer is not a JSON object");
+  }
+  return body;
+}
+
 void CloudClient::fetchDocument(const std::string& jobId, const std::string& leaseId,
                                 const ChunkReceiver& receiver) {
   const std::string what = "downloading the document of job " + jobId;

@@ -12,6 +12,8 @@ packages=(
   # tests with real parts: a private cupsd (cups-daemon), lp/lpadmin/lpstat (cups-client),
   # CUPS's socket:// backend (shipped in package cups), openssl, qpdf
   cups-daemon cups-client cups openssl qpdf
+  # the package checks: dpkg-deb, lintian, systemd-analyze, the bash completion's helpers
+  dpkg-dev lintian systemd bash-completion
 )
 
 missing=()
