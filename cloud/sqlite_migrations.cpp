@@ -101,6 +101,14 @@ CREATE INDEX agents_by_store ON agents(store_id);
 CREATE INDEX jobs_by_store ON jobs(store_id, created_at);
 CREATE INDEX jobs_by_lease_expiry ON jobs(lease_expires_at) WHERE lease_id <> '';
 )sql"},
+      {3, "the printers each store's agent reports",
+       R"sql(
+CREATE TABLE store_printers (
+  store_id    TEXT PRIMARY KEY REFERENCES stores(id),
+  printers    TEXT NOT NULL,
+  reported_at INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -267,6 +267,53 @@ TEST_F(CtlTest, CancelAJobStuckAtThePrinter) {
   EXPECT_EQ(ctl({"cancel", jobId}).exitCode, 12) << "a cancelled job cannot be cancelled again";
 }
 
+TEST_F(CtlTest, KeyRotateSwitchesTheStoreKeyAndOlderDocumentsStillPrint) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  // Sealed to the current key, but held back: it is still queued when the key changes.
+  ASSERT_EQ(ctlJson({"pause"}).exitCode, 0);
+  const std::string before = createOrder("text/plain", json{{"copies", 1}});
+  uploadDocument(before, "text/plain", makeDocument(20000, uniqueMarker(), 10));
+  const std::string oldKeyId = api("GET", "/api/v1/stores/" + storeId_, "").value("key_id", "");
+
+  const auto rotated = ctlJson({"key", "rotate"});
+  ASSERT_EQ(rotated.exitCode, 0) << rotated.describe;
+  const std::string newKeyId = rotated.body.value("new_key_id", "");
+  EXPECT_EQ(rotated.body.value("old_key_id", ""), oldKeyId);
+  EXPECT_NE(newKeyId, oldKeyId);
+  EXPECT_EQ(api("GET", "/api/v1/stores/" + storeId_, "").value("key_id", ""), newKeyId);
+  EXPECT_EQ(ctlJson({"status"}).body.value("key_id", ""), newKeyId);
+
+  const std::string after = createOrder("text/plain", json{{"copies", 1}});
+  uploadDocument(after, "text/plain", makeDocument(20000, uniqueMarker(), 11));
+  ASSERT_EQ(ctlJson({"resume"}).exitCode, 0);
+  waitForOrderState(before, "printed", 60s);
+  waitForOrderState(after, "printed", 60s);
+  EXPECT_TRUE(printer_.waitForJobs(2, 30s));
+
+  // The new key survives a restart.
+  agent_->stop();
+  startAgent();
+  ASSERT_NO_FATAL_FAILURE(waitForControlSocket());
+  EXPECT_EQ(ctlJson({"status"}).body.value("key_id", ""), newKeyId);
+}
+
+TEST_F(CtlTest, TheCloudShowsTheAgentsPrinters) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  json store;
+  while (std::chrono::steady_clock::now() < deadline) {
+    store = api("GET", "/api/v1/stores/" + storeId_, "");
+    if (!store.value("printers", json::array()).empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  const auto printers = store.value("printers", json::array());
+  ASSERT_EQ(printers.size(), 1u) << store.dump();
+  EXPECT_EQ(printers[0].value("name", ""), kQueue);
+  EXPECT_TRUE(printers[0].value("agent_printer", false));
+  EXPECT_TRUE(store.value("online", false));
+}
+
 TEST_F(CtlTest, TestPageReachesThePrinter) {
   const auto page = ctlJson({"test-page", kQueue});
   ASSERT_EQ(page.exitCode, 0) << page.describe;
