@@ -1,5 +1,6 @@
 #include "agent/control_cloud.h"
 
+#include "common/encoding.h"
 #include "common/protocol.h"
 
 #include <array>
@@ -49,21 +50,6 @@ bool routeMissing(const httplib::Result& result) {
 }
 
 } // namespace
-
-std::string encodePathSegment(const std::string& text) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  return out;
-}
 
 std::optional<std::int64_t> parseHttpDate(const std::string& text) {
   static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -182,7 +168,7 @@ json ControlCloud::send(const std::string& method, const std::string& path, cons
 
 json ControlCloud::requestReprint(const std::string& jobId, const std::string& reason) {
   const json body{{"reason", reason}};
-  return send("POST", api("/agent/jobs/" + encodePathSegment(jobId) + "/reprint"), &body,
+  return send("POST", api("/agent/jobs/" + percentEncode(jobId) + "/reprint"), &body,
               "reprint of job " + jobId);
 }
 
