@@ -46,8 +46,9 @@ bool Agent::setPaused(bool paused, std::string by, std::int64_t since) {
       log::notice("intake paused" +
                   (snapshot.pausedBy.empty() ? std::string() : " by " + snapshot.pausedBy) +
                   ": not asking the cloud for new jobs (printrelayctl resume)");
+      // A waiting long-poll is left to finish: cutting it could lose a job the cloud hands
+      // out at that moment until its lease expires. What it brings is given back.
       notifier_.status("paused: not taking new jobs");
-      cloud_.interruptPoll(); // a waiting long-poll could hand out a job any moment
     } else {
       log::notice("intake resumed: asking the cloud for jobs again");
       notifier_.status("polling " + settings().cloudUrl);
@@ -128,6 +129,26 @@ void Agent::noteOnline() {
       reconnectHandler_();
     } catch (const std::exception& e) {
       log::warning(std::string("after reconnecting: ") + e.what());
+    }
+  }
+}
+
+void Agent::checkInWhilePaused() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < nextCheckIn_) {
+    return;
+  }
+  nextCheckIn_ = now + std::chrono::seconds(std::max(1, settings_.pollWaitSeconds));
+  try {
+    cloud_.checkIn();
+    noteOnline();
+  } catch (const CloudError& e) {
+    if (e.unauthorized()) {
+      noteRefused(e.what());
+    } else if (e.transient()) {
+      noteOffline(e.what());
+    } else {
+      noteOnline(); // it answered, with an error of its own
     }
   }
 }
@@ -273,7 +294,9 @@ int Agent::run() {
       break;
     }
     if (state_.paused()) {
-      // Intake paused at the shop: no long-poll; printing jobs are still followed.
+      // Intake paused at the shop: no long-poll, but printing jobs are still followed and the
+      // agent still checks in, so neither the cloud nor `status` shows it offline.
+      checkInWhilePaused();
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock,
                      std::chrono::seconds(std::max<long long>(1, timing_.followInterval.count())),

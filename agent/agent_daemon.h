@@ -100,6 +100,8 @@ private:
   /// log and to the service manager when the link changes (never silently offline).
   void noteOnline();
   void noteOffline(const std::string& why);
+  /// While paused: GET /api/v1/agent/me at most once per poll wait, to stay "online".
+  void checkInWhilePaused();
   void noteRefused(const std::string& why);
   /// Flushes the outbox; false when the credential was refused.
   bool flushOutbox();
@@ -128,6 +130,7 @@ private:
   std::timed_mutex workMutex_;
   mutable std::mutex infoMutex_; // settings_ and enrollment_.identity, read by other threads
   std::chrono::steady_clock::time_point offlineReminder_{};
+  std::chrono::steady_clock::time_point nextCheckIn_{};
 };
 
 } // namespace printrelay::agent

@@ -1,5 +1,6 @@
 #include "agent/cloud_client.h"
 
+#include "common/encoding.h"
 #include "common/log.h"
 
 #include <algorithm>
@@ -17,24 +18,8 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
 
-/// Percent-encodes everything but unreserved characters, for ids placed in a path.
-std::string encodePathSegment(const std::string& text) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  return out;
-}
-
 std::string jobPath(const std::string& jobId, const std::string& tail) {
-  return std::string(protocol::kApiPrefix) + "/agent/jobs/" + encodePathSegment(jobId) + tail;
+  return std::string(protocol::kApiPrefix) + "/agent/jobs/" + percentEncode(jobId) + tail;
 }
 
 httplib::Headers headersWith(const std::string& credential) {
@@ -145,6 +130,23 @@ std::vector<protocol::JobOffer> CloudClient::pollJobs(int waitSeconds) {
   return parseOffers(body);
 }
 
+json CloudClient::checkIn() {
+  const std::string what = "checking in with the cloud";
+  auto result =
+      client_->Get(std::string(protocol::kApiPrefix) + "/agent/me", headersWith(credential_));
+  if (!result) {
+    throw unreachable(result, what);
+  }
+  if (result->status != 200) {
+    throw cloudErrorFor(result->status, result->body, what);
+  }
+  const auto body = json::parse(result->body, nullptr, false);
+  if (!body.is_object()) {
+    throw CloudError(502, "cloud_bad_response", what + ": the answer is not a JSON object");
+  }
+  return body;
+}
+
 void CloudClient::fetchDocument(const std::string& jobId, const std::string& leaseId,
                                 const ChunkReceiver& receiver) {
   const std::string what = "downloading the document of job " + jobId;
@@ -152,7 +154,7 @@ void CloudClient::fetchDocument(const std::string& jobId, const std::string& lea
   std::string errorBody;
   bool stopped = false;
   auto result = client_->Get(
-      jobPath(jobId, "/document?lease_id=" + encodePathSegment(leaseId)), headersWith(credential_),
+      jobPath(jobId, "/document?lease_id=" + percentEncode(leaseId)), headersWith(credential_),
       [&](const httplib::Response& response) {
         status = response.status;
         return true;

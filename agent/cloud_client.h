@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -69,6 +70,11 @@ public:
   /// POST /api/v1/agent/jobs/{id}/events with a JSON body. `detail` says what the cloud
   /// answered, for the journal and logs.
   EventDelivery postEvent(const std::string& jobId, const std::string& body, std::string& detail);
+
+  /// GET /api/v1/agent/me: tells the cloud the agent is alive without asking for jobs (while
+  /// intake is paused). Returns the answer; throws CloudError when the cloud cannot be reached
+  /// or refuses the credential.
+  nlohmann::json checkIn();
 
   /// Cuts a long-poll in progress (safe from any thread; a no-op when none is running).
   void interruptPoll();

@@ -1,5 +1,6 @@
 #include "agent/control_cloud.h"
 
+#include "common/encoding.h"
 #include "common/protocol.h"
 
 #include <array>
@@ -50,24 +51,10 @@ bool routeMissing(const httplib::Result& result) {
 
 } // namespace
 
-std::string encodePathSegment(const std::string& text) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  return out;
-}
-
 std::optional<std::int64_t> parseHttpDate(const std::string& text) {
   static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // IMF-fixdate only (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT", nothing after it.
   char weekday[4] = {};
   char month[4] = {};
   char zone[4] = {};
@@ -76,9 +63,10 @@ std::optional<std::int64_t> parseHttpDate(const std::string& text) {
   int hour = 0;
   int minute = 0;
   int second = 0;
-  if (std::sscanf(text.c_str(), "%3s %d %3s %d %d:%d:%d %3s", weekday, &day, month, &year, &hour,
-                  &minute, &second, zone) != 8 ||
-      std::strcmp(zone, "GMT") != 0) {
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3[A-Z]%n", weekday,
+                  &day, month, &year, &hour, &minute, &second, zone, &consumed) != 8 ||
+      static_cast<std::size_t>(consumed) != text.size() || std::strcmp(zone, "GMT") != 0) {
     return std::nullopt;
   }
   unsigned monthNumber = 0;
@@ -180,7 +168,7 @@ json ControlCloud::send(const std::string& method, const std::string& path, cons
 
 json ControlCloud::requestReprint(const std::string& jobId, const std::string& reason) {
   const json body{{"reason", reason}};
-  return send("POST", api("/agent/jobs/" + encodePathSegment(jobId) + "/reprint"), &body,
+  return send("POST", api("/agent/jobs/" + percentEncode(jobId) + "/reprint"), &body,
               "reprint of job " + jobId);
 }
 

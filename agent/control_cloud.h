@@ -73,7 +73,4 @@ private:
 /// seconds; nullopt when it is not one.
 std::optional<std::int64_t> parseHttpDate(const std::string& text);
 
-/// Percent-encodes everything but unreserved characters, for ids placed in a path.
-std::string encodePathSegment(const std::string& text);
-
 } // namespace printrelay::agent

@@ -279,6 +279,20 @@ std::string joined(const std::vector<std::string>& items) {
 
 CloudAddress parseCloudAddress(const std::string& url) {
   validateBaseUrl(url, true);
+  const auto bad = [&](const std::string& why) {
+    return Error("config_invalid", "cloud_url '" + url + "': " + why);
+  };
+  const auto port = [&](const std::string& digits) {
+    if (digits.empty() || digits.size() > 5 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+      throw bad("the port is not a number");
+    }
+    const int value = std::stoi(digits);
+    if (value < 1 || value > 65535) {
+      throw bad("the port is not between 1 and 65535");
+    }
+    return value;
+  };
   CloudAddress out;
   const auto colonSlash = url.find("://");
   out.scheme = url.substr(0, colonSlash);
@@ -286,16 +300,24 @@ CloudAddress parseCloudAddress(const std::string& url) {
   out.port = out.scheme == "https" ? 443 : 80;
   if (rest.starts_with("[")) {
     const auto close = rest.find(']');
+    if (close == std::string::npos || close == 1) {
+      throw bad("an IPv6 address needs its closing bracket");
+    }
     out.host = rest.substr(1, close - 1);
     rest = rest.substr(close + 1);
     if (rest.starts_with(":")) {
-      out.port = std::stoi(rest.substr(1));
+      out.port = port(rest.substr(1));
+    } else if (!rest.empty()) {
+      throw bad("unexpected text after the host");
     }
     return out;
   }
   if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
-    out.port = std::stoi(rest.substr(colon + 1));
+    out.port = port(rest.substr(colon + 1));
     rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) {
+    throw bad("no host");
   }
   out.host = rest;
   return out;

@@ -77,6 +77,10 @@ public:
   void pollJobs(RequestContext& ctx);
   void getJobDocument(RequestContext& ctx);
   void postJobEvent(RequestContext& ctx);
+  // api_agent_control.cpp
+  void agentMe(RequestContext& ctx);
+  void reportPrinters(RequestContext& ctx);
+  void registerStoreKey(RequestContext& ctx);
   // customer
   void createOrder(RequestContext& ctx);
   void listOrders(RequestContext& ctx);

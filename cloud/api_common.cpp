@@ -134,6 +134,12 @@ json Api::storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey
     j["public_key"] = store.publicKey.empty() ? json(nullptr) : json(store.publicKey);
     const auto seen = tx.lastAgentContact(store.id);
     j["last_seen_at"] = seen ? json(*seen) : json(nullptr);
+    const auto printers = tx.storePrinters(store.id);
+    j["printers"] = printers ? json::parse(printers->first, nullptr, false) : json::array();
+    if (j["printers"].is_discarded()) {
+      j["printers"] = json::array();
+    }
+    j["printers_reported_at"] = printers ? json(printers->second) : json(nullptr);
   }
   return j;
 }

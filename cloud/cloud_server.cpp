@@ -5,11 +5,28 @@
 #include "cloud/store_factory.h"
 #include "common/log.h"
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <openssl/ssl.h>
 
 namespace printrelay::cloud {
 namespace {
+
+/// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), independent of the locale.
+std::string httpDate(std::int64_t unixSeconds) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t t = static_cast<std::time_t>(unixSeconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return out;
+}
 
 /// Requests that declare bodies bigger than this are not drained after an error (the client is
 /// asked to close the connection instead).
@@ -140,8 +157,12 @@ void CloudServer::registerRoutes() {
     headers.emplace("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   }
   http.set_default_headers(headers);
-  http.set_post_routing_handler(
-      [this](const httplib::Request& req, httplib::Response& res) { addCorsHeaders(req, res); });
+  // Every answer carries the server's time (RFC 9110 says an origin server with a clock must);
+  // agents compare it with theirs (printrelayctl diagnose: clock skew).
+  http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Date", httpDate(settings_.clock()));
+    addCorsHeaders(req, res);
+  });
   // CORS preflight: answered for the configured web origin only.
   http.Options(".*", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string origin = req.get_header_value("Origin");

@@ -85,6 +85,11 @@ const std::vector<Route>& routeTable() {
        &Api::getJobDocument},
       {"POST", "/api/v1/agent/jobs/{id}/events", kAgent, A::AgentStore, "postJobEvent",
        &Api::postJobEvent},
+      {"GET", "/api/v1/agent/me", kAgent, A::AgentStore, "getAgentMe", &Api::agentMe},
+      {"PUT", "/api/v1/agent/printers", kAgent, A::AgentStore, "reportPrinters",
+       &Api::reportPrinters},
+      {"POST", "/api/v1/agent/keys", kAgent, A::AgentStore, "registerStoreKey",
+       &Api::registerStoreKey},
   };
   return kRoutes;
 }

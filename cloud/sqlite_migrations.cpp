@@ -198,6 +198,14 @@ CREATE TABLE mail_outbox (
 CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at)
   WHERE sent_at IS NULL AND failed_at IS NULL;
 )sql"},
+      {4, "the printers each store's agent reports",
+       R"sql(
+CREATE TABLE store_printers (
+  store_id    TEXT PRIMARY KEY REFERENCES stores(id),
+  printers    TEXT NOT NULL,
+  reported_at INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

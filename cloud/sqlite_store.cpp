@@ -306,6 +306,28 @@ public:
     return optionalInt(st.getColumn(0));
   }
 
+  void setStorePrinters(const std::string& storeId, const std::string& printersJson,
+                        std::int64_t reportedAt) override {
+    SQLite::Statement st(db_, "INSERT INTO store_printers (store_id, printers, reported_at) "
+                              "VALUES (?, ?, ?) ON CONFLICT (store_id) DO UPDATE SET "
+                              "printers = excluded.printers, reported_at = excluded.reported_at");
+    st.bind(1, storeId);
+    st.bind(2, printersJson);
+    st.bind(3, reportedAt);
+    st.exec();
+  }
+
+  std::optional<std::pair<std::string, std::int64_t>>
+  storePrinters(const std::string& storeId) override {
+    SQLite::Statement st(db_,
+                         "SELECT printers, reported_at FROM store_printers WHERE store_id = ?");
+    st.bind(1, storeId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return std::make_pair(st.getColumn(0).getString(), st.getColumn(1).getInt64());
+  }
+
   void insertUser(const UserRecord& u) override {
     SQLite::Statement st(db_, std::string("INSERT INTO users (") + kUserColumns +
                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");

@@ -197,6 +197,13 @@ public:
   /// The latest last_seen_at of the store's agents that are not revoked.
   virtual std::optional<std::int64_t> lastAgentContact(const std::string& storeId) = 0;
 
+  // Printers (the agent's last report, a JSON array, replaced whole).
+  virtual void setStorePrinters(const std::string& storeId, const std::string& printersJson,
+                                std::int64_t reportedAt) = 0;
+  /// The last report and when it came; nullopt when the store's agent never reported.
+  virtual std::optional<std::pair<std::string, std::int64_t>>
+  storePrinters(const std::string& storeId) = 0;
+
   // Users
   /// Throws Error{"duplicate_email"} when the e-mail address is taken.
   virtual void insertUser(const UserRecord& user) = 0;

@@ -15,6 +15,10 @@ std::string base64Encode(std::span<const std::uint8_t> data);
 /// Decodes standard base64; throws Error{"invalid_base64"} on any malformed input.
 Bytes base64Decode(std::string_view text);
 
+/// Percent-encodes everything but RFC 3986 unreserved characters (ALPHA DIGIT - . _ ~), for
+/// an id placed in a URL path segment or query value.
+std::string percentEncode(std::string_view text);
+
 /// Lower-case hexadecimal.
 std::string hexEncode(std::span<const std::uint8_t> data);
 /// Decodes hexadecimal (either case); throws Error{"invalid_hex"} on malformed input.

@@ -14,6 +14,8 @@ packages=(
   cups-daemon cups-client cups openssl qpdf
   # a real SMTP server for the cloud's mail tests (python3 -m aiosmtpd)
   python3-aiosmtpd
+  # the package checks: dpkg-deb, lintian, systemd-analyze, the bash completion's helpers
+  dpkg-dev lintian systemd bash-completion
 )
 
 missing=()

@@ -69,6 +69,14 @@ TEST(Base64, RefusesMalformedInput) {
   EXPECT_EQ(errorCode([&] { base64Decode(withNul); }), "invalid_base64");
 }
 
+TEST(PercentEncode, KeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(percentEncode("job_1-a.b~C"), "job_1-a.b~C");
+  EXPECT_EQ(percentEncode("job 1/../x"), "job%201%2F..%2Fx");
+  EXPECT_EQ(percentEncode("a?b=c&d#e%"), "a%3Fb%3Dc%26d%23e%25");
+  EXPECT_EQ(percentEncode(std::string("\x00\xff\xc3\xa9", 4)), "%00%FF%C3%A9");
+  EXPECT_EQ(percentEncode(""), "");
+}
+
 TEST(Hex, EncodesLowerAndDecodesBothCases) {
   const Bytes data = {0x00, 0x01, 0x7f, 0x80, 0xab, 0xff};
   EXPECT_EQ(hexEncode(data), "00017f80abff");

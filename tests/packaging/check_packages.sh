@@ -27,6 +27,18 @@ for pkg in printrelay-agent printrelay-cloud; do
       "./usr/share/doc/$pkg/changelog.gz"; do
     grep -qxF "$expected" "$work/$pkg.files" || fail "$pkg lacks $expected"
   done
+  case $pkg in
+    printrelay-agent)
+      extra=("./usr/bin/printrelayctl" "./usr/share/man/man8/printrelay-agent.8.gz"
+        "./usr/share/man/man8/printrelayctl.8.gz"
+        "./usr/share/bash-completion/completions/printrelayctl") ;;
+    printrelay-cloud)
+      extra=("./usr/bin/printrelay" "./usr/share/man/man8/printrelay-cloud.8.gz"
+        "./usr/share/man/man1/printrelay.1.gz") ;;
+  esac
+  for expected in "${extra[@]}"; do
+    grep -qxF "$expected" "$work/$pkg.files" || fail "$pkg lacks $expected"
+  done
   dpkg-deb --ctrl-tarfile "$deb" | tar -t >"$work/$pkg.control"
   for script in postinst prerm postrm conffiles; do
     grep -q "$script" "$work/$pkg.control" || fail "$pkg lacks its $script"
@@ -37,7 +49,29 @@ for pkg in printrelay-agent printrelay-cloud; do
   "$work/root-$pkg/usr/bin/$pkg" --help >/dev/null || fail "$pkg --help failed"
 
   echo "== lintian $pkg"
-  lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors for $pkg"
+  lintian --fail-on error --tag-display-limit 0 "$deb" | tee "$work/$pkg.lintian" ||
+    fail "lintian reports errors for $pkg"
+  # Every program has its man page, and the pages are well-formed.
+  if grep -E "no-manual-page|groff-message|manpage-has" "$work/$pkg.lintian"; then
+    fail "lintian finds a missing or broken man page in $pkg"
+  fi
+  if [ "$pkg" = printrelay-agent ]; then
+    bash -n "$work/root-$pkg/usr/share/bash-completion/completions/printrelayctl" ||
+      fail "the bash completion does not parse"
+    completes() { # completes "WORDS..." EXPECTED: the completion offers EXPECTED for WORDS
+      local got
+      got=$(bash -c 'source /usr/share/bash-completion/bash_completion
+        source "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+        _printrelayctl; printf "%s\n" "${COMPREPLY[@]}"' _ \
+        "$work/root-$pkg/usr/share/bash-completion/completions/printrelayctl" $1)
+      grep -qxF -- "$2" <<<"$got" || fail "completing '$1' does not offer $2 (got: $got)"
+    }
+    completes "printrelayctl jo" jobs
+    completes "printrelayctl --json dia" diagnose
+    completes "printrelayctl jobs --state fa" failed
+    completes "printrelayctl key r" rotate
+  fi
 
   echo "== systemd-analyze verify $pkg.service"
   unit="$work/$pkg.service"

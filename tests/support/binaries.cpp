@@ -10,6 +10,9 @@
 #ifndef PRINTRELAY_AGENT_BINARY
 #define PRINTRELAY_AGENT_BINARY ""
 #endif
+#ifndef PRINTRELAY_CTL_BINARY
+#define PRINTRELAY_CTL_BINARY ""
+#endif
 
 namespace printrelay::testing {
 
@@ -23,6 +26,10 @@ std::filesystem::path customerCliBinary() {
 
 std::filesystem::path agentBinary() {
   return PRINTRELAY_AGENT_BINARY;
+}
+
+std::filesystem::path ctlBinary() {
+  return PRINTRELAY_CTL_BINARY;
 }
 
 } // namespace printrelay::testing

@@ -13,5 +13,7 @@ std::filesystem::path cloudBinary();
 std::filesystem::path customerCliBinary();
 /// printrelay-agent, the shop daemon.
 std::filesystem::path agentBinary();
+/// printrelayctl, the technician's CLI.
+std::filesystem::path ctlBinary();
 
 } // namespace printrelay::testing

@@ -75,7 +75,7 @@ X509Ptr makeCert(EVP_PKEY* key, const char* commonName, X509* issuer, EVP_PKEY* 
   check(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get())) != nullptr ? 1 : 0, "serial");
   BN_free(bn);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 90L * 24 * 3600);
   X509_NAME* name = X509_get_subject_name(cert.get());
   check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
                                    reinterpret_cast<const unsigned char*>("PrintRelay tests"), -1,

@@ -1,0 +1,507 @@
+// printrelayctl against a running agent, with the real cloud and the private cupsd of the
+// end-to-end test (shop_fixture.h): what a technician at the shop PC sees, in tables and in
+// --json, with the exit statuses scripts rely on; and `diagnose` catching what goes wrong at a
+// shop: CUPS stopped, the cloud unreachable, a revoked credential, a printer that went away.
+
+#include "tests/integration/shop_fixture.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace printrelay::testing {
+namespace {
+
+/// What one printrelayctl run gave.
+struct CtlResult {
+  int exitCode = -1;
+  std::string out;
+  std::string err;
+  json body; ///< stdout parsed as JSON (discarded when it is not JSON)
+  std::string describe;
+};
+
+class CtlTest : public ShopFixture {
+protected:
+  void SetUp() override {
+    if (ctlBinary().empty()) {
+      GTEST_SKIP() << "printrelayctl is not part of this build";
+    }
+    ShopFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    socket_ = dir_ / "agent.sock";
+    ASSERT_NO_FATAL_FAILURE(waitForControlSocket());
+  }
+
+  /// printrelayctl --socket … --config … ARGS.
+  CtlResult ctl(std::vector<std::string> args, std::chrono::seconds timeout = 120s) {
+    std::vector<std::string> argv{ctlBinary().string(), "--socket", socket_.string(), "--config",
+                                  agentConfig_.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto result =
+        run(ProcessSpec{.argv = std::move(argv),
+                        .env = {{"TMPDIR", agentTmp_.string()}, {"CUPS_SERVER", std::nullopt}},
+                        .outputDir = dir_ / "logs",
+                        .name = "printrelayctl"},
+            timeout);
+    CtlResult r;
+    r.exitCode = result.status.code;
+    r.out = result.out;
+    r.err = result.err;
+    r.body = json::parse(result.out, nullptr, false);
+    if (r.body.is_discarded()) {
+      r.body = json();
+    }
+    r.describe = result.describe();
+    return r;
+  }
+
+  CtlResult ctlJson(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    return ctl(std::move(args));
+  }
+
+  void waitForControlSocket() {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    CtlResult last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      last = ctlJson({"status"});
+      if (last.exitCode == 0 &&
+          last.body.value("cloud", json::object()).value("state", "") == "online") {
+        return;
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    FAIL() << "the agent's control socket did not answer with an online agent: " << last.describe
+           << diagnostics();
+  }
+
+  /// The check named `name` from a diagnose result (null when absent).
+  static json check(const json& diagnose, const std::string& name) {
+    for (const auto& c : diagnose.value("checks", json::array())) {
+      if (c.value("name", "") == name) {
+        return c;
+      }
+    }
+    return json();
+  }
+
+  /// Prints a document and waits until the order is printed; returns the order id.
+  std::string printOne(const std::string& marker) {
+    const std::string document = makeDocument(64 * 1024 + 17, marker, 7);
+    const std::string orderId = createOrder("text/plain", json{{"copies", 1}});
+    uploadDocument(orderId, "text/plain", document);
+    waitForOrderState(orderId, "printed", 120s);
+    return orderId;
+  }
+
+  /// The agent's job id for an order, from `printrelayctl jobs`.
+  std::string jobIdForOrder(const std::string& orderId) {
+    const auto jobs = ctlJson({"jobs"});
+    for (const auto& j : jobs.body.value("jobs", json::array())) {
+      if (j.value("order_id", "") == orderId) {
+        return j.value("job_id", "");
+      }
+    }
+    ADD_FAILURE() << "no job for order " << orderId << ": " << jobs.describe;
+    return {};
+  }
+
+  /// Connects to the control socket directly (for hostile-input tests); -1 on failure.
+  int connectRaw() const {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_.c_str());
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    timeval tv{.tv_sec = 10, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+  }
+
+  /// Sends raw bytes and reads one line back ("" when the agent closed without answering).
+  static std::string exchange(int fd, const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) {
+        break; // the agent may close early on an oversized line; read what it said
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+    std::string line;
+    char c = 0;
+    while (::recv(fd, &c, 1, 0) == 1 && c != '\n') {
+      line += c;
+    }
+    return line;
+  }
+
+  std::filesystem::path socket_;
+};
+
+TEST_F(CtlTest, StatusShowsTheCloudLinkStoreAndVersion) {
+  const auto status = ctlJson({"status"});
+  ASSERT_EQ(status.exitCode, 0) << status.describe;
+  EXPECT_EQ(status.body["cloud"].value("state", ""), "online") << status.out;
+  EXPECT_GT(status.body["cloud"].value("last_contact", 0), 0) << status.out;
+  EXPECT_EQ(status.body.value("store_id", ""), storeId_);
+  EXPECT_FALSE(status.body.value("version", "").empty());
+  EXPECT_FALSE(status.body.value("paused", true));
+  EXPECT_EQ(status.body["queue"].value("in_flight", -1), 0) << status.out;
+
+  const auto table = ctl({"status"});
+  ASSERT_EQ(table.exitCode, 0) << table.describe;
+  EXPECT_NE(table.out.find("online"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(storeId_), std::string::npos) << table.out;
+}
+
+TEST_F(CtlTest, PrintersShowsTheQueueAndWhyItCannotPrint) {
+  const auto printers = ctlJson({"printers"});
+  ASSERT_EQ(printers.exitCode, 0) << printers.describe;
+  EXPECT_EQ(printers.body.value("agent_printer", ""), kQueue);
+  const auto list = printers.body.value("printers", json::array());
+  ASSERT_EQ(list.size(), 1u) << printers.out;
+  EXPECT_EQ(list[0].value("name", ""), kQueue);
+  EXPECT_EQ(list[0].value("state", ""), "idle") << printers.out;
+  EXPECT_TRUE(list[0].value("accepting", false));
+
+  // A technician stops the queue: the tool says so and why.
+  const auto disable = cupsd_->runClient({"cupsdisable", "-r", "paper jam at tray 2", kQueue});
+  ASSERT_TRUE(disable.status.success()) << disable.describe();
+  const auto stopped = ctlJson({"printers"});
+  ASSERT_EQ(stopped.exitCode, 0) << stopped.describe;
+  const auto after = stopped.body.value("printers", json::array());
+  ASSERT_EQ(after.size(), 1u) << stopped.out;
+  EXPECT_EQ(after[0].value("state", ""), "stopped") << stopped.out;
+  const auto table = ctl({"printers"});
+  EXPECT_NE(table.out.find("stopped"), std::string::npos) << table.out;
+}
+
+TEST_F(CtlTest, JobsAndTheTimelineOfAPrintedJob) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  const std::string orderId = printOne(uniqueMarker());
+  const std::string jobId = jobIdForOrder(orderId);
+  ASSERT_FALSE(jobId.empty());
+
+  const auto printed = ctlJson({"jobs", "--state", "printed"});
+  ASSERT_EQ(printed.exitCode, 0) << printed.describe;
+  ASSERT_EQ(printed.body.value("jobs", json::array()).size(), 1u) << printed.out;
+  const auto failed = ctlJson({"jobs", "--state", "failed"});
+  ASSERT_EQ(failed.exitCode, 0) << failed.describe;
+  EXPECT_TRUE(failed.body.value("jobs", json::array()).empty()) << failed.out;
+
+  const auto job = ctlJson({"job", jobId});
+  ASSERT_EQ(job.exitCode, 0) << job.describe;
+  EXPECT_EQ(job.body["job"].value("state", ""), "printed") << job.out;
+  std::vector<std::string> events;
+  for (const auto& e : job.body.value("timeline", json::array())) {
+    events.push_back(e.value("event", ""));
+  }
+  ASSERT_FALSE(events.empty()) << job.out;
+  EXPECT_EQ(events.front(), "leased") << job.out;
+  EXPECT_EQ(events.back(), "printed") << job.out;
+  EXPECT_NE(std::find(events.begin(), events.end(), "printing"), events.end()) << job.out;
+
+  const auto table = ctl({"job", jobId});
+  ASSERT_EQ(table.exitCode, 0) << table.describe;
+  EXPECT_NE(table.out.find(orderId), std::string::npos) << table.out;
+
+  // A printed job cannot be cancelled; an unknown one is not found; a hostile id is refused.
+  EXPECT_EQ(ctl({"cancel", jobId}).exitCode, 12);
+  EXPECT_EQ(ctl({"job", "no-such-job"}).exitCode, 11);
+  EXPECT_EQ(ctl({"job", "../../etc/passwd"}).exitCode, 2);
+  EXPECT_EQ(ctl({"jobs", "--limit", "-5"}).exitCode, 2);
+}
+
+TEST_F(CtlTest, PauseStopsIntakeUntilResume) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  const auto paused = ctlJson({"pause"});
+  ASSERT_EQ(paused.exitCode, 0) << paused.describe;
+  EXPECT_TRUE(paused.body.value("paused", false));
+  EXPECT_TRUE(ctlJson({"status"}).body.value("paused", false));
+
+  const std::string orderId = createOrder("text/plain", json{{"copies", 1}});
+  uploadDocument(orderId, "text/plain", makeDocument(10000, uniqueMarker(), 8));
+  // Several long-poll rounds (poll_wait_seconds = 5 would have fetched it within one).
+  std::this_thread::sleep_for(6s);
+  EXPECT_EQ(getOrder(orderId).value("state", ""), "queued");
+  EXPECT_EQ(printer_.jobCount(), 0u);
+
+  // The pause survives an agent restart.
+  agent_->stop();
+  startAgent();
+  ASSERT_NO_FATAL_FAILURE(waitForControlSocket());
+  EXPECT_TRUE(ctlJson({"status"}).body.value("paused", false));
+
+  const auto resumed = ctlJson({"resume"});
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.describe;
+  EXPECT_FALSE(resumed.body.value("paused", true));
+  waitForOrderState(orderId, "printed", 60s);
+  EXPECT_TRUE(printer_.waitForJobs(1, 30s));
+}
+
+TEST_F(CtlTest, CancelAJobStuckAtThePrinter) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  printer_.hold();
+  const std::string orderId = createOrder("text/plain", json{{"copies", 1}});
+  uploadDocument(orderId, "text/plain", makeDocument(50000, uniqueMarker(), 9));
+  const json printing = waitForOrderState(orderId, "printing", 60s);
+  const int cupsJobId = reportedSpoolerJobId(printing);
+  ASSERT_GT(cupsJobId, 0) << printing.dump();
+  const std::string jobId = jobIdForOrder(orderId);
+  ASSERT_FALSE(jobId.empty());
+
+  const auto cancel = ctlJson({"cancel", jobId});
+  ASSERT_EQ(cancel.exitCode, 0) << cancel.describe;
+  EXPECT_EQ(cancel.body["job"].value("state", ""), "failed") << cancel.out;
+  waitForOrderState(orderId, "failed", 30s);
+  cupsd_->waitForJobState(cupsJobId, "canceled", 30s);
+  printer_.release();
+  EXPECT_EQ(ctl({"cancel", jobId}).exitCode, 12) << "a cancelled job cannot be cancelled again";
+}
+
+TEST_F(CtlTest, KeyRotateSwitchesTheStoreKeyAndOlderDocumentsStillPrint) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  // Sealed to the current key, but held back: it is still queued when the key changes.
+  ASSERT_EQ(ctlJson({"pause"}).exitCode, 0);
+  const std::string before = createOrder("text/plain", json{{"copies", 1}});
+  uploadDocument(before, "text/plain", makeDocument(20000, uniqueMarker(), 10));
+  const std::string oldKeyId = api("GET", "/api/v1/stores/" + storeId_, "").value("key_id", "");
+
+  const auto rotated = ctlJson({"key", "rotate"});
+  ASSERT_EQ(rotated.exitCode, 0) << rotated.describe;
+  const std::string newKeyId = rotated.body.value("new_key_id", "");
+  EXPECT_EQ(rotated.body.value("old_key_id", ""), oldKeyId);
+  EXPECT_NE(newKeyId, oldKeyId);
+  EXPECT_EQ(api("GET", "/api/v1/stores/" + storeId_, "").value("key_id", ""), newKeyId);
+  EXPECT_EQ(ctlJson({"status"}).body.value("key_id", ""), newKeyId);
+
+  const std::string after = createOrder("text/plain", json{{"copies", 1}});
+  uploadDocument(after, "text/plain", makeDocument(20000, uniqueMarker(), 11));
+  ASSERT_EQ(ctlJson({"resume"}).exitCode, 0);
+  waitForOrderState(before, "printed", 60s);
+  waitForOrderState(after, "printed", 60s);
+  EXPECT_TRUE(printer_.waitForJobs(2, 30s));
+
+  // The new key survives a restart.
+  agent_->stop();
+  startAgent();
+  ASSERT_NO_FATAL_FAILURE(waitForControlSocket());
+  EXPECT_EQ(ctlJson({"status"}).body.value("key_id", ""), newKeyId);
+}
+
+TEST_F(CtlTest, TheCloudShowsTheAgentsPrinters) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  json store;
+  while (std::chrono::steady_clock::now() < deadline) {
+    store = api("GET", "/api/v1/stores/" + storeId_, "");
+    if (!store.value("printers", json::array()).empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  const auto printers = store.value("printers", json::array());
+  ASSERT_EQ(printers.size(), 1u) << store.dump();
+  EXPECT_EQ(printers[0].value("name", ""), kQueue);
+  EXPECT_TRUE(printers[0].value("agent_printer", false));
+  EXPECT_TRUE(store.value("online", false));
+}
+
+TEST_F(CtlTest, TestPageReachesThePrinter) {
+  const auto page = ctlJson({"test-page", kQueue});
+  ASSERT_EQ(page.exitCode, 0) << page.describe;
+  EXPECT_GT(page.body.value("spooler_job_id", 0), 0) << page.out;
+  ASSERT_TRUE(printer_.waitForJobs(1, 30s));
+  EXPECT_NE(printer_.jobs().front().find("PrintRelay"), std::string::npos);
+  EXPECT_EQ(ctl({"test-page", "no-such-printer"}).exitCode, 11);
+}
+
+TEST_F(CtlTest, LogsShowTheAgentsRecentLines) {
+  const auto logs = ctlJson({"logs", "--lines", "50"});
+  ASSERT_EQ(logs.exitCode, 0) << logs.describe;
+  const auto lines = logs.body.value("lines", json::array());
+  ASSERT_FALSE(lines.empty()) << logs.out;
+  EXPECT_LE(lines.size(), 50u);
+  EXPECT_NE(logs.out.find("connected"), std::string::npos) << logs.out;
+}
+
+TEST_F(CtlTest, DiagnosePassesOnAHealthyShop) {
+  const auto diagnose = ctlJson({"diagnose"});
+  EXPECT_EQ(diagnose.exitCode, 0) << diagnose.describe;
+  for (const std::string name : {"dns", "cloud_reachable", "tls_certificate", "clock_skew",
+                                 "credential", "cups", "printer", "disk_space"}) {
+    EXPECT_EQ(check(diagnose.body, name).value("status", ""), "pass")
+        << name << ": " << diagnose.out;
+  }
+  const auto table = ctl({"diagnose"});
+  EXPECT_NE(table.out.find("PASS"), std::string::npos) << table.out;
+}
+
+TEST_F(CtlTest, DiagnoseCatchesCupsStopped) {
+  cupsd_->stop();
+  const auto diagnose = ctlJson({"diagnose"});
+  EXPECT_EQ(diagnose.exitCode, 14) << diagnose.describe;
+  const json cups = check(diagnose.body, "cups");
+  EXPECT_EQ(cups.value("status", ""), "fail") << diagnose.out;
+  EXPECT_FALSE(cups.value("hint", "").empty()) << diagnose.out;
+  EXPECT_EQ(check(diagnose.body, "cloud_reachable").value("status", ""), "pass");
+  const auto table = ctl({"diagnose"});
+  EXPECT_NE(table.out.find("FAIL"), std::string::npos) << table.out;
+}
+
+TEST_F(CtlTest, DiagnoseCatchesTheCloudUnreachable) {
+  cloud_->stop();
+  const auto diagnose = ctlJson({"diagnose"});
+  EXPECT_EQ(diagnose.exitCode, 14) << diagnose.describe;
+  const json reachable = check(diagnose.body, "cloud_reachable");
+  EXPECT_EQ(reachable.value("status", ""), "fail") << diagnose.out;
+  EXPECT_FALSE(reachable.value("hint", "").empty());
+  EXPECT_EQ(check(diagnose.body, "cups").value("status", ""), "pass") << diagnose.out;
+
+  // The daemon notices too, and says since when.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  json status;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = ctlJson({"status"}).body;
+    if (status.value("cloud", json::object()).value("state", "") == "offline") {
+      break;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(status["cloud"].value("state", ""), "offline") << status.dump();
+  EXPECT_GT(status["cloud"].value("since", 0), 0);
+  EXPECT_NE(ctl({"status"}).out.find("OFFLINE since"), std::string::npos);
+}
+
+TEST_F(CtlTest, DiagnoseCatchesARevokedCredential) {
+  const std::string agentId = ctlJson({"status"}).body.value("agent_id", "");
+  ASSERT_FALSE(agentId.empty());
+  api("POST", "/api/v1/admin/agents/" + agentId + "/revoke", adminToken_, json::object());
+  const auto diagnose = ctlJson({"diagnose"});
+  EXPECT_EQ(diagnose.exitCode, 14) << diagnose.describe;
+  const json credential = check(diagnose.body, "credential");
+  EXPECT_EQ(credential.value("status", ""), "fail") << diagnose.out;
+  EXPECT_NE(credential.value("hint", "").find("enroll"), std::string::npos) << diagnose.out;
+  EXPECT_EQ(check(diagnose.body, "cloud_reachable").value("status", ""), "pass");
+}
+
+TEST_F(CtlTest, DiagnoseCatchesAPrinterThatWentAway) {
+  const auto removed = cupsd_->runClient({"lpadmin", "-x", kQueue});
+  ASSERT_TRUE(removed.status.success()) << removed.describe();
+  const auto diagnose = ctlJson({"diagnose"});
+  EXPECT_EQ(diagnose.exitCode, 14) << diagnose.describe;
+  const json printer = check(diagnose.body, "printer");
+  EXPECT_EQ(printer.value("status", ""), "fail") << diagnose.out;
+  EXPECT_NE(printer.value("detail", "").find(kQueue), std::string::npos) << diagnose.out;
+  EXPECT_EQ(check(diagnose.body, "cups").value("status", ""), "pass") << diagnose.out;
+}
+
+TEST_F(CtlTest, WithoutARunningAgentStatusSaysSoAndDiagnoseRunsLocally) {
+  agent_->stop();
+  const auto status = ctl({"status"});
+  EXPECT_EQ(status.exitCode, 9) << status.describe;
+  EXPECT_NE(status.err.find("not running"), std::string::npos) << status.err;
+
+  const auto diagnose = ctlJson({"diagnose"});
+  EXPECT_EQ(check(diagnose.body, "cloud_reachable").value("status", ""), "pass") << diagnose.out;
+  EXPECT_EQ(check(diagnose.body, "cups").value("status", ""), "pass") << diagnose.out;
+}
+
+TEST_F(CtlTest, UsageErrorsAndHelp) {
+  EXPECT_EQ(ctl({"frobnicate"}).exitCode, 2);
+  EXPECT_EQ(ctl({"job"}).exitCode, 2) << "job needs an id";
+  EXPECT_EQ(ctl({"--timeout", "abc", "status"}).exitCode, 2);
+  const auto help = ctl({"--help"});
+  EXPECT_EQ(help.exitCode, 0);
+  EXPECT_NE(help.out.find("diagnose"), std::string::npos);
+  for (const std::string command :
+       {"status", "printers", "jobs", "job", "reprint", "cancel", "pause", "resume", "release",
+        "test-page", "diagnose", "logs", "enroll", "key"}) {
+    const auto one = ctl({command, "--help"});
+    EXPECT_EQ(one.exitCode, 0) << command << ": " << one.describe;
+    EXPECT_NE(one.out.find(command), std::string::npos) << command << ": " << one.out;
+  }
+  const auto error = ctlJson({"job", "no-such-job"});
+  EXPECT_EQ(error.exitCode, 11);
+  EXPECT_EQ(error.body["error"].value("code", ""), "job_not_found") << error.out;
+}
+
+TEST_F(CtlTest, ControlSocketIsForTheServiceGroupOnly) {
+  struct stat st {};
+  ASSERT_EQ(::stat(socket_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+}
+
+TEST_F(CtlTest, HostileBytesOnTheControlSocketGetErrorsAndTheAgentCarriesOn) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not json\n", "bad_request"},
+      {"[1,2,3]\n", "bad_request"},
+      {R"({"v":1,"id":1})"
+       "\n",
+       "bad_request"},
+      {R"({"v":2,"id":1,"cmd":"status"})"
+       "\n",
+       "unsupported_version"},
+      {R"({"v":1,"id":1,"cmd":"rm -rf /"})"
+       "\n",
+       "unknown_command"},
+      {R"({"v":1,"id":1,"cmd":"job","args":{"id":{"$ne":1}}})"
+       "\n",
+       "invalid_argument"},
+      {R"({"v":1,"id":1,"cmd":"jobs","args":{"limit":1e308}})"
+       "\n",
+       "invalid_argument"},
+      {R"({"v":1,"id":1,"cmd":"logs","args":"lines"})"
+       "\n",
+       "bad_request"},
+      {R"({"v":1,"id":1,"cmd":"status\u0000"})"
+       "\n",
+       "unknown_command"},
+      {std::string("{\"v\":1,\"cmd\":\"status\x00\"}\n", 26), "bad_request"},
+  };
+  for (const auto& [bytes, code] : cases) {
+    const int fd = connectRaw();
+    ASSERT_GE(fd, 0);
+    const std::string line = exchange(fd, bytes);
+    ::close(fd);
+    const json answer = json::parse(line, nullptr, false);
+    ASSERT_TRUE(answer.is_object()) << "for " << bytes << " got: " << line;
+    EXPECT_FALSE(answer.value("ok", true)) << line;
+    EXPECT_EQ(answer["error"].value("code", ""), code) << "for " << bytes << " got: " << line;
+  }
+
+  // A line longer than the limit is refused and the connection closed.
+  const int fd = connectRaw();
+  ASSERT_GE(fd, 0);
+  const std::string huge = exchange(fd, std::string(200 * 1024, 'x'));
+  ::close(fd);
+  EXPECT_NE(huge.find("request_too_large"), std::string::npos) << huge;
+
+  // Several requests on one connection are answered in order, ids echoed.
+  const int many = connectRaw();
+  ASSERT_GE(many, 0);
+  const json first = json::parse(exchange(many, R"({"v":1,"id":"a","cmd":"status"})"
+                                                "\n"),
+                                 nullptr, false);
+  const json second = json::parse(exchange(many, R"({"v":1,"id":2,"cmd":"printers"})"
+                                                 "\n"),
+                                  nullptr, false);
+  ::close(many);
+  EXPECT_EQ(first.value("id", json()), "a");
+  EXPECT_TRUE(first.value("ok", false)) << first.dump();
+  EXPECT_EQ(second.value("id", json()), 2);
+
+  // And the agent still serves printrelayctl.
+  EXPECT_EQ(ctl({"status"}).exitCode, 0);
+}
+
+} // namespace
+} // namespace printrelay::testing
