@@ -14,33 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxEventMessage = 1024;
 
-/// Short media names customers may use, and the PWG names printers report.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kMediaAliases{{
-    {"a3", "iso_a3_297x420mm"},
-    {"a4", "iso_a4_210x297mm"},
-    {"a5", "iso_a5_148x210mm"},
-    {"letter", "na_letter_8.5x11in"},
-    {"legal", "na_legal_8.5x14in"},
-    {"tabloid", "na_ledger_11x17in"},
-}};
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string pwgMedia(std::string_view media) {
-  const std::string name = lower(media);
-  for (const auto& [alias, pwg] : kMediaAliases) {
-    if (name == alias) {
-      return std::string(pwg);
-    }
-  }
-  return name;
-}
-
 bool contains(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }

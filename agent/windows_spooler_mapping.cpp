@@ -26,23 +26,6 @@ constexpr std::array<std::pair<short, std::string_view>, 14> kPapers{{
     {devmode::kPaperEnvC5, "iso_c5_162x229mm"},
 }};
 
-/// Short names customers may use (as the job processor accepts them).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kAliases{{
-    {"a3", "iso_a3_297x420mm"},
-    {"a4", "iso_a4_210x297mm"},
-    {"a5", "iso_a5_148x210mm"},
-    {"letter", "na_letter_8.5x11in"},
-    {"legal", "na_legal_8.5x14in"},
-    {"tabloid", "na_ledger_11x17in"},
-}};
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool any(std::uint32_t status, std::uint32_t bits) {
   return (status & bits) != 0;
 }
@@ -188,12 +171,7 @@ std::string_view pwgMediaForPaper(short paperId) {
 }
 
 std::optional<short> paperForPwgMedia(std::string_view media) {
-  std::string name = lower(media);
-  for (const auto& [alias, pwg] : kAliases) {
-    if (name == alias) {
-      name = pwg;
-    }
-  }
+  const std::string name = pwgMedia(media);
   for (const auto& [id, pwg] : kPapers) {
     if (pwg == name) {
       return id;
