@@ -1,8 +1,8 @@
 #include "cloud/token_service.h"
 
 #include "cloud/api_error.h"
-#include "cloud/base64url.h"
 #include "cloud/json_body.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/log.h"
 

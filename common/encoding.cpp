@@ -116,6 +116,38 @@ Bytes base64Decode(std::string_view text) {
   return out;
 }
 
+// base64url is base64 with two letters swapped and the padding left off; it shares the codec
+// above (and so its canonical-only decoding).
+std::string base64UrlEncode(std::span<const std::uint8_t> data) {
+  std::string out = base64Encode(data);
+  while (!out.empty() && out.back() == '=') {
+    out.pop_back();
+  }
+  for (char& c : out) {
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return out;
+}
+
+std::optional<Bytes> base64UrlDecode(std::string_view text) {
+  if (text.size() % 4 == 1) {
+    return std::nullopt;
+  }
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '+' || c == '/' || c == '=') {
+      return std::nullopt; // not in the URL-safe alphabet (or padding, which it leaves off)
+    }
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  try {
+    return base64Decode(standard);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 std::string percentEncode(std::string_view text) {
   static constexpr std::string_view kHex = "0123456789ABCDEF";
   std::string out;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,12 @@ using Bytes = std::vector<std::uint8_t>;
 std::string base64Encode(std::span<const std::uint8_t> data);
 /// Decodes standard base64; throws Error{"invalid_base64"} on any malformed input.
 Bytes base64Decode(std::string_view text);
+
+/// Base64url without padding (RFC 4648 §5), as JWTs use it.
+std::string base64UrlEncode(std::span<const std::uint8_t> data);
+/// Strict base64url: only the URL-safe alphabet, no padding, no whitespace, and unused trailing
+/// bits must be zero (each byte string has exactly one encoding). nullopt for anything else.
+std::optional<Bytes> base64UrlDecode(std::string_view text);
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (ALPHA DIGIT - . _ ~), for
 /// an id placed in a URL path segment or query value.

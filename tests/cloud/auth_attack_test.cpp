@@ -1,6 +1,5 @@
 // The attack battery of issue 3: every way a token, a session or a request could be abused,
 // each its own test, against the real server.
-#include "cloud/base64url.h"
 #include "cloud/routes.h"
 #include "cloud/token_service.h"
 #include "common/encoding.h"

@@ -1,11 +1,11 @@
 // Units behind the accounts: Argon2id hashing, the JWT token service and its key ring,
 // base64url, the rate limiter, and the configuration floor for password hashing.
 #include "cloud/api_error.h"
-#include "cloud/base64url.h"
 #include "cloud/cloud_config.h"
 #include "cloud/password_hasher.h"
 #include "cloud/rate_limiter.h"
 #include "cloud/token_service.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "tests/support/temp_dir.h"
 
