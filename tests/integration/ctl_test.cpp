@@ -465,7 +465,7 @@ TEST_F(CtlTest, HostileBytesOnTheControlSocketGetErrorsAndTheAgentCarriesOn) {
       {R"({"v":1,"id":1,"cmd":"status\u0000"})"
        "\n",
        "unknown_command"},
-      {std::string("{\"v\":1,\"cmd\":\"status\x00\"}\n", 26), "bad_request"},
+      {std::string("{\"v\":1,\"cmd\":\"status") + '\0' + "\"}\n", "bad_request"},
   };
   for (const auto& [bytes, code] : cases) {
     const int fd = connectRaw();
