@@ -21,6 +21,19 @@ namespace printrelay::agent::control {
 //   control_line_too_long a line exceeded the reader's limit
 
 /// One connection, read and written as '\n'-terminated lines. Not thread-safe.
+/// The line framing both transports share: bytes go in as they arrive, whole lines come out.
+class LineBuffer {
+public:
+  void append(const char* data, std::size_t size) { buffer_.append(data, size); }
+  /// The next complete line (without its '\n'); nullopt while none is complete. Throws
+  /// Error{"control_line_too_long"}, dropping what it held, once a line exceeds maxBytes.
+  std::optional<std::string> takeLine(std::size_t maxBytes);
+  bool empty() const { return buffer_.empty(); }
+
+private:
+  std::string buffer_;
+};
+
 class ControlConnection {
 public:
   virtual ~ControlConnection() = default;

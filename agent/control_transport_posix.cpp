@@ -94,20 +94,8 @@ public:
                                       std::size_t maxBytes) override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        if (nl > maxBytes) {
-          buffer_.clear();
-          throw Error("control_line_too_long",
-                      "a line longer than " + std::to_string(maxBytes) + " bytes");
-        }
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
+      if (auto line = buffer_.takeLine(maxBytes)) {
         return line;
-      }
-      if (buffer_.size() > maxBytes) {
-        buffer_.clear();
-        throw Error("control_line_too_long",
-                    "a line longer than " + std::to_string(maxBytes) + " bytes");
       }
       if (eof_ || shut_) {
         if (!buffer_.empty() && !shut_) {
@@ -176,7 +164,7 @@ public:
 
 private:
   Fd fd_;
-  std::string buffer_;
+  LineBuffer buffer_;
   bool eof_ = false;
   std::atomic<bool> shut_{false};
 };

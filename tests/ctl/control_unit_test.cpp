@@ -6,6 +6,7 @@
 #include "agent/control_cloud.h"
 #include "agent/control_diagnose.h"
 #include "agent/control_protocol.h"
+#include "agent/control_transport.h"
 #include "agent/ctl/ctl_cli.h"
 #include "agent/ctl/ctl_render.h"
 #include "common/error.h"
@@ -120,6 +121,29 @@ TEST(ControlProtocol, PrinterReasonsInPlainWords) {
   EXPECT_EQ(reasonSeverity("toner-low"), "warning");
   EXPECT_EQ(reasonSeverity("media-jam-warning"), "warning") << "the suffix wins";
   EXPECT_EQ(reasonSeverity("toner-low-error"), "error") << "the suffix wins";
+}
+
+TEST(ControlProtocol, LineBufferFramesLinesAndRefusesLongOnes) {
+  LineBuffer lines;
+  const std::string bytes = "one\ntwo\nthr";
+  lines.append(bytes.data(), bytes.size());
+  EXPECT_EQ(lines.takeLine(8), "one");
+  EXPECT_EQ(lines.takeLine(8), "two");
+  EXPECT_FALSE(lines.takeLine(8)) << "an incomplete line waits";
+  lines.append("ee\n", 3);
+  EXPECT_EQ(lines.takeLine(8), "three");
+  EXPECT_TRUE(lines.empty());
+
+  const std::string exact = std::string(8, 'x') + "\n";
+  lines.append(exact.data(), exact.size());
+  EXPECT_EQ(lines.takeLine(8), std::string(8, 'x')) << "a line of exactly maxBytes is fine";
+  const std::string longLine = std::string(9, 'y') + "\n";
+  lines.append(longLine.data(), longLine.size());
+  EXPECT_THROW(lines.takeLine(8), Error);
+  EXPECT_TRUE(lines.empty()) << "what it held is dropped";
+  const std::string endless(9, 'z');
+  lines.append(endless.data(), endless.size());
+  EXPECT_THROW(lines.takeLine(8), Error) << "no newline yet, but already too long";
 }
 
 // --- diagnose checks built from what the spooler reports --------------------------------------
