@@ -50,9 +50,7 @@ struct PrinterInfo {
   std::vector<std::string> reasons;
 };
 
-/// The PWG media name for what a customer asked for: the short names ("A4", "letter", …) become
-/// "iso_a4_210x297mm", "na_letter_8.5x11in", …; anything else is returned lower-cased.
-std::string pwgMedia(std::string_view media);
+using protocol::pwgMedia;
 
 /// A spooler job's state (IPP job-state values, plus Unknown when the spooler has no record).
 enum class SpoolerJobState {

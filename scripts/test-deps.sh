@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang-format
   libcpp-httplib-dev libcups2-dev libssl-dev libsqlitecpp-dev libsqlite3-dev
-  nlohmann-json3-dev libpoco-dev libgtest-dev libgmock-dev libsystemd-dev libargon2-dev
+  nlohmann-json3-dev libpoco-dev libgtest-dev libgmock-dev libsystemd-dev libargon2-dev libqpdf-dev
   # tests with real parts: a private cupsd (cups-daemon), lp/lpadmin/lpstat (cups-client),
   # CUPS's socket:// backend (shipped in package cups), openssl, qpdf
   cups-daemon cups-client cups openssl qpdf

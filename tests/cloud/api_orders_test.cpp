@@ -52,7 +52,9 @@ TEST_F(OrdersApiTest, CreateOrderStartsAwaitingUpload) {
   EXPECT_EQ(order["options"], json({{"copies", 2},
                                     {"media", "iso_a4_210x297mm"},
                                     {"sides", "one-sided"},
-                                    {"print-color-mode", "color"}}));
+                                    {"print-color-mode", "color"},
+                                    {"number-up", 1},
+                                    {"fit-to-page", false}}));
   EXPECT_EQ(order["document"]["name"], "report.pdf");
   EXPECT_EQ(order["history"].size(), 1u);
   EXPECT_EQ(order["history"][0]["state"], "awaiting_upload");
