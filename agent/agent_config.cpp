@@ -37,7 +37,7 @@ std::vector<ConfigKey> configTable() {
       {"backoff_max_ms", ConfigType::Integer, "60000",
        "Longest retry delay, in milliseconds (also the pause when the credential is refused)"},
       {"log_level", ConfigType::String, "info", "error, warning, notice, info or debug"},
-      {"control_socket", ConfigType::Path, std::string(kDefaultControlSocket),
+      {"control_socket", ConfigType::Path, defaultControlSocket(),
        "Unix socket printrelayctl talks to (mode 0660: the service's group may use it); "
        "empty turns it off"},
       {"purge_spooler_jobs", ConfigType::Boolean, "true",

@@ -34,7 +34,7 @@ struct Settings {
   std::chrono::milliseconds backoffMax{60000};
   std::string logLevel = "info";
   /// Where printrelayctl reaches the running agent (a Unix socket path); empty: no control
-  /// socket (the configuration's default is kDefaultControlSocket).
+  /// socket (the configuration's default is defaultControlSocket()).
   std::string controlSocket;
   /// Remove a job and its document from the spooler once it ended and was recorded.
   bool purgeSpoolerJobs = true;
@@ -45,8 +45,10 @@ struct Settings {
   int logBufferLines = 1000;
 };
 
-/// The control socket printrelayctl talks to, unless control_socket says otherwise.
-inline constexpr std::string_view kDefaultControlSocket = "/run/printrelay/agent.sock";
+/// The control socket printrelayctl talks to, unless control_socket says otherwise: a Unix
+/// socket under /run on POSIX, the named pipe \\.\pipe\printrelay-agent on Windows (defined
+/// by the platform's control transport file).
+std::string defaultControlSocket();
 
 /// Reads and range-checks the settings; throws Error{"config_invalid"} naming the key.
 Settings settingsFrom(const Config& config);

@@ -1,6 +1,7 @@
 #include "agent/control_diagnose.h"
 
 #include "agent/control_cloud.h"
+#include "agent/system_trust.h"
 #include "common/error.h"
 
 #include <algorithm>
@@ -103,13 +104,14 @@ Check tlsCheck(const CloudAddress& address, const Settings& settings, bool reach
   if (!ctx) {
     return make("tls_certificate", title, CheckStatus::Fail, "OpenSSL: " + openSslError());
   }
-  const int loaded =
+  std::string loadError;
+  const bool loaded =
       settings.caFile.empty()
-          ? SSL_CTX_set_default_verify_paths(ctx.get())
-          : SSL_CTX_load_verify_locations(ctx.get(), settings.caFile.c_str(), nullptr);
-  if (loaded != 1) {
+          ? loadSystemTrust(ctx.get(), loadError)
+          : SSL_CTX_load_verify_locations(ctx.get(), settings.caFile.c_str(), nullptr) == 1;
+  if (!loaded) {
     return make("tls_certificate", title, CheckStatus::Fail,
-                "cannot load " + trust + ": " + openSslError(),
+                "cannot load " + trust + ": " + (loadError.empty() ? openSslError() : loadError),
                 "ca_file must name a readable PEM bundle, or be empty for the system store");
   }
   // The handshake goes through whatever the certificate is; the verdict is read afterwards so

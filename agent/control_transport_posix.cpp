@@ -1,4 +1,5 @@
 // The control transport on POSIX: a Unix stream socket.
+#include "agent/agent_config.h"
 #include "agent/control_transport.h"
 #include "common/error.h"
 
@@ -288,3 +289,11 @@ std::unique_ptr<ControlConnection> connectControl(const std::string& address,
 }
 
 } // namespace printrelay::agent::control
+
+namespace printrelay::agent {
+
+std::string defaultControlSocket() {
+  return "/run/printrelay/agent.sock";
+}
+
+} // namespace printrelay::agent

@@ -2,6 +2,7 @@
 // counterpart of the POSIX socket's mode 0660. Its DACL lets SYSTEM, Administrators and the
 // agent's own account open it, and members of a local group named "PrintRelay" when that group
 // exists (the technicians an administrator put there); nobody else, and no remote client.
+#include "agent/agent_config.h"
 #include "agent/control_transport.h"
 #include "agent/windows_text.h"
 #include "common/error.h"
@@ -519,3 +520,11 @@ std::unique_ptr<ControlConnection> connectControl(const std::string& address,
 }
 
 } // namespace printrelay::agent::control
+
+namespace printrelay::agent {
+
+std::string defaultControlSocket() {
+  return win32::narrow(control::kDefaultPipe);
+}
+
+} // namespace printrelay::agent

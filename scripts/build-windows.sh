@@ -4,7 +4,8 @@
 #   1. scripts/windows-deps.sh: the cross-built OpenSSL, SQLite, SQLiteCpp, cpp-httplib and
 #      GoogleTest (cached outside the build tree; fast after the first run);
 #   2. configures build/windows with packaging/windows/mingw-w64.cmake and builds
-#      printrelay-agent.exe, common_tests.exe, agent_tests.exe and fuzz_replay_tests.exe;
+#      printrelay-agent.exe, printrelayctl.exe, common_tests.exe, agent_tests.exe, ctl_tests.exe
+#      and fuzz_replay_tests.exe;
 #   3. runs each test executable under wine in a throwaway WINEPREFIX (a temp dir, removed
 #      afterwards), WINEDEBUG=-all.
 # Exits nonzero on any failure. PRINTRELAY_WINDOWS_BUILD_DIR and PRINTRELAY_JOBS override the
@@ -37,8 +38,8 @@ cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/packaging/windows/mingw-w64.
 rm -f "$build.configure.log"
 echo "$prefixes" >"$build/.mingw-prefixes"
 
-tests=(common_tests agent_tests fuzz_replay_tests)
-cmake --build "$build" -j "$jobs" --target printrelay-agent "${tests[@]}"
+tests=(common_tests agent_tests ctl_tests fuzz_replay_tests)
+cmake --build "$build" -j "$jobs" --target printrelay-agent printrelayctl "${tests[@]}"
 say "built in $(($(date +%s) - started)) s"
 
 # --- the tests, under wine --------------------------------------------------------------------

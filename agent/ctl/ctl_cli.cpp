@@ -210,7 +210,7 @@ std::string socketFor(const Invocation& inv) {
       throw; // an explicitly named configuration must be usable
     }
   }
-  return std::string(agent::kDefaultControlSocket);
+  return agent::defaultControlSocket();
 }
 
 /// The request for a command's arguments; throws UsageError.

@@ -53,6 +53,7 @@ if(PRINTRELAY_BUILD_TESTS)
   set(CMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE PRE_TEST)
   add_subdirectory(tests/common)
   add_subdirectory(tests/agent)
+  add_subdirectory(tests/ctl)
   add_subdirectory(tests/fuzz)
 
   # The test files of those folders that need what only POSIX has, left out here (never with
@@ -62,7 +63,7 @@ if(PRINTRELAY_BUILD_TESTS)
   set(PRINTRELAY_WINDOWS_POSIX_ONLY_TESTS
     tests/agent/enroll_test.cpp # checks the state files' POSIX modes (chmod 0644 → refused)
   )
-  set(PRINTRELAY_WINDOWS_TEST_TARGETS common_tests agent_tests fuzz_replay_tests)
+  set(PRINTRELAY_WINDOWS_TEST_TARGETS common_tests agent_tests ctl_tests fuzz_replay_tests)
   set(dropped)
   foreach(target IN LISTS PRINTRELAY_WINDOWS_TEST_TARGETS)
     get_target_property(sources ${target} SOURCES)
