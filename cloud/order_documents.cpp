@@ -90,14 +90,22 @@ void checkDocumentBytes(std::span<const std::uint8_t> head, const std::string& d
 }
 
 int countUploadedPages(std::span<const std::uint8_t> bytes, const std::string& mediaType) {
+  int pages = 0;
   try {
-    return document::countPages(document::kindOfMediaType(mediaType), bytes);
+    pages = document::countPages(document::kindOfMediaType(mediaType), bytes);
   } catch (const Error& e) {
     if (e.code() == "document_unreadable" || e.code() == "document_encrypted") {
       throw ApiError(422, e.code(), e.what());
     }
     throw;
   }
+  if (pages > protocol::kMaxPageNumber) {
+    // The wire carries page counts up to kMaxPageNumber (an offer's quoted_pages).
+    throw ApiError(422, "too_many_pages",
+                   "the document has " + std::to_string(pages) + " pages; at most " +
+                       std::to_string(protocol::kMaxPageNumber) + " are printed per order");
+  }
+  return pages;
 }
 
 void checkPageRanges(const protocol::PrintOptions& options, int pages) {
@@ -206,7 +214,9 @@ protocol::PrintOptions optionsWithDefaults(const json& customerOptions, StoreTra
 
 void addDocumentFieldsToOffer(StoreTransaction& tx, const OrderRecord& order,
                               const protocol::PrintOptions& options, protocol::JobOffer& offer) {
-  if (const auto pages = tx.findOrderPages(order.id); pages) {
+  if (const auto pages = tx.findOrderPages(order.id);
+      pages && pages->quotedPages && *pages->quotedPages >= 1 &&
+      *pages->quotedPages <= protocol::kMaxPageNumber) {
     offer.quotedPages = pages->quotedPages;
   }
   const auto defaults = tx.findStorePrintDefaults(order.storeId);

@@ -47,7 +47,8 @@ bool isCountableDocumentType(const std::string& mediaType);
 void checkDocumentBytes(std::span<const std::uint8_t> head, const std::string& declaredType);
 
 /// Pages of a whole plaintext document of `mediaType`, counted in memory. ApiError 422
-/// "document_unreadable" or "document_encrypted" (a PDF that needs a password).
+/// "document_unreadable", "document_encrypted" (a PDF that needs a password) or
+/// "too_many_pages" (more than protocol::kMaxPageNumber).
 int countUploadedPages(std::span<const std::uint8_t> bytes, const std::string& mediaType);
 
 /// ApiError 422 "page_range_out_of_document" when `options` select a page past `pages`.

@@ -296,6 +296,14 @@ TEST_F(OrderDocumentsTest, EveryKindIsCounted) {
   }
   EXPECT_EQ(countOf("text/plain", text), 3);
   EXPECT_EQ(countOf("text/plain", "one\fform feed\fthree"), 3);
+
+  // More pages than the wire carries (100000): refused, nothing stored.
+  const std::string tooLong = newOrder({{"content_type", "text/plain"}});
+  const auto reply = upload(customer_, tooLong, std::string(100001, '\f'), "text/plain");
+  EXPECT_EQ(reply.status, 422) << reply.describe();
+  EXPECT_EQ(reply.errorCode(), "too_many_pages");
+  EXPECT_EQ(order(tooLong)["state"], "awaiting_upload");
+  EXPECT_EQ(upload(customer_, tooLong, std::string(100000, '\f'), "text/plain").status, 200);
 }
 
 TEST_F(OrderDocumentsTest, PageRangesMustFallInsideTheDocument) {
