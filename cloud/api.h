@@ -9,6 +9,7 @@
 #include "cloud/request_body.h"
 #include "cloud/store.h"
 #include "cloud/token_service.h"
+#include "common/protocol.h"
 
 #include <functional>
 #include <httplib.h>
@@ -86,6 +87,10 @@ public:
   void listOrders(RequestContext& ctx);
   void getOrder(RequestContext& ctx);
   void uploadDocument(RequestContext& ctx);
+  // Issue 4 — DOCUMENTS (api_documents.cpp): shopkeeper (assigned stores), admin
+  void getPrintDefaults(RequestContext& ctx);
+  void setPrintDefaults(RequestContext& ctx);
+  void approvePages(RequestContext& ctx);
 
   /// Largest JSON request body accepted.
   static constexpr std::size_t kMaxJsonBody = 64 * 1024;
@@ -126,6 +131,11 @@ private:
                          const std::string& orderId);
   /// The job if it exists and belongs to the calling agent's store; ApiError 404 otherwise.
   JobRecord agentJob(StoreTransaction& tx, const RequestContext& ctx, const std::string& jobId);
+  /// Issue 4 — DOCUMENTS: the agent's "counted" event for `job` (api_documents.cpp): records
+  /// the count, holds the order when it is above the quote, records the event; the answer.
+  nlohmann::json countedEvent(StoreTransaction& tx, OrderRecord& order, JobRecord& job,
+                              const protocol::JobEvent& event, const std::string& payload,
+                              std::int64_t at);
 
   const CloudSettings& settings_;
   Store& store_;

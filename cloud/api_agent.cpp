@@ -3,6 +3,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/order_documents.h"
 #include "common/envelope.h"
 #include "common/log.h"
 #include "common/protocol.h"
@@ -85,12 +86,17 @@ std::optional<json> Api::claimNextJob(const Principal& agent) {
   job->agentId = agent.subject;
   job->updatedAt = t;
   tx->updateJob(*job);
+  protocol::JobOffer offer;
+  const json options = json::parse(order->optionsJson, nullptr, false);
+  if (!options.is_discarded()) {
+    offer.options = options.get<protocol::PrintOptions>();
+  }
+  addDocumentFieldsToOffer(*tx, *order, offer.options, offer); // Issue 4 — DOCUMENTS
   tx->commit();
   log::job(log::Level::Info, job->id,
            "handed to agent " + agent.subject + " (lease until " +
                std::to_string(job->leaseExpiresAt) + ")");
 
-  protocol::JobOffer offer;
   offer.jobId = job->id;
   offer.orderId = order->id;
   offer.leaseId = job->leaseId;
@@ -99,10 +105,6 @@ std::optional<json> Api::claimNextJob(const Principal& agent) {
   offer.contentType = order->contentType;
   offer.envelopeSize = order->documentSize.value_or(0);
   offer.keyId = order->keyId;
-  const json options = json::parse(order->optionsJson, nullptr, false);
-  if (!options.is_discarded()) {
-    offer.options = options.get<protocol::PrintOptions>();
-  }
   return json(offer);
 }
 
@@ -210,6 +212,12 @@ void Api::postJobEvent(RequestContext& ctx) {
   auto order = tx->findOrder(job.orderId);
   if (!order) {
     throw Error("store_corrupt", "job " + job.id + " has no order");
+  }
+  if (event.state == "counted") { // Issue 4 — DOCUMENTS (api_documents.cpp)
+    const json reply = countedEvent(*tx, *order, job, event, payload, t);
+    tx->commit();
+    replyJson(ctx.response, 200, reply);
+    return;
   }
   const OrderState target = *targetState(event.state);
   checkTransition(order->state, target);

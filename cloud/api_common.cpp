@@ -2,6 +2,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/order_documents.h"
 #include "common/log.h"
 #include "common/protocol.h"
 
@@ -15,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 18> kErrorStatuses{{
+constexpr std::array<std::pair<std::string_view, int>, 21> kErrorStatuses{{
     {"invalid_request", 400},
     {"unsupported_option", 400},
     {"invalid_base64", 400},
@@ -31,6 +32,10 @@ constexpr std::array<std::pair<std::string_view, int>, 18> kErrorStatuses{{
     {"duplicate_event", 409},
     {"invalid_id", 404},
     {"document_missing", 410},
+    // Issue 4 — DOCUMENTS: counting a document (common/document.h, protocol::selectedPageCount)
+    {"document_unreadable", 422},
+    {"document_encrypted", 422},
+    {"page_range_out_of_document", 422},
     {"config_invalid", 500},
     {"io_failed", 500},
     {"store_corrupt", 500},
@@ -70,9 +75,7 @@ std::string mediaTypeOf(const std::string& contentType) {
 }
 
 bool isSupportedDocumentType(const std::string& mediaType) {
-  static constexpr std::array<std::string_view, 5> kTypes{
-      "application/pdf", "text/plain", "image/png", "image/jpeg", "application/postscript"};
-  return std::find(kTypes.begin(), kTypes.end(), mediaType) != kTypes.end();
+  return isCountableDocumentType(mediaType); // Issue 4 — DOCUMENTS: types whose pages count
 }
 
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
@@ -164,6 +167,7 @@ json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHis
   j["job_id"] = job ? json(job->id) : json(nullptr);
   j["spooler_job_id"] = job && job->spoolerJobId ? json(*job->spoolerJobId) : json(nullptr);
   j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
+  addPagesToOrderJson(tx, order, j); // Issue 4 — DOCUMENTS: "pages", "hold_reason"
   if (withHistory) {
     json history = json::array();
     for (const auto& change : tx.orderHistory(order.id)) {

@@ -3,6 +3,8 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/order_documents.h"
+#include "common/document.h"
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/log.h"
@@ -14,6 +16,21 @@ using nlohmann::json;
 
 namespace {
 
+/// The optional "pages" of a new order: the client's own count of the document's pages.
+std::optional<int> pagesField(const json& body) {
+  const auto it = body.find("pages");
+  if (it == body.end() || it->is_null()) {
+    return std::nullopt;
+  }
+  if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+      it->get<std::int64_t>() > protocol::kMaxPageNumber) {
+    throw ApiError(400, "invalid_request",
+                   "field 'pages' must be a whole number from 1 to " +
+                       std::to_string(protocol::kMaxPageNumber));
+  }
+  return it->get<int>();
+}
+
 /// Turns the envelope's "too large" into the API's size error; other codes map by table.
 [[noreturn]] void rethrowEnvelopeError(const Error& e) {
   if (e.code() == "envelope_too_large") {
@@ -23,6 +40,15 @@ namespace {
                  e.what());
 }
 
+/// The order's options as stored (they were checked when the order was created).
+protocol::PrintOptions optionsOf(const OrderRecord& order) {
+  const json options = json::parse(order.optionsJson, nullptr, false);
+  return options.is_object() ? options.get<protocol::PrintOptions>() : protocol::PrintOptions{};
+}
+
+/// Memory reserved up front for a plaintext upload (it grows from there up to the limit).
+constexpr std::uint64_t kPlaintextReserve = 16 * 1024 * 1024;
+
 } // namespace
 
 void Api::createOrder(RequestContext& ctx) {
@@ -31,19 +57,21 @@ void Api::createOrder(RequestContext& ctx) {
     throw ApiError(403, "email_not_verified",
                    "confirm your e-mail address (follow the link we sent) before ordering");
   }
-  rejectUnknownFields(body, {"store_id", "document_name", "content_type", "options"});
+  rejectUnknownFields(body, {"store_id", "document_name", "content_type", "options", "pages"});
   const std::string storeId = requiredString(body, "store_id", 64);
   const std::string documentName = requiredString(body, "document_name", 255);
   const std::string contentType = mediaTypeOf(requiredString(body, "content_type", 128));
   if (!isSupportedDocumentType(contentType)) {
     throw ApiError(400, "unsupported_media_type",
-                   "content_type must be application/pdf, text/plain, image/png, image/jpeg or "
-                   "application/postscript");
+                   "content_type must be application/pdf, image/png, image/jpeg or text/plain "
+                   "(PostScript is not taken: its pages cannot be counted)");
   }
-  protocol::PrintOptions options;
+  json customerOptions = json::object();
   if (const auto it = body.find("options"); it != body.end() && !it->is_null()) {
-    options = it->get<protocol::PrintOptions>();
+    it->get<protocol::PrintOptions>(); // bad options are refused before anything else
+    customerOptions = *it;
   }
+  const std::optional<int> declaredPages = pagesField(body); // Issue 4 — DOCUMENTS
 
   takeOrRefuse(ordersByUser_, ctx.principal.subject, ctx, "too_many_orders",
                "too many orders in the last hour; try again later");
@@ -59,6 +87,18 @@ void Api::createOrder(RequestContext& ctx) {
   if (store->keyId.empty()) {
     throw ApiError(409, "store_not_ready", "this store has no enrolled agent yet");
   }
+  // Issue 4 — DOCUMENTS: the shop's defaults fill what the customer left out; the store's
+  // printers must be able to print the result; a declared count must hold the page-ranges.
+  const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store->id);
+  try {
+    checkOptionsAgainstStore(*tx, store->id, options);
+  } catch (const OptionsNotSupported& e) {
+    replyJson(ctx.response, e.status(), e.body());
+    return;
+  }
+  if (declaredPages) {
+    checkPageRanges(options, *declaredPages);
+  }
   OrderRecord order;
   order.id = newId("ord");
   order.storeId = store->id;
@@ -70,6 +110,10 @@ void Api::createOrder(RequestContext& ctx) {
   order.createdAt = order.updatedAt = now();
   tx->insertOrder(order);
   tx->appendOrderHistory({order.id, order.state, order.createdAt, "order created"});
+  OrderPagesRecord pages; // Issue 4 — DOCUMENTS
+  pages.orderId = order.id;
+  pages.clientPages = declaredPages;
+  tx->putOrderPages(pages);
   const json reply = orderJson(*tx, order, true);
   tx->commit();
   replyJson(ctx.response, 201, reply);
@@ -98,6 +142,7 @@ void Api::uploadDocument(RequestContext& ctx) {
   // 1. Check everything that does not need the body.
   OrderRecord order;
   StoreRecord store;
+  OrderPagesRecord pages;
   {
     auto tx = store_.begin();
     order = ownedOrder(*tx, ctx, ctx.pathParam(0));
@@ -106,6 +151,8 @@ void Api::uploadDocument(RequestContext& ctx) {
                      "this order's document has already been uploaded");
     }
     store = *tx->findStore(order.storeId);
+    pages = tx->findOrderPages(order.id).value_or(OrderPagesRecord{});
+    pages.orderId = order.id;
   }
   takeOrRefuse(uploadsByUser_, ctx.principal.subject, ctx, "too_many_uploads",
                "too many uploads in the last hour; try again later");
@@ -114,7 +161,13 @@ void Api::uploadDocument(RequestContext& ctx) {
   if (!sealed && !isSupportedDocumentType(mediaType)) {
     throw ApiError(415, "unsupported_media_type",
                    "send application/vnd.printrelay.envelope, or a plaintext application/pdf, "
-                   "text/plain, image/png, image/jpeg or application/postscript document");
+                   "image/png, image/jpeg or text/plain document");
+  }
+  if (sealed && !pages.clientPages) {
+    // Issue 4 — DOCUMENTS: the cloud cannot count what it cannot read, and a quote needs pages.
+    throw ApiError(422, "pages_required",
+                   "a document sealed by the client needs its page count: create the order "
+                   "with \"pages\"");
   }
   if (store.keyId.empty()) {
     throw ApiError(409, "store_not_ready", "this store has no enrolled agent");
@@ -157,6 +210,12 @@ void Api::uploadDocument(RequestContext& ctx) {
       });
       validator.finish();
     } else {
+      // Issue 4 — DOCUMENTS: the plaintext is also kept in memory (never on disk; wiped when
+      // freed) to recognise it by its bytes and count its pages.
+      WipedBytes plaintext;
+      plaintext.reserve(static_cast<std::size_t>(
+          std::min<std::uint64_t>(ctx.body.declaredLength().value_or(0), kPlaintextReserve)));
+      bool recognised = false;
       const Bytes publicKey = base64Decode(store.publicKey);
       envelope::Sealer sealer(publicKey, order.id, [&](std::span<const std::uint8_t> out) {
         upload->write(out);
@@ -164,9 +223,24 @@ void Api::uploadDocument(RequestContext& ctx) {
       });
       ctx.body.stream([&](std::span<const std::uint8_t> piece) {
         countBytes(piece.size());
+        plaintext.insert(plaintext.end(), piece.begin(), piece.end());
+        if (!recognised && plaintext.size() >= document::kSniffBytes) {
+          checkDocumentBytes(plaintext, mediaType); // refuse an .exe before reading it all
+          recognised = true;
+        }
         sealer.write(piece);
       });
       sealer.finish();
+      if (!plaintext.empty()) {
+        if (!recognised) {
+          checkDocumentBytes(plaintext, mediaType);
+        }
+        const int counted = countUploadedPages(plaintext, mediaType);
+        checkPageRanges(optionsOf(order), counted);
+        pages.cloudPages = counted;
+        pages.quotedPages = counted;
+        pages.source = "cloud";
+      }
     }
   } catch (const ApiError&) {
     throw;
@@ -200,11 +274,20 @@ void Api::uploadDocument(RequestContext& ctx) {
     current->keyId = store.keyId;
     if (!sealed) {
       current->contentType = mediaType;
+    } else {
+      pages.quotedPages = pages.clientPages;
+      pages.source = "client";
     }
     current->updatedAt = t;
     tx->updateOrder(*current);
-    tx->appendOrderHistory({current->id, OrderState::Queued, t,
-                            sealed ? "sealed document received" : "document sealed on arrival"});
+    tx->putOrderPages(pages); // Issue 4 — DOCUMENTS: the count the quote is made on
+    // ISSUE4-HOOK: fixQuote(*tx, *current, *pages.quotedPages, pages.source) (COMMERCE)
+    tx->appendOrderHistory(
+        {current->id, OrderState::Queued, t,
+         (sealed ? "sealed document received (" + std::to_string(*pages.clientPages) +
+                       " page(s) declared by the client)"
+                 : "document sealed on arrival (" + std::to_string(*pages.cloudPages) +
+                       " page(s) counted)")});
     JobRecord job;
     job.id = newId("job");
     job.orderId = current->id;

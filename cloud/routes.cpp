@@ -66,6 +66,13 @@ const std::vector<Route>& routeTable() {
        &Api::listStoreOrders},
       {"POST", "/api/v1/shop/stores/{id}/enrollment-codes", kShop, A::AssignedStores,
        "createEnrollmentCode", &Api::createEnrollmentCode},
+      // Issue 4 — DOCUMENTS
+      {"GET", "/api/v1/shop/stores/{id}/print-defaults", kShop, A::AssignedStores,
+       "getPrintDefaults", &Api::getPrintDefaults},
+      {"PUT", "/api/v1/shop/stores/{id}/print-defaults", kShop, A::AssignedStores,
+       "setPrintDefaults", &Api::setPrintDefaults},
+      {"POST", "/api/v1/shop/orders/{id}/approve-pages", kShop, A::AssignedStores, "approvePages",
+       &Api::approvePages},
       // admins
       {"GET", "/api/v1/admin/users", kAdmin, A::Operator, "listUsers", &Api::listUsers},
       {"POST", "/api/v1/admin/users", kAdmin, A::Operator, "createUser", &Api::createUser},

@@ -206,6 +206,31 @@ CREATE TABLE store_printers (
   reported_at INTEGER NOT NULL
 );
 )sql"},
+      // Issue 4: 5 and 6 belong to the LIFECYCLE and COMMERCE branches; these empty stand-ins
+      // keep the numbering gap-free on the DOCUMENTS branch and are replaced when they merge.
+      {5, "reserved for issue 4 (order lifecycle)", "-- nothing on this branch\n"},
+      {6, "reserved for issue 4 (prices and payment)", "-- nothing on this branch\n"},
+      // Issue 4 — DOCUMENTS
+      {7, "page counts per order and shopkeepers' print defaults per store",
+       R"sql(
+CREATE TABLE order_pages (
+  order_id           TEXT PRIMARY KEY REFERENCES orders(id),
+  cloud_pages        INTEGER,
+  client_pages       INTEGER,
+  agent_pages        INTEGER,
+  quoted_pages       INTEGER,
+  source             TEXT NOT NULL DEFAULT '',
+  agent_content_type TEXT NOT NULL DEFAULT '',
+  hold_reason        TEXT NOT NULL DEFAULT '',
+  approved_at        INTEGER
+);
+CREATE TABLE store_print_defaults (
+  store_id   TEXT PRIMARY KEY REFERENCES stores(id),
+  printer    TEXT NOT NULL DEFAULT '',
+  options    TEXT NOT NULL DEFAULT '{}',
+  updated_at INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -837,6 +837,84 @@ public:
     return e;
   }
 
+  // Issue 4 — DOCUMENTS
+  void putOrderPages(const OrderPagesRecord& p) override {
+    SQLite::Statement st(
+        db_, "INSERT INTO order_pages (order_id, cloud_pages, client_pages, agent_pages, "
+             "quoted_pages, source, agent_content_type, hold_reason, approved_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET "
+             "cloud_pages = excluded.cloud_pages, client_pages = excluded.client_pages, "
+             "agent_pages = excluded.agent_pages, quoted_pages = excluded.quoted_pages, "
+             "source = excluded.source, agent_content_type = excluded.agent_content_type, "
+             "hold_reason = excluded.hold_reason, approved_at = excluded.approved_at");
+    const auto wide = [](const std::optional<int>& v) {
+      return v ? std::optional<std::int64_t>(*v) : std::nullopt;
+    };
+    st.bind(1, p.orderId);
+    bindOptional(st, 2, wide(p.cloudPages));
+    bindOptional(st, 3, wide(p.clientPages));
+    bindOptional(st, 4, wide(p.agentPages));
+    bindOptional(st, 5, wide(p.quotedPages));
+    st.bind(6, p.source);
+    st.bind(7, p.agentContentType);
+    st.bind(8, p.holdReason);
+    bindOptional(st, 9, p.approvedAt);
+    st.exec();
+  }
+
+  std::optional<OrderPagesRecord> findOrderPages(const std::string& orderId) override {
+    SQLite::Statement st(db_, "SELECT order_id, cloud_pages, client_pages, agent_pages, "
+                              "quoted_pages, source, agent_content_type, hold_reason, "
+                              "approved_at FROM order_pages WHERE order_id = ?");
+    st.bind(1, orderId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    const auto narrow = [&](int column) -> std::optional<int> {
+      const auto v = optionalInt(st.getColumn(column));
+      return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+    };
+    OrderPagesRecord p;
+    p.orderId = st.getColumn(0).getString();
+    p.cloudPages = narrow(1);
+    p.clientPages = narrow(2);
+    p.agentPages = narrow(3);
+    p.quotedPages = narrow(4);
+    p.source = st.getColumn(5).getString();
+    p.agentContentType = st.getColumn(6).getString();
+    p.holdReason = st.getColumn(7).getString();
+    p.approvedAt = optionalInt(st.getColumn(8));
+    return p;
+  }
+
+  void putStorePrintDefaults(const StorePrintDefaultsRecord& d) override {
+    SQLite::Statement st(db_, "INSERT INTO store_print_defaults (store_id, printer, options, "
+                              "updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (store_id) DO UPDATE "
+                              "SET printer = excluded.printer, options = excluded.options, "
+                              "updated_at = excluded.updated_at");
+    st.bind(1, d.storeId);
+    st.bind(2, d.printer);
+    st.bind(3, d.optionsJson);
+    st.bind(4, d.updatedAt);
+    st.exec();
+  }
+
+  std::optional<StorePrintDefaultsRecord>
+  findStorePrintDefaults(const std::string& storeId) override {
+    SQLite::Statement st(db_, "SELECT store_id, printer, options, updated_at "
+                              "FROM store_print_defaults WHERE store_id = ?");
+    st.bind(1, storeId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    StorePrintDefaultsRecord d;
+    d.storeId = st.getColumn(0).getString();
+    d.printer = st.getColumn(1).getString();
+    d.optionsJson = st.getColumn(2).getString();
+    d.updatedAt = st.getColumn(3).getInt64();
+    return d;
+  }
+
 private:
   std::optional<UserRecord> userWhere(const char* column, const std::string& value) {
     SQLite::Statement st(db_, std::string("SELECT ") + kUserColumns + " FROM users WHERE " +

@@ -158,6 +158,31 @@ struct JobEventRecord {
   std::int64_t at = 0;
 };
 
+// Issue 4 — DOCUMENTS
+/// The page counts of an order (one row per order, made when the order is created): what the
+/// client declared, what the cloud counted on a plaintext upload, what the agent counted after
+/// decrypting, and the count the customer was quoted for.
+struct OrderPagesRecord {
+  std::string orderId;
+  std::optional<int> cloudPages;
+  std::optional<int> clientPages;
+  std::optional<int> agentPages;
+  std::optional<int> quotedPages;
+  std::string source;           ///< where quotedPages came from: "cloud", "client", "agent", ""
+  std::string agentContentType; ///< the type the agent recognised from the decrypted bytes
+  std::string holdReason;       ///< "page_count" while held for the shop to approve, else ""
+  std::optional<std::int64_t> approvedAt; ///< when the shop approved the agent's count
+};
+
+/// A shopkeeper's print defaults for a store: the printer the agent is told to use (empty: the
+/// agent chooses) and options applied where a customer gives no value.
+struct StorePrintDefaultsRecord {
+  std::string storeId;
+  std::string printer;
+  std::string optionsJson = "{}"; ///< a JSON object of print options (a subset of PrintOptions)
+  std::int64_t updatedAt = 0;
+};
+
 /// A unit of work on a Store. Everything done through one transaction commits together or not
 /// at all: destroying it without commit() rolls back (and never throws). A transaction is used
 /// by one thread; backends may serialize transactions.
@@ -298,6 +323,15 @@ public:
   virtual void insertJobEvent(const JobEventRecord& event) = 0;
   virtual std::optional<JobEventRecord> findJobEvent(const std::string& jobId,
                                                      std::uint64_t seq) = 0;
+
+  // Issue 4 — DOCUMENTS
+  /// Inserts or overwrites the order's page counts.
+  virtual void putOrderPages(const OrderPagesRecord& pages) = 0;
+  virtual std::optional<OrderPagesRecord> findOrderPages(const std::string& orderId) = 0;
+  /// Inserts or overwrites the store's print defaults.
+  virtual void putStorePrintDefaults(const StorePrintDefaultsRecord& defaults) = 0;
+  virtual std::optional<StorePrintDefaultsRecord>
+  findStorePrintDefaults(const std::string& storeId) = 0;
 };
 
 /// A storage backend for the cloud's records, chosen by the database URL's scheme

@@ -1,6 +1,7 @@
 // printrelay: the customer's command line for the PrintRelay cloud. It speaks only the public
 // HTTP API (through common/), seals documents locally by default, and always verifies the
 // cloud's certificate.
+#include "common/document.h"
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/error.h"
@@ -8,6 +9,7 @@
 #include "common/protocol.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -17,8 +19,10 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -52,9 +56,11 @@ Commands:
   stores [--lat X --lon Y]               list the print shops (nearest first with --lat/--lon)
   send --store ID FILE [--copies N] [--media M] [--sides S] [--color-mode C]
        [--seal local|cloud] [--content-type TYPE] [--name NAME]
-                                         order a print of FILE; --seal local (default) seals
-                                         it here to the shop's key, --seal cloud sends the
-                                         plaintext over TLS for the cloud to seal on arrival
+                                         order a print of FILE (PDF, PNG, JPEG or plain
+                                         text, told by its bytes; its pages are counted here);
+                                         --seal local (default) seals it here to the shop's
+                                         key, --seal cloud sends the plaintext over TLS for
+                                         the cloud to seal on arrival
   status ORDER_ID [--wait STATE] [--timeout SECONDS]
                                          show an order; --wait polls until it reaches STATE
   orders                                 list your orders
@@ -549,28 +555,48 @@ int cmdStores(Cloud& cloud, const Arguments& args) {
   return 0;
 }
 
-std::string guessContentType(const std::filesystem::path& file) {
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (ext == ".pdf") {
-    return "application/pdf";
+/// What the document is and how many pages it has, told from its bytes (the cloud and the
+/// shop's agent judge it the same way): the media type to declare and the page count the order
+/// is quoted on. `declared` (--content-type) must agree with the bytes.
+struct LocalDocument {
+  std::string contentType;
+  int pages = 0;
+};
+
+LocalDocument examineDocument(const std::filesystem::path& file,
+                              const std::optional<std::string>& declared) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw Error("file_unreadable", "cannot read " + file.string());
   }
-  if (ext == ".txt" || ext == ".text") {
-    return "text/plain";
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+  LocalDocument out;
+  try {
+    const document::Kind kind = document::sniff(bytes);
+    if (kind == document::Kind::Unknown) {
+      throw Error("unsupported_document", file.string() +
+                                              " is not a PDF, PNG, JPEG or plain-text (UTF-8) "
+                                              "file (judged by its bytes, not its name)");
+    }
+    out.contentType = std::string(document::mediaType(kind));
+    if (declared) {
+      std::string type = declared->substr(0, declared->find(';'));
+      std::erase_if(type, [](unsigned char c) { return std::isspace(c) != 0; });
+      std::transform(type.begin(), type.end(), type.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (type != out.contentType) {
+        throw Error("document_type_mismatch",
+                    file.string() + " is " + out.contentType + ", not " + *declared);
+      }
+    }
+    out.pages = document::countPages(kind, bytes);
+  } catch (...) {
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    throw;
   }
-  if (ext == ".png") {
-    return "image/png";
-  }
-  if (ext == ".jpg" || ext == ".jpeg") {
-    return "image/jpeg";
-  }
-  if (ext == ".ps") {
-    return "application/postscript";
-  }
-  throw UsageError("cannot tell the type of " + file.string() +
-                   "; give --content-type (application/pdf, text/plain, image/png, image/jpeg "
-                   "or application/postscript)");
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return out;
 }
 
 /// Streams `file` through a Sealer into the request body, one chunk at a time.
@@ -663,7 +689,6 @@ int cmdSend(Cloud& cloud, const Arguments& args) {
   if (seal != "local" && seal != "cloud") {
     throw UsageError("--seal must be local or cloud");
   }
-  const std::string contentType = args.option("content-type").value_or(guessContentType(file));
   json options = json::object();
   if (auto v = args.option("copies")) {
     options["copies"] = parseInteger(*v, "--copies", 1, 999);
@@ -682,12 +707,16 @@ int cmdSend(Cloud& cloud, const Arguments& args) {
   if (cloud.token().empty()) {
     throw UsageError("log in first: printrelay login --email ADDRESS");
   }
+  // The type and the page count from the bytes, before anything is sent.
+  const LocalDocument local = examineDocument(file, args.option("content-type"));
+  const std::string& contentType = local.contentType;
   const json order =
       cloud.post(kApi + "/orders", cloud.token(),
                  {{"store_id", storeId},
                   {"document_name", args.option("name").value_or(file.filename().string())},
                   {"content_type", contentType},
-                  {"options", options}},
+                  {"options", options},
+                  {"pages", local.pages}},
                  "creating the order");
   const std::string orderId = order.value("id", "");
   const std::string uploadPath = kApi + "/orders/" + orderId + "/document";

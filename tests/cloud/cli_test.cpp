@@ -1,6 +1,7 @@
 // The customer CLI (`printrelay`) and the server binary (`printrelay-cloud`) as real processes.
 #include "common/envelope.h"
 #include "tests/cloud/cloud_fixture.h"
+#include "tests/cloud/test_documents.h"
 #include "tests/support/binaries.h"
 #include "tests/support/file_scan.h"
 #include "tests/support/process.h"
@@ -125,6 +126,10 @@ TEST_F(CliTest, SendSealsLocallyAndStatusFollowsTheOrder) {
   ASSERT_FALSE(orderId.empty()) << sent.out;
   ASSERT_FALSE(token.empty()) << sent.out;
   EXPECT_EQ(out["state"], "queued");
+  // Counted here before sealing: the order is quoted on the client's count.
+  EXPECT_EQ(out["order"]["pages"]["client"], 1);
+  EXPECT_EQ(out["order"]["pages"]["quoted"], 1);
+  EXPECT_EQ(out["order"]["pages"]["source"], "client");
 
   // The agent gets it, opens it with its key, and it is exactly the file.
   const json offer = pollNow(agent)[0];
@@ -162,16 +167,21 @@ TEST_F(CliTest, SendWithCloudSealingStreamsPlaintextOverTheWire) {
   const std::string storeId = createStore();
   const EnrolledAgent agent = enrollAgent(storeId);
   const std::string token = customerToken();
-  std::string document = "%PDF-1.4\n";
+  std::vector<std::string> lines;
   for (int i = 0; i < 4000; ++i) {
-    document += "CLOUD-SEAL-MARKER-91c2 object " + std::to_string(i) + "\n";
+    lines.push_back("CLOUD-SEAL-MARKER-91c2 object " + std::to_string(i));
   }
+  const std::string document = pdfWithPages(3, lines);
   const auto file = dir_->writeFile("big.pdf", document);
   const auto sent = cli(
       {"--json", "--token", token, "send", "--store", storeId, "--seal", "cloud", file.string()});
   ASSERT_TRUE(sent.status.success()) << sent.describe();
   const json out = jsonOut(sent);
   EXPECT_FALSE(out.contains("token")); // the given token was used
+  // The cloud counted the plaintext; the CLI's own count is kept beside it.
+  EXPECT_EQ(
+      out["order"]["pages"],
+      json({{"cloud", 3}, {"client", 3}, {"agent", nullptr}, {"quoted", 3}, {"source", "cloud"}}));
   const std::string orderId = out.value("order_id", "");
   const json offer = pollNow(agent)[0];
   EXPECT_EQ(offer["order_id"], orderId);
@@ -186,7 +196,7 @@ TEST_F(CliTest, SendWithCloudSealingStreamsPlaintextOverTheWire) {
 
 TEST_F(CliTest, FailuresExitNonZeroWithTheErrorCode) {
   const std::string token = customerToken();
-  const auto file = dir_->writeFile("doc.pdf", "%PDF");
+  const auto file = dir_->writeFile("doc.pdf", pdfWithPages(1));
   const auto unknownStore = cli({"--token", token, "send", "--store", "st_nope", file.string()});
   EXPECT_EQ(unknownStore.status.code, 1) << unknownStore.describe();
   EXPECT_NE(unknownStore.err.find("store_not_found"), std::string::npos) << unknownStore.err;
@@ -205,6 +215,37 @@ TEST_F(CliTest, FailuresExitNonZeroWithTheErrorCode) {
   const auto wrongAdmin = cli({"--admin-token", "wrong", "admin", "enrollment-code", "st_x"});
   EXPECT_EQ(wrongAdmin.status.code, 1);
   EXPECT_NE(wrongAdmin.err.find("invalid_credentials"), std::string::npos) << wrongAdmin.err;
+}
+
+TEST_F(CliTest, SendTellsTheTypeByTheBytesAndCountsPagesBeforeSealing) {
+  const std::string storeId = createStore();
+  const EnrolledAgent agent = enrollAgent(storeId);
+  const std::string token = customerToken();
+  // A PDF named .txt is sent as what it is, with its page count.
+  const auto pdf = dir_->writeFile("actually-a.txt", pdfWithPages(4));
+  const auto sent = cli({"--json", "--token", token, "send", "--store", storeId, pdf.string()});
+  ASSERT_TRUE(sent.status.success()) << sent.describe();
+  const json order = jsonOut(sent)["order"];
+  EXPECT_EQ(order["document"]["content_type"], "application/pdf");
+  EXPECT_EQ(order["pages"]["client"], 4);
+  EXPECT_EQ(pollNow(agent)[0]["quoted_pages"], 4);
+
+  // Refused here, before any order is made: not a document, a type that is not what the bytes
+  // are, and a PDF that cannot be read.
+  const auto exe = dir_->writeFile("setup.pdf", exeBytes());
+  const auto refusedExe = cli({"--token", token, "send", "--store", storeId, exe.string()});
+  EXPECT_EQ(refusedExe.status.code, 1) << refusedExe.describe();
+  EXPECT_NE(refusedExe.err.find("unsupported_document"), std::string::npos) << refusedExe.err;
+  const auto note = dir_->writeFile("note.txt", "just text\n");
+  const auto mismatch = cli({"--token", token, "send", "--store", storeId, "--content-type",
+                             "application/pdf", note.string()});
+  EXPECT_EQ(mismatch.status.code, 1) << mismatch.describe();
+  EXPECT_NE(mismatch.err.find("document_type_mismatch"), std::string::npos) << mismatch.err;
+  const auto broken = dir_->writeFile("broken.pdf", "%PDF-1.4\nnot really\n");
+  const auto unreadable = cli({"--token", token, "send", "--store", storeId, broken.string()});
+  EXPECT_EQ(unreadable.status.code, 1) << unreadable.describe();
+  EXPECT_NE(unreadable.err.find("document_unreadable"), std::string::npos) << unreadable.err;
+  EXPECT_EQ(request("GET", "/api/v1/orders", token).asJson()["orders"].size(), 1u);
 }
 
 TEST_F(CliTest, RefusesPlainHttpToARemoteHost) {

@@ -212,13 +212,16 @@ std::vector<std::string> CloudFixture::waitForMailFiles(std::size_t count) const
 }
 
 std::string CloudFixture::createOrder(const std::string& token, const std::string& storeId,
-                                      const std::string& contentType, const json& options) {
-  const auto reply = request("POST", "/api/v1/orders", token,
-                             json{{"store_id", storeId},
-                                  {"document_name", "thesis.pdf"},
-                                  {"content_type", contentType},
-                                  {"options", options}}
-                                 .dump());
+                                      const std::string& contentType, const json& options,
+                                      std::optional<int> pages) {
+  json body{{"store_id", storeId},
+            {"document_name", "thesis.pdf"},
+            {"content_type", contentType},
+            {"options", options}};
+  if (pages) {
+    body["pages"] = *pages;
+  }
+  const auto reply = request("POST", "/api/v1/orders", token, body.dump());
   EXPECT_EQ(reply.status, 201) << reply.describe();
   return reply.asJson().value("id", "");
 }

@@ -97,10 +97,11 @@ protected:
   std::vector<std::string> mailFiles() const;
   /// Waits (real time, up to 10 s) until the .eml folder holds at least `count` mails.
   std::vector<std::string> waitForMailFiles(std::size_t count) const;
-  /// A new order in awaiting_upload; returns its id.
+  /// A new order in awaiting_upload; returns its id. `pages` is the client's declared count
+  /// (needed for a client-sealed upload; the cloud counts plaintext itself).
   std::string createOrder(const std::string& token, const std::string& storeId,
                           const std::string& contentType = "application/pdf",
-                          const json& options = json::object());
+                          const json& options = json::object(), std::optional<int> pages = 1);
   HttpReply upload(const std::string& token, const std::string& orderId, const std::string& body,
                    const std::string& contentType);
   /// Polls once without waiting; returns the offers.

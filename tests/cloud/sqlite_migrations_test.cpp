@@ -46,7 +46,7 @@ TEST_F(SqliteMigrationsTest, FreshDatabaseGetsEveryMigrationRecorded) {
   for (const char* table :
        {"stores", "enrollment_codes", "agents", "users", "orders", "order_history", "jobs",
         "job_events", "shopkeeper_stores", "sessions", "refresh_tokens", "revoked_access_tokens",
-        "account_tokens", "mail_outbox"}) {
+        "account_tokens", "mail_outbox", "order_pages", "store_print_defaults"}) {
     EXPECT_TRUE(db.tableExists(table)) << table;
   }
   EXPECT_FALSE(db.tableExists("customers"));

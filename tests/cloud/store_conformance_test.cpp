@@ -439,6 +439,68 @@ TEST_P(StoreConformanceTest, JobEventsAreUniquePerJobAndSeq) {
   EXPECT_TRUE(store_->begin()->findJobEvent("job_2", 1));
 }
 
+// Issue 4 — DOCUMENTS
+TEST_P(StoreConformanceTest, OrderPagesAreInsertedThenOverwritten) {
+  {
+    auto tx = store_->begin();
+    seedOrder(*tx, "ord_1", OrderState::AwaitingUpload, 10);
+    EXPECT_FALSE(tx->findOrderPages("ord_1"));
+    OrderPagesRecord p;
+    p.orderId = "ord_1";
+    p.clientPages = 4;
+    tx->putOrderPages(p);
+    tx->commit();
+  }
+  auto tx = store_->begin();
+  auto p = tx->findOrderPages("ord_1");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->clientPages, 4);
+  EXPECT_FALSE(p->cloudPages);
+  EXPECT_FALSE(p->agentPages);
+  EXPECT_FALSE(p->quotedPages);
+  EXPECT_EQ(p->source, "");
+  EXPECT_FALSE(p->approvedAt);
+  p->cloudPages = 5;
+  p->quotedPages = 5;
+  p->agentPages = 7;
+  p->source = "cloud";
+  p->agentContentType = "application/pdf";
+  p->holdReason = "page_count";
+  p->approvedAt = 99;
+  tx->putOrderPages(*p);
+  const auto again = tx->findOrderPages("ord_1");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->cloudPages, 5);
+  EXPECT_EQ(again->clientPages, 4);
+  EXPECT_EQ(again->agentPages, 7);
+  EXPECT_EQ(again->quotedPages, 5);
+  EXPECT_EQ(again->source, "cloud");
+  EXPECT_EQ(again->agentContentType, "application/pdf");
+  EXPECT_EQ(again->holdReason, "page_count");
+  EXPECT_EQ(again->approvedAt, 99);
+}
+
+TEST_P(StoreConformanceTest, StorePrintDefaultsAreInsertedThenOverwritten) {
+  auto tx = store_->begin();
+  tx->insertStore(makeStore("st_1", "Shop"));
+  EXPECT_FALSE(tx->findStorePrintDefaults("st_1"));
+  StorePrintDefaultsRecord d;
+  d.storeId = "st_1";
+  d.printer = "Front";
+  d.optionsJson = R"({"media":"A4"})";
+  d.updatedAt = 5;
+  tx->putStorePrintDefaults(d);
+  d.printer = "";
+  d.optionsJson = "{}";
+  d.updatedAt = 6;
+  tx->putStorePrintDefaults(d);
+  const auto found = tx->findStorePrintDefaults("st_1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->printer, "");
+  EXPECT_EQ(found->optionsJson, "{}");
+  EXPECT_EQ(found->updatedAt, 6);
+}
+
 TEST_P(StoreConformanceTest, ConcurrentTransactionsDoNotLoseWrites) {
   constexpr int kThreads = 6;
   constexpr int kPerThread = 40;

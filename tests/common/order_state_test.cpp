@@ -43,6 +43,8 @@ const std::set<std::pair<S, S>> kLegal = {
     {S::Printing, S::Failed},
     {S::Printing, S::Cancelled},
     {S::Printing, S::Queued},
+    {S::Dispatched, S::Held},
+    {S::Printing, S::Held},
 };
 
 TEST(OrderState, NamesRoundTrip) {
