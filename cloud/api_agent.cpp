@@ -3,6 +3,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/payments.h"
 #include "common/envelope.h"
 #include "common/log.h"
 #include "common/protocol.h"
@@ -233,6 +234,13 @@ void Api::postJobEvent(RequestContext& ctx) {
   }
   job.updatedAt = t;
   tx->updateJob(job);
+  if (target == OrderState::Failed) {
+    refundIfPaid(*tx, *order,
+                 "printing failed" + (event.message.empty() ? std::string() : ": " + event.message),
+                 t);
+  }
+  // ISSUE4-HOOK: finalizeCharge(*tx, *order, agentPages) when target == Printed, with the pages
+  // of the agent's "counted" event (DOCUMENTS keeps them).
 
   json reply{{"job_id", job.id},
              {"order_id", order->id},

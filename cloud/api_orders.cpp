@@ -3,6 +3,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/payments.h"
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/log.h"
@@ -193,24 +194,31 @@ void Api::uploadDocument(RequestContext& ctx) {
     if (!currentStore || currentStore->keyId != store.keyId) {
       throw ApiError(409, "key_changed", "the store's key changed during the upload; try again");
     }
-    checkTransition(current->state, OrderState::Queued);
     const std::int64_t t = now();
-    current->state = OrderState::Queued;
     current->documentSize = upload->size();
     current->keyId = store.keyId;
     if (!sealed) {
       current->contentType = mediaType;
     }
     current->updatedAt = t;
+    // ISSUE4-HOOK: fixQuote(*tx, *current, pages, sealed ? "client" : "cloud") with the pages
+    // DOCUMENTS counts (plaintext) or the client declared (sealed).
+    // A pay-first store's unpaid order waits for its payment; everything else is queued.
+    const OrderState next =
+        paymentDueBeforePrinting(*tx, *current) ? OrderState::AwaitingPayment : OrderState::Queued;
+    checkTransition(current->state, next);
+    current->state = next;
     tx->updateOrder(*current);
-    tx->appendOrderHistory({current->id, OrderState::Queued, t,
-                            sealed ? "sealed document received" : "document sealed on arrival"});
-    JobRecord job;
-    job.id = newId("job");
-    job.orderId = current->id;
-    job.storeId = current->storeId;
-    job.createdAt = job.updatedAt = t;
-    tx->insertJob(job);
+    tx->appendOrderHistory(
+        {current->id, next, t, sealed ? "sealed document received" : "document sealed on arrival"});
+    if (next == OrderState::Queued) {
+      JobRecord job;
+      job.id = newId("job");
+      job.orderId = current->id;
+      job.storeId = current->storeId;
+      job.createdAt = job.updatedAt = t;
+      tx->insertJob(job);
+    }
     try {
       upload->commit();
       reply = orderJson(*tx, *current, true);
@@ -221,7 +229,8 @@ void Api::uploadDocument(RequestContext& ctx) {
       throw;
     }
     log::info("order " + current->id + ": " + std::to_string(upload->size()) +
-              " bytes of ciphertext stored; queued for store " + current->storeId);
+              " bytes of ciphertext stored; " + std::string(toString(current->state)) +
+              " at store " + current->storeId);
   }
   hub_.notify(order.storeId);
   replyJson(ctx.response, 200, reply);

@@ -206,6 +206,47 @@ CREATE TABLE store_printers (
   reported_at INTEGER NOT NULL
 );
 )sql"},
+      // ISSUE4-MERGE: placeholder so that 6 follows 5 on the commerce branch alone; replace it
+      // with LIFECYCLE's migration 5 when merging.
+      {5, "placeholder for the lifecycle migration", "-- nothing"},
+      // Issue 4 — commerce (5 is LIFECYCLE's, 7 DOCUMENTS')
+      {6, "prices and payment policy per store, the charge of each order, processed payment events",
+       R"sql(
+CREATE TABLE store_prices (
+  store_id       TEXT PRIMARY KEY REFERENCES stores(id),
+  price_list     TEXT NOT NULL,
+  payment_policy TEXT NOT NULL CHECK (payment_policy IN ('print_then_pay', 'pay_first')),
+  updated_at     INTEGER NOT NULL
+);
+CREATE TABLE order_charges (
+  order_id           TEXT PRIMARY KEY REFERENCES orders(id),
+  pages              INTEGER NOT NULL,
+  pages_source       TEXT NOT NULL,
+  price_list         TEXT NOT NULL,
+  breakdown          TEXT NOT NULL,
+  total_minor        INTEGER NOT NULL,
+  currency           TEXT NOT NULL,
+  quoted_total_minor INTEGER NOT NULL,
+  finalized_at       INTEGER,
+  payment_state      TEXT NOT NULL CHECK (payment_state IN ('unpaid', 'paid', 'refunded')),
+  payment_method     TEXT NOT NULL DEFAULT '',
+  paid_minor         INTEGER NOT NULL DEFAULT 0,
+  paid_at            INTEGER,
+  payment_reference  TEXT NOT NULL DEFAULT '',
+  refunded_minor     INTEGER NOT NULL DEFAULT 0,
+  refunded_at        INTEGER,
+  refund_reason      TEXT NOT NULL DEFAULT '',
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+CREATE TABLE payment_events (
+  event_id    TEXT PRIMARY KEY,
+  type        TEXT NOT NULL,
+  order_id    TEXT NOT NULL DEFAULT '',
+  outcome     TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }
