@@ -91,6 +91,13 @@ public:
   void getPrintDefaults(RequestContext& ctx);
   void setPrintDefaults(RequestContext& ctx);
   void approvePages(RequestContext& ctx);
+  // Issue 4 — commerce (api_commerce.cpp)
+  void getStorePrices(RequestContext& ctx);  // anyone
+  void putStorePrices(RequestContext& ctx);  // shopkeeper (assigned stores), admin
+  void createQuote(RequestContext& ctx);     // anyone
+  void markOrderPaid(RequestContext& ctx);   // shopkeeper (assigned stores), admin
+  void paymentWebhook(RequestContext& ctx);  // the payment provider (signed)
+  void getOrderReceipt(RequestContext& ctx); // customer (own orders), admin
 
   /// Largest JSON request body accepted.
   static constexpr std::size_t kMaxJsonBody = 64 * 1024;
@@ -154,6 +161,11 @@ public:
 
 private:
   std::string publicUrl_;
+
+  // Issue 4 — commerce
+  /// The store's price list JSON with its payment policy; null when it has none.
+  nlohmann::json storePricesJson(StoreTransaction& tx, const std::string& storeId);
+  RateLimiter quotesByAddress_;
 };
 
 /// The "email" field: a lower-cased address local@domain.tld, safe in a mail header; ApiError

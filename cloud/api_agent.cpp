@@ -4,6 +4,7 @@
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
 #include "cloud/order_documents.h"
+#include "cloud/payments.h"
 #include "common/envelope.h"
 #include "common/log.h"
 #include "common/protocol.h"
@@ -241,6 +242,13 @@ void Api::postJobEvent(RequestContext& ctx) {
   }
   job.updatedAt = t;
   tx->updateJob(job);
+  if (target == OrderState::Failed) {
+    refundIfPaid(*tx, *order,
+                 "printing failed" + (event.message.empty() ? std::string() : ": " + event.message),
+                 t);
+  }
+  // ISSUE4-HOOK: finalizeCharge(*tx, *order, agentPages) when target == Printed, with the pages
+  // of the agent's "counted" event (DOCUMENTS keeps them).
 
   json reply{{"job_id", job.id},
              {"order_id", order->id},

@@ -3,6 +3,7 @@
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
 #include "cloud/order_documents.h"
+#include "cloud/payments.h"
 #include "common/log.h"
 #include "common/protocol.h"
 
@@ -88,7 +89,8 @@ Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
                               settings.clock),
       accountRequestsByAddress_(3600, settings.accountRequestsPerAddressPerHour, settings.clock),
       ordersByUser_(3600, settings.ordersPerHour, settings.clock),
-      uploadsByUser_(3600, settings.uploadsPerHour, settings.clock) {}
+      uploadsByUser_(3600, settings.uploadsPerHour, settings.clock),
+      quotesByAddress_(3600, settings.quotesPerAddressPerHour, settings.clock) {}
 
 void Api::takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
                        const std::string& code, const std::string& message) {
@@ -168,6 +170,7 @@ json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHis
   j["spooler_job_id"] = job && job->spoolerJobId ? json(*job->spoolerJobId) : json(nullptr);
   j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
   addPagesToOrderJson(tx, order, j); // Issue 4 — DOCUMENTS: "pages", "hold_reason"
+  j["charge"] = chargeJson(tx, order);
   if (withHistory) {
     json history = json::array();
     for (const auto& change : tx.orderHistory(order.id)) {

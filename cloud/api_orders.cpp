@@ -5,6 +5,7 @@
 #include "cloud/json_body.h"
 #include "cloud/order_documents.h"
 #include "common/document.h"
+#include "cloud/payments.h"
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/log.h"
@@ -267,9 +268,7 @@ void Api::uploadDocument(RequestContext& ctx) {
     if (!currentStore || currentStore->keyId != store.keyId) {
       throw ApiError(409, "key_changed", "the store's key changed during the upload; try again");
     }
-    checkTransition(current->state, OrderState::Queued);
     const std::int64_t t = now();
-    current->state = OrderState::Queued;
     current->documentSize = upload->size();
     current->keyId = store.keyId;
     if (!sealed) {
@@ -279,21 +278,28 @@ void Api::uploadDocument(RequestContext& ctx) {
       pages.source = "client";
     }
     current->updatedAt = t;
-    tx->updateOrder(*current);
     tx->putOrderPages(pages); // Issue 4 — DOCUMENTS: the count the quote is made on
-    // ISSUE4-HOOK: fixQuote(*tx, *current, *pages.quotedPages, pages.source) (COMMERCE)
+    fixQuote(*tx, *current, *pages.quotedPages, pages.source);
+    // A pay-first store's unpaid order waits for its payment; everything else is queued.
+    const OrderState next =
+        paymentDueBeforePrinting(*tx, *current) ? OrderState::AwaitingPayment : OrderState::Queued;
+    checkTransition(current->state, next);
+    current->state = next;
+    tx->updateOrder(*current);
     tx->appendOrderHistory(
-        {current->id, OrderState::Queued, t,
+        {current->id, next, t,
          (sealed ? "sealed document received (" + std::to_string(*pages.clientPages) +
                        " page(s) declared by the client)"
                  : "document sealed on arrival (" + std::to_string(*pages.cloudPages) +
                        " page(s) counted)")});
-    JobRecord job;
-    job.id = newId("job");
-    job.orderId = current->id;
-    job.storeId = current->storeId;
-    job.createdAt = job.updatedAt = t;
-    tx->insertJob(job);
+    if (next == OrderState::Queued) {
+      JobRecord job;
+      job.id = newId("job");
+      job.orderId = current->id;
+      job.storeId = current->storeId;
+      job.createdAt = job.updatedAt = t;
+      tx->insertJob(job);
+    }
     try {
       upload->commit();
       reply = orderJson(*tx, *current, true);
@@ -304,7 +310,8 @@ void Api::uploadDocument(RequestContext& ctx) {
       throw;
     }
     log::info("order " + current->id + ": " + std::to_string(upload->size()) +
-              " bytes of ciphertext stored; queued for store " + current->storeId);
+              " bytes of ciphertext stored; " + std::string(toString(current->state)) +
+              " at store " + current->storeId);
   }
   hub_.notify(order.storeId);
   replyJson(ctx.response, 200, reply);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <regex>
 
 #ifndef PRINTRELAY_VERSION
 #define PRINTRELAY_VERSION "0.0.0"
@@ -53,6 +54,51 @@ std::optional<double> queryNumber(const httplib::Request& request, const char* n
   return value;
 }
 
+/// A strict decimal number ("52.52", "-0.5", "13"): no exponent, hex, inf or nan.
+std::optional<double> decimal(std::string_view text) {
+  static const std::regex kDecimal(R"(^[+-]?([0-9]{1,3}(\.[0-9]{1,15})?|\.[0-9]{1,15})$)");
+  const std::string s(text);
+  if (!std::regex_match(s, kDecimal)) {
+    return std::nullopt;
+  }
+  return std::stod(s);
+}
+
+/// ?near=LAT,LON; nullopt when absent.
+std::optional<std::pair<double, double>> nearParam(const httplib::Request& request) {
+  if (!request.has_param("near")) {
+    return std::nullopt;
+  }
+  const std::string text = request.get_param_value("near");
+  const auto comma = text.find(',');
+  const auto lat = comma == std::string::npos ? std::nullopt : decimal(text.substr(0, comma));
+  const auto lon = comma == std::string::npos ? std::nullopt : decimal(text.substr(comma + 1));
+  if (!lat || !lon || *lat < -90 || *lat > 90 || *lon < -180 || *lon > 180) {
+    throw ApiError(400, "invalid_request",
+                   "query parameter 'near' must be LAT,LON in degrees (latitude -90..90, "
+                   "longitude -180..180), e.g. near=52.52,13.405");
+  }
+  return std::make_pair(*lat, *lon);
+}
+
+/// ?limit=N (1..kMaxStoresListed); all when absent.
+std::size_t limitParam(const httplib::Request& request, std::size_t max) {
+  if (!request.has_param("limit")) {
+    return max;
+  }
+  const std::string text = request.get_param_value("limit");
+  if (text.empty() || text.size() > 4 ||
+      text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) < 1 ||
+      std::stoul(text) > max) {
+    throw ApiError(400, "invalid_request",
+                   "query parameter 'limit' must be a whole number from 1 to " +
+                       std::to_string(max));
+  }
+  return std::stoul(text);
+}
+
+constexpr std::size_t kMaxStoresListed = 1000;
+
 } // namespace
 
 void Api::health(RequestContext& ctx) {
@@ -64,13 +110,33 @@ void Api::health(RequestContext& ctx) {
 }
 
 void Api::listStores(RequestContext& ctx) {
-  const auto lat = queryNumber(ctx.request, "lat", -90, 90);
-  const auto lon = queryNumber(ctx.request, "lon", -180, 180);
+  auto lat = queryNumber(ctx.request, "lat", -90, 90);
+  auto lon = queryNumber(ctx.request, "lon", -180, 180);
   if (lat.has_value() != lon.has_value()) {
     throw ApiError(400, "invalid_request", "give both 'lat' and 'lon', or neither");
   }
+  if (const auto near = nearParam(ctx.request); near) {
+    if (lat) {
+      throw ApiError(400, "invalid_request", "give 'near' or 'lat' and 'lon', not both");
+    }
+    lat = near->first;
+    lon = near->second;
+  }
+  const std::size_t limit = limitParam(ctx.request, kMaxStoresListed);
   auto tx = store_.begin();
   auto stores = tx->listStores();
+  // Each store as a finder shows it: online state, its printers (what the agent reported,
+  // abilities included) and its prices.
+  const auto item = [&](const StoreRecord& s) {
+    json j = storeJson(*tx, s, false);
+    const auto printers = tx->storePrinters(s.id);
+    j["printers"] = printers ? json::parse(printers->first, nullptr, false) : json::array();
+    if (j["printers"].is_discarded()) {
+      j["printers"] = json::array();
+    }
+    j["prices"] = storePricesJson(*tx, s.id);
+    return j;
+  };
   json list = json::array();
   if (lat) {
     std::vector<std::pair<double, const StoreRecord*>> byDistance;
@@ -80,13 +146,19 @@ void Api::listStores(RequestContext& ctx) {
     std::stable_sort(byDistance.begin(), byDistance.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [km, s] : byDistance) {
-      json j = storeJson(*tx, *s, false);
+      if (list.size() == limit) {
+        break;
+      }
+      json j = item(*s);
       j["distance_km"] = std::round(km * 100) / 100;
       list.push_back(std::move(j));
     }
   } else {
     for (const auto& s : stores) {
-      list.push_back(storeJson(*tx, s, false));
+      if (list.size() == limit) {
+        break;
+      }
+      list.push_back(item(s));
     }
   }
   replyJson(ctx.response, 200, {{"stores", std::move(list)}});
@@ -102,7 +174,9 @@ void Api::getStore(RequestContext& ctx) {
   if (!store) {
     throw ApiError(404, "store_not_found", "no such store");
   }
-  replyJson(ctx.response, 200, storeJson(*tx, *store, true));
+  json reply = storeJson(*tx, *store, true);
+  reply["prices"] = storePricesJson(*tx, store->id);
+  replyJson(ctx.response, 200, reply);
 }
 
 void Api::enrollAgent(RequestContext& ctx) {

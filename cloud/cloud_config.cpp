@@ -95,6 +95,11 @@ std::vector<ConfigKey> cloudConfigTable() {
       {"orders_per_hour", ConfigType::Integer, "60", "Orders one user may create per hour."},
       {"uploads_per_hour", ConfigType::Integer, "60",
        "Document uploads one user may start per hour."},
+      {"quotes_per_address_per_hour", ConfigType::Integer, "600",
+       "Price quotes (POST /api/v1/quotes) per client address per hour."},
+      {"payment_webhook_secret", ConfigType::Secret, "",
+       "The payment provider's webhook signing secret (Stripe: whsec_...); empty: online "
+       "payment is off and the webhook answers 503."},
       {"smtp_host", ConfigType::String, "",
        "SMTP server for outgoing mail; empty: mail is written as .eml files to mail_dir."},
       {"smtp_port", ConfigType::Integer, "587", "SMTP server port."},
@@ -209,6 +214,10 @@ void validateSettings(const CloudSettings& s) {
       s.resetTokenTtlSeconds < 1 || s.loginThrottleWindowSeconds < 1) {
     invalid("token lifetimes and windows must be positive");
   }
+  if (!s.paymentWebhookSecret.empty() && s.paymentWebhookSecret.size() < 16) {
+    invalid("'payment_webhook_secret' must be at least 16 characters (the provider's signing "
+            "secret), or empty");
+  }
   if (s.leaseSeconds < 1 || s.longPollMaxSeconds < 0 || s.enrollmentCodeTtlSeconds < 1 ||
       s.httpThreads < 2) {
     invalid("lease_seconds, enrollment_code_ttl_seconds must be positive, "
@@ -256,6 +265,9 @@ CloudSettings settingsFromConfig(const Config& config) {
       intInRange(config, "account_requests_per_address_per_hour", 1, 100000));
   s.ordersPerHour = static_cast<std::uint32_t>(intInRange(config, "orders_per_hour", 1, 100000));
   s.uploadsPerHour = static_cast<std::uint32_t>(intInRange(config, "uploads_per_hour", 1, 100000));
+  s.quotesPerAddressPerHour =
+      static_cast<std::uint32_t>(intInRange(config, "quotes_per_address_per_hour", 1, 1000000));
+  s.paymentWebhookSecret = config.getString("payment_webhook_secret");
   s.smtp.host = config.getString("smtp_host");
   s.smtp.port = static_cast<int>(intInRange(config, "smtp_port", 1, 65535));
   s.smtp.username = config.getString("smtp_username");

@@ -63,6 +63,12 @@ struct CloudSettings {
   std::uint32_t accountRequestsPerAddressPerHour = 30;
   std::uint32_t ordersPerHour = 60;
   std::uint32_t uploadsPerHour = 60;
+  std::uint32_t quotesPerAddressPerHour = 600;
+
+  // Payments
+  /// The payment provider's webhook signing secret (Stripe's "whsec_…"); empty: the webhook
+  /// answers 503 payments_not_configured.
+  std::string paymentWebhookSecret;
 
   // E-mail
   SmtpSettings smtp;

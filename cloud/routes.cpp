@@ -97,6 +97,22 @@ const std::vector<Route>& routeTable() {
        &Api::reportPrinters},
       {"POST", "/api/v1/agent/keys", kAgent, A::AgentStore, "registerStoreKey",
        &Api::registerStoreKey},
+      // Issue 4 — commerce: prices, quotes, payment, receipts
+      {"GET", "/api/v1/stores/{id}/prices", kAnyone, A::Public, "getStorePrices",
+       &Api::getStorePrices},
+      {"PUT", "/api/v1/shop/stores/{id}/prices", kShop, A::AssignedStores, "putStorePrices",
+       &Api::putStorePrices},
+      {"POST", "/api/v1/quotes", kAnyone, A::Public, "createQuote", &Api::createQuote},
+      {"POST", "/api/v1/shop/orders/{id}/paid", kShop, A::AssignedStores, "markOrderPaid",
+       &Api::markOrderPaid},
+      {"POST", "/api/v1/payments/webhook", kAnyone, A::Public, "paymentWebhook",
+       &Api::paymentWebhook},
+      {"GET",
+       "/api/v1/orders/{id}/receipt",
+       {R::Customer, R::Admin},
+       A::OwnOrders,
+       "getOrderReceipt",
+       &Api::getOrderReceipt},
   };
   return kRoutes;
 }

@@ -206,10 +206,46 @@ CREATE TABLE store_printers (
   reported_at INTEGER NOT NULL
 );
 )sql"},
-      // Issue 4: 5 and 6 belong to the LIFECYCLE and COMMERCE branches; these empty stand-ins
-      // keep the numbering gap-free on the DOCUMENTS branch and are replaced when they merge.
+      // Issue 4: 5 belongs to the LIFECYCLE branch; this stand-in is replaced when it merges.
       {5, "reserved for issue 4 (order lifecycle)", "-- nothing on this branch\n"},
-      {6, "reserved for issue 4 (prices and payment)", "-- nothing on this branch\n"},
+      // Issue 4 — commerce (5 is LIFECYCLE's, 7 DOCUMENTS')
+      {6, "prices and payment policy per store, the charge of each order, processed payment events",
+       R"sql(
+CREATE TABLE store_prices (
+  store_id       TEXT PRIMARY KEY REFERENCES stores(id),
+  price_list     TEXT NOT NULL,
+  payment_policy TEXT NOT NULL CHECK (payment_policy IN ('print_then_pay', 'pay_first')),
+  updated_at     INTEGER NOT NULL
+);
+CREATE TABLE order_charges (
+  order_id           TEXT PRIMARY KEY REFERENCES orders(id),
+  pages              INTEGER NOT NULL,
+  pages_source       TEXT NOT NULL,
+  price_list         TEXT NOT NULL,
+  breakdown          TEXT NOT NULL,
+  total_minor        INTEGER NOT NULL,
+  currency           TEXT NOT NULL,
+  quoted_total_minor INTEGER NOT NULL,
+  finalized_at       INTEGER,
+  payment_state      TEXT NOT NULL CHECK (payment_state IN ('unpaid', 'paid', 'refunded')),
+  payment_method     TEXT NOT NULL DEFAULT '',
+  paid_minor         INTEGER NOT NULL DEFAULT 0,
+  paid_at            INTEGER,
+  payment_reference  TEXT NOT NULL DEFAULT '',
+  refunded_minor     INTEGER NOT NULL DEFAULT 0,
+  refunded_at        INTEGER,
+  refund_reason      TEXT NOT NULL DEFAULT '',
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+CREATE TABLE payment_events (
+  event_id    TEXT PRIMARY KEY,
+  type        TEXT NOT NULL,
+  order_id    TEXT NOT NULL DEFAULT '',
+  outcome     TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+)sql"},
       // Issue 4 — DOCUMENTS
       {7, "page counts per order and shopkeepers' print defaults per store",
        R"sql(

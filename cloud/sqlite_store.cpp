@@ -146,6 +146,12 @@ JobRecord readJob(SQLite::Statement& st) {
   return j;
 }
 
+// Issue 4 — commerce
+constexpr const char* kChargeColumns =
+    "order_id, pages, pages_source, price_list, breakdown, total_minor, currency, "
+    "quoted_total_minor, finalized_at, payment_state, payment_method, paid_minor, paid_at, "
+    "payment_reference, refunded_minor, refunded_at, refund_reason, created_at, updated_at";
+
 class SqliteTransaction : public StoreTransaction {
 public:
   SqliteTransaction(std::mutex& mutex, SQLite::Database& db)
@@ -913,6 +919,153 @@ public:
     d.optionsJson = st.getColumn(2).getString();
     d.updatedAt = st.getColumn(3).getInt64();
     return d;
+  }
+
+private:
+  std::optional<UserRecord> userWhere(const char* column, const std::string& value) {
+    SQLite::Statement st(db_, std::string("SELECT ") + kUserColumns + " FROM users WHERE " +
+                                  column + " = ?");
+    st.bind(1, value);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readUser(st);
+  }
+
+  std::optional<JobRecord> jobWhere(const char* column, const std::string& value) {
+    SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE " + column +
+                                  " = ?");
+    st.bind(1, value);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readJob(st);
+  }
+
+  // Binds lease_id, lease_expires_at, agent_id, last_event_seq, spooler_job_id, printer.
+  static void bindJobMutable(SQLite::Statement& st, int first, const JobRecord& j) {
+    st.bind(first, j.leaseId);
+    st.bind(first + 1, j.leaseExpiresAt);
+    st.bind(first + 2, j.agentId);
+    st.bind(first + 3, static_cast<std::int64_t>(j.lastEventSeq));
+    bindOptional(st, first + 4,
+                 j.spoolerJobId ? std::optional<std::int64_t>(*j.spoolerJobId) : std::nullopt);
+    st.bind(first + 5, j.printer);
+  }
+
+  std::unique_lock<std::mutex> lock_;
+  SQLite::Database& db_;
+  SQLite::Transaction tx_;
+
+  // Issue 4 — commerce
+  void putStorePrices(const StorePricesRecord& p) override {
+    SQLite::Statement st(db_, "INSERT INTO store_prices (store_id, price_list, payment_policy, "
+                              "updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (store_id) DO UPDATE "
+                              "SET price_list = excluded.price_list, payment_policy = "
+                              "excluded.payment_policy, updated_at = excluded.updated_at");
+    st.bind(1, p.storeId);
+    st.bind(2, p.priceListJson);
+    st.bind(3, p.paymentPolicy);
+    st.bind(4, p.updatedAt);
+    st.exec();
+  }
+
+  std::optional<StorePricesRecord> findStorePrices(const std::string& storeId) override {
+    SQLite::Statement st(db_, "SELECT store_id, price_list, payment_policy, updated_at "
+                              "FROM store_prices WHERE store_id = ?");
+    st.bind(1, storeId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    StorePricesRecord p;
+    p.storeId = st.getColumn(0).getString();
+    p.priceListJson = st.getColumn(1).getString();
+    p.paymentPolicy = st.getColumn(2).getString();
+    p.updatedAt = st.getColumn(3).getInt64();
+    return p;
+  }
+
+  void putOrderCharge(const OrderChargeRecord& c) override {
+    SQLite::Statement st(db_,
+                         std::string("INSERT OR REPLACE INTO order_charges (") + kChargeColumns +
+                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, c.orderId);
+    st.bind(2, c.pages);
+    st.bind(3, c.pagesSource);
+    st.bind(4, c.priceListJson);
+    st.bind(5, c.breakdownJson);
+    st.bind(6, c.totalMinor);
+    st.bind(7, c.currency);
+    st.bind(8, c.quotedTotalMinor);
+    bindOptional(st, 9, c.finalizedAt);
+    st.bind(10, c.paymentState);
+    st.bind(11, c.paymentMethod);
+    st.bind(12, c.paidMinor);
+    bindOptional(st, 13, c.paidAt);
+    st.bind(14, c.paymentReference);
+    st.bind(15, c.refundedMinor);
+    bindOptional(st, 16, c.refundedAt);
+    st.bind(17, c.refundReason);
+    st.bind(18, c.createdAt);
+    st.bind(19, c.updatedAt);
+    st.exec();
+  }
+
+  std::optional<OrderChargeRecord> findOrderCharge(const std::string& orderId) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kChargeColumns +
+                                  " FROM order_charges WHERE order_id = ?");
+    st.bind(1, orderId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    OrderChargeRecord c;
+    c.orderId = st.getColumn(0).getString();
+    c.pages = st.getColumn(1).getInt();
+    c.pagesSource = st.getColumn(2).getString();
+    c.priceListJson = st.getColumn(3).getString();
+    c.breakdownJson = st.getColumn(4).getString();
+    c.totalMinor = st.getColumn(5).getInt64();
+    c.currency = st.getColumn(6).getString();
+    c.quotedTotalMinor = st.getColumn(7).getInt64();
+    c.finalizedAt = optionalInt(st.getColumn(8));
+    c.paymentState = st.getColumn(9).getString();
+    c.paymentMethod = st.getColumn(10).getString();
+    c.paidMinor = st.getColumn(11).getInt64();
+    c.paidAt = optionalInt(st.getColumn(12));
+    c.paymentReference = st.getColumn(13).getString();
+    c.refundedMinor = st.getColumn(14).getInt64();
+    c.refundedAt = optionalInt(st.getColumn(15));
+    c.refundReason = st.getColumn(16).getString();
+    c.createdAt = st.getColumn(17).getInt64();
+    c.updatedAt = st.getColumn(18).getInt64();
+    return c;
+  }
+
+  bool insertPaymentEvent(const PaymentEventRecord& e) override {
+    SQLite::Statement st(db_, "INSERT OR IGNORE INTO payment_events (event_id, type, order_id, "
+                              "outcome, received_at) VALUES (?, ?, ?, ?, ?)");
+    st.bind(1, e.eventId);
+    st.bind(2, e.type);
+    st.bind(3, e.orderId);
+    st.bind(4, e.outcome);
+    st.bind(5, e.receivedAt);
+    return st.exec() == 1;
+  }
+
+  std::optional<PaymentEventRecord> findPaymentEvent(const std::string& eventId) override {
+    SQLite::Statement st(db_, "SELECT event_id, type, order_id, outcome, received_at "
+                              "FROM payment_events WHERE event_id = ?");
+    st.bind(1, eventId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    PaymentEventRecord e;
+    e.eventId = st.getColumn(0).getString();
+    e.type = st.getColumn(1).getString();
+    e.orderId = st.getColumn(2).getString();
+    e.outcome = st.getColumn(3).getString();
+    e.receivedAt = st.getColumn(4).getInt64();
+    return e;
   }
 
 private:

@@ -148,6 +148,48 @@ struct JobRecord {
   std::int64_t updatedAt = 0;
 };
 
+// Issue 4 — commerce
+/// A store's price list (pricing.h's JSON) and its payment policy.
+struct StorePricesRecord {
+  std::string storeId;
+  std::string priceListJson;
+  std::string paymentPolicy = "print_then_pay"; ///< "print_then_pay" or "pay_first"
+  std::int64_t updatedAt = 0;
+};
+
+/// What an order costs and how it was paid: the quote fixed at upload (re-fixed on an approved
+/// page count, finalized on the agent's count), and the payment and refund recorded on it.
+struct OrderChargeRecord {
+  std::string orderId;
+  int pages = 0;
+  std::string pagesSource;   ///< "cloud", "client" or "agent"
+  std::string priceListJson; ///< the store's price list when the quote was first fixed
+  std::string breakdownJson; ///< pricing.h quoteJson
+  std::int64_t totalMinor = 0;
+  std::string currency;
+  std::int64_t quotedTotalMinor = 0;       ///< the total first fixed (what the customer was shown)
+  std::optional<std::int64_t> finalizedAt; ///< set once priced on the agent's count
+  std::string paymentState = "unpaid";     ///< "unpaid", "paid" or "refunded"
+  std::string paymentMethod;               ///< "cash", "card" or "online" once paid
+  std::int64_t paidMinor = 0;
+  std::optional<std::int64_t> paidAt;
+  std::string paymentReference; ///< the provider's payment id, for online payments
+  std::int64_t refundedMinor = 0;
+  std::optional<std::int64_t> refundedAt;
+  std::string refundReason;
+  std::int64_t createdAt = 0;
+  std::int64_t updatedAt = 0;
+};
+
+/// A payment provider's webhook event that was processed (its id makes delivery idempotent).
+struct PaymentEventRecord {
+  std::string eventId;
+  std::string type;
+  std::string orderId;
+  std::string outcome; ///< what it did: "paid", "already_paid", "ignored", "refunded", …
+  std::int64_t receivedAt = 0;
+};
+
 /// A status event an agent posted, with the answer it got, so a replay of (jobId, seq) gets the
 /// same answer and changes nothing.
 struct JobEventRecord {
@@ -332,6 +374,16 @@ public:
   virtual void putStorePrintDefaults(const StorePrintDefaultsRecord& defaults) = 0;
   virtual std::optional<StorePrintDefaultsRecord>
   findStorePrintDefaults(const std::string& storeId) = 0;
+  // Issue 4 — commerce
+  /// Replaces the store's price list and payment policy.
+  virtual void putStorePrices(const StorePricesRecord& prices) = 0;
+  virtual std::optional<StorePricesRecord> findStorePrices(const std::string& storeId) = 0;
+  /// Inserts or replaces the order's charge.
+  virtual void putOrderCharge(const OrderChargeRecord& charge) = 0;
+  virtual std::optional<OrderChargeRecord> findOrderCharge(const std::string& orderId) = 0;
+  /// Records a processed webhook event; false (nothing written) when its id is already there.
+  virtual bool insertPaymentEvent(const PaymentEventRecord& event) = 0;
+  virtual std::optional<PaymentEventRecord> findPaymentEvent(const std::string& eventId) = 0;
 };
 
 /// A storage backend for the cloud's records, chosen by the database URL's scheme

@@ -9,9 +9,13 @@ packages=(
   build-essential cmake pkg-config clang-format
   libcpp-httplib-dev libcups2-dev libssl-dev libsqlitecpp-dev libsqlite3-dev
   nlohmann-json3-dev libpoco-dev libgtest-dev libgmock-dev libsystemd-dev libargon2-dev libqpdf-dev
+  # PDF receipts (libharu)
+  libhpdf-dev
   # tests with real parts: a private cupsd (cups-daemon), lp/lpadmin/lpstat (cups-client),
   # CUPS's socket:// backend (shipped in package cups), openssl, qpdf
   cups-daemon cups-client cups openssl qpdf
+  # pdftotext reads the cloud's PDF receipts back in its tests
+  poppler-utils
   # a real SMTP server for the cloud's mail tests (python3 -m aiosmtpd)
   python3-aiosmtpd
   # the package checks: dpkg-deb, lintian, systemd-analyze, the bash completion's helpers

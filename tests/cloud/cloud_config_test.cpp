@@ -104,6 +104,25 @@ TEST(CloudConfigTest, PlainHttpOnlyOnLoopbackUnlessAllowed) {
   EXPECT_EQ(codeOf([&] { settingsFromConfig(tls); }), "");
 }
 
+TEST(CloudConfigTest, PaymentWebhookSecretComesFromTheEnvironmentAndIsRedacted) {
+  Config config = freshConfig();
+  completeCloudConfig(config);
+  EXPECT_EQ(settingsFromConfig(config).paymentWebhookSecret, "");
+  EXPECT_EQ(settingsFromConfig(config).quotesPerAddressPerHour, 600u);
+  ::setenv("PRINTRELAY_CLOUD_PAYMENT_WEBHOOK_SECRET", "whsec_from_the_environment", 1);
+  config.loadEnvironment();
+  ::unsetenv("PRINTRELAY_CLOUD_PAYMENT_WEBHOOK_SECRET");
+  EXPECT_EQ(settingsFromConfig(config).paymentWebhookSecret, "whsec_from_the_environment");
+  EXPECT_EQ(config.dumpRedacted().find("whsec_from_the_environment"), std::string::npos);
+  EXPECT_NE(config.dumpRedacted().find("payment_webhook_secret = <redacted>"), std::string::npos);
+  EXPECT_NE(config.renderTemplate().find("payment_webhook_secret"), std::string::npos);
+  config.set("payment_webhook_secret", "short");
+  EXPECT_EQ(codeOf([&] { settingsFromConfig(config); }), "config_invalid");
+  config.set("payment_webhook_secret", "");
+  config.set("quotes_per_address_per_hour", "0");
+  EXPECT_EQ(codeOf([&] { settingsFromConfig(config); }), "config_invalid");
+}
+
 TEST(CloudConfigTest, AdminTokenIsGeneratedOnceWithMode0600) {
   printrelay::testing::TempDir dir;
   bool created = false;

@@ -541,6 +541,68 @@ TEST_P(StoreConformanceTest, DataSurvivesReopening) {
   EXPECT_EQ(store_->begin()->findStore("st_keep")->name, "Kept");
 }
 
+// Issue 4 — commerce
+TEST_P(StoreConformanceTest, PricesChargesAndPaymentEventsRoundTrip) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::Queued, 10);
+  EXPECT_FALSE(tx->findStorePrices("st_1"));
+  tx->putStorePrices({"st_1", R"({"currency":"EUR"})", "print_then_pay", 20});
+  tx->putStorePrices({"st_1", R"({"currency":"JPY"})", "pay_first", 21});
+  const auto prices = tx->findStorePrices("st_1");
+  ASSERT_TRUE(prices);
+  EXPECT_EQ(prices->priceListJson, R"({"currency":"JPY"})");
+  EXPECT_EQ(prices->paymentPolicy, "pay_first");
+  EXPECT_EQ(prices->updatedAt, 21);
+
+  EXPECT_FALSE(tx->findOrderCharge("ord_1"));
+  OrderChargeRecord c;
+  c.orderId = "ord_1";
+  c.pages = 3;
+  c.pagesSource = "cloud";
+  c.priceListJson = "{}";
+  c.breakdownJson = R"({"total_minor":357})";
+  c.totalMinor = 357;
+  c.currency = "EUR";
+  c.quotedTotalMinor = 357;
+  c.createdAt = c.updatedAt = 30;
+  tx->putOrderCharge(c);
+  c.paymentState = "refunded";
+  c.paymentMethod = "card";
+  c.paidMinor = 357;
+  c.paidAt = 31;
+  c.paymentReference = "cs_1";
+  c.refundedMinor = 357;
+  c.refundedAt = 32;
+  c.refundReason = "printing failed";
+  c.finalizedAt = 33;
+  c.updatedAt = 33;
+  tx->putOrderCharge(c);
+  const auto got = tx->findOrderCharge("ord_1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->pages, 3);
+  EXPECT_EQ(got->breakdownJson, c.breakdownJson);
+  EXPECT_EQ(got->paymentState, "refunded");
+  EXPECT_EQ(got->paymentMethod, "card");
+  EXPECT_EQ(got->paidAt, 31);
+  EXPECT_EQ(got->paymentReference, "cs_1");
+  EXPECT_EQ(got->refundedMinor, 357);
+  EXPECT_EQ(got->refundedAt, 32);
+  EXPECT_EQ(got->refundReason, "printing failed");
+  EXPECT_EQ(got->finalizedAt, 33);
+  EXPECT_EQ(got->createdAt, 30);
+
+  EXPECT_TRUE(tx->insertPaymentEvent({"evt_1", "checkout.session.completed", "ord_1", "paid", 40}));
+  EXPECT_FALSE(tx->insertPaymentEvent({"evt_1", "other", "", "ignored", 41}));
+  const auto event = tx->findPaymentEvent("evt_1");
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->type, "checkout.session.completed");
+  EXPECT_EQ(event->outcome, "paid");
+  EXPECT_EQ(event->receivedAt, 40);
+  EXPECT_FALSE(tx->findPaymentEvent("evt_2"));
+  tx->commit();
+  EXPECT_TRUE(store_->begin()->findOrderCharge("ord_1"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(backends()),
                          [](const ::testing::TestParamInfo<BackendParam>& param) {
                            return param.param.name;
