@@ -247,8 +247,14 @@ void Api::postJobEvent(RequestContext& ctx) {
                  "printing failed" + (event.message.empty() ? std::string() : ": " + event.message),
                  t);
   }
-  // ISSUE4-HOOK: finalizeCharge(*tx, *order, agentPages) when target == Printed, with the pages
-  // of the agent's "counted" event (DOCUMENTS keeps them).
+  if (target == OrderState::Printed) {
+    // The final price is the agent's count when it made one (a Windows agent cannot count
+    // PDFs), else the quoted one.
+    const auto pages = tx->findOrderPages(order->id);
+    if (pages && (pages->agentPages || pages->quotedPages)) {
+      finalizeCharge(*tx, *order, pages->agentPages.value_or(pages->quotedPages.value_or(0)));
+    }
+  }
 
   json reply{{"job_id", job.id},
              {"order_id", order->id},

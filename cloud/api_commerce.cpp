@@ -4,6 +4,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/order_documents.h"
 #include "cloud/payments.h"
 #include "cloud/pricing.h"
 #include "cloud/receipt.h"
@@ -142,19 +143,20 @@ void Api::createQuote(RequestContext& ctx) {
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   rejectUnknownFields(body, {"store_id", "options", "pages"});
   const std::string storeId = requiredString(body, "store_id", 64);
-  protocol::PrintOptions options;
-  if (const auto it = body.find("options"); it != body.end() && !it->is_null()) {
-    options = it->get<protocol::PrintOptions>();
-  }
+  const auto optionsIt = body.find("options");
+  const json customerOptions =
+      optionsIt == body.end() || optionsIt->is_null() ? json::object() : *optionsIt;
   const int pages = static_cast<int>(requiredInteger(body, "pages", 1, protocol::kMaxPageNumber));
   auto tx = store_.begin();
   const StoreRecord store = existingStore(*tx, storeId);
+  // The options as POST /orders would take them: over the shop's defaults, and only what the
+  // store's printers can do.
+  const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store.id);
+  checkOptionsAgainstStore(*tx, store.id, options);
   const auto prices = tx->findStorePrices(store.id);
   if (!prices) {
     throw ApiError(404, "prices_not_set", "this store has not published prices");
   }
-  // ISSUE4-HOOK: checkOptionsAgainstStore (DOCUMENTS) — refuse options the store's printers
-  // cannot do, as POST /orders will.
   Quote quote;
   try {
     quote = priceQuote(priceListFromJson(json::parse(prices->priceListJson)), options, pages);

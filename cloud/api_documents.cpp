@@ -5,6 +5,7 @@
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
 #include "cloud/order_documents.h"
+#include "cloud/payments.h"
 #include "common/log.h"
 
 namespace printrelay::cloud {
@@ -188,8 +189,9 @@ void Api::approvePages(RequestContext& ctx) {
   pages->holdReason.clear();
   pages->approvedAt = t;
   tx->putOrderPages(*pages);
-  // ISSUE4-HOOK: fixQuote(*tx, *order, *pages->agentPages, "agent") — re-price on the agent's
-  // count before the order goes back to the queue (COMMERCE, cloud/payments.h).
+  // Re-priced on the agent's count (with the charge's own copy of the price list) before the
+  // order goes back to the queue.
+  fixQuote(*tx, *order, *pages->agentPages, "agent");
   checkTransition(order->state, OrderState::Queued);
   order->state = OrderState::Queued;
   order->updatedAt = t;
