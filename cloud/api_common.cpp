@@ -2,6 +2,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/lifecycle.h"
 #include "common/log.h"
 #include "common/protocol.h"
 
@@ -164,6 +165,7 @@ json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHis
   j["job_id"] = job ? json(job->id) : json(nullptr);
   j["spooler_job_id"] = job && job->spoolerJobId ? json(*job->spoolerJobId) : json(nullptr);
   j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
+  addLifecycleJson(tx, order, j);
   if (withHistory) {
     json history = json::array();
     for (const auto& change : tx.orderHistory(order.id)) {

@@ -3,6 +3,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/lifecycle.h"
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/log.h"
@@ -31,7 +32,7 @@ void Api::createOrder(RequestContext& ctx) {
     throw ApiError(403, "email_not_verified",
                    "confirm your e-mail address (follow the link we sent) before ordering");
   }
-  rejectUnknownFields(body, {"store_id", "document_name", "content_type", "options"});
+  rejectUnknownFields(body, {"store_id", "document_name", "content_type", "options", "hold"});
   const std::string storeId = requiredString(body, "store_id", 64);
   const std::string documentName = requiredString(body, "document_name", 255);
   const std::string contentType = mediaTypeOf(requiredString(body, "content_type", 128));
@@ -43,6 +44,13 @@ void Api::createOrder(RequestContext& ctx) {
   protocol::PrintOptions options;
   if (const auto it = body.find("options"); it != body.end() && !it->is_null()) {
     options = it->get<protocol::PrintOptions>();
+  }
+  std::optional<bool> hold;
+  if (const auto it = body.find("hold"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      throw ApiError(400, "invalid_request", "field 'hold' must be true or false");
+    }
+    hold = it->get<bool>();
   }
 
   takeOrRefuse(ordersByUser_, ctx.principal.subject, ctx, "too_many_orders",
@@ -70,18 +78,14 @@ void Api::createOrder(RequestContext& ctx) {
   order.createdAt = order.updatedAt = now();
   tx->insertOrder(order);
   tx->appendOrderHistory({order.id, order.state, order.createdAt, "order created"});
+  recordHoldChoice(*tx, order, hold);
   const json reply = orderJson(*tx, order, true);
   tx->commit();
   replyJson(ctx.response, 201, reply);
 }
 
 void Api::listOrders(RequestContext& ctx) {
-  auto tx = store_.begin();
-  json list = json::array();
-  for (const auto& order : tx->listOrdersByCustomer(ctx.principal.subject)) {
-    list.push_back(orderJson(*tx, order, false));
-  }
-  replyJson(ctx.response, 200, {{"orders", std::move(list)}});
+  replyOrderPage(ctx, "", false);
 }
 
 void Api::getOrder(RequestContext& ctx) {
@@ -101,6 +105,10 @@ void Api::uploadDocument(RequestContext& ctx) {
   {
     auto tx = store_.begin();
     order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+    if (order.state == OrderState::Cancelled || order.state == OrderState::Expired) {
+      throw ApiError(409, "order_ended",
+                     "this order is " + std::string(toString(order.state)) + "; place a new one");
+    }
     if (order.state != OrderState::AwaitingUpload) {
       throw ApiError(409, "document_already_uploaded",
                      "this order's document has already been uploaded");
@@ -180,11 +188,19 @@ void Api::uploadDocument(RequestContext& ctx) {
     throw ApiError(400, "invalid_request", "the document is empty");
   }
 
-  // 3. Commit: rename into place and queue the order, atomically with the state check.
+  // 3. Commit: rename into place and queue (or hold) the order, atomically with the state
+  // check.
   json reply;
+  OrderState next = OrderState::AwaitingUpload;
   {
     auto tx = store_.begin();
     auto current = tx->findOrder(order.id);
+    if (current &&
+        (current->state == OrderState::Cancelled || current->state == OrderState::Expired)) {
+      throw ApiError(409, "order_ended",
+                     "this order was " + std::string(toString(current->state)) +
+                         " during the upload; place a new one");
+    }
     if (!current || current->state != OrderState::AwaitingUpload) {
       throw ApiError(409, "document_already_uploaded",
                      "this order's document has already been uploaded");
@@ -193,24 +209,16 @@ void Api::uploadDocument(RequestContext& ctx) {
     if (!currentStore || currentStore->keyId != store.keyId) {
       throw ApiError(409, "key_changed", "the store's key changed during the upload; try again");
     }
-    checkTransition(current->state, OrderState::Queued);
     const std::int64_t t = now();
-    current->state = OrderState::Queued;
     current->documentSize = upload->size();
     current->keyId = store.keyId;
     if (!sealed) {
       current->contentType = mediaType;
     }
-    current->updatedAt = t;
-    tx->updateOrder(*current);
-    tx->appendOrderHistory({current->id, OrderState::Queued, t,
-                            sealed ? "sealed document received" : "document sealed on arrival"});
-    JobRecord job;
-    job.id = newId("job");
-    job.orderId = current->id;
-    job.storeId = current->storeId;
-    job.createdAt = job.updatedAt = t;
-    tx->insertJob(job);
+    // ISSUE4-HOOK: paymentDueBeforePrinting — a pay-first store's unpaid order goes to
+    // awaiting_payment here instead (COMMERCE), and enterWaitingOrQueue runs once it is paid.
+    next = enterWaitingOrQueue(*tx, *current, t,
+                               sealed ? "sealed document received" : "document sealed on arrival");
     try {
       upload->commit();
       reply = orderJson(*tx, *current, true);
@@ -221,9 +229,12 @@ void Api::uploadDocument(RequestContext& ctx) {
       throw;
     }
     log::info("order " + current->id + ": " + std::to_string(upload->size()) +
-              " bytes of ciphertext stored; queued for store " + current->storeId);
+              " bytes of ciphertext stored; " + std::string(toString(next)) + " at store " +
+              current->storeId);
   }
-  hub_.notify(order.storeId);
+  if (next == OrderState::Queued) {
+    hub_.notify(order.storeId);
+  }
   replyJson(ctx.response, 200, reply);
 }
 

@@ -61,11 +61,23 @@ const std::vector<Route>& routeTable() {
        &Api::getOrder},
       {"PUT", "/api/v1/orders/{id}/document", kCustomer, A::OwnOrders, "uploadDocument",
        &Api::uploadDocument},
+      {"POST", "/api/v1/orders/{id}/cancel", kCustomer, A::OwnOrders, "cancelOrder",
+       &Api::cancelOwnOrder},
       // shopkeepers (their stores) and admins
       {"GET", "/api/v1/shop/stores/{id}/orders", kShop, A::AssignedStores, "listStoreOrders",
        &Api::listStoreOrders},
       {"POST", "/api/v1/shop/stores/{id}/enrollment-codes", kShop, A::AssignedStores,
        "createEnrollmentCode", &Api::createEnrollmentCode},
+      {"POST", "/api/v1/shop/stores/{id}/release", kShop, A::AssignedStores, "releaseStoreOrder",
+       &Api::releaseStoreOrder},
+      {"GET", "/api/v1/shop/stores/{id}/settings", kShop, A::AssignedStores, "getStoreSettings",
+       &Api::getStoreSettings},
+      {"PUT", "/api/v1/shop/stores/{id}/settings", kShop, A::AssignedStores, "updateStoreSettings",
+       &Api::updateStoreSettings},
+      {"POST", "/api/v1/shop/orders/{id}/cancel", kShop, A::AssignedStores, "cancelStoreOrder",
+       &Api::cancelStoreOrder},
+      {"POST", "/api/v1/shop/orders/{id}/reprint", kShop, A::AssignedStores, "reprintStoreOrder",
+       &Api::reprintStoreOrder},
       // admins
       {"GET", "/api/v1/admin/users", kAdmin, A::Operator, "listUsers", &Api::listUsers},
       {"POST", "/api/v1/admin/users", kAdmin, A::Operator, "createUser", &Api::createUser},
@@ -90,6 +102,10 @@ const std::vector<Route>& routeTable() {
        &Api::reportPrinters},
       {"POST", "/api/v1/agent/keys", kAgent, A::AgentStore, "registerStoreKey",
        &Api::registerStoreKey},
+      {"POST", "/api/v1/agent/jobs/{id}/reprint", kAgent, A::AgentStore, "reprintJob",
+       &Api::reprintJob},
+      {"POST", "/api/v1/agent/release", kAgent, A::AgentStore, "releaseOrderByAgent",
+       &Api::releaseOrderByAgent},
   };
   return kRoutes;
 }
