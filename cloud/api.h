@@ -98,6 +98,19 @@ public:
   void markOrderPaid(RequestContext& ctx);   // shopkeeper (assigned stores), admin
   void paymentWebhook(RequestContext& ctx);  // the payment provider (signed)
   void getOrderReceipt(RequestContext& ctx); // customer (own orders), admin
+  // Issue 4 — lifecycle (api_lifecycle.cpp)
+  void cancelOwnOrder(RequestContext& ctx);      // customer
+  void cancelStoreOrder(RequestContext& ctx);    // shopkeeper, admin
+  void reprintStoreOrder(RequestContext& ctx);   // shopkeeper, admin
+  void releaseStoreOrder(RequestContext& ctx);   // shopkeeper, admin
+  void getStoreSettings(RequestContext& ctx);    // shopkeeper, admin
+  void updateStoreSettings(RequestContext& ctx); // shopkeeper, admin
+  void reprintJob(RequestContext& ctx);          // agent
+  void releaseOrderByAgent(RequestContext& ctx); // agent
+
+  /// Failed pickup-code releases a store may have in the window before it gets 429.
+  static constexpr std::uint32_t kPickupFailuresPerStore = 10;
+  static constexpr std::int64_t kPickupFailureWindowSeconds = 15 * 60;
 
   /// Largest JSON request body accepted.
   static constexpr std::size_t kMaxJsonBody = 64 * 1024;
@@ -154,6 +167,21 @@ private:
   RateLimiter accountRequestsByAddress_;
   RateLimiter ordersByUser_;
   RateLimiter uploadsByUser_;
+
+  // Issue 4 — lifecycle (api_lifecycle.cpp)
+  /// The order if it exists (ApiError 404) and the caller manages its store (ApiError 403).
+  OrderRecord managedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                           const std::string& orderId);
+  /// Releases the store's order held with the body's pickup code (rate-limited per store).
+  OrderRecord releaseWithCode(RequestContext& ctx, const std::string& storeId,
+                              const std::string& who);
+  /// Answers one page of an order list read from the request's query parameters; `forShop`
+  /// lists a store's queue (path store id), else the caller's own orders.
+  void replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop);
+  /// Deletes a cancelled order's ciphertext once the cancel committed.
+  void deleteCancelledDocument(const std::string& orderId);
+  RateLimiter pickupFailuresByStore_{kPickupFailureWindowSeconds, kPickupFailuresPerStore,
+                                     settings_.clock};
 
 public:
   /// The cloud's public base URL (set by the server once the port is known).

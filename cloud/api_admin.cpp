@@ -86,19 +86,13 @@ void Api::listStoreOrders(RequestContext& ctx) {
   if (!ctx.principal.managesStore(storeId)) {
     throw ApiError(403, "forbidden", "a shopkeeper sees only the stores they are assigned");
   }
-  auto tx = store_.begin();
-  if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
-    throw ApiError(404, "store_not_found", "no such store");
+  {
+    auto tx = store_.begin();
+    if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
+      throw ApiError(404, "store_not_found", "no such store");
+    }
   }
-  expireLeases(*tx, storeId);
-  json list = json::array();
-  for (const auto& order : tx->listOrdersByStore(storeId)) {
-    json j = orderJson(*tx, order, false);
-    j["customer_id"] = order.customerId;
-    list.push_back(std::move(j));
-  }
-  tx->commit();
-  replyJson(ctx.response, 200, {{"store_id", storeId}, {"orders", std::move(list)}});
+  replyOrderPage(ctx, storeId, true);
 }
 
 void Api::listUsers(RequestContext& ctx) {

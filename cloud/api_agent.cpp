@@ -3,6 +3,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/lifecycle.h"
 #include "cloud/order_documents.h"
 #include "cloud/payments.h"
 #include "common/envelope.h"
@@ -262,7 +263,14 @@ void Api::postJobEvent(RequestContext& ctx) {
              {"state", toString(target)},
              {"lease_expires_at", job.leaseId.empty() ? json(nullptr) : json(job.leaseExpiresAt)}};
   tx->insertJobEvent({job.id, event.seq, payload, dumpJson(reply), t});
+  const bool ended = target == OrderState::Printed || target == OrderState::Failed;
+  if (ended) {
+    onOrderEnded(*tx, *order, t);
+  }
   tx->commit();
+  if (ended) {
+    accounts_.mailQueued();
+  }
   log::job(log::Level::Info, job.id,
            "agent reports " + event.state + "; order " + order->id + " is " +
                std::string(toString(target)));

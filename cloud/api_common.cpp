@@ -2,6 +2,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/lifecycle.h"
 #include "cloud/order_documents.h"
 #include "cloud/payments.h"
 #include "common/log.h"
@@ -171,6 +172,7 @@ json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHis
   j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
   addPagesToOrderJson(tx, order, j); // Issue 4 — DOCUMENTS: "pages", "hold_reason"
   j["charge"] = chargeJson(tx, order);
+  addLifecycleJson(tx, order, j);
   if (withHistory) {
     json history = json::array();
     for (const auto& change : tx.orderHistory(order.id)) {

@@ -4,6 +4,7 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/lifecycle.h"
 #include "cloud/order_documents.h"
 #include "cloud/payments.h"
 #include "common/log.h"
@@ -131,17 +132,15 @@ json Api::countedEvent(StoreTransaction& tx, OrderRecord& order, JobRecord& job,
     note += " of " + event.contentType;
   }
   if (!verdict.proceed) {
-    checkTransition(order.state, OrderState::Held);
-    order.state = OrderState::Held;
-    order.updatedAt = at;
-    tx.updateOrder(order);
+    // Held for the shop (never released by a pickup code); the lease ends and the agent drops
+    // the job; approval queues the order under a new job.
     note += ": " + verdict.message;
-    job.leaseId.clear(); // the agent drops the job; approval queues it for a new lease
-    job.leaseExpiresAt = 0;
+    enterHold(tx, order, at, kHoldForPageCount, note);
+    job = tx.findJob(job.id).value_or(job);
   } else {
     job.leaseExpiresAt = at + settings_.leaseSeconds;
+    tx.appendOrderHistory({order.id, order.state, at, note});
   }
-  tx.appendOrderHistory({order.id, order.state, at, note});
   job.lastEventSeq = event.seq;
   job.updatedAt = at;
   tx.updateJob(job);
@@ -192,14 +191,10 @@ void Api::approvePages(RequestContext& ctx) {
   // Re-priced on the agent's count (with the charge's own copy of the price list) before the
   // order goes back to the queue.
   fixQuote(*tx, *order, *pages->agentPages, "agent");
-  checkTransition(order->state, OrderState::Queued);
-  order->state = OrderState::Queued;
-  order->updatedAt = t;
-  tx->updateOrder(*order);
-  tx->appendOrderHistory({order->id, OrderState::Queued, t,
-                          "shop approved " + std::to_string(*pages->agentPages) +
-                              " page(s) (quoted " + std::to_string(quoted) + ") by " +
-                              ctx.principal.subject});
+  // Back to the queue under a new job: the agent dropped the old one when it was held.
+  queueOrder(*tx, *order, t,
+             "shop approved " + std::to_string(*pages->agentPages) + " page(s) (quoted " +
+                 std::to_string(quoted) + ") by " + ctx.principal.subject);
   const json reply = orderJson(*tx, *order, true);
   tx->commit();
   log::info("order " + order->id + ": page count " + std::to_string(*pages->agentPages) +

@@ -3,9 +3,10 @@
 #include "cloud/api_error.h"
 #include "cloud/ids.h"
 #include "cloud/json_body.h"
+#include "cloud/lifecycle.h"
 #include "cloud/order_documents.h"
-#include "common/document.h"
 #include "cloud/payments.h"
+#include "common/document.h"
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/log.h"
@@ -58,7 +59,8 @@ void Api::createOrder(RequestContext& ctx) {
     throw ApiError(403, "email_not_verified",
                    "confirm your e-mail address (follow the link we sent) before ordering");
   }
-  rejectUnknownFields(body, {"store_id", "document_name", "content_type", "options", "pages"});
+  rejectUnknownFields(body,
+                      {"store_id", "document_name", "content_type", "options", "pages", "hold"});
   const std::string storeId = requiredString(body, "store_id", 64);
   const std::string documentName = requiredString(body, "document_name", 255);
   const std::string contentType = mediaTypeOf(requiredString(body, "content_type", 128));
@@ -73,6 +75,13 @@ void Api::createOrder(RequestContext& ctx) {
     customerOptions = *it;
   }
   const std::optional<int> declaredPages = pagesField(body); // Issue 4 — DOCUMENTS
+  std::optional<bool> hold;
+  if (const auto it = body.find("hold"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      throw ApiError(400, "invalid_request", "field 'hold' must be true or false");
+    }
+    hold = it->get<bool>();
+  }
 
   takeOrRefuse(ordersByUser_, ctx.principal.subject, ctx, "too_many_orders",
                "too many orders in the last hour; try again later");
@@ -115,18 +124,14 @@ void Api::createOrder(RequestContext& ctx) {
   pages.orderId = order.id;
   pages.clientPages = declaredPages;
   tx->putOrderPages(pages);
+  recordHoldChoice(*tx, order, hold);
   const json reply = orderJson(*tx, order, true);
   tx->commit();
   replyJson(ctx.response, 201, reply);
 }
 
 void Api::listOrders(RequestContext& ctx) {
-  auto tx = store_.begin();
-  json list = json::array();
-  for (const auto& order : tx->listOrdersByCustomer(ctx.principal.subject)) {
-    list.push_back(orderJson(*tx, order, false));
-  }
-  replyJson(ctx.response, 200, {{"orders", std::move(list)}});
+  replyOrderPage(ctx, "", false);
 }
 
 void Api::getOrder(RequestContext& ctx) {
@@ -147,6 +152,10 @@ void Api::uploadDocument(RequestContext& ctx) {
   {
     auto tx = store_.begin();
     order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+    if (order.state == OrderState::Cancelled || order.state == OrderState::Expired) {
+      throw ApiError(409, "order_ended",
+                     "this order is " + std::string(toString(order.state)) + "; place a new one");
+    }
     if (order.state != OrderState::AwaitingUpload) {
       throw ApiError(409, "document_already_uploaded",
                      "this order's document has already been uploaded");
@@ -255,11 +264,19 @@ void Api::uploadDocument(RequestContext& ctx) {
     throw ApiError(400, "invalid_request", "the document is empty");
   }
 
-  // 3. Commit: rename into place and queue the order, atomically with the state check.
+  // 3. Commit: rename into place and queue (or hold) the order, atomically with the state
+  // check.
   json reply;
+  OrderState next = OrderState::AwaitingUpload;
   {
     auto tx = store_.begin();
     auto current = tx->findOrder(order.id);
+    if (current &&
+        (current->state == OrderState::Cancelled || current->state == OrderState::Expired)) {
+      throw ApiError(409, "order_ended",
+                     "this order was " + std::string(toString(current->state)) +
+                         " during the upload; place a new one");
+    }
     if (!current || current->state != OrderState::AwaitingUpload) {
       throw ApiError(409, "document_already_uploaded",
                      "this order's document has already been uploaded");
@@ -280,25 +297,19 @@ void Api::uploadDocument(RequestContext& ctx) {
     current->updatedAt = t;
     tx->putOrderPages(pages); // Issue 4 — DOCUMENTS: the count the quote is made on
     fixQuote(*tx, *current, *pages.quotedPages, pages.source);
-    // A pay-first store's unpaid order waits for its payment; everything else is queued.
-    const OrderState next =
-        paymentDueBeforePrinting(*tx, *current) ? OrderState::AwaitingPayment : OrderState::Queued;
-    checkTransition(current->state, next);
-    current->state = next;
-    tx->updateOrder(*current);
-    tx->appendOrderHistory(
-        {current->id, next, t,
-         (sealed ? "sealed document received (" + std::to_string(*pages.clientPages) +
-                       " page(s) declared by the client)"
-                 : "document sealed on arrival (" + std::to_string(*pages.cloudPages) +
-                       " page(s) counted)")});
-    if (next == OrderState::Queued) {
-      JobRecord job;
-      job.id = newId("job");
-      job.orderId = current->id;
-      job.storeId = current->storeId;
-      job.createdAt = job.updatedAt = t;
-      tx->insertJob(job);
+    const std::string note = sealed ? "sealed document received (" +
+                                          std::to_string(*pages.clientPages) +
+                                          " page(s) declared by the client)"
+                                    : "document sealed on arrival (" +
+                                          std::to_string(*pages.cloudPages) + " page(s) counted)";
+    if (paymentDueBeforePrinting(*tx, *current)) {
+      // A pay-first store's unpaid order waits for its payment (then enterWaitingOrQueue).
+      checkTransition(current->state, OrderState::AwaitingPayment);
+      next = current->state = OrderState::AwaitingPayment;
+      tx->updateOrder(*current);
+      tx->appendOrderHistory({current->id, next, t, note});
+    } else {
+      next = enterWaitingOrQueue(*tx, *current, t, note);
     }
     try {
       upload->commit();
@@ -310,10 +321,12 @@ void Api::uploadDocument(RequestContext& ctx) {
       throw;
     }
     log::info("order " + current->id + ": " + std::to_string(upload->size()) +
-              " bytes of ciphertext stored; " + std::string(toString(current->state)) +
-              " at store " + current->storeId);
+              " bytes of ciphertext stored; " + std::string(toString(next)) + " at store " +
+              current->storeId);
   }
-  hub_.notify(order.storeId);
+  if (next == OrderState::Queued) {
+    hub_.notify(order.storeId);
+  }
   replyJson(ctx.response, 200, reply);
 }
 

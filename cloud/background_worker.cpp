@@ -12,14 +12,16 @@ namespace {
 constexpr auto kPollInterval = std::chrono::seconds(2);
 /// How often maintenance runs.
 constexpr auto kMaintenanceInterval = std::chrono::minutes(10);
+/// How often the orders are swept (expiry, retention).
+constexpr auto kSweepInterval = std::chrono::minutes(1);
 constexpr int kBatch = 20;
 
 } // namespace
 
 BackgroundWorker::BackgroundWorker(Store& store, Mailer& mailer, TokenService& tokens,
-                                   std::string mailFrom, Clock clock)
+                                   std::string mailFrom, Clock clock, DocumentDirectory* documents)
     : store_(store), mailer_(mailer), tokens_(tokens), mailFrom_(std::move(mailFrom)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)), documents_(documents) {}
 
 BackgroundWorker::~BackgroundWorker() {
   stop();
@@ -114,8 +116,21 @@ void BackgroundWorker::maintain() {
   tx->commit();
 }
 
+SweepResult BackgroundWorker::sweepOrders(std::int64_t now) {
+  if (documents_ == nullptr) {
+    return {};
+  }
+  const SweepResult result = printrelay::cloud::sweepOrders(store_, *documents_, now);
+  if (result.expired > 0 || result.documentsDeleted > 0) {
+    log::info("order sweep: " + std::to_string(result.expired) + " expired, " +
+              std::to_string(result.documentsDeleted) + " documents deleted");
+  }
+  return result;
+}
+
 void BackgroundWorker::loop() {
   auto nextMaintenance = std::chrono::steady_clock::now();
+  auto nextSweep = nextMaintenance;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     woken_ = false;
@@ -125,6 +140,10 @@ void BackgroundWorker::loop() {
       if (std::chrono::steady_clock::now() >= nextMaintenance) {
         maintain();
         nextMaintenance = std::chrono::steady_clock::now() + kMaintenanceInterval;
+      }
+      if (std::chrono::steady_clock::now() >= nextSweep) {
+        sweepOrders(clock_());
+        nextSweep = std::chrono::steady_clock::now() + kSweepInterval;
       }
     } catch (const std::exception& e) {
       log::error(std::string("background work failed: ") + e.what());

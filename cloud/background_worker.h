@@ -1,6 +1,8 @@
 #pragma once
 
 #include "cloud/clock.h"
+#include "cloud/document_directory.h"
+#include "cloud/lifecycle.h"
 #include "cloud/mailer.h"
 #include "cloud/store.h"
 #include "cloud/token_service.h"
@@ -13,12 +15,13 @@
 namespace printrelay::cloud {
 
 /// The cloud's background thread: sends the mail outbox (retrying with exponential backoff),
-/// rotates the token signing keys when due and purges expired tokens. Lifecycle: construct,
-/// start(), stop() (or destroy).
+/// rotates the token signing keys when due, purges expired tokens and, given the document
+/// directory, sweeps the orders (expiry of waiting orders, deletion of ciphertext past its
+/// retention; cloud/lifecycle.h). Lifecycle: construct, start(), stop() (or destroy).
 class BackgroundWorker {
 public:
   BackgroundWorker(Store& store, Mailer& mailer, TokenService& tokens, std::string mailFrom,
-                   Clock clock);
+                   Clock clock, DocumentDirectory* documents = nullptr);
   BackgroundWorker(const BackgroundWorker&) = delete;
   BackgroundWorker& operator=(const BackgroundWorker&) = delete;
   ~BackgroundWorker();
@@ -33,6 +36,8 @@ public:
   int sendDueMail();
   /// Rotates the signing keys when due and purges expired records.
   void maintain();
+  /// One order sweep at `now` (sweepOrders); does nothing without a document directory.
+  SweepResult sweepOrders(std::int64_t now);
 
   /// Seconds to wait before attempt `attempts + 1`: 30 s doubling per attempt, at most an hour.
   static std::int64_t backoffSeconds(int attempts);
@@ -49,6 +54,7 @@ private:
   TokenService& tokens_;
   std::string mailFrom_;
   Clock clock_;
+  DocumentDirectory* documents_;
   std::mutex mutex_;
   std::condition_variable wakeUp_;
   bool stopping_ = false;

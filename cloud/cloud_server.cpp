@@ -325,7 +325,7 @@ int CloudServer::bind() {
   tokenSettings.keyRotationSeconds = settings_.signingKeyRotationSeconds;
   tokens_ = std::make_unique<TokenService>(tokenSettings, settings_.clock);
   worker_ = std::make_unique<BackgroundWorker>(*store_, *mailer_, *tokens_, settings_.mailFrom,
-                                               settings_.clock);
+                                               settings_.clock, documents_.get());
   authenticator_ =
       std::make_unique<Authenticator>(*store_, settings_.adminToken, *tokens_, settings_.clock);
   BackgroundWorker* worker = worker_.get();

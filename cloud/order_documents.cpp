@@ -245,9 +245,6 @@ void addPagesToOrderJson(StoreTransaction& tx, const OrderRecord& order, json& j
                 {"agent", value(pages.agentPages)},
                 {"quoted", value(pages.quotedPages)},
                 {"source", pages.source.empty() ? json(nullptr) : json(pages.source)}};
-  if (order.state == OrderState::Held && !pages.holdReason.empty()) {
-    j["hold_reason"] = pages.holdReason;
-  }
 }
 
 CountVerdict recordAgentCount(StoreTransaction& tx, const OrderRecord& order, int pages,

@@ -216,21 +216,8 @@ bool moveOnAfterPayment(StoreTransaction& tx, OrderRecord& order, std::int64_t n
   if (order.state != OrderState::AwaitingPayment) {
     return false;
   }
-  // ISSUE4-HOOK: enterWaitingOrQueue(tx, order, now, note) — LIFECYCLE's intake decides between
-  // held (with a pickup code, when the order wants hold) and queued; until then: queued.
-  checkTransition(order.state, OrderState::Queued);
-  order.state = OrderState::Queued;
-  order.updatedAt = now;
-  tx.updateOrder(order);
-  tx.appendOrderHistory({order.id, OrderState::Queued, now, std::string(note)});
-  if (!tx.findJobByOrder(order.id)) {
-    JobRecord job;
-    job.id = newId("job");
-    job.orderId = order.id;
-    job.storeId = order.storeId;
-    job.createdAt = job.updatedAt = now;
-    tx.insertJob(job);
-  }
+  // Held with a pickup code when the order waits for its customer, else queued with its job.
+  enterWaitingOrQueue(tx, order, now, note);
   return true;
 }
 

@@ -61,6 +61,8 @@ const std::vector<Route>& routeTable() {
        &Api::getOrder},
       {"PUT", "/api/v1/orders/{id}/document", kCustomer, A::OwnOrders, "uploadDocument",
        &Api::uploadDocument},
+      {"POST", "/api/v1/orders/{id}/cancel", kCustomer, A::OwnOrders, "cancelOrder",
+       &Api::cancelOwnOrder},
       // shopkeepers (their stores) and admins
       {"GET", "/api/v1/shop/stores/{id}/orders", kShop, A::AssignedStores, "listStoreOrders",
        &Api::listStoreOrders},
@@ -73,6 +75,16 @@ const std::vector<Route>& routeTable() {
        "setPrintDefaults", &Api::setPrintDefaults},
       {"POST", "/api/v1/shop/orders/{id}/approve-pages", kShop, A::AssignedStores, "approvePages",
        &Api::approvePages},
+      {"POST", "/api/v1/shop/stores/{id}/release", kShop, A::AssignedStores, "releaseStoreOrder",
+       &Api::releaseStoreOrder},
+      {"GET", "/api/v1/shop/stores/{id}/settings", kShop, A::AssignedStores, "getStoreSettings",
+       &Api::getStoreSettings},
+      {"PUT", "/api/v1/shop/stores/{id}/settings", kShop, A::AssignedStores, "updateStoreSettings",
+       &Api::updateStoreSettings},
+      {"POST", "/api/v1/shop/orders/{id}/cancel", kShop, A::AssignedStores, "cancelStoreOrder",
+       &Api::cancelStoreOrder},
+      {"POST", "/api/v1/shop/orders/{id}/reprint", kShop, A::AssignedStores, "reprintStoreOrder",
+       &Api::reprintStoreOrder},
       // admins
       {"GET", "/api/v1/admin/users", kAdmin, A::Operator, "listUsers", &Api::listUsers},
       {"POST", "/api/v1/admin/users", kAdmin, A::Operator, "createUser", &Api::createUser},
@@ -113,6 +125,10 @@ const std::vector<Route>& routeTable() {
        A::OwnOrders,
        "getOrderReceipt",
        &Api::getOrderReceipt},
+      {"POST", "/api/v1/agent/jobs/{id}/reprint", kAgent, A::AgentStore, "reprintJob",
+       &Api::reprintJob},
+      {"POST", "/api/v1/agent/release", kAgent, A::AgentStore, "releaseOrderByAgent",
+       &Api::releaseOrderByAgent},
   };
   return kRoutes;
 }

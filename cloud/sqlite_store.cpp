@@ -5,6 +5,7 @@
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <functional>
 #include <sqlite3.h>
 
 namespace printrelay::cloud {
@@ -71,6 +72,11 @@ constexpr const char* kOrderColumns =
     "id, store_id, customer_id, state, options, document_name, content_type, document_size, "
     "key_id, created_at, updated_at";
 
+/// kOrderColumns qualified by the alias "o".
+constexpr const char* kOrderColumnsOfO =
+    "o.id, o.store_id, o.customer_id, o.state, o.options, o.document_name, o.content_type, "
+    "o.document_size, o.key_id, o.created_at, o.updated_at";
+
 OrderRecord readOrder(SQLite::Statement& st) {
   OrderRecord o;
   o.id = st.getColumn(0).getString();
@@ -127,6 +133,10 @@ MailRecord readMail(SQLite::Statement& st) {
 constexpr const char* kJobColumns =
     "jobs.id, jobs.order_id, jobs.store_id, jobs.lease_id, jobs.lease_expires_at, jobs.agent_id, "
     "jobs.last_event_seq, jobs.spooler_job_id, jobs.printer, jobs.created_at, jobs.updated_at";
+
+/// The job is its order's current one (the newest: a reprint adds a job).
+constexpr const char* kCurrentJob = "jobs.rowid = (SELECT MAX(newer.rowid) FROM jobs AS newer "
+                                    "WHERE newer.order_id = jobs.order_id)";
 
 JobRecord readJob(SQLite::Statement& st) {
   JobRecord j;
@@ -754,7 +764,14 @@ public:
   }
 
   std::optional<JobRecord> findJobByOrder(const std::string& orderId) override {
-    return jobWhere("jobs.order_id", orderId);
+    SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns +
+                                  " FROM jobs WHERE jobs.order_id = ? ORDER BY jobs.rowid DESC "
+                                  "LIMIT 1");
+    st.bind(1, orderId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return readJob(st);
   }
 
   void updateJob(const JobRecord& j) override {
@@ -773,7 +790,9 @@ public:
     SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns +
                                   " FROM jobs JOIN orders ON orders.id = jobs.order_id "
                                   "WHERE jobs.store_id = ? AND orders.state = 'queued' "
-                                  "ORDER BY jobs.created_at, jobs.rowid LIMIT 1");
+                                  "AND " +
+                                  std::string(kCurrentJob) +
+                                  " ORDER BY jobs.created_at, jobs.rowid LIMIT 1");
     st.bind(1, storeId);
     if (!st.executeStep()) {
       return std::nullopt;
@@ -785,8 +804,9 @@ public:
     SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns +
                                   " FROM jobs JOIN orders ON orders.id = jobs.order_id "
                                   "WHERE jobs.lease_id <> '' AND jobs.lease_expires_at <= ? "
-                                  "AND orders.state = 'dispatched' "
-                                  "AND (? = '' OR jobs.store_id = ?) ORDER BY jobs.rowid");
+                                  "AND orders.state = 'dispatched' AND " +
+                                  std::string(kCurrentJob) +
+                                  " AND (? = '' OR jobs.store_id = ?) ORDER BY jobs.rowid");
     st.bind(1, now);
     st.bind(2, storeId);
     st.bind(3, storeId);
@@ -801,7 +821,8 @@ public:
     SQLite::Statement st(db_, "SELECT MIN(jobs.lease_expires_at) FROM jobs "
                               "JOIN orders ON orders.id = jobs.order_id "
                               "WHERE jobs.store_id = ? AND jobs.lease_id <> '' "
-                              "AND orders.state = 'dispatched'");
+                              "AND orders.state = 'dispatched' AND " +
+                                  std::string(kCurrentJob));
     st.bind(1, storeId);
     st.executeStep();
     return optionalInt(st.getColumn(0));
@@ -1066,6 +1087,175 @@ private:
     e.outcome = st.getColumn(3).getString();
     e.receivedAt = st.getColumn(4).getInt64();
     return e;
+  }
+
+  // Issue 4 — lifecycle
+
+  std::optional<StoreLifecycleRecord> findStoreLifecycle(const std::string& storeId) override {
+    SQLite::Statement st(db_, "SELECT store_id, hold_by_default, upload_window_seconds, "
+                              "payment_window_seconds, release_window_seconds, "
+                              "retention_seconds, updated_at FROM store_lifecycle "
+                              "WHERE store_id = ?");
+    st.bind(1, storeId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    StoreLifecycleRecord r;
+    r.storeId = st.getColumn(0).getString();
+    r.holdByDefault = st.getColumn(1).getInt() != 0;
+    r.uploadWindowSeconds = st.getColumn(2).getInt64();
+    r.paymentWindowSeconds = st.getColumn(3).getInt64();
+    r.releaseWindowSeconds = st.getColumn(4).getInt64();
+    r.retentionSeconds = st.getColumn(5).getInt64();
+    r.updatedAt = st.getColumn(6).getInt64();
+    return r;
+  }
+
+  void putStoreLifecycle(const StoreLifecycleRecord& r) override {
+    SQLite::Statement st(
+        db_, "INSERT INTO store_lifecycle (store_id, hold_by_default, upload_window_seconds, "
+             "payment_window_seconds, release_window_seconds, retention_seconds, updated_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (store_id) DO UPDATE SET "
+             "hold_by_default = excluded.hold_by_default, "
+             "upload_window_seconds = excluded.upload_window_seconds, "
+             "payment_window_seconds = excluded.payment_window_seconds, "
+             "release_window_seconds = excluded.release_window_seconds, "
+             "retention_seconds = excluded.retention_seconds, updated_at = excluded.updated_at");
+    st.bind(1, r.storeId);
+    st.bind(2, r.holdByDefault ? 1 : 0);
+    st.bind(3, r.uploadWindowSeconds);
+    st.bind(4, r.paymentWindowSeconds);
+    st.bind(5, r.releaseWindowSeconds);
+    st.bind(6, r.retentionSeconds);
+    st.bind(7, r.updatedAt);
+    st.exec();
+  }
+
+  std::optional<OrderLifecycleRecord> findOrderLifecycle(const std::string& orderId) override {
+    SQLite::Statement st(db_, "SELECT order_id, store_id, wants_hold, hold_reason, pickup_code, "
+                              "document_deleted_at FROM order_lifecycle WHERE order_id = ?");
+    st.bind(1, orderId);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    OrderLifecycleRecord r;
+    r.orderId = st.getColumn(0).getString();
+    r.storeId = st.getColumn(1).getString();
+    r.wantsHold = st.getColumn(2).getInt() != 0;
+    r.holdReason = st.getColumn(3).getString();
+    r.pickupCode = st.getColumn(4).getString();
+    r.documentDeletedAt = optionalInt(st.getColumn(5));
+    return r;
+  }
+
+  void putOrderLifecycle(const OrderLifecycleRecord& r) override {
+    SQLite::Statement st(
+        db_, "INSERT INTO order_lifecycle (order_id, store_id, wants_hold, hold_reason, "
+             "pickup_code, document_deleted_at) VALUES (?, ?, ?, ?, ?, ?) "
+             "ON CONFLICT (order_id) DO UPDATE SET store_id = excluded.store_id, "
+             "wants_hold = excluded.wants_hold, hold_reason = excluded.hold_reason, "
+             "pickup_code = excluded.pickup_code, "
+             "document_deleted_at = excluded.document_deleted_at");
+    st.bind(1, r.orderId);
+    st.bind(2, r.storeId);
+    st.bind(3, r.wantsHold ? 1 : 0);
+    st.bind(4, r.holdReason);
+    st.bind(5, r.pickupCode);
+    bindOptional(st, 6, r.documentDeletedAt);
+    st.exec();
+  }
+
+  std::vector<OrderRecord> ordersWithPickupCode(const std::string& storeId,
+                                                const std::string& pickupCode) override {
+    SQLite::Statement st(db_, std::string("SELECT ") + kOrderColumnsOfO +
+                                  " FROM order_lifecycle l JOIN orders o ON o.id = l.order_id "
+                                  "WHERE l.store_id = ? AND l.pickup_code = ? "
+                                  "AND o.state NOT IN ('cancelled', 'expired') "
+                                  "AND (o.state NOT IN ('printed', 'failed') "
+                                  "OR l.document_deleted_at IS NULL) "
+                                  "ORDER BY o.created_at, o.id");
+    st.bind(1, storeId);
+    st.bind(2, pickupCode);
+    std::vector<OrderRecord> out;
+    while (st.executeStep()) {
+      out.push_back(readOrder(st));
+    }
+    return out;
+  }
+
+  std::vector<OrderRecord> ordersInStateSince(const std::string& storeId, OrderState state,
+                                              std::int64_t enteredAtOrBefore,
+                                              bool storedDocumentOnly, int limit) override {
+    SQLite::Statement st(
+        db_, std::string("SELECT ") + kOrderColumnsOfO +
+                 " FROM orders o WHERE o.store_id = ? AND o.state = ? "
+                 "AND (? = 0 OR (o.document_size IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                 "order_lifecycle l WHERE l.order_id = o.id AND l.document_deleted_at IS NOT "
+                 "NULL))) "
+                 "AND COALESCE((SELECT MAX(h.at) FROM order_history h WHERE h.order_id = o.id "
+                 "AND h.state = o.state), o.updated_at) <= ? "
+                 "ORDER BY o.created_at, o.id LIMIT ?");
+    st.bind(1, storeId);
+    st.bind(2, std::string(toString(state)));
+    st.bind(3, storedDocumentOnly ? 1 : 0);
+    st.bind(4, enteredAtOrBefore);
+    st.bind(5, limit);
+    std::vector<OrderRecord> out;
+    while (st.executeStep()) {
+      out.push_back(readOrder(st));
+    }
+    return out;
+  }
+
+  std::vector<OrderRecord> listOrders(const OrderListQuery& q) override {
+    std::string sql = std::string("SELECT ") + kOrderColumnsOfO + " FROM orders o WHERE 1 = 1";
+    std::vector<std::function<void(SQLite::Statement&, int)>> binds;
+    if (!q.customerId.empty()) {
+      sql += " AND o.customer_id = ?";
+      binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.customerId); });
+    }
+    if (!q.storeId.empty()) {
+      sql += " AND o.store_id = ?";
+      binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.storeId); });
+    }
+    if (!q.states.empty()) {
+      sql += " AND o.state IN (";
+      for (std::size_t i = 0; i < q.states.size(); ++i) {
+        sql += i == 0 ? "?" : ", ?";
+        binds.emplace_back([&q, i](SQLite::Statement& st, int n) {
+          st.bind(n, std::string(toString(q.states[i])));
+        });
+      }
+      sql += ")";
+    }
+    if (q.createdAfter) {
+      sql += " AND o.created_at > ?";
+      binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, *q.createdAfter); });
+    }
+    if (q.createdBefore) {
+      sql += " AND o.created_at < ?";
+      binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, *q.createdBefore); });
+    }
+    if (q.after) {
+      // Row-value comparison: strictly after the cursor in the chosen order.
+      sql += q.oldestFirst ? " AND (o.created_at, o.id) > (?, ?)"
+                           : " AND (o.created_at, o.id) < (?, ?)";
+      binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.after->first); });
+      binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.after->second); });
+    }
+    sql += q.oldestFirst ? " ORDER BY o.created_at ASC, o.id ASC"
+                         : " ORDER BY o.created_at DESC, o.id DESC";
+    sql += " LIMIT ?";
+    binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.limit); });
+    SQLite::Statement st(db_, sql);
+    for (std::size_t i = 0; i < binds.size(); ++i) {
+      binds[i](st, static_cast<int>(i) + 1);
+    }
+    std::vector<OrderRecord> out;
+    while (st.executeStep()) {
+      out.push_back(readOrder(st));
+    }
+    return out;
   }
 
 private:

@@ -225,6 +225,46 @@ struct StorePrintDefaultsRecord {
   std::int64_t updatedAt = 0;
 };
 
+// Issue 4 — lifecycle
+
+/// A store's lifecycle settings: whether orders wait for their customer by default, how long an
+/// order may wait in each waiting state before it expires, and how long a printed (or failed)
+/// order's ciphertext is kept. The values here are the defaults of a store that never set them.
+struct StoreLifecycleRecord {
+  std::string storeId;
+  bool holdByDefault = false;
+  std::int64_t uploadWindowSeconds = 3600;           ///< awaiting_upload → expired
+  std::int64_t paymentWindowSeconds = 24 * 3600;     ///< awaiting_payment → expired
+  std::int64_t releaseWindowSeconds = 7 * 24 * 3600; ///< held → expired
+  std::int64_t retentionSeconds = 24 * 3600;         ///< printed/failed → ciphertext deleted
+  std::int64_t updatedAt = 0;
+};
+
+/// The lifecycle side of an order: whether it waits for its customer (and the pickup code that
+/// releases it), why it is held, and when its ciphertext was deleted.
+struct OrderLifecycleRecord {
+  std::string orderId;
+  std::string storeId;
+  bool wantsHold = false;
+  std::string holdReason; ///< "pickup" or "page_count" while held; empty otherwise
+  std::string pickupCode; ///< six digits; empty when the order never waited for pickup
+  std::optional<std::int64_t> documentDeletedAt;
+};
+
+/// A page of an order list: the orders of one customer or of one store, filtered, in
+/// (created_at, id) order, after a cursor position.
+struct OrderListQuery {
+  std::string customerId;                    ///< when not empty: only this customer's orders
+  std::string storeId;                       ///< when not empty: only this store's orders
+  std::vector<OrderState> states;            ///< when not empty: only orders in one of these states
+  std::optional<std::int64_t> createdAfter;  ///< created_at > this
+  std::optional<std::int64_t> createdBefore; ///< created_at < this
+  bool oldestFirst = false;                  ///< default newest first
+  /// Start after this (created_at, id) position in the chosen order.
+  std::optional<std::pair<std::int64_t, std::string>> after;
+  int limit = 20;
+};
+
 /// A unit of work on a Store. Everything done through one transaction commits together or not
 /// at all: destroying it without commit() rolls back (and never throws). A transaction is used
 /// by one thread; backends may serialize transactions.
@@ -349,10 +389,11 @@ public:
   // Jobs
   virtual void insertJob(const JobRecord& job) = 0;
   virtual std::optional<JobRecord> findJob(const std::string& id) = 0;
+  /// The order's current job: the newest of its jobs (a reprint adds one).
   virtual std::optional<JobRecord> findJobByOrder(const std::string& orderId) = 0;
   /// Overwrites the lease, agent, event sequence, spooler fields and updated_at of a job.
   virtual void updateJob(const JobRecord& job) = 0;
-  /// The store's oldest job whose order is queued.
+  /// The store's oldest current job (see findJobByOrder) whose order is queued.
   virtual std::optional<JobRecord> nextQueuedJob(const std::string& storeId) = 0;
   /// Jobs of dispatched orders whose lease expired at or before `now` (all stores when
   /// `storeId` is empty).
@@ -384,6 +425,27 @@ public:
   /// Records a processed webhook event; false (nothing written) when its id is already there.
   virtual bool insertPaymentEvent(const PaymentEventRecord& event) = 0;
   virtual std::optional<PaymentEventRecord> findPaymentEvent(const std::string& eventId) = 0;
+  // Issue 4 — lifecycle
+  /// The store's lifecycle settings; nullopt when it never set any (the defaults apply).
+  virtual std::optional<StoreLifecycleRecord> findStoreLifecycle(const std::string& storeId) = 0;
+  /// Inserts or overwrites the store's lifecycle settings.
+  virtual void putStoreLifecycle(const StoreLifecycleRecord& settings) = 0;
+  /// The order's lifecycle record; nullopt for orders that have none (older than schema 5).
+  virtual std::optional<OrderLifecycleRecord> findOrderLifecycle(const std::string& orderId) = 0;
+  /// Inserts or overwrites the order's lifecycle record.
+  virtual void putOrderLifecycle(const OrderLifecycleRecord& record) = 0;
+  /// The store's orders holding `pickupCode` that still reserve it: neither cancelled nor
+  /// expired, and (printed or failed ones) with their ciphertext not yet deleted.
+  virtual std::vector<OrderRecord> ordersWithPickupCode(const std::string& storeId,
+                                                        const std::string& pickupCode) = 0;
+  /// Up to `limit` of the store's orders in `state` that entered it (by their latest history
+  /// entry for it) at or before `enteredAtOrBefore`, oldest first; with `storedDocumentOnly`,
+  /// only those whose ciphertext was uploaded and not deleted.
+  virtual std::vector<OrderRecord> ordersInStateSince(const std::string& storeId, OrderState state,
+                                                      std::int64_t enteredAtOrBefore,
+                                                      bool storedDocumentOnly, int limit) = 0;
+  /// One page of orders (at most query.limit), filtered and sorted in SQL.
+  virtual std::vector<OrderRecord> listOrders(const OrderListQuery& query) = 0;
 };
 
 /// A storage backend for the cloud's records, chosen by the database URL's scheme

@@ -24,7 +24,7 @@ constexpr std::array<std::pair<OrderState, std::string_view>, 10> kNames{{
 using S = OrderState;
 
 // The edges of the machine; everything else is illegal.
-constexpr std::array<std::pair<S, S>, 27> kEdges{{
+constexpr std::array<std::pair<S, S>, 29> kEdges{{
     {S::AwaitingUpload, S::AwaitingPayment},
     {S::AwaitingUpload, S::Held},
     {S::AwaitingUpload, S::Queued},
@@ -53,9 +53,12 @@ constexpr std::array<std::pair<S, S>, 27> kEdges{{
     // The agent's retry policy may hand a job back before the spooler accepted it.
     {S::Printing, S::Queued},
     {S::Dispatched, S::Expired},
-    // The agent counted more pages than the customer was quoted for: the shop decides.
+    // A count above the quoted pages holds the job for the shopkeeper (hold_reason page_count).
     {S::Dispatched, S::Held},
     {S::Printing, S::Held},
+    // A reprint, asked for by the shopkeeper or the agent, queues an ended order again.
+    {S::Printed, S::Queued},
+    {S::Failed, S::Queued},
 }};
 
 } // namespace

@@ -30,7 +30,8 @@ std::optional<OrderState> parseOrderState(std::string_view name);
 bool canTransition(OrderState from, OrderState to);
 /// The states reachable from `from` in one step.
 std::vector<OrderState> nextStates(OrderState from);
-/// Printed, failed, cancelled and expired end an order.
+/// Printed, failed, cancelled and expired end an order (a reprint may queue a printed or failed
+/// order again: their only way on is back to queued).
 bool isTerminal(OrderState state);
 
 /// Throws Error{"illegal_transition"} naming both states unless canTransition(from, to).

@@ -830,7 +830,22 @@ int cmdOrders(Cloud& cloud, const Arguments& args) {
   if (cloud.token().empty()) {
     throw UsageError("orders needs a session: printrelay login (or --token)");
   }
-  const json orders = cloud.get(kApi + "/orders", cloud.token(), "listing orders");
+  // The list comes in pages: follow next_cursor (base64url, safe in a URL) to the end.
+  json orders{{"orders", json::array()}};
+  std::string cursor;
+  for (int page = 0; page < 1000; ++page) {
+    const json reply =
+        cloud.get(kApi + "/orders?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                  cloud.token(), "listing orders");
+    for (const auto& o : reply.value("orders", json::array())) {
+      orders["orders"].push_back(o);
+    }
+    const auto next = reply.find("next_cursor");
+    if (next == reply.end() || !next->is_string()) {
+      break;
+    }
+    cursor = next->get<std::string>();
+  }
   if (args.json) {
     printJson(orders);
     return 0;

@@ -603,6 +603,144 @@ TEST_P(StoreConformanceTest, PricesChargesAndPaymentEventsRoundTrip) {
   EXPECT_TRUE(store_->begin()->findOrderCharge("ord_1"));
 }
 
+// Issue 4 — lifecycle
+
+TEST_P(StoreConformanceTest, LifecycleSettingsAndRecordsAreUpserted) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::Held, 10);
+  EXPECT_FALSE(tx->findStoreLifecycle("st_1"));
+  StoreLifecycleRecord settings;
+  settings.storeId = "st_1";
+  settings.holdByDefault = true;
+  settings.releaseWindowSeconds = 7200;
+  settings.updatedAt = 5;
+  tx->putStoreLifecycle(settings);
+  settings.retentionSeconds = 0;
+  tx->putStoreLifecycle(settings);
+  const auto read = tx->findStoreLifecycle("st_1");
+  ASSERT_TRUE(read);
+  EXPECT_TRUE(read->holdByDefault);
+  EXPECT_EQ(read->releaseWindowSeconds, 7200);
+  EXPECT_EQ(read->retentionSeconds, 0);
+  EXPECT_EQ(read->uploadWindowSeconds, 3600);
+
+  EXPECT_FALSE(tx->findOrderLifecycle("ord_1"));
+  OrderLifecycleRecord lc{"ord_1", "st_1", true, "pickup", "012345", std::nullopt};
+  tx->putOrderLifecycle(lc);
+  lc.documentDeletedAt = 99;
+  lc.holdReason.clear();
+  tx->putOrderLifecycle(lc);
+  const auto reread = tx->findOrderLifecycle("ord_1");
+  ASSERT_TRUE(reread);
+  EXPECT_TRUE(reread->wantsHold);
+  EXPECT_EQ(reread->pickupCode, "012345");
+  EXPECT_EQ(reread->holdReason, "");
+  EXPECT_EQ(reread->documentDeletedAt, 99);
+}
+
+TEST_P(StoreConformanceTest, PickupCodesAreReservedWhileTheOrderMayBeCollected) {
+  auto tx = store_->begin();
+  const std::vector<std::pair<std::string, OrderState>> orders = {
+      {"ord_held", OrderState::Held},       {"ord_printed", OrderState::Printed},
+      {"ord_gone", OrderState::Printed},    {"ord_cancelled", OrderState::Cancelled},
+      {"ord_expired", OrderState::Expired},
+  };
+  for (const auto& [id, state] : orders) {
+    seedOrder(*tx, id, state, 10);
+    tx->putOrderLifecycle({id, "st_1", true, "", "424242",
+                           id == "ord_gone" ? std::optional<std::int64_t>(20) : std::nullopt});
+  }
+  std::vector<std::string> ids;
+  for (const auto& o : tx->ordersWithPickupCode("st_1", "424242")) {
+    ids.push_back(o.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"ord_held", "ord_printed"}));
+  EXPECT_TRUE(tx->ordersWithPickupCode("st_1", "000000").empty());
+  EXPECT_TRUE(tx->ordersWithPickupCode("st_other", "424242").empty());
+}
+
+TEST_P(StoreConformanceTest, OrdersInAStateSinceCountFromTheirLatestEntry) {
+  auto tx = store_->begin();
+  auto held = seedOrder(*tx, "ord_1", OrderState::Held, 10);
+  tx->appendOrderHistory({"ord_1", OrderState::Held, 10, ""});
+  tx->appendOrderHistory({"ord_1", OrderState::Queued, 20, ""});
+  tx->appendOrderHistory({"ord_1", OrderState::Held, 50, "held again"});
+  auto printed = seedOrder(*tx, "ord_2", OrderState::Printed, 10);
+  printed.documentSize = 100;
+  tx->updateOrder(printed);
+  tx->appendOrderHistory({"ord_2", OrderState::Printed, 30, ""});
+  seedOrder(*tx, "ord_3", OrderState::Printed, 10); // never uploaded
+  tx->appendOrderHistory({"ord_3", OrderState::Printed, 30, ""});
+
+  EXPECT_TRUE(tx->ordersInStateSince("st_1", OrderState::Held, 49, false, 10).empty());
+  ASSERT_EQ(tx->ordersInStateSince("st_1", OrderState::Held, 50, false, 10).size(), 1u);
+  EXPECT_EQ(tx->ordersInStateSince("st_1", OrderState::Printed, 30, false, 10).size(), 2u);
+  auto stored = tx->ordersInStateSince("st_1", OrderState::Printed, 30, true, 10);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].id, "ord_2");
+  tx->putOrderLifecycle({"ord_2", "st_1", false, "", "", 40});
+  EXPECT_TRUE(tx->ordersInStateSince("st_1", OrderState::Printed, 100, true, 10).empty());
+  EXPECT_EQ(tx->ordersInStateSince("st_1", OrderState::Printed, 100, false, 1).size(), 1u);
+  EXPECT_TRUE(tx->ordersInStateSince("st_other", OrderState::Held, 100, false, 10).empty());
+  (void)held;
+}
+
+TEST_P(StoreConformanceTest, OrderPagesAreFilteredAndStable) {
+  auto tx = store_->begin();
+  // Five orders, three of them in the same second.
+  seedOrder(*tx, "ord_a", OrderState::Queued, 10);
+  seedOrder(*tx, "ord_b", OrderState::Held, 20);
+  seedOrder(*tx, "ord_c", OrderState::Queued, 20);
+  seedOrder(*tx, "ord_d", OrderState::Printed, 20);
+  seedOrder(*tx, "ord_e", OrderState::Queued, 30);
+  const auto ids = [](const std::vector<OrderRecord>& orders) {
+    std::vector<std::string> out;
+    for (const auto& o : orders) {
+      out.push_back(o.id);
+    }
+    return out;
+  };
+  OrderListQuery q;
+  q.customerId = "cu_1";
+  q.limit = 2;
+  EXPECT_EQ(ids(tx->listOrders(q)), (std::vector<std::string>{"ord_e", "ord_d"}));
+  q.after = std::make_pair(std::int64_t{20}, std::string("ord_d"));
+  EXPECT_EQ(ids(tx->listOrders(q)), (std::vector<std::string>{"ord_c", "ord_b"}));
+  q.oldestFirst = true;
+  q.after = std::make_pair(std::int64_t{20}, std::string("ord_b"));
+  EXPECT_EQ(ids(tx->listOrders(q)), (std::vector<std::string>{"ord_c", "ord_d"}));
+  q = OrderListQuery{};
+  q.storeId = "st_1";
+  q.states = {OrderState::Queued};
+  q.createdAfter = 10;
+  q.createdBefore = 30;
+  q.limit = 10;
+  EXPECT_EQ(ids(tx->listOrders(q)), (std::vector<std::string>{"ord_c"}));
+  q.states = {};
+  q.customerId = "cu_other";
+  EXPECT_TRUE(tx->listOrders(q).empty());
+}
+
+TEST_P(StoreConformanceTest, AReprintedOrdersNewestJobIsItsCurrentOne) {
+  auto tx = store_->begin();
+  seedOrder(*tx, "ord_1", OrderState::Queued, 10);
+  auto old = seedJob(*tx, "job_old", "ord_1", 10);
+  old.leaseId = "lease_stale";
+  old.leaseExpiresAt = 5;
+  tx->updateJob(old);
+  seedJob(*tx, "job_new", "ord_1", 50);
+  EXPECT_EQ(tx->findJobByOrder("ord_1")->id, "job_new");
+  EXPECT_EQ(tx->findJob("job_old")->orderId, "ord_1");
+  EXPECT_EQ(tx->nextQueuedJob("st_1")->id, "job_new");
+  auto order = *tx->findOrder("ord_1");
+  order.state = OrderState::Dispatched;
+  tx->updateOrder(order);
+  // The old job's stale lease is not the order's: it neither expires nor wakes a poll.
+  EXPECT_TRUE(tx->expiredLeases(100, "st_1").empty());
+  EXPECT_FALSE(tx->nextLeaseExpiry("st_1"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(backends()),
                          [](const ::testing::TestParamInfo<BackendParam>& param) {
                            return param.param.name;

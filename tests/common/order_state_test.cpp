@@ -45,6 +45,8 @@ const std::set<std::pair<S, S>> kLegal = {
     {S::Printing, S::Queued},
     {S::Dispatched, S::Held},
     {S::Printing, S::Held},
+    {S::Printed, S::Queued},
+    {S::Failed, S::Queued},
 };
 
 TEST(OrderState, NamesRoundTrip) {
@@ -84,7 +86,7 @@ TEST(OrderState, SomeIllegalEdgesNamed) {
   const std::pair<S, S> illegal[] = {
       {S::AwaitingUpload, S::Dispatched}, {S::AwaitingUpload, S::Printed},
       {S::Queued, S::Printing},           {S::Queued, S::Printed},
-      {S::Held, S::Dispatched},           {S::Printed, S::Queued},
+      {S::Held, S::Dispatched},           {S::Printed, S::Printing},
       {S::Cancelled, S::Queued},          {S::Failed, S::Printing},
       {S::Expired, S::AwaitingUpload},    {S::Queued, S::Queued},
   };
@@ -114,7 +116,10 @@ TEST(OrderState, TerminalStatesEndAnOrder) {
   const std::set<S> terminal = {S::Printed, S::Failed, S::Cancelled, S::Expired};
   for (S s : kAll) {
     EXPECT_EQ(isTerminal(s), terminal.count(s) == 1) << toString(s);
-    if (isTerminal(s)) {
+    if (s == S::Printed || s == S::Failed) {
+      // Ended, but a reprint may queue it again.
+      EXPECT_EQ(nextStates(s), std::vector<S>{S::Queued}) << toString(s);
+    } else if (isTerminal(s)) {
       EXPECT_TRUE(nextStates(s).empty()) << toString(s);
     } else {
       EXPECT_FALSE(nextStates(s).empty()) << toString(s);
