@@ -204,11 +204,11 @@ void queueOrder(StoreTransaction& tx, OrderRecord& order, std::int64_t now, std:
   // A reprint, or an approved page count (the agent dropped the job it held), is a new job: the
   // agent's journal knows the old one as done, and its event sequence starts again under the
   // new id.
-  const bool fresh = order.state == OrderState::Printed || order.state == OrderState::Failed ||
+  const bool newJob = order.state == OrderState::Printed || order.state == OrderState::Failed ||
                      orderLifecycle(tx, order).holdReason == kHoldForPageCount;
   const auto job = tx.findJobByOrder(order.id);
   moveTo(tx, order, OrderState::Queued, now, note);
-  if (!job || fresh) {
+  if (!job || newJob) {
     JobRecord fresh;
     fresh.id = newId("job");
     fresh.orderId = order.id;

@@ -942,42 +942,6 @@ public:
     return d;
   }
 
-private:
-  std::optional<UserRecord> userWhere(const char* column, const std::string& value) {
-    SQLite::Statement st(db_, std::string("SELECT ") + kUserColumns + " FROM users WHERE " +
-                                  column + " = ?");
-    st.bind(1, value);
-    if (!st.executeStep()) {
-      return std::nullopt;
-    }
-    return readUser(st);
-  }
-
-  std::optional<JobRecord> jobWhere(const char* column, const std::string& value) {
-    SQLite::Statement st(db_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE " + column +
-                                  " = ?");
-    st.bind(1, value);
-    if (!st.executeStep()) {
-      return std::nullopt;
-    }
-    return readJob(st);
-  }
-
-  // Binds lease_id, lease_expires_at, agent_id, last_event_seq, spooler_job_id, printer.
-  static void bindJobMutable(SQLite::Statement& st, int first, const JobRecord& j) {
-    st.bind(first, j.leaseId);
-    st.bind(first + 1, j.leaseExpiresAt);
-    st.bind(first + 2, j.agentId);
-    st.bind(first + 3, static_cast<std::int64_t>(j.lastEventSeq));
-    bindOptional(st, first + 4,
-                 j.spoolerJobId ? std::optional<std::int64_t>(*j.spoolerJobId) : std::nullopt);
-    st.bind(first + 5, j.printer);
-  }
-
-  std::unique_lock<std::mutex> lock_;
-  SQLite::Database& db_;
-  SQLite::Transaction tx_;
-
   // Issue 4 — commerce
   void putStorePrices(const StorePricesRecord& p) override {
     SQLite::Statement st(db_, "INSERT INTO store_prices (store_id, price_list, payment_policy, "

@@ -41,7 +41,8 @@ protected:
                        const std::string& token = std::string()) {
     json body{{"store_id", storeId_},
               {"document_name", "thesis.pdf"},
-              {"content_type", "application/pdf"}};
+              {"content_type", "application/pdf"},
+              {"pages", 1}}; // the client's own count, needed for a sealed upload
     if (hold) {
       body["hold"] = *hold;
     }

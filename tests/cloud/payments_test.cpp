@@ -1,6 +1,6 @@
 // Prices, quotes, payment at the shop and through the signed webhook, refunds and receipts,
-// through the HTTP API. The quote of an order is fixed through the store (fixQuote), standing in
-// for the page count the upload will supply once the documents track is merged.
+// through the HTTP API. Orders here are client-sealed: the upload fixes the quote on the pages the
+// client declared; a few tests re-fix a quote through the store (fixQuote) to price another count.
 #include "cloud/api_error.h"
 #include "cloud/payments.h"
 #include "cloud/receipt.h"
@@ -70,8 +70,8 @@ protected:
 
   /// An order with its quote fixed on `pages` and its (sealed) document uploaded.
   std::string pricedOrder(int pages, const json& options = json::object()) {
-    const std::string id = createOrder(customer_, storeId_, "application/pdf", options);
-    fixQuoteNow(id, pages);
+    // The client declares its page count; the sealed upload fixes the quote on it.
+    const std::string id = createOrder(customer_, storeId_, "application/pdf", options, pages);
     const auto reply = upload(customer_, id, seal(agent_, id, "%PDF-1.4 priced"),
                               std::string(envelope::kMediaType));
     EXPECT_EQ(reply.status, 200) << reply.describe();
@@ -788,8 +788,7 @@ std::string pdfText(const std::filesystem::path& dir, const std::string& pdf) {
 TEST_F(CommerceTest, APaidOrderHasAPdfReceipt) {
   setPrices();
   const std::string id = createOrder(customer_, storeId_, "application/pdf",
-                                     {{"copies", 2}, {"print-color-mode", "color"}});
-  fixQuoteNow(id, 3, "cloud");
+                                     {{"copies", 2}, {"print-color-mode", "color"}}, 3);
   ASSERT_EQ(upload(customer_, id, seal(agent_, id, "%PDF-1.4 r"), std::string(envelope::kMediaType))
                 .status,
             200);
