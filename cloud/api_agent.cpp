@@ -211,13 +211,43 @@ void Api::postJobEvent(RequestContext& ctx) {
   if (!order) {
     throw Error("store_corrupt", "job " + job.id + " has no order");
   }
-  const OrderState target = *targetState(event.state);
-  checkTransition(order->state, target);
+  if (event.state == "counted") {
+    // The agent decrypted and counted the document; it waits for "proceed" before printing.
+    // ISSUE4-HOOK: page-count hold — compare event.pages with the quoted pages: more than
+    // quoted → order held (hold_reason page_count), the lease ends, proceed false.
+    const bool proceed = true;
+    tx->appendOrderHistory({order->id, order->state, t,
+                            "agent counted " + std::to_string(event.pages.value_or(0)) + " pages" +
+                                (event.contentType.empty() ? "" : " (" + event.contentType + ")")});
+    job.lastEventSeq = event.seq;
+    job.leaseExpiresAt = t + settings_.leaseSeconds;
+    job.updatedAt = t;
+    tx->updateJob(job);
+    const json reply{{"job_id", job.id},
+                     {"order_id", order->id},
+                     {"seq", event.seq},
+                     {"state", toString(order->state)},
+                     {"order_state", toString(order->state)},
+                     {"proceed", proceed},
+                     {"lease_expires_at", job.leaseExpiresAt}};
+    tx->insertJobEvent({job.id, event.seq, payload, dumpJson(reply), t});
+    tx->commit();
+    log::job(log::Level::Info, job.id,
+             "agent counted " + std::to_string(event.pages.value_or(0)) + " pages; " +
+                 (proceed ? "proceed" : "hold"));
+    replyJson(ctx.response, 200, reply);
+    return;
+  }
+  const auto target = targetState(event.state);
+  if (!target) {
+    throw ApiError(400, "invalid_request", "state " + event.state + " is not known here");
+  }
+  checkTransition(order->state, *target);
 
-  order->state = target;
+  order->state = *target;
   order->updatedAt = t;
   tx->updateOrder(*order);
-  tx->appendOrderHistory({order->id, target, t, historyNote(event)});
+  tx->appendOrderHistory({order->id, *target, t, historyNote(event)});
   job.lastEventSeq = event.seq;
   if (event.spoolerJobId) {
     job.spoolerJobId = event.spoolerJobId;
@@ -225,7 +255,7 @@ void Api::postJobEvent(RequestContext& ctx) {
   if (!event.printer.empty()) {
     job.printer = event.printer;
   }
-  if (target == OrderState::Queued || isTerminal(target)) {
+  if (*target == OrderState::Queued || isTerminal(*target)) {
     job.leaseId.clear();
     job.leaseExpiresAt = 0;
   } else {
@@ -237,14 +267,14 @@ void Api::postJobEvent(RequestContext& ctx) {
   json reply{{"job_id", job.id},
              {"order_id", order->id},
              {"seq", event.seq},
-             {"state", toString(target)},
+             {"state", toString(*target)},
              {"lease_expires_at", job.leaseId.empty() ? json(nullptr) : json(job.leaseExpiresAt)}};
   tx->insertJobEvent({job.id, event.seq, payload, dumpJson(reply), t});
   tx->commit();
   log::job(log::Level::Info, job.id,
            "agent reports " + event.state + "; order " + order->id + " is " +
-               std::string(toString(target)));
-  if (target == OrderState::Queued) {
+               std::string(toString(*target)));
+  if (*target == OrderState::Queued) {
     hub_.notify(job.storeId);
   }
   replyJson(ctx.response, 200, reply);
