@@ -47,6 +47,9 @@ std::vector<ConfigKey> configTable() {
        "CUPS configuration directory, read by diagnose (PreserveJobFiles, RequestRoot)"},
       {"log_buffer_lines", ConfigType::Integer, "1000",
        "Recent log lines kept in memory for printrelayctl logs (0-100000)"},
+      {"max_document_mib", ConfigType::Integer, "256",
+       "Largest document (sealed size) the agent decrypts into memory to count its pages and "
+       "print it, in MiB (1-4096); larger ones fail"},
   };
 }
 
@@ -84,6 +87,8 @@ Settings settingsFrom(const Config& config) {
   s.purgeSpoolerJobs = config.getBool("purge_spooler_jobs");
   s.cupsConfigDir = config.getString("cups_config_dir");
   s.logBufferLines = static_cast<int>(intInRange(config, "log_buffer_lines", 0, 100'000));
+  s.maxDocumentBytes =
+      static_cast<std::uint64_t>(intInRange(config, "max_document_mib", 1, 4096)) * 1024 * 1024;
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include "common/config.h"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,8 @@ struct Settings {
   std::string cupsConfigDir = "/etc/cups";
   /// Recent log lines kept in memory for `printrelayctl logs` (0 keeps none).
   int logBufferLines = 1000;
+  /// The largest document the agent decrypts into memory to count and print (max_document_mib).
+  std::uint64_t maxDocumentBytes = 256ull * 1024 * 1024;
 };
 
 /// The control socket printrelayctl talks to, unless control_socket says otherwise: a Unix

@@ -1,5 +1,6 @@
 #include "agent/agent_daemon.h"
 
+#include "agent/control_cloud.h"
 #include "common/error.h"
 #include "common/log.h"
 
@@ -31,9 +32,18 @@ Agent::Agent(Settings settings, Enrollment enrollment, std::unique_ptr<PrintBack
                    notifier_.heartbeat();
                    return !stop_.load();
                  }),
+      printerReporter_(
+          *backend_,
+          [this](const nlohmann::json& printers) {
+            ControlCloud(CloudEndpoint{.baseUrl = settings_.cloudUrl, .caFile = settings_.caFile},
+                         enrollment_.credential)
+                .reportPrinters(printers);
+          },
+          PrinterReporter::Timing{timing_.printerCheckInterval, timing_.printerReportInterval}),
       pollBackoff_(BackoffPolicy{settings_.backoffInitial, settings_.backoffMax}),
       queueBackoff_(BackoffPolicy{settings_.backoffInitial, settings_.backoffMax}) {
   processor_.setPurgeSpoolerJobs(settings_.purgeSpoolerJobs);
+  processor_.setMaxDocumentBytes(settings_.maxDocumentBytes);
 }
 
 Agent::~Agent() = default;
@@ -91,10 +101,13 @@ std::vector<std::string> Agent::applySettings(const Settings& fresh) {
     settings_.backoffMax = fresh.backoffMax;
     settings_.logLevel = fresh.logLevel;
     settings_.purgeSpoolerJobs = fresh.purgeSpoolerJobs;
+    settings_.maxDocumentBytes = fresh.maxDocumentBytes;
   }
   log::setLevel(log::parseLevel(fresh.logLevel));
   processor_.setPrinter(fresh.printer);
   processor_.setPurgeSpoolerJobs(fresh.purgeSpoolerJobs);
+  processor_.setMaxDocumentBytes(fresh.maxDocumentBytes);
+  printerReporter_.forceNext(); // the agent's printer may have changed
   pollBackoff_ = Backoff(BackoffPolicy{fresh.backoffInitial, fresh.backoffMax});
   queueBackoff_ = Backoff(BackoffPolicy{fresh.backoffInitial, fresh.backoffMax});
   return restart;
@@ -124,6 +137,11 @@ void Agent::noteOnline() {
     log::info("online: connected to the cloud at " + settings_.cloudUrl);
   }
   notifier_.status("online, polling " + settings_.cloudUrl);
+  if (before.link == CloudLink::Offline || before.link == CloudLink::Refused) {
+    // The cloud may have missed changes (or lost its copy): report the printers again.
+    printerReporter_.forceNext();
+  }
+  printerReporter_.tick(settings_.printer);
   if (reconnectHandler_) {
     try {
       reconnectHandler_();
@@ -293,6 +311,8 @@ int Agent::run() {
     if (stop_) {
       break;
     }
+    // At start, on a change, periodically: the cloud checks orders against these abilities.
+    printerReporter_.tick(settings_.printer);
     if (state_.paused()) {
       // Intake paused at the shop: no long-poll, but printing jobs are still followed and the
       // agent still checks in, so neither the cloud nor `status` shows it offline.

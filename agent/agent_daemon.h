@@ -8,6 +8,7 @@
 #include "agent/job_processor.h"
 #include "agent/journal.h"
 #include "agent/print_backend.h"
+#include "agent/printer_report.h"
 #include "agent/service_notify.h"
 #include "agent/status_reporter.h"
 
@@ -28,11 +29,16 @@ struct AgentTiming {
   std::chrono::seconds followInterval{5};
   /// Settled jobs older than this are forgotten.
   std::chrono::seconds pruneAge{std::chrono::hours(24 * 30)};
+  /// How often the spooler's printers are looked at for a change to report.
+  std::chrono::milliseconds printerCheckInterval{std::chrono::seconds(15)};
+  /// The printer report is sent again this often even when nothing changed.
+  std::chrono::milliseconds printerReportInterval{std::chrono::minutes(10)};
 };
 
 /// The shop agent's daemon loop, a checklist:
 ///   recover what a previous run left in flight → READY → loop { flush the outbox → follow
-///   spooled jobs → long-poll for offers (capped exponential backoff with full jitter when the
+///   spooled jobs → report the printers (at start, on change, every 10 minutes, after a
+///   reconnect) → long-poll for offers (capped exponential backoff with full jitter when the
 ///   cloud is away; the maximum when the credential is refused) → process each offer } →
 ///   on stop: cancel a half-streamed document, flush, STOPPING.
 class Agent {
@@ -74,7 +80,8 @@ public:
   /// The device credential.
   const std::string& credential() const { return enrollment_.credential; }
   /// Applies a re-read configuration (call on the loop thread, i.e. from the reload handler):
-  /// log level, printer, poll wait, backoff and purge_spooler_jobs change at once. Returns the
+  /// log level, printer, poll wait, backoff, purge_spooler_jobs and max_document_mib change at
+  /// once (the printers are reported again: the agent's printer may differ). Returns the
   /// keys that changed but take effect only after a restart.
   std::vector<std::string> applySettings(const Settings& fresh);
   /// Switches to a new store key (after the cloud registered it); documents sealed to the
@@ -84,11 +91,13 @@ public:
   /// earlier rotation). Call before run().
   void setOlderStoreKeys(std::vector<hpke::KeyPair> older);
   /// Called on the loop thread when the cloud answers after the agent started, was offline or
-  /// was refused (re-send what the cloud may have missed, e.g. the printers).
+  /// was refused (re-send what the cloud may have missed). The printer report is re-sent then
+  /// by the agent itself.
   void setReconnectHandler(std::function<void()> handler) {
     reconnectHandler_ = std::move(handler);
   }
   CloudClient& cloud() { return cloud_; }
+  PrinterReporter& printerReporter() { return printerReporter_; }
   PrintBackend& backend() { return *backend_; }
   JobProcessor& processor() { return processor_; }
   StatusReporter& reporter() { return reporter_; }
@@ -115,6 +124,7 @@ private:
   CloudClient cloud_;
   StatusReporter reporter_;
   JobProcessor processor_;
+  PrinterReporter printerReporter_;
   Backoff pollBackoff_;
   Backoff queueBackoff_;
   ServiceNotifier notifier_;

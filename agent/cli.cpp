@@ -156,10 +156,18 @@ int commandPrinters(const std::optional<std::string>& configPath, std::ostream& 
         }
         return text.empty() ? std::string("(not reported)") : text;
       };
-      out << "  media:  " << list(caps.media) << "\n"
+      std::string up;
+      for (int n : caps.numberUp) {
+        up += (up.empty() ? "" : " ") + std::to_string(n);
+      }
+      out << "  media:  " << list(caps.media)
+          << (caps.defaultMedia.empty() ? "" : " (default " + caps.defaultMedia + ")") << "\n"
           << "  sides:  " << list(caps.sides) << "\n"
           << "  color:  " << list(caps.colorModes) << "\n"
-          << "  copies: " << caps.copiesMin << "-" << caps.copiesMax << "\n";
+          << "  copies: " << caps.copiesMin << "-" << caps.copiesMax << "\n"
+          << "  page ranges: " << (caps.pageRanges ? "yes" : "no") << "\n"
+          << "  number-up: " << (up.empty() ? std::string("(not reported)") : up) << "\n"
+          << "  orientation: " << list(caps.orientations) << "\n";
     } catch (const Error& e) {
       out << "  capabilities unavailable: " << e.what() << "\n";
     }
@@ -195,7 +203,7 @@ int commandRun(const std::optional<std::string>& configPath) {
         pending += (pending.empty() ? "" : ", ") + key;
       }
       log::notice("configuration reloaded (log_level, printer, poll_wait_seconds, backoff, "
-                  "purge_spooler_jobs apply now)" +
+                  "purge_spooler_jobs, max_document_mib apply now)" +
                   (pending.empty() ? std::string()
                                    : "; changed but applied only after a restart: " + pending));
     } catch (const std::exception& e) {
@@ -203,7 +211,7 @@ int commandRun(const std::optional<std::string>& configPath) {
     }
   });
   AgentControl control(agent, logs);
-  agent.setReconnectHandler([&control] { control.reportPrinters(); });
+  // The agent reports its printers itself (at start, on change, periodically, on reconnect).
   control.listen();
   StopSignals signals(agent);
   return agent.run();

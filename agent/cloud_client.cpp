@@ -207,6 +207,26 @@ EventDelivery CloudClient::postEvent(const std::string& jobId, const std::string
   return EventDelivery::Rejected;
 }
 
+json CloudClient::postEventForAnswer(const std::string& jobId, const std::string& body) {
+  const std::string what = "reporting an event of job " + jobId;
+  auto result =
+      client_->Post(jobPath(jobId, "/events"), headersWith(credential_), body, "application/json");
+  if (!result) {
+    throw unreachable(result, what);
+  }
+  if (result->status < 200 || result->status >= 300) {
+    throw cloudErrorFor(result->status, result->body, what);
+  }
+  if (result->body.empty()) {
+    return json::object();
+  }
+  auto answer = json::parse(result->body, nullptr, false);
+  if (!answer.is_object()) {
+    throw CloudError(502, "cloud_bad_response", what + ": the answer is not a JSON object");
+  }
+  return answer;
+}
+
 void CloudClient::interruptPoll() {
   pollClient_->stop();
 }

@@ -71,6 +71,11 @@ public:
   /// answered, for the journal and logs.
   EventDelivery postEvent(const std::string& jobId, const std::string& body, std::string& detail);
 
+  /// POST /api/v1/agent/jobs/{id}/events for an event whose answer the agent needs (counted:
+  /// the answer's "proceed"). Returns the answer (an object; {} when the body is empty). Throws
+  /// CloudError for anything but 2xx (status 0 when unreachable).
+  nlohmann::json postEventForAnswer(const std::string& jobId, const std::string& body);
+
   /// GET /api/v1/agent/me: tells the cloud the agent is alive without asking for jobs (while
   /// intake is paused). Returns the answer; throws CloudError when the cloud cannot be reached
   /// or refuses the credential.

@@ -4,6 +4,7 @@
 #include "common/error.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -283,6 +284,59 @@ std::string fetchServerFile(http_t* http, const char* resource) {
   return text;
 }
 
+/// A printer's abilities from a Get-Printer-Attributes response. Attributes the printer does not
+/// report stay at PrinterAbilities' "not reported" defaults.
+protocol::PrinterAbilities abilitiesFromIpp(ipp_t* response) {
+  protocol::PrinterAbilities caps;
+  caps.media = stringValues(response, "media-supported");
+  const auto defaults = stringValues(response, "media-default");
+  caps.defaultMedia = defaults.empty() ? std::string() : defaults.front();
+  caps.sides = stringValues(response, "sides-supported");
+  caps.colorModes = stringValues(response, "print-color-mode-supported");
+  caps.documentFormats = stringValues(response, "document-format-supported");
+  if (ipp_attribute_t* copies = ippFindAttribute(response, "copies-supported", IPP_TAG_RANGE);
+      copies != nullptr) {
+    int upper = 1;
+    caps.copiesMin = ippGetRange(copies, 0, &upper);
+    caps.copiesMax = upper;
+  }
+  if (ipp_attribute_t* ranges =
+          ippFindAttribute(response, "page-ranges-supported", IPP_TAG_BOOLEAN);
+      ranges != nullptr) {
+    caps.pageRanges = ippGetBoolean(ranges, 0) != 0;
+  }
+  if (ipp_attribute_t* up = ippFindAttribute(response, "number-up-supported", IPP_TAG_ZERO);
+      up != nullptr) {
+    // A list of integers, or (rarely) a range such as 1-16.
+    for (int i = 0; i < ippGetCount(up); ++i) {
+      if (ippGetValueTag(up) == IPP_TAG_RANGE) {
+        int upper = 0;
+        const int lower = ippGetRange(up, i, &upper);
+        for (const int n : {1, 2, 4, 6, 9, 16}) {
+          if (n >= lower && n <= upper) {
+            caps.numberUp.push_back(n);
+          }
+        }
+      } else if (ippGetValueTag(up) == IPP_TAG_INTEGER) {
+        caps.numberUp.push_back(ippGetInteger(up, i));
+      }
+    }
+  }
+  if (ipp_attribute_t* orientations =
+          ippFindAttribute(response, "orientation-requested-supported", IPP_TAG_ENUM);
+      orientations != nullptr) {
+    static constexpr std::array<const char*, 4> kNames{"portrait", "landscape", "reverse-landscape",
+                                                       "reverse-portrait"};
+    for (int i = 0; i < ippGetCount(orientations); ++i) {
+      const int value = ippGetInteger(orientations, i); // 3 portrait … 6 reverse-portrait
+      if (value >= 3 && value <= 6) {
+        caps.orientations.emplace_back(kNames[static_cast<std::size_t>(value - 3)]);
+      }
+    }
+  }
+  return caps;
+}
+
 } // namespace
 
 CupsBackend::CupsBackend(std::string server, std::string configDir)
@@ -380,9 +434,12 @@ PrinterCapabilities CupsBackend::capabilities(const std::string& printer) {
                printerUri(printer).c_str());
   ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr,
                cupsUser());
-  static const char* const kRequested[] = {"media-supported",  "media-default",
-                                           "sides-supported",  "print-color-mode-supported",
-                                           "copies-supported", "document-format-supported"};
+  static const char* const kRequested[] = {
+      "media-supported",          "media-default",
+      "sides-supported",          "print-color-mode-supported",
+      "copies-supported",         "page-ranges-supported",
+      "number-up-supported",      "orientation-requested-supported",
+      "document-format-supported"};
   ippAddStrings(request.get(), IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
                 static_cast<int>(std::size(kRequested)), nullptr, kRequested);
   // cupsDoRequest takes ownership of the request.
@@ -394,30 +451,16 @@ PrinterCapabilities CupsBackend::capabilities(const std::string& printer) {
     throwIpp(ippGetStatusCode(response.get()),
              "asking CUPS for the capabilities of '" + printer + "' failed");
   }
-  PrinterCapabilities caps;
-  caps.media = stringValues(response.get(), "media-supported");
-  const auto defaults = stringValues(response.get(), "media-default");
-  caps.defaultMedia = defaults.empty() ? std::string() : defaults.front();
-  caps.sides = stringValues(response.get(), "sides-supported");
-  caps.colorModes = stringValues(response.get(), "print-color-mode-supported");
-  caps.documentFormats = stringValues(response.get(), "document-format-supported");
-  if (ipp_attribute_t* copies = ippFindAttribute(response.get(), "copies-supported", IPP_TAG_RANGE);
-      copies != nullptr) {
-    int upper = 1;
-    caps.copiesMin = ippGetRange(copies, 0, &upper);
-    caps.copiesMax = upper;
-  }
-  return caps;
+  return abilitiesFromIpp(response.get());
 }
 
 int CupsBackend::createJob(const std::string& printer, const std::string& title,
                            const protocol::PrintOptions& options) {
   HttpPtr http = connectTo(host_, port_);
   OptionList list;
-  list.add("copies", std::to_string(options.copies));
-  list.add("media", options.media);
-  list.add("sides", options.sides);
-  list.add("print-color-mode", options.colorMode);
+  for (const auto& [name, value] : ippJobAttributes(options)) {
+    list.add(name, value);
+  }
   const int jobId =
       cupsCreateJob(http.get(), printer.c_str(), title.c_str(), list.count(), list.options());
   if (jobId <= 0) {

@@ -15,6 +15,8 @@ constexpr std::array kRules{
     OutcomeRule{"envelope_", true, JobOutcome::Cancel},
     OutcomeRule{"hpke_", true, JobOutcome::Cancel},
     OutcomeRule{"unsupported_option", false, JobOutcome::Cancel},
+    OutcomeRule{"document_", true, JobOutcome::Cancel}, // unrecognised, type mismatch, too large
+    OutcomeRule{"page_range_out_of_document", false, JobOutcome::Cancel},
     OutcomeRule{"spooler_format_unsupported", false, JobOutcome::Cancel},
     // The cloud is away or the lease is gone: the job goes back to the queue.
     OutcomeRule{"cloud_", true, JobOutcome::Retry},

@@ -1,6 +1,7 @@
 #include "agent/job_processor.h"
 
 #include "agent/cloud_client.h"
+#include "agent/printer_routing.h"
 #include "common/envelope.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -13,10 +14,6 @@ namespace printrelay::agent {
 namespace {
 
 constexpr std::size_t kMaxEventMessage = 1024;
-
-bool contains(const std::vector<std::string>& list, const std::string& value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
 
 std::string joined(const std::vector<std::string>& list) {
   std::string out;
@@ -35,7 +32,11 @@ std::string describe(const std::exception& error) {
 
 std::string clip(std::string text) {
   if (text.size() > kMaxEventMessage) {
-    text.resize(kMaxEventMessage);
+    std::size_t end = kMaxEventMessage;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      --end; // not inside a UTF-8 sequence
+    }
+    text.resize(end);
   }
   return text;
 }
@@ -44,6 +45,20 @@ std::string titleFor(const protocol::JobOffer& offer) {
   const std::string tag = "PrintRelay " + offer.jobId;
   return offer.documentName.empty() ? tag : offer.documentName + " (" + tag + ")";
 }
+
+/// "text/plain; charset=utf-8" → "text/plain" (lower-cased, without parameters).
+std::string mediaTypeOnly(std::string_view type) {
+  std::string out(type.substr(0, type.find(';')));
+  while (!out.empty() && out.back() == ' ') {
+    out.pop_back();
+  }
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+/// How much of the document goes to the spooler per write (keepGoing is asked in between).
+constexpr std::size_t kSendPiece = 64 * 1024;
 
 protocol::JobEvent event(std::string state, const JournalJob& job, std::string message = {}) {
   protocol::JobEvent e;
@@ -110,30 +125,28 @@ RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status) {
   return RecoveryAction::KeepFollowing;
 }
 
-void checkOptions(const protocol::PrintOptions& options, const PrinterCapabilities& caps) {
-  if (caps.copiesMax >= caps.copiesMin && caps.copiesMax > 0 &&
-      (options.copies < caps.copiesMin || options.copies > caps.copiesMax)) {
-    throw Error("unsupported_option", "the printer prints " + std::to_string(caps.copiesMin) +
-                                          " to " + std::to_string(caps.copiesMax) +
-                                          " copies, not " + std::to_string(options.copies));
+DocumentCount countDocument(const protocol::JobOffer& offer,
+                            std::span<const std::uint8_t> document) {
+  DocumentCount count;
+  count.kind = document::sniff(document.first(std::min(document.size(), document::kSniffBytes)));
+  if (count.kind == document::Kind::Unknown) {
+    throw Error("document_unrecognised",
+                "the decrypted document is not a PDF, PNG, JPEG or plain text document; it is "
+                "not printed");
   }
-  if (!caps.media.empty()) {
-    const std::string wanted = pwgMedia(options.media);
-    const bool found = std::any_of(caps.media.begin(), caps.media.end(),
-                                   [&](const std::string& m) { return pwgMedia(m) == wanted; });
-    if (!found) {
-      throw Error("unsupported_option", "the printer has no media '" + options.media + "'");
-    }
+  const std::string declared = mediaTypeOnly(offer.contentType);
+  const std::string_view found = document::mediaType(count.kind);
+  if (!declared.empty() && document::kindOfMediaType(declared) != count.kind) {
+    throw Error("document_type_mismatch", "the order says the document is " + declared +
+                                              " but its bytes are " + std::string(found) +
+                                              "; it is not printed");
   }
-  if (!caps.sides.empty() && !contains(caps.sides, options.sides)) {
-    throw Error("unsupported_option", "the printer cannot print sides '" + options.sides +
-                                          "' (it supports " + joined(caps.sides) + ")");
+  if (count.kind == document::Kind::Pdf && !document::canCountPdfPages()) {
+    return count; // this build has no PDF library: printed without a count
   }
-  if (!caps.colorModes.empty() && options.colorMode != "auto" &&
-      !contains(caps.colorModes, options.colorMode)) {
-    throw Error("unsupported_option", "the printer has no print-color-mode '" + options.colorMode +
-                                          "' (it supports " + joined(caps.colorModes) + ")");
-  }
+  count.pages = document::countPages(count.kind, document);
+  protocol::selectedPageCount(offer.options.pageRanges, *count.pages); // a range past the end
+  return count;
 }
 
 JobProcessor::JobProcessor(Journal& journal, CloudClient& cloud, PrintBackend& backend,
@@ -164,10 +177,39 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
   std::string printer;
   std::optional<int> spoolerJobId;
   std::unique_ptr<DocumentWriter> writer;
+  SecureBytes document;
   try {
     const hpke::KeyPair& key = keyFor(offer);
-    printer = backend_.resolvePrinter(printer_);
-    checkOptions(offer.options, backend_.capabilities(printer));
+    printer = routeJob(offer);
+    if (!keepGoing_()) {
+      throw Error("agent_stopping", "the agent is stopping");
+    }
+    document = openDocument(offer, key);
+    const DocumentCount count = countDocument(offer, document);
+    const std::string found(document::mediaType(count.kind));
+    if (!count.pages) {
+      log::job(log::Level::Info, jobId,
+               "recognised " + found + "; this build cannot count PDF pages, so it is printed " +
+                   "without a count");
+    } else {
+      log::printer(log::Level::Info, printer,
+                   "job " + jobId + ": " + found + " with " + std::to_string(*count.pages) +
+                       " page(s)" +
+                       (offer.quotedPages ? ", quoted for " + std::to_string(*offer.quotedPages)
+                                          : std::string()));
+      if (!reportCounted(offer, printer, count)) {
+        wipe(document);
+        const std::string why =
+            "held_by_shop: the shop holds the order (" + std::to_string(*count.pages) +
+            " pages counted" +
+            (offer.quotedPages ? ", " + std::to_string(*offer.quotedPages) + " quoted"
+                               : std::string()) +
+            "); not printed, the document was dropped";
+        journal_.advance(jobId, JobState::Cancelled, StepDetails::withError(why));
+        log::job(log::Level::Notice, jobId, why);
+        return JobOutcome::Ok;
+      }
+    }
     if (!keepGoing_()) {
       throw Error("agent_stopping", "the agent is stopping");
     }
@@ -176,14 +218,16 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
     log::job(log::Level::Info, jobId,
              "submitting to printer " + printer + " as spooler job " +
                  std::to_string(*spoolerJobId));
-    writer = backend_.startDocument(printer, *spoolerJobId, offer.documentName, offer.contentType);
-    streamDocument(offer, key, *writer);
+    writer = backend_.startDocument(printer, *spoolerJobId, offer.documentName, found);
+    sendDocument(document, *writer);
+    wipe(document);
     if (!finishDocument(jobId, *writer)) {
       // The journal keeps the job in submitting; followJobs() asks the spooler what it has.
       return JobOutcome::Hold;
     }
     writer.reset();
   } catch (const std::exception& error) {
+    wipe(document);
     if (writer) {
       writer->abort();
     }
@@ -280,15 +324,66 @@ JournalJob JobProcessor::cancelAtShop(const std::string& jobId, const std::strin
   return *journal_.find(jobId);
 }
 
-void JobProcessor::streamDocument(const protocol::JobOffer& offer, const hpke::KeyPair& key,
-                                  DocumentWriter& writer) {
+std::string JobProcessor::routeJob(const protocol::JobOffer& offer) {
+  std::string agentPrinter = printer_;
+  if (agentPrinter.empty()) {
+    try {
+      agentPrinter = backend_.resolvePrinter({}); // the spooler's default destination
+    } catch (const Error& e) {
+      if (e.code() != "printer_not_found" && e.code() != "printer_not_accepting") {
+        throw;
+      }
+    }
+  }
+  const auto candidates = routingCandidates(backend_);
+  const RoutingDecision decision =
+      choosePrinter(offer.options, offer.contentType, offer.printer, agentPrinter, candidates);
+  for (const auto& refusal : decision.refusals) {
+    log::job(log::Level::Debug, offer.jobId, "passed over " + refusal);
+  }
+  if (decision.printer.empty()) {
+    const std::string why = describeRefusals(decision);
+    for (const auto& c : candidates) {
+      log::printer(log::Level::Info, c.info.name, "cannot take job " + offer.jobId);
+    }
+    // Able but not accepting jobs now: give the job back and wait; otherwise it never can.
+    throw Error(decision.ableButNotAccepting ? "printer_not_accepting" : "unsupported_option", why);
+  }
+  if (!offer.printer.empty() && decision.printer != offer.printer) {
+    const auto it =
+        std::find_if(candidates.begin(), candidates.end(),
+                     [&](const RoutingCandidate& c) { return c.info.name == offer.printer; });
+    log::printer(log::Level::Notice, offer.printer,
+                 it == candidates.end()
+                     ? "the shop chose this printer for job " + offer.jobId +
+                           " but the spooler has no such printer; routing it elsewhere"
+                     : "the shop chose this printer for job " + offer.jobId +
+                           " but it cannot take it now; routing it elsewhere");
+  }
+  log::printer(log::Level::Info, decision.printer,
+               "takes job " + offer.jobId + " (" + decision.because + ")");
+  return decision.printer;
+}
+
+SecureBytes JobProcessor::openDocument(const protocol::JobOffer& offer, const hpke::KeyPair& key) {
+  if (offer.envelopeSize > maxDocumentBytes_) {
+    throw Error("document_too_large",
+                "the document is " + std::to_string(offer.envelopeSize / (1024 * 1024)) +
+                    " MiB sealed; this agent takes documents up to " +
+                    std::to_string(maxDocumentBytes_ / (1024 * 1024)) + " MiB (max_document_mib)");
+  }
+  // The plaintext is never larger than its envelope: reserving that much up front means the
+  // buffer never moves (and leaves no copy behind) while it fills.
+  const std::uint64_t limit = offer.envelopeSize > 0 ? offer.envelopeSize : maxDocumentBytes_;
+  SecureBytes plaintext;
+  if (offer.envelopeSize > 0) {
+    plaintext.reserve(static_cast<std::size_t>(offer.envelopeSize));
+  }
   std::exception_ptr failure;
-  // Plaintext is never larger than its envelope: an endless stream is cut there.
-  const std::uint64_t limit = offer.envelopeSize > 0 ? offer.envelopeSize : UINT64_MAX;
   envelope::Opener opener(
       key, offer.orderId,
-      [&writer](std::span<const std::uint8_t> plaintext) {
-        writer.write(plaintext);
+      [&plaintext](std::span<const std::uint8_t> chunk) {
+        plaintext.insert(plaintext.end(), chunk.begin(), chunk.end());
         return true;
       },
       limit);
@@ -296,7 +391,7 @@ void JobProcessor::streamDocument(const protocol::JobOffer& offer, const hpke::K
     cloud_.fetchDocument(offer.jobId, offer.leaseId, [&](std::span<const std::uint8_t> sealed) {
       if (!keepGoing_()) {
         failure = std::make_exception_ptr(
-            Error("agent_stopping", "the agent stopped while the document was streaming"));
+            Error("agent_stopping", "the agent stopped while the document was downloading"));
         return false;
       }
       try {
@@ -318,7 +413,62 @@ void JobProcessor::streamDocument(const protocol::JobOffer& offer, const hpke::K
   }
   opener.finish();
   log::job(log::Level::Debug, offer.jobId,
-           "document opened and streamed: " + std::to_string(opener.plaintextBytes()) + " bytes");
+           "document opened into memory: " + std::to_string(plaintext.size()) + " bytes");
+  return plaintext;
+}
+
+bool JobProcessor::reportCounted(const protocol::JobOffer& offer, const std::string& printer,
+                                 const DocumentCount& count) {
+  protocol::JobEvent counted;
+  counted.state = "counted";
+  counted.printer = printer;
+  counted.pages = count.pages;
+  counted.contentType = std::string(document::mediaType(count.kind));
+  // Journaled like every event (the job's next seq, its lease), but sent at once: its answer
+  // decides whether to print. It is never sent again later: a job whose answer did not come is
+  // given back, and a new lease counts again.
+  const std::uint64_t seq = journal_.enqueue(offer.jobId, counted);
+  const auto events = journal_.eventsFor(offer.jobId);
+  const auto row = std::find_if(events.begin(), events.end(),
+                                [seq](const OutboxEvent& e) { return e.seq == seq; });
+  if (row == events.end()) {
+    throw Error("journal_corrupt", "the counted event of job " + offer.jobId + " is missing");
+  }
+  nlohmann::json answer;
+  try {
+    answer = cloud_.postEventForAnswer(offer.jobId, row->body);
+  } catch (const CloudError& e) {
+    journal_.markSent(row->id, "dropped: " + std::string(e.what()).substr(0, 200));
+    if (e.status() == 400) {
+      // A cloud from before page counting refuses the state; it has nothing to hold.
+      log::job(log::Level::Notice, offer.jobId,
+               std::string("the cloud does not take counted events (") + e.what() +
+                   "); printing without its answer");
+      return true;
+    }
+    throw;
+  }
+  journal_.markSent(row->id, "delivered");
+  const auto it = answer.find("proceed");
+  if (it == answer.end() || it->is_null()) {
+    return true;
+  }
+  if (!it->is_boolean()) {
+    throw CloudError(502, "cloud_bad_response",
+                     "the answer to counted has a 'proceed' that is not true or false");
+  }
+  return it->get<bool>();
+}
+
+void JobProcessor::sendDocument(std::span<const std::uint8_t> document, DocumentWriter& writer) {
+  while (!document.empty()) {
+    if (!keepGoing_()) {
+      throw Error("agent_stopping", "the agent stopped while the document was being sent");
+    }
+    const std::size_t n = std::min(document.size(), kSendPiece);
+    writer.write(document.first(n));
+    document = document.subspan(n);
+  }
 }
 
 bool JobProcessor::finishDocument(const std::string& jobId, DocumentWriter& writer) {

@@ -3,11 +3,16 @@
 #include "agent/job_outcome.h"
 #include "agent/journal.h"
 #include "agent/print_backend.h"
+#include "agent/secure_bytes.h"
+#include "common/document.h"
 #include "common/hpke.h"
 #include "common/protocol.h"
 
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +20,9 @@
 namespace printrelay::agent {
 
 class CloudClient;
+
+/// The largest document the agent decrypts into memory unless max_document_mib says otherwise.
+inline constexpr std::uint64_t kDefaultMaxDocumentBytes = 256ull * 1024 * 1024;
 
 /// What to do with a job the journal has in flight, once the spooler said what it knows.
 enum class RecoveryAction {
@@ -35,15 +43,31 @@ std::string_view toString(RecoveryAction action);
 /// recorded.
 RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status);
 
-/// Checks print options against a printer's capabilities (lists the printer does not report
-/// are not checked); throws Error{"unsupported_option"} naming the option.
-void checkOptions(const protocol::PrintOptions& options, const PrinterCapabilities& caps);
+/// What the agent learned from a decrypted document before printing it.
+struct DocumentCount {
+  document::Kind kind = document::Kind::Unknown;
+  std::optional<int> pages; ///< nullopt when this build cannot count (PDF on Windows)
+};
+
+/// Recognises and counts a decrypted document held in memory, against what the offer says:
+/// throws Error{"document_unrecognised"} for anything but PDF, PNG, JPEG and plain text,
+/// Error{"document_type_mismatch"} when the bytes are not the offer's content_type,
+/// document::countPages' errors (document_unreadable, document_encrypted), and
+/// Error{"page_range_out_of_document"} when a page range starts past the last page. A PDF on a
+/// build that cannot count PDFs (document::canCountPdfPages() false) has no pages.
+DocumentCount countDocument(const protocol::JobOffer& offer,
+                            std::span<const std::uint8_t> document);
 
 /// Takes a job from offer to the spooler and follows it there, writing every step to the
 /// journal before acting on it:
-///   leased → create the spooler job → submitting (its id) → stream: download → open the
-///   envelope → spooler → printing → follow → printed | failed.
-/// Plaintext exists only one envelope chunk at a time, on its way to the spooler.
+///   leased → route it to a printer that can do it (printer_routing.h) → download and open
+///   the envelope into memory → recognise and count → report counted (the cloud answers
+///   whether to print) → create the spooler job → submitting (its id) → send the document from
+///   memory → printing → follow → printed | failed.
+/// The plaintext exists only in memory (SecureBytes, wiped after use), bounded by the offer's
+/// envelope size and max_document_mib; it is never written to disk. A job the cloud holds
+/// (proceed false: more pages than quoted) is dropped without printing and recorded cancelled
+/// with "held_by_shop" (it may be offered again once the shopkeeper approves).
 class JobProcessor {
 public:
   /// `printer` is the configured destination (empty: the spooler's default). `keepGoing` is
@@ -82,6 +106,8 @@ public:
   void setPurgeSpoolerJobs(bool purge) { purge_ = purge; }
   /// The configured destination (empty: the spooler's default), e.g. after a reload.
   void setPrinter(std::string printer) { printer_ = std::move(printer); }
+  /// The largest document (sealed size, and so plaintext) the agent takes into memory.
+  void setMaxDocumentBytes(std::uint64_t bytes) { maxDocumentBytes_ = bytes; }
   /// The store key new documents are sealed to, and older keys documents already queued may
   /// still be sealed to (after a key rotation). The right one is picked by the offer's key id.
   void setKeys(hpke::KeyPair current, std::vector<hpke::KeyPair> older);
@@ -91,8 +117,18 @@ private:
   const hpke::KeyPair& keyFor(const protocol::JobOffer& offer) const;
   /// Removes an ended spooler job when purging is on; failures are logged only.
   void purgeSpoolerJob(const JournalJob& job);
-  void streamDocument(const protocol::JobOffer& offer, const hpke::KeyPair& key,
-                      DocumentWriter& writer);
+  /// The printer for a job (the routing rule in printer_routing.h); throws unsupported_option
+  /// listing why no printer can print it, printer_not_accepting when the able ones take no
+  /// jobs now, or the backend's errors.
+  std::string routeJob(const protocol::JobOffer& offer);
+  /// Downloads the sealed document and opens it into memory.
+  SecureBytes openDocument(const protocol::JobOffer& offer, const hpke::KeyPair& key);
+  /// Posts the counted event (journaled, sent at once: its answer decides) and returns the
+  /// answer's "proceed" (true when absent, or when the cloud does not know counted yet).
+  bool reportCounted(const protocol::JobOffer& offer, const std::string& printer,
+                     const DocumentCount& count);
+  /// Sends the document from memory in pieces, asking keepGoing between them.
+  void sendDocument(std::span<const std::uint8_t> document, DocumentWriter& writer);
   /// Ends the document; false when the spooler's answer was lost (outcome unknown: Hold).
   bool finishDocument(const std::string& jobId, DocumentWriter& writer);
   JobOutcome settleFailure(const std::string& jobId, const std::exception& error);
@@ -109,6 +145,7 @@ private:
   std::function<bool()> keepGoing_;
   std::map<std::string, SpoolerJobState> lastSeen_;
   bool purge_ = false;
+  std::uint64_t maxDocumentBytes_ = kDefaultMaxDocumentBytes;
 };
 
 } // namespace printrelay::agent

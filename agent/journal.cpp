@@ -308,7 +308,9 @@ std::uint64_t Journal::insertEvent(const JournalJob& job, protocol::JobEvent eve
       db_, "INSERT INTO outbox (job_id, seq, body, created_at) VALUES (?, ?, ?, ?)");
   insert.bind(1, job.jobId);
   insert.bind(2, static_cast<std::int64_t>(event.seq));
-  insert.bind(3, nlohmann::json(event).dump());
+  // Messages carry text from spoolers and drivers: invalid UTF-8 is replaced, never a throw.
+  insert.bind(3,
+              nlohmann::json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   insert.bind(4, now);
   insert.exec();
   SQLite::Statement bump(db_, "UPDATE jobs SET last_seq = ?, updated_at = ? WHERE job_id = ?");

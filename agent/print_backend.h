@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace printrelay::agent {
@@ -25,16 +26,16 @@ struct Settings;
 //   spooler_refused            any other refusal of a request (message says which)
 //   spooler_write_failed       sending document bytes failed
 
-/// What a destination can do, as the spooler reports it. Empty lists mean "not reported".
-struct PrinterCapabilities {
-  std::vector<std::string> media;      ///< PWG media names, e.g. iso_a4_210x297mm
-  std::vector<std::string> sides;      ///< one-sided, two-sided-long-edge, …
-  std::vector<std::string> colorModes; ///< monochrome, color, auto
-  int copiesMin = 1;
-  int copiesMax = 1;
-  std::vector<std::string> documentFormats; ///< MIME types accepted
-  std::string defaultMedia;
-};
+/// What a destination can do, as the spooler reports it: the wire's PrinterAbilities (empty
+/// lists mean "not reported", and nothing is refused for them).
+using PrinterCapabilities = protocol::PrinterAbilities;
+
+/// The IPP job attributes (as CUPS options: name and value text) that carry `options` to the
+/// spooler: copies, media (PWG name), sides, print-color-mode, and, when they differ from the
+/// defaults, page-ranges ("1-3,5"), orientation-requested (the IPP enum, "4" for landscape),
+/// number-up and fit-to-page. In this order.
+std::vector<std::pair<std::string, std::string>>
+ippJobAttributes(const protocol::PrintOptions& options);
 
 /// A destination as listed by the spooler.
 struct PrinterInfo {
@@ -111,7 +112,8 @@ public:
   /// The name of `configured`, or of the default destination when it is empty; throws
   /// printer_not_found when there is no such destination.
   virtual std::string resolvePrinter(const std::string& configured) = 0;
-  /// Media, sides, color modes, copies range and formats of one destination.
+  /// What one destination can do: media, sides, color modes, copies range, page ranges,
+  /// number-up, orientations and document formats.
   virtual PrinterCapabilities capabilities(const std::string& printer) = 0;
   /// Creates a job that waits for its document; returns the spooler's job id.
   virtual int createJob(const std::string& printer, const std::string& title,

@@ -7,6 +7,7 @@
 #include "agent/windows_spooler_mapping.h"
 #include "agent/windows_text.h"
 #include "common/error.h"
+#include "common/log.h"
 
 #include <algorithm>
 #include <cstring>
@@ -73,6 +74,8 @@ static_assert(ws::devmode::kDuplexVertical == DMDUP_VERTICAL);
 static_assert(ws::devmode::kDuplexHorizontal == DMDUP_HORIZONTAL);
 static_assert(ws::devmode::kColorMonochrome == DMCOLOR_MONOCHROME);
 static_assert(ws::devmode::kColorColor == DMCOLOR_COLOR);
+static_assert(ws::devmode::kOrientPortrait == DMORIENT_PORTRAIT);
+static_assert(ws::devmode::kOrientLandscape == DMORIENT_LANDSCAPE);
 static_assert(ws::win32_error::kFileNotFound == ERROR_FILE_NOT_FOUND);
 static_assert(ws::win32_error::kAccessDenied == ERROR_ACCESS_DENIED);
 static_assert(ws::win32_error::kInvalidHandle == ERROR_INVALID_HANDLE);
@@ -212,6 +215,10 @@ Buffer jobDevMode(HANDLE printer, const std::string& name, const ws::DevModeRequ
   if (request.color && (supported & DM_COLOR) != 0) {
     dm->dmColor = *request.color;
     fields |= DM_COLOR;
+  }
+  if (request.orientation && (supported & DM_ORIENTATION) != 0) {
+    dm->dmOrientation = *request.orientation;
+    fields |= DM_ORIENTATION;
   }
   dm->dmFields = supported | fields;
   Buffer merged(devMode.size());
@@ -367,6 +374,8 @@ public:
         DeviceCapabilitiesW(device.c_str(), port.c_str(), DC_COLORDEVICE, nullptr, nullptr);
     const int copies =
         DeviceCapabilitiesW(device.c_str(), port.c_str(), DC_COPIES, nullptr, nullptr);
+    const int landscape =
+        DeviceCapabilitiesW(device.c_str(), port.c_str(), DC_ORIENTATION, nullptr, nullptr);
     std::optional<short> defaultPaper;
     try {
       Buffer devMode = defaultDevMode(handle.get(), printer);
@@ -376,7 +385,7 @@ public:
     } catch (const Error&) {
       // No default DEVMODE: the default media is simply not reported.
     }
-    return ws::capabilitiesFrom(papers, duplex, color, copies, defaultPaper);
+    return ws::capabilitiesFrom(papers, duplex, color, copies, defaultPaper, landscape);
   }
 
   int createJob(const std::string& printer, const std::string& title,
@@ -385,7 +394,14 @@ public:
     {
       PrinterHandle query = openPrinter(printer);
       const auto papers = driverPapers(win32::widen(printer), portOf(query.get()));
-      devMode = jobDevMode(query.get(), printer, ws::devModeFor(options, papers));
+      const ws::DevModeRequest request = ws::devModeFor(options, papers);
+      for (const auto& option : request.ignored) {
+        // Routing keeps such jobs away (the abilities do not offer them); say so if one came.
+        log::printer(log::Level::Warning, printer,
+                     "cannot apply " + option +
+                         " to a RAW document through the DEVMODE; printing without it");
+      }
+      devMode = jobDevMode(query.get(), printer, request);
     }
     wchar_t raw[] = L"RAW";
     PRINTER_DEFAULTSW defaults{};

@@ -214,7 +214,7 @@ std::optional<short> paperIdForMedia(std::string_view media,
 
 PrinterCapabilities capabilitiesFrom(const std::vector<DriverPaper>& papers, int duplex,
                                      int colorDevice, int maxCopies,
-                                     std::optional<short> defaultPaper) {
+                                     std::optional<short> defaultPaper, int landscapeRotation) {
   PrinterCapabilities caps;
   caps.media = mediaFromPapers(papers);
   if (defaultPaper) {
@@ -233,7 +233,12 @@ PrinterCapabilities capabilitiesFrom(const std::vector<DriverPaper>& papers, int
   caps.colorModes = colorDevice == 1 ? std::vector<std::string>{"monochrome", "color", "auto"}
                                      : std::vector<std::string>{"monochrome"};
   caps.copiesMin = 1;
-  caps.copiesMax = maxCopies >= 1 ? maxCopies : 0;
+  caps.copiesMax = maxCopies >= 1 ? std::min(maxCopies, 999) : 999;
+  // RAW: nothing between the agent and the printer selects pages or imposes several per side.
+  caps.pageRanges = false;
+  caps.numberUp = {1};
+  caps.orientations = landscapeRotation == 0 ? std::vector<std::string>{"portrait"}
+                                             : std::vector<std::string>{"portrait", "landscape"};
   // Documents go to the printer as they are (datatype RAW): the spooler converts nothing.
   caps.documentFormats = {};
   return caps;
@@ -255,6 +260,22 @@ DevModeRequest devModeFor(const protocol::PrintOptions& options,
     out.color = devmode::kColorMonochrome;
   } else if (options.colorMode == "color") {
     out.color = devmode::kColorColor;
+  }
+  if (options.orientation == "portrait") {
+    out.orientation = devmode::kOrientPortrait;
+  } else if (options.orientation == "landscape") {
+    out.orientation = devmode::kOrientLandscape;
+  } else if (!options.orientation.empty()) {
+    out.ignored.push_back("orientation-requested " + options.orientation.substr(0, 32));
+  }
+  if (!options.pageRanges.empty()) {
+    out.ignored.push_back("page-ranges " + protocol::formatPageRanges(options.pageRanges));
+  }
+  if (options.numberUp != 1) {
+    out.ignored.push_back("number-up " + std::to_string(options.numberUp));
+  }
+  if (options.fitToPage) {
+    out.ignored.emplace_back("fit-to-page");
   }
   return out;
 }

@@ -55,7 +55,7 @@ inline constexpr std::uint32_t kUserIntervention = 0x00100000;
 inline constexpr std::uint32_t kDoorOpen = 0x00400000;
 } // namespace printer_status
 
-/// DEVMODE values (DMPAPER_*, DMDUP_*, DMCOLOR_*) the agent sets.
+/// DEVMODE values (DMPAPER_*, DMDUP_*, DMCOLOR_*, DMORIENT_*) the agent sets.
 namespace devmode {
 inline constexpr short kPaperLetter = 1;
 inline constexpr short kPaperTabloid = 3;
@@ -76,6 +76,8 @@ inline constexpr short kDuplexVertical = 2;   ///< long edge (portrait)
 inline constexpr short kDuplexHorizontal = 3; ///< short edge (portrait)
 inline constexpr short kColorMonochrome = 1;
 inline constexpr short kColorColor = 2;
+inline constexpr short kOrientPortrait = 1;
+inline constexpr short kOrientLandscape = 2;
 } // namespace devmode
 
 /// Win32 error codes the backend tells apart.
@@ -144,21 +146,31 @@ std::optional<short> paperIdForMedia(std::string_view media,
 
 /// Capabilities from DeviceCapabilitiesW answers: DC_PAPERS/DC_PAPERNAMES, DC_DUPLEX (1 when
 /// the printer can print both sides), DC_COLORDEVICE (1 for color), DC_COPIES (the most
-/// copies; < 1 when not reported, and then copies are not checked: copiesMax 0), and the
-/// default DEVMODE's paper.
+/// copies, at most 999 as options allow; < 1 when not reported, and then copies are not
+/// limited below 999), DC_ORIENTATION (0: the driver has no landscape; 90 or 270: it has;
+/// -1: not reported) and the default DEVMODE's paper. Documents go to the printer RAW, so
+/// nothing can select pages or put several on a side: page ranges are not supported and
+/// number-up is 1 only. Orientation goes through dmOrientation: portrait, and landscape unless
+/// the driver says it has none (the reverse orientations have no DEVMODE value).
 PrinterCapabilities capabilitiesFrom(const std::vector<DriverPaper>& papers, int duplex,
                                      int colorDevice, int maxCopies,
-                                     std::optional<short> defaultPaper);
+                                     std::optional<short> defaultPaper, int landscapeRotation = -1);
 
 /// The DEVMODE fields a job asks for; unset fields keep the driver's defaults.
 struct DevModeRequest {
-  std::optional<short> copies;    ///< dmCopies (DM_COPIES)
-  std::optional<short> paperSize; ///< dmPaperSize (DM_PAPERSIZE)
-  std::optional<short> duplex;    ///< dmDuplex (DM_DUPLEX)
-  std::optional<short> color;     ///< dmColor (DM_COLOR)
+  std::optional<short> copies;      ///< dmCopies (DM_COPIES)
+  std::optional<short> paperSize;   ///< dmPaperSize (DM_PAPERSIZE)
+  std::optional<short> duplex;      ///< dmDuplex (DM_DUPLEX)
+  std::optional<short> color;       ///< dmColor (DM_COLOR)
+  std::optional<short> orientation; ///< dmOrientation (DM_ORIENTATION)
+  /// Options a DEVMODE cannot carry for a RAW document ("page-ranges 1-2", "number-up 2",
+  /// "fit-to-page", "orientation-requested reverse-landscape"): the backend logs them, it never
+  /// drops them silently. Routing keeps such jobs away (capabilitiesFrom does not offer them).
+  std::vector<std::string> ignored;
 };
 /// The DEVMODE fields for print options (copies 1..32767, media through the driver's papers,
-/// sides → DMDUP_*, print-color-mode → DMCOLOR_*; "auto" leaves color to the driver).
+/// sides → DMDUP_*, print-color-mode → DMCOLOR_*, orientation-requested portrait/landscape →
+/// DMORIENT_*; "auto" color and an empty orientation leave them to the driver).
 DevModeRequest devModeFor(const protocol::PrintOptions& options,
                           const std::vector<DriverPaper>& papers);
 

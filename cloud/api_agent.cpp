@@ -221,7 +221,11 @@ void Api::postJobEvent(RequestContext& ctx) {
     replyJson(ctx.response, 200, reply);
     return;
   }
-  const OrderState target = *targetState(event.state);
+  const auto known = targetState(event.state);
+  if (!known) {
+    throw ApiError(400, "invalid_request", "state " + event.state + " is not known here");
+  }
+  const OrderState target = *known;
   checkTransition(order->state, target);
 
   order->state = target;

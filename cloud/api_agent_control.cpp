@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "common/envelope.h"
 #include "common/log.h"
+#include "common/protocol.h"
 
 namespace printrelay::cloud {
 
@@ -16,6 +17,8 @@ namespace {
 constexpr std::size_t kMaxPrinters = 64;
 constexpr std::size_t kMaxReasons = 32;
 constexpr std::size_t kMaxText = 256;
+/// A report of 64 printers with their abilities is larger than other JSON bodies.
+constexpr std::size_t kMaxPrinterReport = 512 * 1024;
 
 /// One reported printer, checked field by field and re-built, so only known fields of known
 /// types are stored (a report is shown to customers and shopkeepers later).
@@ -61,16 +64,27 @@ json checkedPrinter(const json& in, std::size_t index) {
     throw ApiError(400, "invalid_request",
                    where + ".state must be idle, processing, stopped or unknown");
   }
-  return json{{"name", requiredString(in, "name", 127)},
-              {"state", state},
-              {"accepting", flag("accepting")},
-              {"is_default", flag("is_default")},
-              {"agent_printer", flag("agent_printer")},
-              {"reasons", words("reasons")},
-              {"problems", words("problems")},
-              {"info", optionalString(in, "info", kMaxText)},
-              {"location", optionalString(in, "location", kMaxText)},
-              {"make_and_model", optionalString(in, "make_and_model", kMaxText)}};
+  json printer{{"name", requiredString(in, "name", 127)},
+               {"state", state},
+               {"accepting", flag("accepting")},
+               {"is_default", flag("is_default")},
+               {"agent_printer", flag("agent_printer")},
+               {"reasons", words("reasons")},
+               {"problems", words("problems")},
+               {"info", optionalString(in, "info", kMaxText)},
+               {"location", optionalString(in, "location", kMaxText)},
+               {"make_and_model", optionalString(in, "make_and_model", kMaxText)}};
+  // What the printer can do (issue 4): parsed by the wire model, stored re-serialized.
+  if (const auto it = in.find("abilities"); it != in.end() && !it->is_null()) {
+    try {
+      printer["abilities"] = json(it->get<protocol::PrinterAbilities>());
+    } catch (const Error& e) {
+      throw ApiError(400, "invalid_request", where + ".abilities: " + e.what());
+    } catch (const json::exception&) {
+      throw ApiError(400, "invalid_request", where + ".abilities is malformed");
+    }
+  }
+  return printer;
 }
 
 } // namespace
@@ -93,7 +107,7 @@ void Api::agentMe(RequestContext& ctx) {
 }
 
 void Api::reportPrinters(RequestContext& ctx) {
-  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  const json body = parseJsonObject(ctx.body.readAll(kMaxPrinterReport));
   rejectUnknownFields(body, {"printers"});
   const auto it = body.find("printers");
   if (it == body.end() || !it->is_array() || it->size() > kMaxPrinters) {

@@ -34,13 +34,18 @@ protected:
     return s;
   }
 
-  void startAgent() {
+  /// Starts the daemon; `prepare` sets up the fake spooler before the loop can look at it.
+  void startAgent(const std::function<void(FakePrintBackend&)>& prepare = {}) {
     auto backend = std::make_unique<FakePrintBackend>();
     backend->setAutoComplete(true);
+    if (prepare) {
+      prepare(*backend);
+    }
     backend_ = backend.get();
     Enrollment enrollment{key_, "device-credential", AgentIdentity{}};
     agent_ = std::make_unique<Agent>(settings(), std::move(enrollment), std::move(backend),
-                                     AgentTiming{std::chrono::seconds(1), std::chrono::hours(1)});
+                                     AgentTiming{std::chrono::seconds(1), std::chrono::hours(1),
+                                                 milliseconds(100), std::chrono::hours(1)});
     thread_ = std::thread([this] { exitCode_ = agent_->run(); });
   }
 
@@ -70,13 +75,13 @@ protected:
 
 TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
   startAgent();
-  const Bytes document = patternBytes(50'000);
+  const Bytes document = textBytes(50'000);
   const Bytes sealed = seal(key_, "order-j1", document);
   cloud_.addOffer(makeOffer("j1", key_, sealed), sealed);
 
-  ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 2; },
+  ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
                                    std::chrono::seconds(10)));
-  EXPECT_EQ(statesReported("j1"), (std::vector<std::string>{"printing", "printed"}));
+  EXPECT_EQ(statesReported("j1"), (std::vector<std::string>{"counted", "printing", "printed"}));
   ASSERT_EQ(backend_->jobs().size(), 1u);
   EXPECT_EQ(backend_->jobs()[0].data, document);
 
@@ -105,11 +110,37 @@ TEST_F(AgentDaemonTest, ACloudOutageIsRiddenOutWithBackoff) {
   EXPECT_GE(failedPolls, 2);
   EXPECT_LE(failedPolls, 60);
   cloud_.setPollStatus(200);
-  const Bytes sealed = seal(key_, "order-j2", patternBytes(1000));
+  const Bytes sealed = seal(key_, "order-j2", textBytes(1000));
   cloud_.addOffer(makeOffer("j2", key_, sealed), sealed);
-  EXPECT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 2; },
+  EXPECT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
                                    std::chrono::seconds(10)));
-  EXPECT_EQ(statesReported("j2"), (std::vector<std::string>{"printing", "printed"}));
+  EXPECT_EQ(statesReported("j2"), (std::vector<std::string>{"counted", "printing", "printed"}));
+}
+
+TEST_F(AgentDaemonTest, PrintersAreReportedAtStartOnChangeAndAfterReconnecting) {
+  startAgent();
+  ASSERT_TRUE(eventually([this] { return !cloud_.printerReports().empty(); }));
+  const auto first = cloud_.printerReports().front();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]["name"], "Front");
+  EXPECT_EQ(first[0]["agent_printer"], true);
+  EXPECT_EQ(first[0]["abilities"]["sides_supported"].size(), 3u);
+  EXPECT_EQ(first[0]["abilities"]["copies_max"], 99);
+
+  // A printer added at the shop is reported at the next check (100 ms here).
+  PrinterInfo back;
+  back.name = "Back";
+  back.state = "idle";
+  backend_->setPrinters({backend_->listPrinters().at(0), back});
+  ASSERT_TRUE(eventually([this] { return cloud_.printerReports().back().size() == 2; }));
+  const std::size_t before = cloud_.printerReports().size();
+
+  // Offline, then back: the report is sent again though nothing changed.
+  cloud_.setPollStatus(503);
+  ASSERT_TRUE(eventually([this] { return agent_->state().snapshot().link == CloudLink::Offline; }));
+  cloud_.setPollStatus(200);
+  ASSERT_TRUE(eventually([&] { return cloud_.printerReports().size() > before; }));
+  EXPECT_EQ(cloud_.printerReports().back().size(), 2u);
 }
 
 TEST_F(AgentDaemonTest, WorkLeftByACrashIsRecoveredAtStartWithoutReprinting) {
@@ -123,8 +154,8 @@ TEST_F(AgentDaemonTest, WorkLeftByACrashIsRecoveredAtStartWithoutReprinting) {
     journal.recordLease(offer);
     journal.advance("old", JobState::Submitting, StepDetails::submitted(555, "Front"));
   }
-  startAgent();
-  backend_->setStatus(555, SpoolerJobState::Completed); // the spooler finished it meanwhile
+  // The spooler finished it while the agent was down.
+  startAgent([](FakePrintBackend& b) { b.setStatus(555, SpoolerJobState::Completed); });
   ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return !events.empty(); },
                                    std::chrono::seconds(10)));
   stopAgent();

@@ -11,6 +11,7 @@
 #include "tests/support/test_env.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -82,6 +83,55 @@ inline Bytes patternBytes(std::size_t size, std::uint8_t salt = 0) {
   return out;
 }
 
+/// A deterministic plain-text document of exactly `size` bytes (lines of words, so the agent
+/// recognises it as text/plain and counts kTextLinesPerPage lines per page).
+inline Bytes textBytes(std::size_t size, std::uint8_t salt = 0) {
+  static const char* const kWords[] = {"invoice", "poster", "thesis", "chapter", "receipt",
+                                       "flyer",   "menu",   "ticket", "draft",   "summary"};
+  std::string text;
+  text.reserve(size + 80);
+  for (std::size_t line = 0; text.size() < size; ++line) {
+    text += "line " + std::to_string(line) + ":";
+    for (std::size_t w = 0; w < 6; ++w) {
+      text += ' ';
+      text += kWords[(line * 7 + w * 3 + salt) % std::size(kWords)];
+    }
+    text += '\n';
+  }
+  text.resize(size);
+  return Bytes(text.begin(), text.end());
+}
+
+/// A minimal valid PDF with `pages` empty pages and a correct cross-reference table.
+inline Bytes pdfBytes(int pages) {
+  std::vector<std::string> objects;
+  std::string kids;
+  for (int i = 0; i < pages; ++i) {
+    kids += std::to_string(3 + i) + " 0 R ";
+  }
+  objects.push_back("<< /Type /Catalog /Pages 2 0 R >>");
+  objects.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages) + " >>");
+  for (int i = 0; i < pages; ++i) {
+    objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>");
+  }
+  std::string out = "%PDF-1.4\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(out.size());
+    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const std::size_t xref = out.size();
+  out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (auto off : offsets) {
+    char line[24];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
+    out += line;
+  }
+  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  return Bytes(out.begin(), out.end());
+}
+
 /// Seals `plaintext` to `recipient` for `orderId`, as the browser or the cloud would.
 inline Bytes seal(const hpke::KeyPair& recipient, const std::string& orderId,
                   const Bytes& plaintext, std::uint32_t chunkSize = 4096) {
@@ -98,7 +148,7 @@ inline Bytes seal(const hpke::KeyPair& recipient, const std::string& orderId,
   return out;
 }
 
-/// An offer for a sealed document.
+/// An offer for a sealed plain-text document (set contentType for others).
 inline protocol::JobOffer makeOffer(const std::string& jobId, const hpke::KeyPair& key,
                                     const Bytes& sealed) {
   protocol::JobOffer offer;
@@ -106,8 +156,8 @@ inline protocol::JobOffer makeOffer(const std::string& jobId, const hpke::KeyPai
   offer.orderId = "order-" + jobId;
   offer.leaseId = "lease-" + jobId + "-1";
   offer.leaseExpiresAt = 4102444800; // 2100-01-01
-  offer.documentName = "flyer.pdf";
-  offer.contentType = "application/pdf";
+  offer.documentName = "flyer.txt";
+  offer.contentType = "text/plain";
   offer.envelopeSize = sealed.size();
   offer.keyId = envelope::keyIdFor(key.publicKey());
   return offer;

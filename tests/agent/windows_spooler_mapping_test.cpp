@@ -231,6 +231,14 @@ TEST(WindowsSpoolerMappingTest, DeviceCapabilitiesBecomePrinterCapabilities) {
   EXPECT_EQ(caps.copiesMin, 1);
   EXPECT_EQ(caps.copiesMax, 99);
   EXPECT_TRUE(caps.documentFormats.empty()); // RAW: the spooler converts nothing
+  // RAW: nothing selects pages or puts several on a side; orientation goes through DEVMODE.
+  EXPECT_FALSE(caps.pageRanges);
+  EXPECT_EQ(caps.numberUp, std::vector<int>{1});
+  EXPECT_EQ(caps.orientations, (Reasons{"portrait", "landscape"}));
+  EXPECT_EQ(capabilitiesFrom(papers, 1, 1, 99, std::nullopt, 90).orientations,
+            (Reasons{"portrait", "landscape"}));
+  EXPECT_EQ(capabilitiesFrom(papers, 1, 1, 99, std::nullopt, 0).orientations,
+            Reasons{"portrait"}); // the driver has no landscape
 
   const auto mono = capabilitiesFrom(papers, 0, 0, 1, std::nullopt);
   EXPECT_EQ(mono.sides, Reasons{"one-sided"});
@@ -240,19 +248,19 @@ TEST(WindowsSpoolerMappingTest, DeviceCapabilitiesBecomePrinterCapabilities) {
 }
 
 TEST(WindowsSpoolerMappingTest, FailedDeviceCapabilitiesCallsClaimNothing) {
-  // DeviceCapabilitiesW answers -1 when it fails; copies then go unchecked (copiesMax 0).
+  // DeviceCapabilitiesW answers -1 when it fails; copies are then limited only as options are.
   const auto caps = capabilitiesFrom({}, -1, -1, -1, std::nullopt);
   EXPECT_TRUE(caps.media.empty());
   EXPECT_EQ(caps.sides, Reasons{"one-sided"});
   EXPECT_EQ(caps.colorModes, Reasons{"monochrome"});
-  EXPECT_EQ(caps.copiesMax, 0);
+  EXPECT_EQ(caps.copiesMax, 999);
   // Odd answers: only exactly 1 means "yes".
   const auto odd = capabilitiesFrom({}, 2, 7, 0, std::nullopt);
   EXPECT_EQ(odd.sides, Reasons{"one-sided"});
   EXPECT_EQ(odd.colorModes, Reasons{"monochrome"});
-  EXPECT_EQ(odd.copiesMax, 0);
+  EXPECT_EQ(odd.copiesMax, 999);
   EXPECT_EQ(capabilitiesFrom({}, 1, 1, std::numeric_limits<int>::max(), std::nullopt).copiesMax,
-            std::numeric_limits<int>::max());
+            999);
 }
 
 TEST(WindowsSpoolerMappingTest, TheDefaultPaperFallsBackToTheDriversName) {
@@ -290,6 +298,26 @@ TEST(WindowsSpoolerMappingTest, PrintOptionsBecomeDevModeFields) {
   EXPECT_EQ(request.duplex, devmode::kDuplexSimplex);
   EXPECT_EQ(request.color, std::nullopt);
   EXPECT_EQ(request.paperSize, std::nullopt);
+  EXPECT_EQ(request.orientation, std::nullopt); // as the document says
+  EXPECT_TRUE(request.ignored.empty());
+}
+
+TEST(WindowsSpoolerMappingTest, OrientationGoesThroughDevModeAndWhatCannotIsNamed) {
+  protocol::PrintOptions options;
+  options.orientation = "landscape";
+  EXPECT_EQ(devModeFor(options, {}).orientation, devmode::kOrientLandscape);
+  options.orientation = "portrait";
+  EXPECT_EQ(devModeFor(options, {}).orientation, devmode::kOrientPortrait);
+  // A RAW document cannot be imposed, cut to pages or scaled through a DEVMODE: the backend
+  // logs these (routing keeps such jobs away from Windows printers).
+  options.orientation = "reverse-landscape";
+  options.pageRanges = {{1, 2}};
+  options.numberUp = 2;
+  options.fitToPage = true;
+  const auto request = devModeFor(options, {});
+  EXPECT_EQ(request.orientation, std::nullopt);
+  EXPECT_EQ(request.ignored, (Reasons{"orientation-requested reverse-landscape", "page-ranges 1-2",
+                                      "number-up 2", "fit-to-page"}));
 }
 
 TEST(WindowsSpoolerMappingTest, HostilePrintOptionsAreClampedOrIgnored) {

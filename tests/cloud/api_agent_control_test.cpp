@@ -127,6 +127,93 @@ TEST_F(AgentControlApiTest, HostilePrinterReportsAreRefusedAndTheLastReportStays
             403);
 }
 
+json abilities() {
+  return json{{"media_supported", json::array({"iso_a4_210x297mm", "na_letter_8.5x11in"})},
+              {"media_default", "iso_a4_210x297mm"},
+              {"sides_supported", json::array({"one-sided"})},
+              {"color_modes_supported", json::array({"monochrome", "color"})},
+              {"copies_min", 1},
+              {"copies_max", 9999},
+              {"page_ranges_supported", true},
+              {"number_up_supported", json::array({1, 2, 4})},
+              {"orientations_supported", json::array({"portrait", "landscape"})},
+              {"document_formats", json::array({"application/pdf", "text/plain"})}};
+}
+
+TEST_F(AgentControlApiTest, PrinterAbilitiesAreStoredAsParsedAndShownWithTheStore) {
+  json withAbilities = printer("Front");
+  withAbilities["abilities"] = abilities();
+  json partial = printer("Back");
+  partial["abilities"] = json{{"sides_supported", json::array({"one-sided"})}, {"junk", 1}};
+  const auto reply =
+      put("/api/v1/agent/printers", json{{"printers", json::array({withAbilities, partial})}},
+          agent_.credential);
+  ASSERT_EQ(reply.status, 200) << reply.describe();
+  const auto store = request("GET", "/api/v1/stores/" + storeId_).asJson();
+  EXPECT_EQ(store["printers"][0]["abilities"], abilities()) << store.dump();
+  // Re-serialized: defaults filled in, unknown keys gone.
+  const json& back = store["printers"][1]["abilities"];
+  EXPECT_FALSE(back.contains("junk"));
+  EXPECT_EQ(back["copies_max"], 999);
+  EXPECT_EQ(back["media_supported"], json::array());
+}
+
+TEST_F(AgentControlApiTest, HostileAbilitiesAreRefusedNamingTheField) {
+  const auto refused = [&](const std::string& field, const json& value) {
+    json p = printer("Front");
+    p["abilities"] = abilities();
+    if (field.empty()) {
+      p["abilities"] = value;
+    } else {
+      p["abilities"][field] = value;
+    }
+    const auto reply =
+        put("/api/v1/agent/printers", json{{"printers", json::array({p})}}, agent_.credential);
+    EXPECT_EQ(reply.status, 400) << field << " → " << reply.describe();
+    EXPECT_EQ(reply.errorCode(), "invalid_request") << field;
+    EXPECT_NE(reply.body.find("printers[0].abilities"), std::string::npos) << reply.body;
+  };
+  refused("", "everything");
+  refused("", json::array());
+  refused("media_supported", "iso_a4_210x297mm");
+  refused("media_supported", json::array({1}));
+  refused("media_supported", json::array({""}));
+  refused("media_supported", json::array({std::string(200, 'x')}));
+  refused("copies_min", 0);
+  refused("copies_max", 2000000);
+  refused("copies_max", "many");
+  refused("page_ranges_supported", "yes");
+  refused("number_up_supported", json::array({0}));
+  refused("number_up_supported", json::array({"2"}));
+  json tooMany = json::array();
+  for (int i = 0; i < 300; ++i) {
+    tooMany.push_back("m" + std::to_string(i));
+  }
+  refused("media_supported", tooMany);
+  json low = abilities();
+  low["copies_min"] = 10;
+  low["copies_max"] = 5;
+  refused("", low);
+}
+
+TEST_F(AgentControlApiTest, AReportOfManyPrintersWithAbilitiesFits) {
+  json printers = json::array();
+  json media = json::array();
+  for (int i = 0; i < 40; ++i) {
+    media.push_back("custom_paper-" + std::to_string(i) + "_100x" + std::to_string(100 + i) + "mm");
+  }
+  for (int i = 0; i < 64; ++i) {
+    json p = printer("P" + std::to_string(i));
+    p["abilities"] = abilities();
+    p["abilities"]["media_supported"] = media;
+    printers.push_back(p);
+  }
+  const std::string body = json{{"printers", printers}}.dump();
+  ASSERT_GT(body.size(), 64u * 1024);
+  const auto reply = request("PUT", "/api/v1/agent/printers", agent_.credential, body);
+  EXPECT_EQ(reply.status, 200) << reply.describe();
+}
+
 TEST_F(AgentControlApiTest, KeyRotationSealsNewUploadsToTheNewKey) {
   const auto next = hpke::KeyPair::generate();
   const std::string publicKey = base64Encode(next.publicKey());

@@ -277,6 +277,54 @@ TEST_F(AgentApiTest, BadEventsAreRefusedAndChangeNothing) {
   EXPECT_EQ(malformed.errorCode(), "malformed_json");
 }
 
+TEST_F(AgentApiTest, CountedIsANoteThatAnswersProceedAndIsIdempotent) {
+  const QueuedOrder q = queuedOrder();
+  const json offer = lease(q.agent);
+  const std::string jobId = offer["job_id"];
+  const json lease = offer["lease_id"];
+  const json counted{{"seq", 1},
+                     {"lease_id", lease},
+                     {"state", "counted"},
+                     {"pages", 3},
+                     {"content_type", "application/pdf"},
+                     {"printer", "front-desk"}};
+  clock_.advance(10);
+  const auto first = postEvent(q.agent, jobId, counted);
+  ASSERT_EQ(first.status, 200) << first.describe();
+  EXPECT_EQ(first.asJson()["proceed"], true);
+  EXPECT_EQ(first.asJson()["order_state"], "dispatched");
+  EXPECT_EQ(first.asJson()["lease_expires_at"], clock_.now() + settings_.leaseSeconds);
+  const json after = order(q);
+  EXPECT_EQ(after["state"], "dispatched");
+  EXPECT_EQ(after["history"].back()["note"], "agent counted 3 pages (application/pdf)");
+
+  // A replay (the answer was lost) gets the same answer and adds nothing.
+  clock_.advance(5);
+  const auto replay = postEvent(q.agent, jobId, counted);
+  EXPECT_EQ(replay.body, first.body);
+  EXPECT_EQ(order(q), after);
+
+  // Without pages, under another lease or out of order: refused.
+  json noPages = counted;
+  noPages.erase("pages");
+  noPages["seq"] = 2;
+  EXPECT_EQ(postEvent(q.agent, jobId, noPages).errorCode(), "invalid_request");
+  json stale = counted;
+  stale["seq"] = 2;
+  stale["lease_id"] = "lease_stale";
+  EXPECT_EQ(postEvent(q.agent, jobId, stale).errorCode(), "lease_expired");
+  json negative = counted;
+  negative["seq"] = 2;
+  negative["pages"] = -1;
+  EXPECT_EQ(postEvent(q.agent, jobId, negative).errorCode(), "invalid_request");
+
+  // Printing goes on from there with the next seq.
+  ASSERT_EQ(
+      postEvent(q.agent, jobId, {{"seq", 2}, {"lease_id", lease}, {"state", "printing"}}).status,
+      200);
+  EXPECT_EQ(order(q)["state"], "printing");
+}
+
 TEST_F(AgentApiTest, EventForAnotherStoresJobIs404) {
   const QueuedOrder q = queuedOrder();
   const json offer = lease(q.agent);

@@ -120,21 +120,45 @@ void FakeCloud::routes() {
                     });
               });
 
-  server_.Post(R"(/api/v1/agent/jobs/([^/]+)/events)",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 if (!authorized(req, res)) {
-                   return;
-                 }
-                 std::lock_guard lock(mutex_);
-                 if (eventStatus_ != 200) {
-                   sendError(res, eventStatus_, eventCode_);
-                   return;
-                 }
-                 events_.push_back(ReceivedEvent{req.matches[1],
-                                                 nlohmann::json::parse(req.body, nullptr, false)});
-                 changed_.notify_all();
-                 res.set_content(R"({"ok":true})", "application/json");
-               });
+  server_.Put(
+      "/api/v1/agent/printers", [this](const httplib::Request& req, httplib::Response& res) {
+        if (!authorized(req, res)) {
+          return;
+        }
+        const auto body = nlohmann::json::parse(req.body, nullptr, false);
+        if (!body.is_object() || !body.contains("printers") || !body["printers"].is_array()) {
+          sendError(res, 400, "invalid_request");
+          return;
+        }
+        std::lock_guard lock(mutex_);
+        printerReports_.push_back(body["printers"]);
+        res.set_content(R"({"printers":0})", "application/json");
+      });
+
+  server_.Post(R"(/api/v1/agent/jobs/([^/]+)/events)", [this](const httplib::Request& req,
+                                                              httplib::Response& res) {
+    if (!authorized(req, res)) {
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    if (eventStatus_ != 200) {
+      sendError(res, eventStatus_, eventCode_);
+      return;
+    }
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    const std::string state = body.is_object() ? body.value("state", std::string()) : std::string();
+    if (const auto it = eventAnswers_.find(state); it != eventAnswers_.end()) {
+      res.status = it->second.first;
+      res.set_content(it->second.second.dump(), "application/json");
+      if (res.status != 200) {
+        return;
+      }
+    } else {
+      res.set_content(R"({"ok":true})", "application/json");
+    }
+    events_.push_back(ReceivedEvent{req.matches[1], std::move(body)});
+    changed_.notify_all();
+  });
 }
 
 void FakeCloud::setCredential(std::string credential) {
@@ -166,6 +190,11 @@ void FakeCloud::setEventStatus(int status, std::string code) {
   std::lock_guard lock(mutex_);
   eventStatus_ = status;
   eventCode_ = std::move(code);
+}
+
+void FakeCloud::setEventAnswer(const std::string& state, int status, nlohmann::json body) {
+  std::lock_guard lock(mutex_);
+  eventAnswers_[state] = {status, std::move(body)};
 }
 
 void FakeCloud::setPollStatus(int status) {
@@ -208,6 +237,11 @@ std::vector<FakeCloud::ReceivedEvent> FakeCloud::eventsFor(const std::string& jo
 std::vector<nlohmann::json> FakeCloud::enrollRequests() const {
   std::lock_guard lock(mutex_);
   return enrollRequests_;
+}
+
+std::vector<nlohmann::json> FakeCloud::printerReports() const {
+  std::lock_guard lock(mutex_);
+  return printerReports_;
 }
 
 bool FakeCloud::waitForEvents(

@@ -49,6 +49,9 @@ public:
   void clearDocumentFailure(const std::string& jobId);
   /// Answers event posts with this status (200 = accept); `code` for the error body.
   void setEventStatus(int status, std::string code = "conflict");
+  /// Answers events of one state ("counted") with this status and body instead of {"ok":true}
+  /// (events answered with a non-2xx status are not recorded).
+  void setEventAnswer(const std::string& state, int status, nlohmann::json body);
   /// Answers polls with this status (200 = normal).
   void setPollStatus(int status);
   /// How the enroll route answers.
@@ -61,6 +64,8 @@ public:
   std::vector<ReceivedEvent> events() const;
   std::vector<ReceivedEvent> eventsFor(const std::string& jobId) const;
   std::vector<nlohmann::json> enrollRequests() const;
+  /// The "printers" lists received by PUT /api/v1/agent/printers, oldest first.
+  std::vector<nlohmann::json> printerReports() const;
   int polls() const { return polls_.load(); }
   int documentRequests() const { return documentRequests_.load(); }
   /// Waits until `predicate` holds over the recorded events, up to `timeout`.
@@ -86,8 +91,10 @@ private:
   std::map<std::string, std::pair<int, std::string>> documentFailures_;
   std::vector<ReceivedEvent> events_;
   std::vector<nlohmann::json> enrollRequests_;
+  std::vector<nlohmann::json> printerReports_;
   int eventStatus_ = 200;
   std::string eventCode_;
+  std::map<std::string, std::pair<int, nlohmann::json>> eventAnswers_;
   int pollStatus_ = 200;
   int enrollStatus_ = 200;
   nlohmann::json enrollBody_;

@@ -77,10 +77,14 @@ std::string FakePrintBackend::resolvePrinter(const std::string& configured) {
   throw Error("printer_not_found", "no printer '" + configured + "'");
 }
 
-PrinterCapabilities FakePrintBackend::capabilities(const std::string& /*printer*/) {
+PrinterCapabilities FakePrintBackend::capabilities(const std::string& printer) {
   std::lock_guard lock(mutex_);
   throwIfUnavailable();
-  return caps_;
+  if (const auto it = capsFailures_.find(printer); it != capsFailures_.end()) {
+    throw Error(it->second, "the fake spooler cannot describe " + printer);
+  }
+  const auto it = printerCaps_.find(printer);
+  return it != printerCaps_.end() ? it->second : caps_;
 }
 
 int FakePrintBackend::createJob(const std::string& printer, const std::string& title,
@@ -232,6 +236,16 @@ void FakePrintBackend::failNextFinish(std::string code, bool documentArrived) {
 void FakePrintBackend::setCapabilities(PrinterCapabilities caps) {
   std::lock_guard lock(mutex_);
   caps_ = std::move(caps);
+}
+
+void FakePrintBackend::setCapabilities(const std::string& printer, PrinterCapabilities caps) {
+  std::lock_guard lock(mutex_);
+  printerCaps_[printer] = std::move(caps);
+}
+
+void FakePrintBackend::failCapabilities(const std::string& printer, std::string code) {
+  std::lock_guard lock(mutex_);
+  capsFailures_[printer] = std::move(code);
 }
 
 void FakePrintBackend::setPrinters(std::vector<PrinterInfo> printers) {

@@ -64,7 +64,12 @@ public:
   /// finish() throws Error{code} once; `documentArrived` says whether the spooler nevertheless
   /// kept the whole document (the answer was lost) or not.
   void failNextFinish(std::string code, bool documentArrived);
+  /// What capabilities() answers for every printer without its own (below).
   void setCapabilities(PrinterCapabilities caps);
+  /// What capabilities() answers for one printer.
+  void setCapabilities(const std::string& printer, PrinterCapabilities caps);
+  /// capabilities() throws Error{code} for this printer.
+  void failCapabilities(const std::string& printer, std::string code);
   void setPrinters(std::vector<PrinterInfo> printers);
   /// What spoolSafety() answers.
   void setSpoolSafety(SpoolSafety safety);
@@ -86,6 +91,8 @@ private:
   std::map<int, Job> jobs_;
   std::vector<PrinterInfo> printers_;
   PrinterCapabilities caps_;
+  std::map<std::string, PrinterCapabilities> printerCaps_;
+  std::map<std::string, std::string> capsFailures_;
   int nextId_ = 100;
   int creates_ = 0;
   int cancels_ = 0;

@@ -31,8 +31,8 @@ TEST_F(EndToEndTest, PlaintextUploadIsSealedByTheCloudAndPrintedExactly) {
 TEST_F(EndToEndTest, ClientSealedUploadIsPrintedExactly) {
   ASSERT_NO_FATAL_FAILURE(createCustomer());
   const std::string marker = uniqueMarker();
-  const std::string document =
-      "%PDF-1.4\n%" + makeDocument(3 * 1024 * 1024 + 777, marker, 2) + "\n%%EOF\n";
+  // A real PDF: the agent counts its pages before printing.
+  const std::string document = makePdf(makeDocument(3 * 1024 * 1024 + 777, marker, 2));
   ASSERT_NE(document.size() % envelope::kDefaultChunkSize, 0u);
   const json options = {{"copies", 1},
                         {"media", "na_letter_8.5x11in"},

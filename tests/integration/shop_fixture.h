@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -49,6 +50,33 @@ inline std::string makeDocument(std::size_t size, const std::string& marker, std
   doc.resize(size);
   doc.replace(size / 2, marker.size(), marker);
   return doc;
+}
+
+/// A well-formed one-page PDF (correct cross-reference table, so the agent's page count reads
+/// it) that carries `filler` in an unreferenced stream object.
+inline std::string makePdf(const std::string& filler) {
+  const std::vector<std::string> objects{
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+      "<< /Length " + std::to_string(filler.size()) + " >>\nstream\n" + filler + "\nendstream",
+  };
+  std::string out = "%PDF-1.4\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(out.size());
+    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const std::size_t xref = out.size();
+  out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (const auto offset : offsets) {
+    char line[24];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", offset);
+    out += line;
+  }
+  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  return out;
 }
 
 /// A `key = value` configuration file.
@@ -90,7 +118,7 @@ protected:
     // private cupsd is set not to, as a shop's must be, and the scan below covers the rest.
     // (StockCupsEndToEndTest keeps the stock setting and relies on the agent's purge.)
     cupsd_ = std::make_unique<CupsdFixture>(cupsdOptions_);
-    cupsd_->addQueue(kQueue, printer_.deviceUri());
+    ASSERT_NO_FATAL_FAILURE(addPrinters());
     ASSERT_NO_FATAL_FAILURE(createStore());
     ASSERT_NO_FATAL_FAILURE(enrollAgent());
     startAgent();
@@ -103,6 +131,10 @@ protected:
     agent_.reset();
     cloud_.reset();
   }
+
+  /// The shop's CUPS queues, added before the agent starts: the raw queue kQueue, delivering
+  /// to printer_. Tests add more by overriding this (calling it first).
+  virtual void addPrinters() { cupsd_->addQueue(kQueue, printer_.deviceUri()); }
 
   // --- the cloud ---------------------------------------------------------------------------
 
@@ -197,7 +229,7 @@ protected:
                                       {"cloud_url", baseUrl_},
                                       {"ca_file", pki_.caCert.string()},
                                       {"state_dir", agentState_.string()},
-                                      {"printer", kQueue},
+                                      {"printer", agentPrinter_},
                                       {"cups_server", cupsd_->socketPath().string()},
                                       {"poll_wait_seconds", "5"},
                                       {"log_level", "debug"},
@@ -282,11 +314,15 @@ protected:
     return order;
   }
 
-  /// The states of the order's history, oldest first.
+  /// The states the order went through, oldest first (a history note that does not change the
+  /// state, such as the agent's page count, is not a state).
   static std::vector<std::string> historyStates(const json& order) {
     std::vector<std::string> states;
     for (const auto& entry : order.value("history", json::array())) {
-      states.push_back(entry.value("state", ""));
+      const std::string state = entry.value("state", "");
+      if (states.empty() || states.back() != state) {
+        states.push_back(state);
+      }
     }
     return states;
   }
@@ -363,6 +399,7 @@ protected:
   TempDir dir_{"printrelay-e2e"};
   CupsdOptions cupsdOptions_{.preserveJobFiles = false};
   bool purgeSpoolerJobs_ = false;
+  std::string agentPrinter_ = kQueue; ///< the agent's configured printer
   TestPki pki_;
   std::string adminToken_;
   PrinterSink printer_;
