@@ -463,38 +463,4 @@ json AgentControl::rotateKey(const std::string& /*peer*/) {
               {"cloud", rotation.cloudAnswer}};
 }
 
-void AgentControl::reportPrinters() {
-  if (printersRouteMissing_) {
-    return;
-  }
-  json list = json::array();
-  try {
-    const std::string agentsPrinter = [&] {
-      try {
-        return agent_.backend().resolvePrinter(agent_.settings().printer);
-      } catch (const Error&) {
-        return std::string();
-      }
-    }();
-    for (const auto& printer : agent_.backend().listPrinters()) {
-      list.push_back(printerJson(printer, agentsPrinter));
-    }
-  } catch (const std::exception& e) {
-    log::info(std::string("printers not reported to the cloud: ") + e.what());
-    return;
-  }
-  try {
-    cloud().reportPrinters(list);
-    log::info("reported " + std::to_string(list.size()) + " printer(s) to the cloud");
-  } catch (const CloudError& e) {
-    if (e.code() == codes::kCloudUnsupported) {
-      printersRouteMissing_ = true;
-      log::info("the cloud cannot take printer reports yet (PUT /api/v1/agent/printers); not "
-                "sending them again until the agent restarts");
-      return;
-    }
-    log::warning(std::string("printers not reported to the cloud: ") + e.what());
-  }
-}
-
 } // namespace printrelay::agent

@@ -48,10 +48,6 @@ public:
   /// printrelay::Error with the code to answer.
   nlohmann::json handle(const control::Request& request, const std::string& peer);
 
-  /// Sends the printers and their state to the cloud (PUT /api/v1/agent/printers), once the
-  /// cloud has the route; called when the agent (re)connects.
-  void reportPrinters();
-
 private:
   nlohmann::json status();
   nlohmann::json printers();
@@ -76,7 +72,6 @@ private:
   std::mutex journalMutex_;
   Journal journal_; // a second connection, for reads
   std::unique_ptr<control::ControlServer> server_;
-  std::atomic<bool> printersRouteMissing_{false};
 };
 
 /// The JSON of a journal job as the control protocol shows it.

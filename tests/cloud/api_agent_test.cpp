@@ -277,7 +277,9 @@ TEST_F(AgentApiTest, BadEventsAreRefusedAndChangeNothing) {
   EXPECT_EQ(malformed.errorCode(), "malformed_json");
 }
 
-TEST_F(AgentApiTest, CountedIsANoteThatAnswersProceedAndIsIdempotent) {
+TEST_F(AgentApiTest, CountedWithinTheQuoteProceedsAndIsIdempotent) {
+  // The fixture's orders declare one page; a count above it holds the order
+  // (order_documents_test.cpp covers the hold).
   const QueuedOrder q = queuedOrder();
   const json offer = lease(q.agent);
   const std::string jobId = offer["job_id"];
@@ -285,7 +287,7 @@ TEST_F(AgentApiTest, CountedIsANoteThatAnswersProceedAndIsIdempotent) {
   const json counted{{"seq", 1},
                      {"lease_id", lease},
                      {"state", "counted"},
-                     {"pages", 3},
+                     {"pages", 1},
                      {"content_type", "application/pdf"},
                      {"printer", "front-desk"}};
   clock_.advance(10);
@@ -296,7 +298,7 @@ TEST_F(AgentApiTest, CountedIsANoteThatAnswersProceedAndIsIdempotent) {
   EXPECT_EQ(first.asJson()["lease_expires_at"], clock_.now() + settings_.leaseSeconds);
   const json after = order(q);
   EXPECT_EQ(after["state"], "dispatched");
-  EXPECT_EQ(after["history"].back()["note"], "agent counted 3 pages (application/pdf)");
+  EXPECT_EQ(after["history"].back()["note"], "agent counted 1 page(s) of application/pdf");
 
   // A replay (the answer was lost) gets the same answer and adds nothing.
   clock_.advance(5);

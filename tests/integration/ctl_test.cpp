@@ -297,6 +297,60 @@ TEST_F(CtlTest, KeyRotateSwitchesTheStoreKeyAndOlderDocumentsStillPrint) {
   EXPECT_EQ(ctlJson({"status"}).body.value("key_id", ""), newKeyId);
 }
 
+TEST_F(CtlTest, ReprintSendsAPrintedJobThroughTheQueueAgain) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  const std::string orderId = printOne(uniqueMarker());
+  const std::string jobId = jobIdForOrder(orderId);
+  ASSERT_FALSE(jobId.empty());
+  ASSERT_TRUE(printer_.waitForJobs(1, 30s));
+
+  const auto reprint = ctlJson({"reprint", jobId});
+  ASSERT_EQ(reprint.exitCode, 0) << reprint.describe;
+  EXPECT_TRUE(reprint.body.value("requested", false)) << reprint.out;
+  // The order goes back to the queue and the agent prints it a second time.
+  EXPECT_TRUE(printer_.waitForJobs(2, 60s)) << diagnostics();
+  const json order = waitForOrderState(orderId, "printed", 60s);
+  int printedTimes = 0;
+  for (const auto& h : order.value("history", json::array())) {
+    printedTimes += h.value("state", "") == "printed" ? 1 : 0;
+  }
+  EXPECT_EQ(printedTimes, 2) << order.dump();
+
+  EXPECT_EQ(ctl({"reprint", "no-such-job"}).exitCode, 11);
+  EXPECT_EQ(ctl({"reprint", "../etc"}).exitCode, 2);
+}
+
+TEST_F(CtlTest, ReleaseByPickupCodePrintsAHeldOrder) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  const json created = api("POST", "/api/v1/orders", customerToken_,
+                           json{{"store_id", storeId_},
+                                {"document_name", "collect-later.txt"},
+                                {"content_type", "text/plain"},
+                                {"options", json{{"copies", 1}}},
+                                {"hold", true}},
+                           201);
+  const std::string orderId = created.value("id", "");
+  ASSERT_FALSE(orderId.empty()) << created.dump();
+  uploadDocument(orderId, "text/plain", makeDocument(20000, uniqueMarker(), 5));
+  const json held = waitForOrderState(orderId, "held", 30s);
+  const std::string code = held.value("pickup_code", "");
+  ASSERT_EQ(code.size(), 6u) << held.dump();
+  EXPECT_EQ(printer_.jobCount(), 0u) << "a held order is not printed";
+
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  const auto refused = ctlJson({"release", wrong});
+  EXPECT_EQ(refused.exitCode, 11) << refused.describe;
+  EXPECT_EQ(getOrder(orderId).value("state", ""), "held");
+  EXPECT_EQ(ctl({"release", "12 34"}).exitCode, 2);
+
+  const auto released = ctlJson({"release", code});
+  ASSERT_EQ(released.exitCode, 0) << released.describe;
+  EXPECT_TRUE(released.body.value("released", false)) << released.out;
+  waitForOrderState(orderId, "printed", 60s);
+  EXPECT_TRUE(printer_.waitForJobs(1, 30s));
+  EXPECT_EQ(ctl({"release", code}).exitCode, 11) << "a used code releases nothing";
+}
+
 TEST_F(CtlTest, TheCloudShowsTheAgentsPrinters) {
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   json store;

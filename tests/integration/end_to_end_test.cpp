@@ -39,7 +39,7 @@ TEST_F(EndToEndTest, ClientSealedUploadIsPrintedExactly) {
                         {"sides", "two-sided-short-edge"},
                         {"print-color-mode", "monochrome"}};
 
-  const std::string orderId = createOrder("application/pdf", options);
+  const std::string orderId = createOrder("application/pdf", options, 1);
   ASSERT_FALSE(orderId.empty());
   const Bytes publicKey = base64Decode(storePublicKey_);
   ASSERT_EQ(envelope::keyIdFor(publicKey), storeKeyId_);

@@ -196,7 +196,7 @@ TEST_F(PrintOptionsTest, ADocumentThatIsNotWhatTheOrderSaysFailsWithAClearMessag
   ASSERT_NO_FATAL_FAILURE(createCustomer());
   // Sealed by the client, so only the agent sees the bytes: a text file declared as a PDF.
   const std::string document = makeDocument(4096, uniqueMarker(), 11);
-  const std::string orderId = createOrder("application/pdf", json::object());
+  const std::string orderId = createOrder("application/pdf", json::object(), 1);
   ASSERT_FALSE(orderId.empty());
   const Bytes publicKey = base64Decode(storePublicKey_);
   std::string sealed;

@@ -275,13 +275,17 @@ protected:
     ASSERT_FALSE(customerToken_.empty()) << session.dump();
   }
 
-  std::string createOrder(const std::string& contentType, const json& options) {
-    const json order = api("POST", "/api/v1/orders", customerToken_,
-                           json{{"store_id", storeId_},
-                                {"document_name", "thesis-final.txt"},
-                                {"content_type", contentType},
-                                {"options", options}},
-                           201);
+  /// POST /api/v1/orders; `pages` is the client's own count, needed for a sealed upload.
+  std::string createOrder(const std::string& contentType, const json& options,
+                          std::optional<int> pages = std::nullopt) {
+    json body{{"store_id", storeId_},
+              {"document_name", "thesis-final.txt"},
+              {"content_type", contentType},
+              {"options", options}};
+    if (pages) {
+      body["pages"] = *pages;
+    }
+    const json order = api("POST", "/api/v1/orders", customerToken_, body, 201);
     EXPECT_EQ(order.value("state", ""), "awaiting_upload") << order.dump();
     return order.value("id", "");
   }
