@@ -205,7 +205,7 @@ void queueOrder(StoreTransaction& tx, OrderRecord& order, std::int64_t now, std:
   // agent's journal knows the old one as done, and its event sequence starts again under the
   // new id.
   const bool newJob = order.state == OrderState::Printed || order.state == OrderState::Failed ||
-                     orderLifecycle(tx, order).holdReason == kHoldForPageCount;
+                      orderLifecycle(tx, order).holdReason == kHoldForPageCount;
   const auto job = tx.findJobByOrder(order.id);
   moveTo(tx, order, OrderState::Queued, now, note);
   if (!job || newJob) {
