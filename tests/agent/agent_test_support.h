@@ -9,6 +9,7 @@
 #include "common/http_client.h"
 #include "common/protocol.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_pdf.h"
 
 #include <chrono>
 #include <cstdio>
@@ -102,34 +103,10 @@ inline Bytes textBytes(std::size_t size, std::uint8_t salt = 0) {
   return Bytes(text.begin(), text.end());
 }
 
-/// A minimal valid PDF with `pages` empty pages and a correct cross-reference table.
+/// A minimal valid PDF with `pages` empty pages (tests/support/test_pdf.h), as bytes.
 inline Bytes pdfBytes(int pages) {
-  std::vector<std::string> objects;
-  std::string kids;
-  for (int i = 0; i < pages; ++i) {
-    kids += std::to_string(3 + i) + " 0 R ";
-  }
-  objects.push_back("<< /Type /Catalog /Pages 2 0 R >>");
-  objects.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages) + " >>");
-  for (int i = 0; i < pages; ++i) {
-    objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>");
-  }
-  std::string out = "%PDF-1.4\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const std::size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (auto off : offsets) {
-    char line[24];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-    out += line;
-  }
-  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-  return Bytes(out.begin(), out.end());
+  const std::string pdf = printrelay::testing::testPdf(pages);
+  return Bytes(pdf.begin(), pdf.end());
 }
 
 /// Seals `plaintext` to `recipient` for `orderId`, as the browser or the cloud would.

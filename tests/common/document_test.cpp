@@ -1,6 +1,7 @@
 // Document sniffing and page counting on bytes in memory, with hostile inputs.
 #include "common/document.h"
 #include "common/error.h"
+#include "tests/support/test_pdf.h"
 
 #include <gtest/gtest.h>
 #include <string>
@@ -13,34 +14,8 @@ std::span<const std::uint8_t> bytesOf(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-/// A minimal, valid PDF with `pages` empty pages and a correct cross-reference table.
 std::string pdfWithPages(int pages) {
-  std::vector<std::string> objects;
-  std::string kids;
-  for (int i = 0; i < pages; ++i) {
-    kids += std::to_string(3 + i) + " 0 R ";
-  }
-  objects.push_back("<< /Type /Catalog /Pages 2 0 R >>");
-  objects.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages) + " >>");
-  for (int i = 0; i < pages; ++i) {
-    objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>");
-  }
-  std::string out = "%PDF-1.4\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const std::size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (auto off : offsets) {
-    char line[24];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-    out += line;
-  }
-  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-  return out;
+  return printrelay::testing::testPdf(pages);
 }
 
 std::string codeOf(Kind kind, const std::string& bytes) {

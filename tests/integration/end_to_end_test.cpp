@@ -56,6 +56,37 @@ TEST_F(EndToEndTest, ClientSealedUploadIsPrintedExactly) {
   expectPrintedExactly(orderId, document, marker, options);
 }
 
+TEST_F(EndToEndTest, MorePagesThanQuotedWaitForTheShopThenPrint) {
+  ASSERT_NO_FATAL_FAILURE(createCustomer());
+  // The client declares one page but seals three: only the agent can count them.
+  const std::string document = testPdf(3, {uniqueMarker()});
+  const std::string orderId = createOrder("application/pdf", json{{"copies", 1}}, 1);
+  ASSERT_FALSE(orderId.empty());
+  const Bytes publicKey = base64Decode(storePublicKey_);
+  std::string sealed;
+  envelope::Sealer sealer(publicKey, orderId, [&](std::span<const std::uint8_t> bytes) {
+    sealed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return true;
+  });
+  sealer.write(asBytes(document));
+  sealer.finish();
+  uploadDocument(orderId, std::string(envelope::kMediaType), sealed);
+
+  const json held = waitForOrderState(orderId, "held", 60s);
+  EXPECT_EQ(held.value("hold_reason", ""), "page_count") << held.dump();
+  EXPECT_EQ(held["pages"]["agent"], 3) << held.dump();
+  EXPECT_EQ(held["pages"]["quoted"], 1) << held.dump();
+  EXPECT_EQ(printer_.jobCount(), 0u) << "nothing is printed before the shop approves";
+  // A pickup code cannot release it: there is none, and this hold is the shop's to lift.
+
+  const json approved = api("POST", "/api/v1/shop/orders/" + orderId + "/approve-pages",
+                            adminToken_, json::object(), 200);
+  EXPECT_EQ(approved.value("state", ""), "queued") << approved.dump();
+  const json printed = waitForOrderState(orderId, "printed", 60s);
+  EXPECT_EQ(printed["pages"]["quoted"], 3) << printed.dump();
+  EXPECT_TRUE(printer_.waitForJobs(1, 30s));
+}
+
 TEST_F(EndToEndTest, CustomerCliSealsLocallyAndThePrintMatches) {
   if (customerCliBinary().empty()) {
     GTEST_SKIP() << "the printrelay CLI is not part of this build";

@@ -13,6 +13,7 @@
 #include "tests/support/printer_sink.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pdf.h"
 #include "tests/support/test_pki.h"
 
 #include <algorithm>
@@ -52,31 +53,10 @@ inline std::string makeDocument(std::size_t size, const std::string& marker, std
   return doc;
 }
 
-/// A well-formed one-page PDF (correct cross-reference table, so the agent's page count reads
-/// it) that carries `filler` in an unreferenced stream object.
+/// A well-formed one-page PDF (the agent's page count reads it) that carries `filler` in an
+/// unreferenced stream object.
 inline std::string makePdf(const std::string& filler) {
-  const std::vector<std::string> objects{
-      "<< /Type /Catalog /Pages 2 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-      "<< /Length " + std::to_string(filler.size()) + " >>\nstream\n" + filler + "\nendstream",
-  };
-  std::string out = "%PDF-1.4\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const std::size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (const auto offset : offsets) {
-    char line[24];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", offset);
-    out += line;
-  }
-  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-  return out;
+  return testPdf(1, {}, filler);
 }
 
 /// A `key = value` configuration file.
