@@ -168,10 +168,15 @@ private:
   RateLimiter ordersByUser_;
   RateLimiter uploadsByUser_;
 
+  /// The order of a /shop/orders/{id} route: ApiError 404 order_not_found when it does not exist
+  /// or the caller does not manage its store (another shop's order looks like none at all).
+  static OrderRecord managedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                                  const std::string& orderId);
+  /// The check of a /shop/stores/{id} route: ApiError 403 forbidden for a store the caller does
+  /// not manage, 404 store_not_found for one that does not exist.
+  static void requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
+                                  const std::string& storeId);
   // Issue 4 — lifecycle (api_lifecycle.cpp)
-  /// The order if it exists (ApiError 404) and the caller manages its store (ApiError 403).
-  OrderRecord managedOrder(StoreTransaction& tx, const RequestContext& ctx,
-                           const std::string& orderId);
   /// Releases the store's order held with the body's pickup code (rate-limited per store).
   OrderRecord releaseWithCode(RequestContext& ctx, const std::string& storeId,
                               const std::string& who);

@@ -31,13 +31,8 @@ void Api::createStore(RequestContext& ctx) {
 void Api::createEnrollmentCode(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
   parseJsonObject(ctx.body.readAll(kMaxJsonBody));
-  if (!ctx.principal.managesStore(storeId)) {
-    throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
-  }
   auto tx = store_.begin();
-  if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
+  requireManagedStore(*tx, ctx, storeId);
   // 120 random bits, URL-safe: short enough to type, far too many to guess.
   const std::string code = randomToken(15);
   EnrollmentCodeRecord record;
@@ -83,15 +78,7 @@ void Api::updateStore(RequestContext& ctx) {
 
 void Api::listStoreOrders(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
-  if (!ctx.principal.managesStore(storeId)) {
-    throw ApiError(403, "forbidden", "a shopkeeper sees only the stores they are assigned");
-  }
-  {
-    auto tx = store_.begin();
-    if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
-      throw ApiError(404, "store_not_found", "no such store");
-    }
-  }
+  requireManagedStore(*store_.begin(), ctx, storeId);
   replyOrderPage(ctx, storeId, true);
 }
 

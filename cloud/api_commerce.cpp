@@ -175,31 +175,21 @@ void Api::markOrderPaid(RequestContext& ctx) {
   const std::string orderId = ctx.pathParam(0);
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   auto tx = store_.begin();
-  std::optional<OrderRecord> order;
-  if (isWellFormedId(orderId)) {
-    order = tx->findOrder(orderId);
-  }
-  if (!order) {
-    throw ApiError(404, "order_not_found", "no such order");
-  }
-  if (!ctx.principal.managesStore(order->storeId)) {
-    // Another shop's order looks like none at all (as on every /shop/orders/{id} route).
-    throw ApiError(404, "order_not_found", "no such order in your stores");
-  }
+  OrderRecord order = managedOrder(*tx, ctx, orderId);
   rejectUnknownFields(body, {"method"});
   const std::string method = requiredString(body, "method", 16);
   if (method != "cash" && method != "card") {
     throw ApiError(400, "invalid_request", "field 'method' must be cash or card");
   }
-  auto charge = tx->findOrderCharge(order->id);
+  auto charge = tx->findOrderCharge(order.id);
   if (!charge) {
     throw ApiError(409, "no_charge",
                    "this order has no price (its store had no price list when it was quoted)");
   }
-  if (order->state == OrderState::Cancelled || order->state == OrderState::Expired ||
-      order->state == OrderState::Failed) {
+  if (order.state == OrderState::Cancelled || order.state == OrderState::Expired ||
+      order.state == OrderState::Failed) {
     throw ApiError(409, "order_not_payable",
-                   "this order is " + std::string(toString(order->state)) + "; nothing is owed");
+                   "this order is " + std::string(toString(order.state)) + "; nothing is owed");
   }
   if (charge->paymentState != "unpaid") {
     throw ApiError(409, "already_" + charge->paymentState,
@@ -207,11 +197,11 @@ void Api::markOrderPaid(RequestContext& ctx) {
   }
   const std::int64_t t = now();
   recordPayment(*tx, *charge, method, "shopkeeper:" + ctx.principal.subject, t);
-  const bool queued = moveOnAfterPayment(*tx, *order, t, "paid at the shop (" + method + ")");
-  const json reply = orderJson(*tx, *order, true);
+  const bool queued = moveOnAfterPayment(*tx, order, t, "paid at the shop (" + method + ")");
+  const json reply = orderJson(*tx, order, true);
   tx->commit();
   if (queued) {
-    hub_.notify(order->storeId);
+    hub_.notify(order.storeId);
   }
   replyJson(ctx.response, 200, reply);
 }

@@ -209,4 +209,30 @@ JobRecord Api::agentJob(StoreTransaction& tx, const RequestContext& ctx, const s
   throw ApiError(404, "job_not_found", "no such job for this store");
 }
 
+OrderRecord Api::managedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                              const std::string& orderId) {
+  std::optional<OrderRecord> order;
+  if (isWellFormedId(orderId)) {
+    order = tx.findOrder(orderId);
+  }
+  if (!order) {
+    throw ApiError(404, "order_not_found", "no such order");
+  }
+  if (!ctx.principal.managesStore(order->storeId)) {
+    // Another shop's order looks like none at all (as on every /shop/orders/{id} route).
+    throw ApiError(404, "order_not_found", "no such order in your stores");
+  }
+  return *order;
+}
+
+void Api::requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
+                              const std::string& storeId) {
+  if (!ctx.principal.managesStore(storeId)) {
+    throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
+  }
+  if (!isWellFormedId(storeId) || !tx.findStore(storeId)) {
+    throw ApiError(404, "store_not_found", "no such store");
+  }
+}
+
 } // namespace printrelay::cloud

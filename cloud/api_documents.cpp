@@ -39,18 +39,6 @@ json printDefaultsJson(const std::string& storeId,
       {"reported_printers", std::move(names)}};
 }
 
-/// The store of a shop route, if the caller manages it: 403 for another shopkeeper's store, 404
-/// for one that does not exist.
-void requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
-                         const std::string& storeId) {
-  if (!ctx.principal.managesStore(storeId)) {
-    throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
-  }
-  if (!isWellFormedId(storeId) || !tx.findStore(storeId)) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
-}
-
 } // namespace
 
 void Api::getPrintDefaults(RequestContext& ctx) {
@@ -166,19 +154,12 @@ void Api::approvePages(RequestContext& ctx) {
   // Nothing to send: the count approved is the agent's, never one from the request.
   rejectUnknownFields(parseJsonObject(ctx.body.readAll(kMaxJsonBody)), {});
   auto tx = store_.begin();
-  std::optional<OrderRecord> order;
-  if (isWellFormedId(orderId)) {
-    order = tx->findOrder(orderId);
-  }
-  // An order of a store the caller does not manage looks exactly like one that does not exist.
-  if (!order || !ctx.principal.managesStore(order->storeId)) {
-    throw ApiError(404, "order_not_found", "no such order in your stores");
-  }
-  auto pages = tx->findOrderPages(order->id);
-  if (order->state != OrderState::Held || !pages || pages->holdReason != kPageCountHold ||
+  OrderRecord order = managedOrder(*tx, ctx, orderId);
+  auto pages = tx->findOrderPages(order.id);
+  if (order.state != OrderState::Held || !pages || pages->holdReason != kPageCountHold ||
       !pages->agentPages) {
     throw ApiError(409, "no_page_count_hold",
-                   "the order is " + std::string(toString(order->state)) +
+                   "the order is " + std::string(toString(order.state)) +
                        ", not held for a page count to approve");
   }
   const std::int64_t t = now();
@@ -190,16 +171,16 @@ void Api::approvePages(RequestContext& ctx) {
   tx->putOrderPages(*pages);
   // Re-priced on the agent's count (with the charge's own copy of the price list) before the
   // order goes back to the queue.
-  fixQuote(*tx, *order, *pages->agentPages, "agent");
+  fixQuote(*tx, order, *pages->agentPages, "agent");
   // Back to the queue under a new job: the agent dropped the old one when it was held.
-  queueOrder(*tx, *order, t,
+  queueOrder(*tx, order, t,
              "shop approved " + std::to_string(*pages->agentPages) + " page(s) (quoted " +
                  std::to_string(quoted) + ") by " + ctx.principal.subject);
-  const json reply = orderJson(*tx, *order, true);
+  const json reply = orderJson(*tx, order, true);
   tx->commit();
-  log::info("order " + order->id + ": page count " + std::to_string(*pages->agentPages) +
+  log::info("order " + order.id + ": page count " + std::to_string(*pages->agentPages) +
             " approved by " + ctx.principal.subject + "; queued again");
-  hub_.notify(order->storeId);
+  hub_.notify(order.storeId);
   replyJson(ctx.response, 200, reply);
 }
 

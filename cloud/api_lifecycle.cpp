@@ -164,22 +164,6 @@ std::int64_t secondsField(const json& body, const std::string& field, std::int64
 
 } // namespace
 
-OrderRecord Api::managedOrder(StoreTransaction& tx, const RequestContext& ctx,
-                              const std::string& orderId) {
-  std::optional<OrderRecord> order;
-  if (isWellFormedId(orderId)) {
-    order = tx.findOrder(orderId);
-  }
-  if (!order) {
-    throw ApiError(404, "order_not_found", "no such order");
-  }
-  if (!ctx.principal.managesStore(order->storeId)) {
-    // Another shop's order looks like none at all (as on every /shop/orders/{id} route).
-    throw ApiError(404, "order_not_found", "no such order in your stores");
-  }
-  return *order;
-}
-
 void Api::deleteCancelledDocument(const std::string& orderId) {
   try {
     deleteDocumentIfDue(store_, documents_, orderId, now());
@@ -287,15 +271,7 @@ OrderRecord Api::releaseWithCode(RequestContext& ctx, const std::string& storeId
 
 void Api::releaseStoreOrder(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
-  if (!ctx.principal.managesStore(storeId)) {
-    throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
-  }
-  {
-    auto tx = store_.begin();
-    if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
-      throw ApiError(404, "store_not_found", "no such store");
-    }
-  }
+  requireManagedStore(*store_.begin(), ctx, storeId);
   const OrderRecord order =
       releaseWithCode(ctx, storeId, "the shop (" + ctx.principal.subject + ")");
   auto tx = store_.begin();
@@ -315,28 +291,18 @@ void Api::releaseOrderByAgent(RequestContext& ctx) {
 
 void Api::getStoreSettings(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
-  if (!ctx.principal.managesStore(storeId)) {
-    throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
-  }
   auto tx = store_.begin();
-  if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
+  requireManagedStore(*tx, ctx, storeId);
   replyJson(ctx.response, 200, storeLifecycleJson(storeLifecycle(*tx, storeId)));
 }
 
 void Api::updateStoreSettings(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
-  if (!ctx.principal.managesStore(storeId)) {
-    throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
-  }
+  auto tx = store_.begin();
+  requireManagedStore(*tx, ctx, storeId);
   rejectUnknownFields(body, {"hold_by_default", "upload_window_seconds", "payment_window_seconds",
                              "release_window_seconds", "retention_seconds"});
-  auto tx = store_.begin();
-  if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
   StoreLifecycleRecord settings = storeLifecycle(*tx, storeId);
   if (const auto it = body.find("hold_by_default"); it != body.end()) {
     if (!it->is_boolean()) {

@@ -41,15 +41,8 @@ TEST_F(EndToEndTest, ClientSealedUploadIsPrintedExactly) {
 
   const std::string orderId = createOrder("application/pdf", options, 1);
   ASSERT_FALSE(orderId.empty());
-  const Bytes publicKey = base64Decode(storePublicKey_);
-  ASSERT_EQ(envelope::keyIdFor(publicKey), storeKeyId_);
-  std::string sealed;
-  envelope::Sealer sealer(publicKey, orderId, [&](std::span<const std::uint8_t> bytes) {
-    sealed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return true;
-  });
-  sealer.write(asBytes(document));
-  sealer.finish();
+  ASSERT_EQ(envelope::keyIdFor(base64Decode(storePublicKey_)), storeKeyId_);
+  const std::string sealed = sealForStore(orderId, document);
   ASSERT_EQ(sealed.find(marker), std::string::npos);
 
   uploadDocument(orderId, std::string(envelope::kMediaType), sealed);
@@ -62,14 +55,7 @@ TEST_F(EndToEndTest, MorePagesThanQuotedWaitForTheShopThenPrint) {
   const std::string document = testPdf(3, {uniqueMarker()});
   const std::string orderId = createOrder("application/pdf", json{{"copies", 1}}, 1);
   ASSERT_FALSE(orderId.empty());
-  const Bytes publicKey = base64Decode(storePublicKey_);
-  std::string sealed;
-  envelope::Sealer sealer(publicKey, orderId, [&](std::span<const std::uint8_t> bytes) {
-    sealed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return true;
-  });
-  sealer.write(asBytes(document));
-  sealer.finish();
+  const std::string sealed = sealForStore(orderId, document);
   uploadDocument(orderId, std::string(envelope::kMediaType), sealed);
 
   const json held = waitForOrderState(orderId, "held", 60s);

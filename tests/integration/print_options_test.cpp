@@ -198,14 +198,7 @@ TEST_F(PrintOptionsTest, ADocumentThatIsNotWhatTheOrderSaysFailsWithAClearMessag
   const std::string document = makeDocument(4096, uniqueMarker(), 11);
   const std::string orderId = createOrder("application/pdf", json::object(), 1);
   ASSERT_FALSE(orderId.empty());
-  const Bytes publicKey = base64Decode(storePublicKey_);
-  std::string sealed;
-  envelope::Sealer sealer(publicKey, orderId, [&](std::span<const std::uint8_t> bytes) {
-    sealed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return true;
-  });
-  sealer.write(asBytes(document));
-  sealer.finish();
+  const std::string sealed = sealForStore(orderId, document);
   uploadDocument(orderId, std::string(envelope::kMediaType), sealed);
 
   const auto deadline = std::chrono::steady_clock::now() + 120s;

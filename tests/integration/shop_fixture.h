@@ -169,6 +169,19 @@ protected:
     return json::parse(result->body, nullptr, false);
   }
 
+  /// `document` sealed to the store's current key for `orderId`, as a client seals it.
+  std::string sealForStore(const std::string& orderId, const std::string& document) const {
+    std::string sealed;
+    envelope::Sealer sealer(
+        base64Decode(storePublicKey_), orderId, [&](std::span<const std::uint8_t> bytes) {
+          sealed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+          return true;
+        });
+    sealer.write(asBytes(document));
+    sealer.finish();
+    return sealed;
+  }
+
   /// PUT /api/v1/orders/{id}/document with a raw body of the given media type.
   json uploadDocument(const std::string& orderId, const std::string& contentType,
                       const std::string& body) {
