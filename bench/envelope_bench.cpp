@@ -2,7 +2,7 @@
 // (median of several runs) and the process's peak RSS, to show memory does not grow with size.
 //
 //   envelope_bench [--mib N] [--runs R] [--stream-mib A,B]
-#include "common/envelope.h"
+#include "common/crypto/envelope.h"
 
 #include <algorithm>
 #include <chrono>

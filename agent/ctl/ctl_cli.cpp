@@ -1,26 +1,23 @@
 #include "agent/ctl/ctl_cli.h"
 
-#include "agent/agent_config.h"
-#include "agent/cli.h"
-#include "agent/control_diagnose.h"
-#include "agent/control_protocol.h"
-#include "agent/control_state.h"
-#include "agent/control_transport.h"
+#include "agent/control/control_protocol.h"
+#include "agent/control/control_transport.h"
+#include "agent/control/diagnose.h"
 #include "agent/ctl/ctl_render.h"
-#include "agent/enrollment.h"
-#include "agent/journal.h"
-#include "agent/print_backend.h"
-#include "common/error.h"
-#include "common/log.h"
+#include "agent/daemon/agent_config.h"
+#include "agent/daemon/cli.h"
+#include "agent/daemon/daemon_state.h"
+#include "agent/identity/enrollment.h"
+#include "agent/jobs/journal.h"
+#include "agent/spooler/print_backend.h"
+#include "common/util/error.h"
+#include "common/util/log.h"
+#include "common/util/version.h"
 
 #include <charconv>
 #include <chrono>
 #include <map>
 #include <optional>
-
-#ifndef PRINTRELAY_VERSION
-#define PRINTRELAY_VERSION "0.0.0"
-#endif
 
 namespace printrelay::ctl {
 namespace {
@@ -377,7 +374,7 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
   try {
     inv = parseGlobal(args);
     if (!inv.words.empty() && inv.words.front() == "--version") {
-      out << "printrelayctl " PRINTRELAY_VERSION "\n";
+      out << "printrelayctl " << version() << "\n";
       return kExitOk;
     }
     if (!inv.words.empty() && inv.words.front() == "help") {

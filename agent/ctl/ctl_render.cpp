@@ -1,6 +1,7 @@
 #include "agent/ctl/ctl_render.h"
 
-#include "agent/control_state.h"
+#include "agent/daemon/daemon_state.h"
+#include "common/util/text.h"
 
 #include <algorithm>
 #include <ctime>
@@ -44,17 +45,17 @@ bool flag(const json& j, const char* key) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
-std::string joined(const json& list, const char* separator = ", ") {
-  std::string out;
-  if (!list.is_array()) {
-    return out;
-  }
-  for (const auto& item : list) {
-    if (item.is_string() && !item.get<std::string>().empty()) {
-      out += (out.empty() ? "" : separator) + item.get<std::string>();
+/// The strings of a JSON array joined by ", " (anything else in it is left out).
+std::string joined(const json& list) {
+  std::vector<std::string> items;
+  if (list.is_array()) {
+    for (const auto& item : list) {
+      if (item.is_string()) {
+        items.push_back(item.get<std::string>());
+      }
     }
   }
-  return out;
+  return joinedNonEmpty(items);
 }
 
 std::string upper(std::string text) {
@@ -174,7 +175,7 @@ std::string renderTime(const json& unixSeconds, std::int64_t now) {
   std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
   const std::int64_t age = now - t;
   return std::string(text) + " (" +
-         (age >= 0 ? agent::humanDuration(age) + " ago" : "in " + agent::humanDuration(-age)) + ")";
+         (age >= 0 ? humanDuration(age) + " ago" : "in " + humanDuration(-age)) + ")";
 }
 
 std::string renderStatus(const json& r, std::int64_t now) {

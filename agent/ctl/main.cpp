@@ -1,6 +1,6 @@
 // printrelayctl: the technician's CLI for the PrintRelay shop agent (see printrelayctl --help).
 #include "agent/ctl/ctl_cli.h"
-#include "agent/service_host.h"
+#include "agent/platform/service_host.h"
 
 #include <iostream>
 

@@ -53,7 +53,6 @@ if(PRINTRELAY_BUILD_TESTS)
   set(CMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE PRE_TEST)
   add_subdirectory(tests/common)
   add_subdirectory(tests/agent)
-  add_subdirectory(tests/ctl)
   add_subdirectory(tests/fuzz)
 
   # The test files of those folders that need what only POSIX has, left out here (never with
@@ -61,7 +60,7 @@ if(PRINTRELAY_BUILD_TESTS)
   # portable test runs on Windows without anyone listing it; a new POSIX-only one breaks this
   # build until it is listed.
   set(PRINTRELAY_WINDOWS_POSIX_ONLY_TESTS
-    tests/agent/enroll_test.cpp # checks the state files' POSIX modes (chmod 0644 → refused)
+    tests/agent/identity/enroll_test.cpp # checks the state files' POSIX modes (chmod 0644 → refused)
   )
   set(PRINTRELAY_WINDOWS_TEST_TARGETS common_tests agent_tests ctl_tests fuzz_replay_tests)
   set(dropped)

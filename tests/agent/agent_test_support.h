@@ -3,11 +3,11 @@
 // Helpers shared by the agent tests: temporary state directories, environment overrides,
 // sealed test documents and job offers.
 
-#include "common/encoding.h"
-#include "common/envelope.h"
-#include "common/hpke.h"
-#include "common/http_client.h"
-#include "common/protocol.h"
+#include "common/crypto/envelope.h"
+#include "common/crypto/hpke.h"
+#include "common/util/encoding.h"
+#include "common/wire/http_client.h"
+#include "common/wire/protocol.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_pdf.h"
 

@@ -1,7 +1,7 @@
 #include "tests/cloud/cloud_fixture.h"
 
-#include "common/encoding.h"
-#include "common/envelope.h"
+#include "common/crypto/envelope.h"
+#include "common/util/encoding.h"
 
 #include <algorithm>
 
@@ -29,7 +29,7 @@ void CloudFixture::SetUp() {
   settings_.httpThreads = 16;
   settings_.clock = clock_.clock();
   // These tests do not test password hashing: a cheap Argon2id keeps them fast. The production
-  // parameters have tests of their own (password_hasher_test.cpp, accounts_test.cpp).
+  // parameters have tests of their own (password_hasher_test.cpp, account_routes_test.cpp).
   settings_.argon2 = Argon2Params{1024, 1, 1};
   settings_.allowWeakPasswordHashing = true;
   configure(settings_);

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "cloud/cloud_server.h"
-#include "common/hpke.h"
+#include "cloud/server/cloud_server.h"
+#include "common/crypto/hpke.h"
 #include "tests/support/temp_dir.h"
 
 #include <atomic>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "common/protocol.h"
+#include "common/wire/protocol.h"
 
 #include <atomic>
 #include <condition_variable>

@@ -1,6 +1,6 @@
 #include "tests/fakes/agent_fake_print_backend.h"
 
-#include "common/error.h"
+#include "common/util/error.h"
 
 namespace printrelay::agent::testing {
 

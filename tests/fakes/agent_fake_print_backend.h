@@ -1,6 +1,6 @@
 #pragma once
 
-#include "agent/print_backend.h"
+#include "agent/spooler/print_backend.h"
 
 #include <cstdint>
 #include <map>

@@ -1,6 +1,6 @@
 // libFuzzer target: base64Decode and hexDecode on arbitrary text.
-#include "common/encoding.h"
-#include "common/error.h"
+#include "common/util/encoding.h"
+#include "common/util/error.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <cctype>

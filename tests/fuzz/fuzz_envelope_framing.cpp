@@ -1,5 +1,5 @@
 // libFuzzer target: parseHeader() and FramingValidator, the cloud's keyless upload checks.
-#include "common/envelope.h"
+#include "common/crypto/envelope.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // libFuzzer target: the streaming envelope opener on hostile ciphertext.
-#include "common/envelope.h"
+#include "common/crypto/envelope.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <algorithm>

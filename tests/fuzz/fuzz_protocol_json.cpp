@@ -1,6 +1,6 @@
 // libFuzzer target: the wire models' from_json on hostile JSON.
-#include "common/error.h"
-#include "common/protocol.h"
+#include "common/util/error.h"
+#include "common/wire/protocol.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // Runs every fuzz target inside the normal test command (gcc, ASan): over the committed seed
 // corpus, then over deterministic pseudo-random mutations of it. A broken invariant aborts.
-#include "common/envelope.h"
+#include "common/crypto/envelope.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "common/hpke.h"
+#include "common/crypto/hpke.h"
 
 #include <cstdint>
 #include <cstdio>

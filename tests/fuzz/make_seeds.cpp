@@ -1,7 +1,7 @@
 // Writes the envelope seeds of the fuzz corpus: envelopes sealed to the fuzz store key for the
 // fuzz order id. Usage: fuzz_make_seeds <corpus dir>. The output is committed; rerun only when
 // the format changes (the ephemeral keys are random, so the bytes differ each run).
-#include "common/envelope.h"
+#include "common/crypto/envelope.h"
 #include "tests/fuzz/fuzz_support.h"
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 // Checks the test infrastructure itself against real parts: a private cupsd with a raw queue
 // delivering to a PrinterSink, child processes, the file scan and the throwaway PKI.
 
-#include "common/encoding.h"
+#include "common/util/encoding.h"
 #include "tests/support/cupsd_fixture.h"
 #include "tests/support/file_scan.h"
 #include "tests/support/printer_sink.h"

@@ -4,9 +4,9 @@
 // printrelay-agent as real processes, TLS with a throwaway CA, a private cupsd with a raw queue
 // delivering to a PrinterSink, a store and an enrolled agent. Tests derive from ShopFixture.
 
-#include "common/encoding.h"
-#include "common/envelope.h"
-#include "common/http_client.h"
+#include "common/crypto/envelope.h"
+#include "common/util/encoding.h"
+#include "common/wire/http_client.h"
 #include "tests/support/binaries.h"
 #include "tests/support/cupsd_fixture.h"
 #include "tests/support/file_scan.h"

@@ -1,6 +1,6 @@
 #include "tests/support/file_scan.h"
 
-#include "common/encoding.h"
+#include "common/util/encoding.h"
 #include "tests/support/temp_dir.h"
 
 #include <algorithm>

@@ -1,0 +1,296 @@
+#include "agent/daemon/cli.h"
+
+#include "agent/cloud/cloud_client.h"
+#include "agent/control/control_service.h"
+#include "agent/daemon/agent_config.h"
+#include "agent/daemon/agent_daemon.h"
+#include "agent/daemon/log_ring.h"
+#include "agent/identity/enrollment.h"
+#include "agent/identity/key_rotation.h"
+#include "agent/platform/service_host.h"
+#include "agent/spooler/print_backend.h"
+#include "common/util/error.h"
+#include "common/util/log.h"
+#include "common/util/version.h"
+#include "common/wire/http_client.h"
+
+#include <optional>
+
+namespace printrelay::agent {
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  printrelay-agent [--config FILE] --print-config
+  printrelay-agent [--config FILE] enroll --code CODE [--name NAME] [--force]
+  printrelay-agent [--config FILE] run
+  printrelay-agent [--config FILE] printers
+  printrelay-agent [--config FILE] service install|uninstall|run
+  printrelay-agent --config-template
+  printrelay-agent --help | --version
+
+commands:
+  enroll        generate the store key pair and register this agent with the cloud using the
+                one-time code from the shop dashboard
+  run           the service: long-poll the cloud for jobs, decrypt them in memory, print them
+  printers      list the CUPS destinations and what they can do
+  service       Windows: install or uninstall the PrintRelayAgent service (run by the service
+                control manager as "service run"); on Linux systemd runs the agent
+
+options:
+  --config FILE  configuration file (default /etc/printrelay/agent.conf); settings can also be
+                 given as PRINTRELAY_AGENT_<KEY> environment variables
+  --print-config show the effective configuration (secrets redacted) and exit
+  --config-template
+                 print a commented configuration file with every key and its default
+
+exit status: 0 ok, 1 failure, 2 usage, 3 configuration, 4 already enrolled, 5 not enrolled,
+             6 refused by the cloud, 7 cloud unreachable, 8 print spooler unavailable
+)";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+int exitCodeFor(const Error& e) {
+  if (const auto* cloud = dynamic_cast<const CloudError*>(&e); cloud != nullptr) {
+    return cloud->status() == 0 ? kExitCloudUnreachable : kExitCloudRefused;
+  }
+  const std::string& code = e.code();
+  if (code == "config_invalid") {
+    return kExitConfig;
+  }
+  if (code == "already_enrolled") {
+    return kExitAlreadyEnrolled;
+  }
+  if (code == "not_enrolled" || code.starts_with("state_")) {
+    return kExitNotEnrolled;
+  }
+  if (code == "invalid_request") {
+    return kExitUsage;
+  }
+  if (code.starts_with("spooler_") || code.starts_with("printer_")) {
+    return kExitSpooler;
+  }
+  return kExitFailure;
+}
+
+Settings settingsFor(const std::optional<std::string>& configPath, bool needCloud) {
+  const Config config = loadConfig(configPath);
+  Settings settings = settingsFrom(config);
+  log::setLevel(log::parseLevel(settings.logLevel));
+  if (needCloud) {
+    if (settings.cloudUrl.empty()) {
+      throw Error("config_invalid", "'cloud_url' is not set (config file or "
+                                    "PRINTRELAY_AGENT_CLOUD_URL)");
+    }
+    validateBaseUrl(settings.cloudUrl, false);
+  }
+  return settings;
+}
+
+int commandEnroll(const std::optional<std::string>& configPath,
+                  const std::vector<std::string>& args, std::ostream& out) {
+  EnrollOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const std::string& name) {
+      if (i + 1 >= args.size()) {
+        throw UsageError(name + " needs a value");
+      }
+      return args[++i];
+    };
+    if (arg == "--code") {
+      options.code = value(arg);
+    } else if (arg.starts_with("--code=")) {
+      options.code = arg.substr(7);
+    } else if (arg == "--name") {
+      options.name = value(arg);
+    } else if (arg.starts_with("--name=")) {
+      options.name = arg.substr(7);
+    } else if (arg == "--force") {
+      options.force = true;
+    } else {
+      throw UsageError("enroll: unknown argument '" + arg + "'");
+    }
+  }
+  if (options.code.empty()) {
+    throw UsageError("enroll needs --code CODE (the one-time code from the shop dashboard)");
+  }
+  const Settings settings = settingsFor(configPath, true);
+  const StatePaths paths(settings.stateDir);
+  if (isEnrolled(paths) && !options.force) {
+    throw Error("already_enrolled", "this agent is already enrolled (" + settings.stateDir +
+                                        "); use --force to replace the enrollment");
+  }
+  CloudClient cloud(CloudEndpoint{.baseUrl = settings.cloudUrl, .caFile = settings.caFile}, "");
+  const AgentIdentity identity = enroll(paths, options, cloud, settings.cloudUrl);
+  out << "Enrolled agent " << identity.agentId << " for store "
+      << (identity.storeName.empty() ? identity.storeId
+                                     : identity.storeName + " (" + identity.storeId + ")")
+      << "\nStore key id " << identity.keyId << "; state in " << settings.stateDir << "\n";
+  return kExitOk;
+}
+
+int commandPrinters(const std::optional<std::string>& configPath, std::ostream& out) {
+  const Settings settings = settingsFor(configPath, false);
+  auto backend = makePrintBackend(settings);
+  const auto printers = backend->listPrinters();
+  if (printers.empty()) {
+    out << "No printers. Add one to CUPS (lpadmin) and set 'printer' in the agent "
+           "configuration.\n";
+    return kExitOk;
+  }
+  for (const auto& printer : printers) {
+    out << printer.name << (printer.isDefault ? " (default)" : "") << ": " << printer.state
+        << (printer.accepting ? "" : ", not accepting jobs")
+        << (printer.makeAndModel.empty() ? "" : ", " + printer.makeAndModel) << "\n";
+    try {
+      const auto caps = backend->capabilities(printer.name);
+      auto list = [](const std::vector<std::string>& items) {
+        std::string text;
+        for (const auto& item : items) {
+          text += (text.empty() ? "" : " ") + item;
+        }
+        return text.empty() ? std::string("(not reported)") : text;
+      };
+      std::string up;
+      for (int n : caps.numberUp) {
+        up += (up.empty() ? "" : " ") + std::to_string(n);
+      }
+      out << "  media:  " << list(caps.media)
+          << (caps.defaultMedia.empty() ? "" : " (default " + caps.defaultMedia + ")") << "\n"
+          << "  sides:  " << list(caps.sides) << "\n"
+          << "  color:  " << list(caps.colorModes) << "\n"
+          << "  copies: " << caps.copiesMin << "-" << caps.copiesMax << "\n"
+          << "  page ranges: " << (caps.pageRanges ? "yes" : "no") << "\n"
+          << "  number-up: " << (up.empty() ? std::string("(not reported)") : up) << "\n"
+          << "  orientation: " << list(caps.orientations) << "\n";
+    } catch (const Error& e) {
+      out << "  capabilities unavailable: " << e.what() << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int commandRun(const std::optional<std::string>& configPath) {
+  const Settings settings = settingsFor(configPath, true);
+  // Recent log lines for printrelayctl logs; the original stderr still gets every line.
+  LogRing logs(static_cast<std::size_t>(settings.logBufferLines));
+  std::optional<StderrCapture> capture;
+  if (settings.logBufferLines > 0) {
+    try {
+      capture.emplace(logs);
+    } catch (const std::exception& e) {
+      log::warning(std::string("printrelayctl logs will be empty: ") + e.what());
+    }
+  }
+  completeKeyRotation(StatePaths(settings.stateDir));
+  Enrollment enrollment = loadEnrollment(StatePaths(settings.stateDir));
+  Agent agent(settings, std::move(enrollment), makePrintBackend(settings));
+  agent.setReloadHandler([configPath, &agent] {
+    // Runs on the daemon's loop thread, between jobs.
+    try {
+      const Settings fresh = settingsFrom(loadConfig(configPath));
+      if (!fresh.cloudUrl.empty()) {
+        validateBaseUrl(fresh.cloudUrl, false);
+      }
+      const auto restart = agent.applySettings(fresh);
+      std::string pending;
+      for (const auto& key : restart) {
+        pending += (pending.empty() ? "" : ", ") + key;
+      }
+      log::notice("configuration reloaded (log_level, printer, poll_wait_seconds, backoff, "
+                  "purge_spooler_jobs, max_document_mib apply now)" +
+                  (pending.empty() ? std::string()
+                                   : "; changed but applied only after a restart: " + pending));
+    } catch (const std::exception& e) {
+      log::error(std::string("configuration not reloaded, the running one stays: ") + e.what());
+    }
+  });
+  AgentControl control(agent, logs);
+  // The agent reports its printers itself (at start, on change, periodically, on reconnect).
+  control.listen();
+  StopSignals signals(agent);
+  return agent.run();
+}
+
+} // namespace
+
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::optional<std::string> configPath;
+  bool printConfig = false;
+  std::size_t i = 0;
+  try {
+    for (; i < args.size(); ++i) {
+      const std::string& arg = args[i];
+      if (arg == "--config") {
+        if (i + 1 >= args.size()) {
+          throw UsageError("--config needs a file name");
+        }
+        configPath = args[++i];
+      } else if (arg.starts_with("--config=")) {
+        configPath = arg.substr(9);
+      } else if (arg == "--print-config") {
+        printConfig = true;
+      } else if (arg == "--help" || arg == "-h" || arg == "help") {
+        out << kUsage;
+        return kExitOk;
+      } else if (arg == "--config-template") {
+        out << "# PrintRelay agent configuration (" << kDefaultConfigPath << ").\n"
+            << "# Every key can also be set as PRINTRELAY_AGENT_<KEY> in the environment.\n\n"
+            << Config(configTable(), std::string(kEnvPrefix)).renderTemplate();
+        return kExitOk;
+      } else if (arg == "--version") {
+        out << "printrelay-agent " << version() << "\n";
+        return kExitOk;
+      } else if (arg.starts_with("-")) {
+        throw UsageError("unknown option '" + arg + "'");
+      } else {
+        break;
+      }
+    }
+    if (printConfig) {
+      if (i < args.size()) {
+        throw UsageError("--print-config takes no command");
+      }
+      const Config config = loadConfig(configPath);
+      settingsFrom(config); // report invalid values too
+      out << config.dumpRedacted();
+      return kExitOk;
+    }
+    if (i >= args.size()) {
+      throw UsageError("no command given");
+    }
+    const std::string command = args[i];
+    const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                        args.end());
+    if (command == "enroll") {
+      return commandEnroll(configPath, rest, out);
+    }
+    if (command == "service") {
+      return runServiceCommand(
+          rest, configPath, [&configPath] { return commandRun(configPath); }, out);
+    }
+    if (!rest.empty()) {
+      throw UsageError(command + " takes no arguments");
+    }
+    if (command == "run") {
+      return commandRun(configPath);
+    }
+    if (command == "printers") {
+      return commandPrinters(configPath, out);
+    }
+    throw UsageError("unknown command '" + command + "'");
+  } catch (const UsageError& e) {
+    err << "printrelay-agent: " << e.what() << "\n\n" << kUsage;
+    return kExitUsage;
+  } catch (const Error& e) {
+    err << "printrelay-agent: " << e.what() << " [" << e.code() << "]\n";
+    return exitCodeFor(e);
+  } catch (const std::exception& e) {
+    err << "printrelay-agent: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+} // namespace printrelay::agent

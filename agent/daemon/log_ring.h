@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace printrelay::agent {
+
+/// The agent's most recent log lines, kept in memory for `printrelayctl logs`. Thread-safe;
+/// the oldest line goes when a new one would exceed the capacity.
+class LogRing {
+public:
+  /// `capacity` lines (0 keeps nothing).
+  explicit LogRing(std::size_t capacity);
+
+  void add(std::string line);
+  /// The last `count` lines (fewer when fewer were kept), oldest first.
+  std::vector<std::string> last(std::size_t count) const;
+  std::size_t capacity() const { return capacity_; }
+  /// Lines seen since start, including those that fell out of the ring.
+  std::size_t total() const;
+
+private:
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::deque<std::string> lines_;
+  std::size_t total_ = 0;
+};
+
+/// Copies everything the process writes to its standard error into a LogRing while it is
+/// still written to the original standard error (the service manager's journal). The log
+/// functions of common/log write to stderr only; this is the seam until they offer a sink.
+/// One capture per process; the original stderr is restored when it dies. The platform file
+/// (log_capture_posix.cpp) implements it.
+class StderrCapture {
+public:
+  /// Starts capturing into `ring` (which must outlive the capture). Throws
+  /// Error{"log_capture_failed"} when standard error cannot be redirected.
+  explicit StderrCapture(LogRing& ring);
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  ~StderrCapture();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace printrelay::agent

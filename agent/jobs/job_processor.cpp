@@ -1,0 +1,611 @@
+#include "agent/jobs/job_processor.h"
+
+#include "agent/cloud/cloud_client.h"
+#include "agent/jobs/printer_routing.h"
+#include "common/crypto/envelope.h"
+#include "common/util/error.h"
+#include "common/util/log.h"
+#include "common/util/text.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace printrelay::agent {
+namespace {
+
+constexpr std::size_t kMaxEventMessage = 1024;
+
+std::string describe(const std::exception& error) {
+  if (const auto* e = dynamic_cast<const Error*>(&error); e != nullptr) {
+    return e->code() + ": " + e->what();
+  }
+  return std::string("internal_error: ") + error.what();
+}
+
+std::string clip(std::string text) {
+  if (text.size() > kMaxEventMessage) {
+    std::size_t end = kMaxEventMessage;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+      --end; // not inside a UTF-8 sequence
+    }
+    text.resize(end);
+  }
+  return text;
+}
+
+std::string titleFor(const protocol::JobOffer& offer) {
+  const std::string tag = "PrintRelay " + offer.jobId;
+  return offer.documentName.empty() ? tag : offer.documentName + " (" + tag + ")";
+}
+
+/// How much of the document goes to the spooler per write (keepGoing is asked in between).
+constexpr std::size_t kSendPiece = 64 * 1024;
+
+protocol::JobEvent event(std::string state, const JournalJob& job, std::string message = {}) {
+  protocol::JobEvent e;
+  e.state = std::move(state);
+  e.spoolerJobId = job.spoolerJobId;
+  e.printer = job.printer;
+  e.message = clip(std::move(message));
+  return e;
+}
+
+} // namespace
+
+std::string_view toString(RecoveryAction action) {
+  switch (action) {
+  case RecoveryAction::None:
+    return "none";
+  case RecoveryAction::Release:
+    return "release";
+  case RecoveryAction::CancelAndRelease:
+    return "cancel_and_release";
+  case RecoveryAction::MarkPrinting:
+    return "mark_printing";
+  case RecoveryAction::KeepFollowing:
+    return "keep_following";
+  case RecoveryAction::MarkPrinted:
+    return "mark_printed";
+  case RecoveryAction::MarkFailed:
+    return "mark_failed";
+  }
+  return "none";
+}
+
+RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status) {
+  switch (state) {
+  case JobState::Printed:
+  case JobState::Failed:
+  case JobState::Cancelled:
+    return RecoveryAction::None;
+  case JobState::Leased:
+    return RecoveryAction::Release;
+  case JobState::Submitting:
+  case JobState::Printing:
+    break;
+  }
+  switch (status.state) {
+  case SpoolerJobState::Completed:
+    return RecoveryAction::MarkPrinted;
+  case SpoolerJobState::Canceled:
+  case SpoolerJobState::Aborted:
+  case SpoolerJobState::Unknown:
+    // Nothing proves the document was not (partly) printed: never print it again.
+    return RecoveryAction::MarkFailed;
+  case SpoolerJobState::Pending:
+  case SpoolerJobState::Held:
+  case SpoolerJobState::Processing:
+  case SpoolerJobState::Stopped:
+    break;
+  }
+  if (state == JobState::Submitting) {
+    // Still waiting for its document: the stream was cut, nothing of it can have printed.
+    return status.awaitingDocument ? RecoveryAction::CancelAndRelease
+                                   : RecoveryAction::MarkPrinting;
+  }
+  return RecoveryAction::KeepFollowing;
+}
+
+DocumentCount countDocument(const protocol::JobOffer& offer,
+                            std::span<const std::uint8_t> document) {
+  DocumentCount count;
+  count.kind = document::sniff(document.first(std::min(document.size(), document::kSniffBytes)));
+  if (count.kind == document::Kind::Unknown) {
+    throw Error("document_unrecognised",
+                "the decrypted document is not a PDF, PNG, JPEG or plain text document; it is "
+                "not printed");
+  }
+  const std::string declared = mediaTypeOf(offer.contentType);
+  const std::string_view found = document::mediaType(count.kind);
+  if (!declared.empty() && document::kindOfMediaType(declared) != count.kind) {
+    throw Error("document_type_mismatch", "the order says the document is " + declared +
+                                              " but its bytes are " + std::string(found) +
+                                              "; it is not printed");
+  }
+  if (count.kind == document::Kind::Pdf && !document::canCountPdfPages()) {
+    return count; // this build has no PDF library: printed without a count
+  }
+  count.pages = document::countPages(count.kind, document);
+  protocol::selectedPageCount(offer.options.pageRanges, *count.pages); // a range past the end
+  return count;
+}
+
+JobProcessor::JobProcessor(Journal& journal, CloudClient& cloud, PrintBackend& backend,
+                           hpke::KeyPair key, std::string printer, std::function<bool()> keepGoing)
+    : journal_(journal), cloud_(cloud), backend_(backend), key_(std::move(key)),
+      printer_(std::move(printer)), keepGoing_(std::move(keepGoing)) {
+  if (!keepGoing_) {
+    keepGoing_ = [] { return true; };
+  }
+}
+
+JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
+  const std::string& jobId = offer.jobId;
+  if (const auto existing = journal_.find(jobId);
+      existing && existing->state != JobState::Leased && existing->state != JobState::Cancelled) {
+    journal_.updateLease(jobId, offer.leaseId);
+    log::job(log::Level::Notice, jobId,
+             "offered again but already " + std::string(toString(existing->state)) +
+                 "; not printing it again, re-reporting its state");
+    reReport(*journal_.find(jobId));
+    return JobOutcome::Ok;
+  }
+  journal_.recordLease(offer);
+  log::job(log::Level::Info, jobId,
+           "leased (order " + offer.orderId + ", " + std::to_string(offer.envelopeSize) +
+               " sealed bytes)");
+
+  std::string printer;
+  std::optional<int> spoolerJobId;
+  std::unique_ptr<DocumentWriter> writer;
+  SecureBytes document;
+  try {
+    const hpke::KeyPair& key = keyFor(offer);
+    printer = routeJob(offer);
+    if (!keepGoing_()) {
+      throw Error("agent_stopping", "the agent is stopping");
+    }
+    document = openDocument(offer, key);
+    const DocumentCount count = countDocument(offer, document);
+    const std::string found(document::mediaType(count.kind));
+    if (!count.pages) {
+      log::job(log::Level::Info, jobId,
+               "recognised " + found + "; this build cannot count PDF pages, so it is printed " +
+                   "without a count");
+    } else {
+      log::printer(log::Level::Info, printer,
+                   "job " + jobId + ": " + found + " with " + std::to_string(*count.pages) +
+                       " page(s)" +
+                       (offer.quotedPages ? ", quoted for " + std::to_string(*offer.quotedPages)
+                                          : std::string()));
+      if (!reportCounted(offer, printer, count)) {
+        wipe(document);
+        const std::string why =
+            "held_by_shop: the shop holds the order (" + std::to_string(*count.pages) +
+            " pages counted" +
+            (offer.quotedPages ? ", " + std::to_string(*offer.quotedPages) + " quoted"
+                               : std::string()) +
+            "); not printed, the document was dropped";
+        journal_.advance(jobId, JobState::Cancelled, StepDetails::withError(why));
+        log::job(log::Level::Notice, jobId, why);
+        return JobOutcome::Ok;
+      }
+    }
+    if (!keepGoing_()) {
+      throw Error("agent_stopping", "the agent is stopping");
+    }
+    spoolerJobId = backend_.createJob(printer, titleFor(offer), offer.options);
+    journal_.advance(jobId, JobState::Submitting, StepDetails::submitted(*spoolerJobId, printer));
+    log::job(log::Level::Info, jobId,
+             "submitting to printer " + printer + " as spooler job " +
+                 std::to_string(*spoolerJobId));
+    writer = backend_.startDocument(printer, *spoolerJobId, offer.documentName, found);
+    sendDocument(document, *writer);
+    wipe(document);
+    if (!finishDocument(jobId, *writer)) {
+      // The journal keeps the job in submitting; followJobs() asks the spooler what it has.
+      return JobOutcome::Hold;
+    }
+    writer.reset();
+  } catch (const std::exception& error) {
+    wipe(document);
+    if (writer) {
+      writer->abort();
+    }
+    if (spoolerJobId) {
+      try {
+        backend_.cancelJob(printer, *spoolerJobId);
+        log::job(log::Level::Info, jobId,
+                 "cancelled spooler job " + std::to_string(*spoolerJobId) +
+                     " before its document was complete");
+      } catch (const std::exception& cancelError) {
+        // The job still lacks its document, so it cannot print.
+        log::job(log::Level::Warning, jobId,
+                 "could not cancel spooler job " + std::to_string(*spoolerJobId) + ": " +
+                     cancelError.what());
+      }
+    }
+    return settleFailure(jobId, error);
+  }
+  const auto job = *journal_.find(jobId);
+  journal_.advance(jobId, JobState::Printing, StepDetails{}, event("printing", job));
+  log::printer(log::Level::Info, printer,
+               "job " + jobId + " is spooled as " + std::to_string(*spoolerJobId));
+  return JobOutcome::Ok;
+}
+
+void JobProcessor::giveBack(const protocol::JobOffer& offer, const std::string& why) {
+  if (const auto existing = journal_.find(offer.jobId);
+      existing && existing->state != JobState::Leased && existing->state != JobState::Cancelled) {
+    journal_.updateLease(offer.jobId, offer.leaseId);
+    reReport(*journal_.find(offer.jobId));
+    return;
+  }
+  const auto job = journal_.recordLease(offer);
+  journal_.advance(offer.jobId, JobState::Cancelled, StepDetails::withError(why),
+                   event("released", job, why));
+  log::job(log::Level::Info, offer.jobId, "given back: " + why);
+}
+
+const hpke::KeyPair& JobProcessor::keyFor(const protocol::JobOffer& offer) const {
+  const std::string ours = envelope::keyIdFor(key_.publicKey());
+  if (offer.keyId.empty() || offer.keyId == ours) {
+    return key_;
+  }
+  for (const auto& older : olderKeys_) {
+    if (envelope::keyIdFor(older.publicKey()) == offer.keyId) {
+      return older;
+    }
+  }
+  throw Error("envelope_wrong_key",
+              "the document is sealed to key " + offer.keyId + ", not to this store's key " + ours);
+}
+
+void JobProcessor::setKeys(hpke::KeyPair current, std::vector<hpke::KeyPair> older) {
+  key_ = std::move(current);
+  olderKeys_ = std::move(older);
+}
+
+void JobProcessor::purgeSpoolerJob(const JournalJob& job) {
+  if (!purge_ || !job.spoolerJobId) {
+    return;
+  }
+  try {
+    backend_.purgeJob(job.printer, *job.spoolerJobId);
+    log::job(log::Level::Debug, job.jobId,
+             "purged spooler job " + std::to_string(*job.spoolerJobId) + " and its document");
+  } catch (const std::exception& e) {
+    log::job(log::Level::Warning, job.jobId,
+             "could not purge spooler job " + std::to_string(*job.spoolerJobId) +
+                 " (its document may stay in the spool): " + e.what());
+  }
+}
+
+JournalJob JobProcessor::cancelAtShop(const std::string& jobId, const std::string& why) {
+  const auto found = journal_.find(jobId);
+  if (!found) {
+    throw Error("job_not_found", "the journal has no job " + jobId);
+  }
+  const JournalJob& job = *found;
+  if (isSettled(job.state)) {
+    throw Error("job_not_cancellable",
+                "job " + jobId + " already ended (" + std::string(toString(job.state)) + ")");
+  }
+  if (job.spoolerJobId) {
+    backend_.cancelJob(job.printer, *job.spoolerJobId);
+  }
+  journal_.advance(jobId, JobState::Failed, StepDetails::withError(why), event("failed", job, why));
+  lastSeen_.erase(jobId);
+  log::job(log::Level::Notice, jobId,
+           "cancelled at the shop" +
+               (job.spoolerJobId ? " (spooler job " + std::to_string(*job.spoolerJobId) + ")"
+                                 : std::string()) +
+               ": " + why);
+  purgeSpoolerJob(job);
+  return *journal_.find(jobId);
+}
+
+std::string JobProcessor::routeJob(const protocol::JobOffer& offer) {
+  std::string agentPrinter = printer_;
+  if (agentPrinter.empty()) {
+    try {
+      agentPrinter = backend_.resolvePrinter({}); // the spooler's default destination
+    } catch (const Error& e) {
+      if (e.code() != "printer_not_found" && e.code() != "printer_not_accepting") {
+        throw;
+      }
+    }
+  }
+  const auto candidates = routingCandidates(backend_);
+  const RoutingDecision decision =
+      choosePrinter(offer.options, offer.contentType, offer.printer, agentPrinter, candidates);
+  for (const auto& refusal : decision.refusals) {
+    log::job(log::Level::Debug, offer.jobId, "passed over " + refusal);
+  }
+  if (decision.printer.empty()) {
+    const std::string why = describeRefusals(decision);
+    for (const auto& c : candidates) {
+      log::printer(log::Level::Info, c.info.name, "cannot take job " + offer.jobId);
+    }
+    // Able but not accepting jobs now: give the job back and wait; otherwise it never can.
+    throw Error(decision.ableButNotAccepting ? "printer_not_accepting" : "unsupported_option", why);
+  }
+  if (!offer.printer.empty() && decision.printer != offer.printer) {
+    const auto it =
+        std::find_if(candidates.begin(), candidates.end(),
+                     [&](const RoutingCandidate& c) { return c.info.name == offer.printer; });
+    log::printer(log::Level::Notice, offer.printer,
+                 it == candidates.end()
+                     ? "the shop chose this printer for job " + offer.jobId +
+                           " but the spooler has no such printer; routing it elsewhere"
+                     : "the shop chose this printer for job " + offer.jobId +
+                           " but it cannot take it now; routing it elsewhere");
+  }
+  log::printer(log::Level::Info, decision.printer,
+               "takes job " + offer.jobId + " (" + decision.because + ")");
+  return decision.printer;
+}
+
+SecureBytes JobProcessor::openDocument(const protocol::JobOffer& offer, const hpke::KeyPair& key) {
+  if (offer.envelopeSize > maxDocumentBytes_) {
+    throw Error("document_too_large",
+                "the document is " + std::to_string(offer.envelopeSize / (1024 * 1024)) +
+                    " MiB sealed; this agent takes documents up to " +
+                    std::to_string(maxDocumentBytes_ / (1024 * 1024)) + " MiB (max_document_mib)");
+  }
+  // The plaintext is never larger than its envelope: reserving that much up front means the
+  // buffer never moves (and leaves no copy behind) while it fills.
+  const std::uint64_t limit = offer.envelopeSize > 0 ? offer.envelopeSize : maxDocumentBytes_;
+  SecureBytes plaintext;
+  if (offer.envelopeSize > 0) {
+    plaintext.reserve(static_cast<std::size_t>(offer.envelopeSize));
+  }
+  std::exception_ptr failure;
+  envelope::Opener opener(
+      key, offer.orderId,
+      [&plaintext](std::span<const std::uint8_t> chunk) {
+        plaintext.insert(plaintext.end(), chunk.begin(), chunk.end());
+        return true;
+      },
+      limit);
+  try {
+    cloud_.fetchDocument(offer.jobId, offer.leaseId, [&](std::span<const std::uint8_t> sealed) {
+      if (!keepGoing_()) {
+        failure = std::make_exception_ptr(
+            Error("agent_stopping", "the agent stopped while the document was downloading"));
+        return false;
+      }
+      try {
+        opener.write(sealed);
+      } catch (...) {
+        failure = std::current_exception();
+        return false;
+      }
+      return true;
+    });
+  } catch (...) {
+    if (failure) {
+      std::rethrow_exception(failure);
+    }
+    throw;
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  opener.finish();
+  log::job(log::Level::Debug, offer.jobId,
+           "document opened into memory: " + std::to_string(plaintext.size()) + " bytes");
+  return plaintext;
+}
+
+bool JobProcessor::reportCounted(const protocol::JobOffer& offer, const std::string& printer,
+                                 const DocumentCount& count) {
+  protocol::JobEvent counted;
+  counted.state = "counted";
+  counted.printer = printer;
+  counted.pages = count.pages;
+  counted.contentType = std::string(document::mediaType(count.kind));
+  // Journaled like every event (the job's next seq, its lease), but sent at once: its answer
+  // decides whether to print. It is never sent again later: a job whose answer did not come is
+  // given back, and a new lease counts again.
+  const std::uint64_t seq = journal_.enqueue(offer.jobId, counted);
+  const auto events = journal_.eventsFor(offer.jobId);
+  const auto row = std::find_if(events.begin(), events.end(),
+                                [seq](const OutboxEvent& e) { return e.seq == seq; });
+  if (row == events.end()) {
+    throw Error("journal_corrupt", "the counted event of job " + offer.jobId + " is missing");
+  }
+  nlohmann::json answer;
+  try {
+    answer = cloud_.postEventForAnswer(offer.jobId, row->body);
+  } catch (const CloudError& e) {
+    journal_.markSent(row->id, "dropped: " + std::string(e.what()).substr(0, 200));
+    if (e.status() == 400) {
+      // A cloud from before page counting refuses the state; it has nothing to hold.
+      log::job(log::Level::Notice, offer.jobId,
+               std::string("the cloud does not take counted events (") + e.what() +
+                   "); printing without its answer");
+      return true;
+    }
+    throw;
+  }
+  journal_.markSent(row->id, "delivered");
+  const auto it = answer.find("proceed");
+  if (it == answer.end() || it->is_null()) {
+    return true;
+  }
+  if (!it->is_boolean()) {
+    throw CloudError(502, "cloud_bad_response",
+                     "the answer to counted has a 'proceed' that is not true or false");
+  }
+  return it->get<bool>();
+}
+
+void JobProcessor::sendDocument(std::span<const std::uint8_t> document, DocumentWriter& writer) {
+  while (!document.empty()) {
+    if (!keepGoing_()) {
+      throw Error("agent_stopping", "the agent stopped while the document was being sent");
+    }
+    const std::size_t n = std::min(document.size(), kSendPiece);
+    writer.write(document.first(n));
+    document = document.subspan(n);
+  }
+}
+
+bool JobProcessor::finishDocument(const std::string& jobId, DocumentWriter& writer) {
+  try {
+    writer.finish();
+    return true;
+  } catch (const Error& e) {
+    // A definite refusal is handled like any failure; a lost answer is not: the spooler may
+    // hold the whole document and print it, so the job must not be given back blindly.
+    if (e.code() != "spooler_unavailable" && e.code() != "spooler_write_failed") {
+      throw;
+    }
+    log::job(log::Level::Warning, jobId,
+             std::string("the spooler did not confirm the end of the document (") + e.what() +
+                 "); asking it what it has before going on");
+    return false;
+  }
+}
+
+JobOutcome JobProcessor::settleFailure(const std::string& jobId, const std::exception& error) {
+  const JobOutcome outcome = outcomeFor(error);
+  const std::string why = describe(error);
+  try {
+    const auto job = *journal_.find(jobId);
+    if (outcome == JobOutcome::Cancel) {
+      journal_.advance(jobId, JobState::Failed, StepDetails::withError(why),
+                       event("failed", job, why));
+      log::job(log::Level::Error, jobId, "failed: " + why);
+    } else {
+      journal_.advance(jobId, JobState::Cancelled, StepDetails::withError(why),
+                       event("released", job, why));
+      log::job(log::Level::Warning, jobId,
+               "given back to the cloud (" + std::string(toString(outcome)) + "): " + why);
+    }
+  } catch (const std::exception& journalError) {
+    log::job(log::Level::Error, jobId,
+             std::string("cannot record the job's outcome: ") + journalError.what());
+    return JobOutcome::StopQueue;
+  }
+  return outcome;
+}
+
+void JobProcessor::reReport(const JournalJob& job) {
+  switch (job.state) {
+  case JobState::Printed:
+    journal_.enqueue(job.jobId, event("printed", job));
+    break;
+  case JobState::Failed:
+    journal_.enqueue(job.jobId, event("failed", job, job.lastError));
+    break;
+  case JobState::Printing:
+    journal_.enqueue(job.jobId, event("printing", job));
+    break;
+  case JobState::Submitting: // followJobs() decides and reports
+  case JobState::Leased:
+  case JobState::Cancelled:
+    break;
+  }
+}
+
+void JobProcessor::recover() {
+  for (const auto& job : journal_.unsettled()) {
+    if (job.state == JobState::Leased || !job.spoolerJobId) {
+      const std::string why = "agent_restarted: the agent stopped before the job reached the "
+                              "spooler";
+      journal_.advance(job.jobId, JobState::Cancelled, StepDetails::withError(why),
+                       event("released", job, why));
+      log::job(log::Level::Notice, job.jobId, "given back: it never reached the spooler");
+      continue;
+    }
+    try {
+      reconcile(job);
+    } catch (const std::exception& e) {
+      log::job(log::Level::Warning, job.jobId,
+               std::string("cannot ask the spooler yet; will retry: ") + e.what());
+    }
+  }
+}
+
+std::size_t JobProcessor::followJobs() {
+  std::size_t inFlight = 0;
+  for (const auto& job : journal_.unsettled()) {
+    if (job.state == JobState::Leased) {
+      continue;
+    }
+    try {
+      reconcile(job);
+    } catch (const std::exception& e) {
+      log::job(log::Level::Debug, job.jobId, std::string("cannot ask the spooler: ") + e.what());
+    }
+    if (const auto now = journal_.find(job.jobId); now && !isSettled(now->state)) {
+      ++inFlight;
+    }
+  }
+  return inFlight;
+}
+
+void JobProcessor::reconcile(const JournalJob& job) {
+  const int spoolerJobId = job.spoolerJobId.value_or(0);
+  const SpoolerJobStatus status = backend_.jobStatus(job.printer, spoolerJobId);
+  const RecoveryAction action = decideRecovery(job.state, status);
+  const std::string where =
+      "spooler job " + std::to_string(spoolerJobId) + " is " + std::string(toString(status.state)) +
+      (status.reasons.empty() ? "" : " (" + joined(status.reasons, ",") + ")");
+  if (auto [it, inserted] = lastSeen_.try_emplace(job.jobId, status.state);
+      inserted || it->second != status.state) {
+    it->second = status.state;
+    log::job(log::Level::Info, job.jobId, where);
+    if (status.state == SpoolerJobState::Stopped) {
+      log::printer(log::Level::Warning, job.printer,
+                   "stopped with job " + job.jobId + " on it; it needs attention");
+    }
+  }
+  switch (action) {
+  case RecoveryAction::None:
+  case RecoveryAction::KeepFollowing:
+    return;
+  case RecoveryAction::Release: {
+    const std::string why = "agent_restarted: the job never reached the spooler";
+    journal_.advance(job.jobId, JobState::Cancelled, StepDetails::withError(why),
+                     event("released", job, why));
+    break;
+  }
+  case RecoveryAction::CancelAndRelease: {
+    backend_.cancelJob(job.printer, spoolerJobId);
+    const std::string why = "agent_restarted: the document never reached the spooler whole";
+    journal_.advance(job.jobId, JobState::Cancelled, StepDetails::withError(why),
+                     event("released", job, why));
+    log::job(log::Level::Notice, job.jobId,
+             "cancelled incomplete spooler job " + std::to_string(spoolerJobId) +
+                 " and gave the job back");
+    break;
+  }
+  case RecoveryAction::MarkPrinting:
+    journal_.advance(job.jobId, JobState::Printing, StepDetails{}, event("printing", job));
+    return; // still followed
+  case RecoveryAction::MarkPrinted:
+    journal_.advance(job.jobId, JobState::Printed, StepDetails{}, event("printed", job));
+    log::job(log::Level::Info, job.jobId, "printed on " + job.printer);
+    purgeSpoolerJob(job);
+    break;
+  case RecoveryAction::MarkFailed: {
+    const std::string why =
+        status.state == SpoolerJobState::Unknown
+            ? "spooler_job_unknown: the spooler has no record of job " +
+                  std::to_string(spoolerJobId)
+            : "spooler_job_" + std::string(toString(status.state)) + ": " + where;
+    journal_.advance(job.jobId, JobState::Failed, StepDetails::withError(why),
+                     event("failed", job, why));
+    log::job(log::Level::Error, job.jobId, "failed: " + why);
+    purgeSpoolerJob(job);
+    break;
+  }
+  }
+  lastSeen_.erase(job.jobId);
+}
+
+} // namespace printrelay::agent

@@ -1,0 +1,589 @@
+#include "agent/spooler/cups/cups_backend.h"
+
+#include "agent/daemon/agent_config.h"
+#include "common/util/error.h"
+#include "common/util/text.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cups/cups.h>
+#include <filesystem>
+#include <fstream>
+#include <linux/magic.h>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <sys/vfs.h>
+
+namespace printrelay::agent {
+namespace {
+
+struct HttpCloser {
+  void operator()(http_t* http) const { httpClose(http); }
+};
+using HttpPtr = std::unique_ptr<http_t, HttpCloser>;
+
+struct IppDeleter {
+  void operator()(ipp_t* ipp) const { ippDelete(ipp); }
+};
+using IppPtr = std::unique_ptr<ipp_t, IppDeleter>;
+
+/// Frees a cups_dest_t array of `count` entries.
+struct DestsDeleter {
+  int count = 0;
+  void operator()(cups_dest_t* dests) const { cupsFreeDests(count, dests); }
+};
+using DestArray = std::unique_ptr<cups_dest_t, DestsDeleter>;
+
+/// A cups_option_t list that frees itself.
+class OptionList {
+public:
+  OptionList() = default;
+  OptionList(const OptionList&) = delete;
+  OptionList& operator=(const OptionList&) = delete;
+  ~OptionList() { cupsFreeOptions(count_, options_); }
+
+  void add(const std::string& name, const std::string& value) {
+    count_ = cupsAddOption(name.c_str(), value.c_str(), count_, &options_);
+  }
+  int count() const { return count_; }
+  cups_option_t* options() const { return options_; }
+
+private:
+  int count_ = 0;
+  cups_option_t* options_ = nullptr;
+};
+
+std::string lastErrorText() {
+  const char* text = cupsLastErrorString();
+  return text != nullptr ? text : ippErrorString(cupsLastError());
+}
+
+/// Turns an IPP status into the backend's error codes.
+[[noreturn]] void throwIpp(ipp_status_t status, const std::string& what) {
+  const std::string message = what + ": " + lastErrorText();
+  switch (status) {
+  case IPP_STATUS_ERROR_NOT_FOUND:
+    throw Error("printer_not_found", message);
+  case IPP_STATUS_ERROR_NOT_ACCEPTING_JOBS:
+  case IPP_STATUS_ERROR_PRINTER_IS_DEACTIVATED:
+    throw Error("printer_not_accepting", message);
+  case IPP_STATUS_ERROR_DOCUMENT_FORMAT_NOT_SUPPORTED:
+  case IPP_STATUS_ERROR_DOCUMENT_UNPRINTABLE:
+    throw Error("spooler_format_unsupported", message);
+  case IPP_STATUS_ERROR_SERVICE_UNAVAILABLE:
+  case IPP_STATUS_ERROR_INTERNAL:
+  case IPP_STATUS_ERROR_BUSY:
+  case IPP_STATUS_ERROR_TEMPORARY:
+  case IPP_STATUS_ERROR_DEVICE:
+    throw Error("spooler_unavailable", message);
+  default:
+    throw Error("spooler_refused", message);
+  }
+}
+
+bool ippOk(ipp_status_t status) {
+  return status <= IPP_STATUS_OK_CONFLICTING;
+}
+
+std::string printerUri(const std::string& printer) {
+  char uri[HTTP_MAX_URI];
+  httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof uri, "ipp", nullptr, "localhost", ippPort(),
+                   "/printers/%s", printer.c_str());
+  return uri;
+}
+
+std::vector<std::string> stringValues(ipp_t* response, const char* name) {
+  std::vector<std::string> out;
+  ipp_attribute_t* attr = ippFindAttribute(response, name, IPP_TAG_ZERO);
+  if (attr == nullptr) {
+    return out;
+  }
+  for (int i = 0; i < ippGetCount(attr); ++i) {
+    if (const char* value = ippGetString(attr, i, nullptr); value != nullptr) {
+      out.emplace_back(value);
+    }
+  }
+  return out;
+}
+
+const char* optionValue(const cups_dest_t& dest, const char* name) {
+  return cupsGetOption(name, dest.num_options, dest.options);
+}
+
+/// Sends the document bytes of one job over its own connection.
+class CupsDocumentWriter : public DocumentWriter {
+public:
+  CupsDocumentWriter(HttpPtr http, std::string printer, int jobId)
+      : http_(std::move(http)), printer_(std::move(printer)), jobId_(jobId) {}
+  ~CupsDocumentWriter() override { abort(); }
+
+  void write(std::span<const std::uint8_t> data) override {
+    if (!http_) {
+      throw Error("spooler_write_failed", "the document stream is closed");
+    }
+    if (data.empty()) {
+      return;
+    }
+    if (cupsWriteRequestData(http_.get(), reinterpret_cast<const char*>(data.data()),
+                             data.size()) != HTTP_STATUS_CONTINUE) {
+      throw Error("spooler_write_failed",
+                  "sending job " + std::to_string(jobId_) + " to CUPS failed: " + lastErrorText());
+    }
+  }
+
+  void finish() override {
+    if (!http_) {
+      throw Error("spooler_write_failed", "the document stream is closed");
+    }
+    const ipp_status_t status = cupsFinishDocument(http_.get(), printer_.c_str());
+    http_.reset();
+    if (!ippOk(status)) {
+      throwIpp(status, "CUPS did not accept the document of job " + std::to_string(jobId_));
+    }
+  }
+
+  void abort() noexcept override {
+    // Closing the connection in the middle of Send-Document leaves the job without a complete
+    // document; CUPS discards the partial request and the caller cancels the job.
+    http_.reset();
+  }
+
+private:
+  HttpPtr http_;
+  std::string printer_;
+  int jobId_;
+};
+
+SpoolerJobState stateFromIpp(int value) {
+  switch (value) {
+  case IPP_JSTATE_PENDING:
+    return SpoolerJobState::Pending;
+  case IPP_JSTATE_HELD:
+    return SpoolerJobState::Held;
+  case IPP_JSTATE_PROCESSING:
+    return SpoolerJobState::Processing;
+  case IPP_JSTATE_STOPPED:
+    return SpoolerJobState::Stopped;
+  case IPP_JSTATE_CANCELED:
+    return SpoolerJobState::Canceled;
+  case IPP_JSTATE_ABORTED:
+    return SpoolerJobState::Aborted;
+  case IPP_JSTATE_COMPLETED:
+    return SpoolerJobState::Completed;
+  default:
+    return SpoolerJobState::Unknown;
+  }
+}
+
+/// printer-state-reasons as cupsGetDests2 gives them (comma-separated), without "none".
+std::vector<std::string> splitReasons(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty() && item != "none") {
+      out.push_back(std::move(item));
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+/// The value of a top-level directive of a CUPS configuration file (the last one wins, as in
+/// cupsd); nullopt when it is not set.
+std::optional<std::string> directive(const std::string& text, const std::string& name) {
+  std::optional<std::string> value;
+  std::istringstream in(text);
+  std::string line;
+  int depth = 0; // inside <Location>, <Policy>, <Limit>
+  while (std::getline(in, line)) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') {
+      continue;
+    }
+    line = line.substr(first);
+    if (line.starts_with("</")) {
+      depth = std::max(0, depth - 1);
+      continue;
+    }
+    if (line.starts_with("<")) {
+      ++depth;
+      continue;
+    }
+    const auto space = line.find_first_of(" \t");
+    const auto valueStart =
+        space == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", space);
+    if (depth == 0 && valueStart != std::string::npos &&
+        asciiLower(line.substr(0, space)) == asciiLower(name)) {
+      std::string v = line.substr(valueStart);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) {
+        v.pop_back();
+      }
+      value = v;
+    }
+  }
+  return value;
+}
+
+/// A configuration file, when this process may read it.
+std::optional<std::string> readSmallFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+HttpPtr connectTo(const std::string& host, int port) {
+  HttpPtr http(
+      httpConnect2(host.c_str(), port, nullptr, AF_UNSPEC, cupsEncryption(), 1, 30000, nullptr));
+  if (!http) {
+    throw Error("spooler_unavailable",
+                "cannot connect to CUPS at " + host +
+                    (host.starts_with("/") ? "" : ":" + std::to_string(port)) +
+                    "; is the CUPS scheduler running?");
+  }
+  return http;
+}
+
+/// GETs a file the scheduler serves (cupsd.conf at /admin/conf/) into memory; throws when
+/// it refuses (non-admin users get 401/403).
+std::string fetchServerFile(http_t* http, const char* resource) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
+  if (!file) {
+    throw Error("spooler_refused", std::string("no temporary file: ") + std::strerror(errno));
+  }
+  const http_status_t status = cupsGetFd(http, resource, fileno(file.get()));
+  if (status != HTTP_STATUS_OK) {
+    throw Error("spooler_refused",
+                std::string("CUPS refused GET ") + resource + " (" + httpStatus(status) + ")");
+  }
+  std::rewind(file.get());
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0;) {
+    text.append(buffer, n);
+  }
+  return text;
+}
+
+/// A printer's abilities from a Get-Printer-Attributes response. Attributes the printer does not
+/// report stay at PrinterAbilities' "not reported" defaults.
+protocol::PrinterAbilities abilitiesFromIpp(ipp_t* response) {
+  protocol::PrinterAbilities caps;
+  caps.media = stringValues(response, "media-supported");
+  const auto defaults = stringValues(response, "media-default");
+  caps.defaultMedia = defaults.empty() ? std::string() : defaults.front();
+  caps.sides = stringValues(response, "sides-supported");
+  caps.colorModes = stringValues(response, "print-color-mode-supported");
+  caps.documentFormats = stringValues(response, "document-format-supported");
+  if (ipp_attribute_t* copies = ippFindAttribute(response, "copies-supported", IPP_TAG_RANGE);
+      copies != nullptr) {
+    int upper = 1;
+    caps.copiesMin = ippGetRange(copies, 0, &upper);
+    caps.copiesMax = upper;
+  }
+  if (ipp_attribute_t* ranges =
+          ippFindAttribute(response, "page-ranges-supported", IPP_TAG_BOOLEAN);
+      ranges != nullptr) {
+    caps.pageRanges = ippGetBoolean(ranges, 0) != 0;
+  }
+  if (ipp_attribute_t* up = ippFindAttribute(response, "number-up-supported", IPP_TAG_ZERO);
+      up != nullptr) {
+    // A list of integers, or (rarely) a range such as 1-16.
+    for (int i = 0; i < ippGetCount(up); ++i) {
+      if (ippGetValueTag(up) == IPP_TAG_RANGE) {
+        int upper = 0;
+        const int lower = ippGetRange(up, i, &upper);
+        for (const int n : {1, 2, 4, 6, 9, 16}) {
+          if (n >= lower && n <= upper) {
+            caps.numberUp.push_back(n);
+          }
+        }
+      } else if (ippGetValueTag(up) == IPP_TAG_INTEGER) {
+        caps.numberUp.push_back(ippGetInteger(up, i));
+      }
+    }
+  }
+  if (ipp_attribute_t* orientations =
+          ippFindAttribute(response, "orientation-requested-supported", IPP_TAG_ENUM);
+      orientations != nullptr) {
+    static constexpr std::array<const char*, 4> kNames{"portrait", "landscape", "reverse-landscape",
+                                                       "reverse-portrait"};
+    for (int i = 0; i < ippGetCount(orientations); ++i) {
+      const int value = ippGetInteger(orientations, i); // 3 portrait … 6 reverse-portrait
+      if (value >= 3 && value <= 6) {
+        caps.orientations.emplace_back(kNames[static_cast<std::size_t>(value - 3)]);
+      }
+    }
+  }
+  return caps;
+}
+
+} // namespace
+
+CupsBackend::CupsBackend(std::string server, std::string configDir)
+    : configDir_(std::move(configDir)) {
+  if (server.empty()) {
+    const char* defaultServer = cupsServer();
+    host_ = defaultServer != nullptr ? defaultServer : "localhost";
+    port_ = ippPort();
+  } else {
+    cupsSetServer(server.c_str());
+    host_ = server;
+    port_ = ippPort();
+  }
+  // host:port (not for socket paths or bracketed IPv6 literals without a port).
+  if (!host_.starts_with("/")) {
+    const auto colon = host_.rfind(':');
+    const auto bracket = host_.rfind(']');
+    if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket) &&
+        host_.find(':') == colon) {
+      const std::string port = host_.substr(colon + 1);
+      if (!port.empty() && port.find_first_not_of("0123456789") == std::string::npos &&
+          port.size() <= 5) {
+        port_ = std::stoi(port);
+        host_ = host_.substr(0, colon);
+      }
+    }
+  }
+}
+
+std::vector<PrinterInfo> CupsBackend::listPrinters() {
+  HttpPtr http = connectTo(host_, port_);
+  cups_dest_t* raw = nullptr;
+  const int count = cupsGetDests2(http.get(), &raw);
+  DestArray dests(raw, DestsDeleter{count});
+  if (count == 0 && cupsLastError() > IPP_STATUS_OK_CONFLICTING &&
+      cupsLastError() != IPP_STATUS_ERROR_NOT_FOUND) {
+    throwIpp(cupsLastError(), "listing CUPS destinations failed");
+  }
+  std::vector<PrinterInfo> out;
+  for (int i = 0; i < count; ++i) {
+    const cups_dest_t& dest = dests.get()[i];
+    if (dest.instance != nullptr) {
+      continue; // lpoptions instances name the same queue
+    }
+    PrinterInfo info;
+    info.name = dest.name;
+    info.isDefault = dest.is_default != 0;
+    const char* accepting = optionValue(dest, "printer-is-accepting-jobs");
+    info.accepting = accepting == nullptr || std::strcmp(accepting, "true") == 0;
+    const char* state = optionValue(dest, "printer-state");
+    const int stateValue = state != nullptr ? std::atoi(state) : IPP_PSTATE_IDLE;
+    info.state = stateValue == IPP_PSTATE_STOPPED      ? "stopped"
+                 : stateValue == IPP_PSTATE_PROCESSING ? "processing"
+                                                       : "idle";
+    if (const char* v = optionValue(dest, "printer-info"); v != nullptr) {
+      info.info = v;
+    }
+    if (const char* v = optionValue(dest, "printer-location"); v != nullptr) {
+      info.location = v;
+    }
+    if (const char* v = optionValue(dest, "printer-make-and-model"); v != nullptr) {
+      info.makeAndModel = v;
+    }
+    if (const char* v = optionValue(dest, "printer-state-reasons"); v != nullptr) {
+      info.reasons = splitReasons(v);
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::string CupsBackend::resolvePrinter(const std::string& configured) {
+  HttpPtr http = connectTo(host_, port_);
+  DestArray dest(
+      cupsGetNamedDest(http.get(), configured.empty() ? nullptr : configured.c_str(), nullptr),
+      DestsDeleter{1});
+  if (!dest) {
+    const ipp_status_t status = cupsLastError();
+    if (status != IPP_STATUS_ERROR_NOT_FOUND && status > IPP_STATUS_OK_CONFLICTING) {
+      throwIpp(status, "looking up the CUPS destination failed");
+    }
+    if (configured.empty()) {
+      throw Error("printer_not_found",
+                  "CUPS has no default destination; set 'printer' in the agent configuration");
+    }
+    throw Error("printer_not_found", "CUPS has no destination named '" + configured + "'");
+  }
+  return dest->name;
+}
+
+PrinterCapabilities CupsBackend::capabilities(const std::string& printer) {
+  HttpPtr http = connectTo(host_, port_);
+  IppPtr request(ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES));
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nullptr,
+               printerUri(printer).c_str());
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr,
+               cupsUser());
+  static const char* const kRequested[] = {
+      "media-supported",          "media-default",
+      "sides-supported",          "print-color-mode-supported",
+      "copies-supported",         "page-ranges-supported",
+      "number-up-supported",      "orientation-requested-supported",
+      "document-format-supported"};
+  ippAddStrings(request.get(), IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                static_cast<int>(std::size(kRequested)), nullptr, kRequested);
+  // cupsDoRequest takes ownership of the request.
+  IppPtr response(cupsDoRequest(http.get(), request.release(), "/"));
+  if (!response) {
+    throwIpp(cupsLastError(), "asking CUPS for the capabilities of '" + printer + "' failed");
+  }
+  if (!ippOk(ippGetStatusCode(response.get()))) {
+    throwIpp(ippGetStatusCode(response.get()),
+             "asking CUPS for the capabilities of '" + printer + "' failed");
+  }
+  return abilitiesFromIpp(response.get());
+}
+
+int CupsBackend::createJob(const std::string& printer, const std::string& title,
+                           const protocol::PrintOptions& options) {
+  HttpPtr http = connectTo(host_, port_);
+  OptionList list;
+  for (const auto& [name, value] : ippJobAttributes(options)) {
+    list.add(name, value);
+  }
+  const int jobId =
+      cupsCreateJob(http.get(), printer.c_str(), title.c_str(), list.count(), list.options());
+  if (jobId <= 0) {
+    throwIpp(cupsLastError(), "CUPS refused to create a job on '" + printer + "'");
+  }
+  return jobId;
+}
+
+std::unique_ptr<DocumentWriter> CupsBackend::startDocument(const std::string& printer, int jobId,
+                                                           const std::string& documentName,
+                                                           const std::string& contentType) {
+  HttpPtr http = connectTo(host_, port_);
+  // CUPS types the document itself (CUPS_FORMAT_AUTO) unless the sender asked for raw bytes.
+  const char* format = contentType == CUPS_FORMAT_RAW ? CUPS_FORMAT_RAW : CUPS_FORMAT_AUTO;
+  const std::string name = documentName.empty() ? "document" : documentName;
+  if (cupsStartDocument(http.get(), printer.c_str(), jobId, name.c_str(), format, 1) !=
+      HTTP_STATUS_CONTINUE) {
+    throwIpp(cupsLastError(), "CUPS refused the document of job " + std::to_string(jobId));
+  }
+  return std::make_unique<CupsDocumentWriter>(std::move(http), printer, jobId);
+}
+
+SpoolerJobStatus CupsBackend::jobStatus(const std::string& /*printer*/, int jobId) {
+  HttpPtr http = connectTo(host_, port_);
+  IppPtr request(ippNewRequest(IPP_OP_GET_JOB_ATTRIBUTES));
+  char uri[HTTP_MAX_URI];
+  httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof uri, "ipp", nullptr, "localhost", ippPort(),
+                   "/jobs/%d", jobId);
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_URI, "job-uri", nullptr, uri);
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr,
+               cupsUser());
+  static const char* const kRequested[] = {"job-state", "job-state-reasons", "number-of-documents"};
+  ippAddStrings(request.get(), IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                static_cast<int>(std::size(kRequested)), nullptr, kRequested);
+  IppPtr response(cupsDoRequest(http.get(), request.release(), "/jobs/"));
+  const ipp_status_t status = response ? ippGetStatusCode(response.get()) : cupsLastError();
+  if (status == IPP_STATUS_ERROR_NOT_FOUND) {
+    return SpoolerJobStatus{}; // Unknown: the spooler has no record of the job
+  }
+  if (!response || !ippOk(status)) {
+    throwIpp(status, "asking CUPS about job " + std::to_string(jobId) + " failed");
+  }
+  SpoolerJobStatus out;
+  if (ipp_attribute_t* state = ippFindAttribute(response.get(), "job-state", IPP_TAG_ENUM);
+      state != nullptr) {
+    out.state = stateFromIpp(ippGetInteger(state, 0));
+  }
+  out.reasons = stringValues(response.get(), "job-state-reasons");
+  const bool incoming =
+      std::find(out.reasons.begin(), out.reasons.end(), "job-incoming") != out.reasons.end();
+  bool noDocuments = false;
+  if (ipp_attribute_t* docs =
+          ippFindAttribute(response.get(), "number-of-documents", IPP_TAG_INTEGER);
+      docs != nullptr) {
+    noDocuments = ippGetInteger(docs, 0) == 0;
+  }
+  out.awaitingDocument =
+      (out.state == SpoolerJobState::Pending || out.state == SpoolerJobState::Held) &&
+      (incoming || noDocuments);
+  return out;
+}
+
+void CupsBackend::cancelJob(const std::string& printer, int jobId) {
+  HttpPtr http = connectTo(host_, port_);
+  const ipp_status_t status = cupsCancelJob2(http.get(), printer.c_str(), jobId, 0);
+  // Not possible / not found: the job already ended or is gone, which is what we wanted.
+  if (!ippOk(status) && status != IPP_STATUS_ERROR_NOT_POSSIBLE &&
+      status != IPP_STATUS_ERROR_NOT_FOUND) {
+    throwIpp(status, "cancelling CUPS job " + std::to_string(jobId) + " failed");
+  }
+}
+
+void CupsBackend::purgeJob(const std::string& printer, int jobId) {
+  HttpPtr http = connectTo(host_, port_);
+  const ipp_status_t status = cupsCancelJob2(http.get(), printer.c_str(), jobId, 1);
+  if (!ippOk(status) && status != IPP_STATUS_ERROR_NOT_FOUND) {
+    throwIpp(status, "purging CUPS job " + std::to_string(jobId) + " failed");
+  }
+}
+
+SpoolSafety CupsBackend::spoolSafety() {
+  SpoolSafety out;
+  std::optional<std::string> conf;
+  std::string fetchProblem;
+  try {
+    HttpPtr http = connectTo(host_, port_);
+    conf = fetchServerFile(http.get(), "/admin/conf/cupsd.conf");
+    out.source = "the scheduler (/admin/conf/cupsd.conf)";
+  } catch (const std::exception& e) {
+    fetchProblem = e.what();
+  }
+  const std::filesystem::path dir(configDir_);
+  if (!conf) {
+    conf = readSmallFile(dir / "cupsd.conf");
+    out.source = (dir / "cupsd.conf").string();
+  }
+  if (!conf) {
+    out.problem = fetchProblem + "; " + (dir / "cupsd.conf").string() + " is not readable";
+  } else {
+    const auto value = directive(*conf, "PreserveJobFiles");
+    if (!value) {
+      out.keepsDocuments = true; // cupsd.conf(5): the default is 86400 (one day)
+      out.keepsDocumentsSetting = "PreserveJobFiles not set (CUPS default: 1 day)";
+    } else {
+      const std::string v = asciiLower(*value);
+      out.keepsDocuments = !(v == "no" || v == "off" || v == "false" || v == "0");
+      out.keepsDocumentsSetting = "PreserveJobFiles " + *value;
+    }
+  }
+  out.spoolDir = "/var/spool/cups";
+  if (const auto files = readSmallFile(dir / "cups-files.conf")) {
+    if (const auto root = directive(*files, "RequestRoot")) {
+      out.spoolDir = *root;
+    }
+  }
+  struct statfs fs {};
+  if (::statfs(out.spoolDir.c_str(), &fs) == 0) {
+    out.spoolOnTmpfs = static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC ||
+                       static_cast<unsigned long>(fs.f_type) == RAMFS_MAGIC;
+  } else {
+    out.problem += (out.problem.empty() ? "" : "; ") + std::string("statfs ") + out.spoolDir +
+                   ": " + std::strerror(errno);
+  }
+  return out;
+}
+
+std::unique_ptr<PrintBackend> makePrintBackend(const Settings& settings) {
+  return std::make_unique<CupsBackend>(settings.cupsServer, settings.cupsConfigDir);
+}
+
+} // namespace printrelay::agent

@@ -1,0 +1,151 @@
+#include "cloud/accounts/auth.h"
+
+#include "cloud/routes/api_error.h"
+#include "common/util/encoding.h"
+
+#include <algorithm>
+
+namespace printrelay::cloud {
+
+std::string_view toString(Role role) {
+  switch (role) {
+  case Role::Anonymous:
+    return "anonymous";
+  case Role::Customer:
+    return "customer";
+  case Role::Shopkeeper:
+    return "shopkeeper";
+  case Role::Admin:
+    return "admin";
+  case Role::Agent:
+    return "agent";
+  }
+  return "anonymous";
+}
+
+std::string RoleSet::describe() const {
+  std::string out;
+  for (Role r : {Role::Anonymous, Role::Customer, Role::Shopkeeper, Role::Admin, Role::Agent}) {
+    if (contains(r)) {
+      out += (out.empty() ? "" : ", ") + std::string(toString(r));
+    }
+  }
+  return out;
+}
+
+std::optional<Role> userRoleFromString(std::string_view name) {
+  if (name == "customer") {
+    return Role::Customer;
+  }
+  if (name == "shopkeeper") {
+    return Role::Shopkeeper;
+  }
+  if (name == "admin") {
+    return Role::Admin;
+  }
+  return std::nullopt;
+}
+
+bool Principal::managesStore(const std::string& id) const {
+  if (role == Role::Admin) {
+    return true;
+  }
+  return role == Role::Shopkeeper &&
+         std::find(storeIds.begin(), storeIds.end(), id) != storeIds.end();
+}
+
+Authenticator::Authenticator(Store& store, std::string adminToken, TokenService& tokens,
+                             Clock clock)
+    : store_(store), adminToken_(std::move(adminToken)), tokens_(tokens), clock_(std::move(clock)) {
+}
+
+Principal Authenticator::authenticateUser(std::string_view token) const {
+  const AccessClaims claims = tokens_.verify(token);
+  auto tx = store_.begin();
+  if (tx->isAccessTokenDenied(claims.tokenId)) {
+    throw ApiError(401, "token_revoked", "this access token has been revoked (logged out)");
+  }
+  const auto session = tx->findSession(claims.sessionId);
+  if (!session || session->userId != claims.subject || session->revokedAt ||
+      session->expiresAt <= clock_()) {
+    throw ApiError(401, "token_revoked", "this session has ended; log in again");
+  }
+  const auto user = tx->findUser(claims.subject);
+  if (!user || user->deactivatedAt) {
+    throw ApiError(401, "account_deactivated", "this account has been deactivated");
+  }
+  const auto role = userRoleFromString(user->role);
+  if (!role || user->role != claims.role) {
+    // The role changed since the token was issued: make the client log in again.
+    throw ApiError(401, "token_revoked", "this account's role changed; log in again");
+  }
+  Principal p;
+  p.role = *role;
+  p.subject = user->id;
+  p.sessionId = session->id;
+  p.tokenId = claims.tokenId;
+  p.tokenExpiresAt = claims.expiresAt;
+  p.emailVerified = user->emailVerifiedAt.has_value();
+  if (p.role == Role::Shopkeeper) {
+    p.storeIds = tx->storesOfUser(user->id);
+  }
+  return p;
+}
+
+Principal Authenticator::authenticate(const httplib::Request& request) const {
+  if (!request.has_header("Authorization")) {
+    return {};
+  }
+  if (request.get_header_value_count("Authorization") != 1) {
+    throw ApiError(401, "invalid_credentials", "send exactly one Authorization header");
+  }
+  const std::string header = request.get_header_value("Authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size() || header.compare(0, kScheme.size(), kScheme) != 0) {
+    throw ApiError(401, "invalid_credentials", "the Authorization header must be 'Bearer <token>'");
+  }
+  const std::string token = header.substr(kScheme.size());
+  if (token.find('.') != std::string::npos) {
+    return authenticateUser(token);
+  }
+  if (token.size() > 256) {
+    throw ApiError(401, "invalid_credentials", "unknown token");
+  }
+  if (!adminToken_.empty() && constantTimeEquals(token, adminToken_)) {
+    Principal admin;
+    admin.role = Role::Admin;
+    admin.subject = "admin";
+    admin.emailVerified = true;
+    return admin;
+  }
+  // Tokens are 256 random bits, so looking their SHA-256 up by equality reveals nothing useful.
+  const std::string hash = sha256Hex(token);
+  auto tx = store_.begin();
+  if (auto agent = tx->findAgentByCredentialHash(hash); agent) {
+    if (agent->revokedAt) {
+      throw ApiError(401, "credential_revoked", "this agent's credential has been revoked");
+    }
+    tx->touchAgent(agent->id, clock_());
+    tx->commit();
+    Principal p;
+    p.role = Role::Agent;
+    p.subject = agent->id;
+    p.storeId = agent->storeId;
+    return p;
+  }
+  throw ApiError(401, "invalid_credentials", "unknown token");
+}
+
+void Authenticator::require(const Principal& principal, const RoleSet& allowed) {
+  if (allowed.contains(principal.role)) {
+    return;
+  }
+  if (principal.role == Role::Anonymous) {
+    throw ApiError(401, "unauthorized", "this route needs an Authorization: Bearer credential");
+  }
+  throw ApiError(403, "forbidden",
+                 "a " + std::string(toString(principal.role)) +
+                     " credential cannot use this route");
+}
+
+} // namespace printrelay::cloud

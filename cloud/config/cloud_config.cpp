@@ -1,0 +1,312 @@
+#include "cloud/config/cloud_config.h"
+
+#include "common/util/encoding.h"
+#include "common/util/error.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace printrelay::cloud {
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw Error("config_invalid", message);
+}
+
+long long intInRange(const Config& config, const std::string& name, long long min, long long max) {
+  const long long value = config.getInt(name);
+  if (value < min || value > max) {
+    invalid("'" + name + "' must be between " + std::to_string(min) + " and " +
+            std::to_string(max) + " (got " + std::to_string(value) + ")");
+  }
+  return value;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+} // namespace
+
+std::vector<ConfigKey> cloudConfigTable() {
+  return {
+      {"listen", ConfigType::String, "127.0.0.1:8443",
+       "Address and port to listen on (host:port or [v6]:port); port 0 picks a free port."},
+      {"data_dir", ConfigType::Path, "/var/lib/printrelay-cloud",
+       "Directory for the database, the sealed documents and the generated admin token."},
+      {"database", ConfigType::String, "",
+       "Database URL; the scheme picks the backend. Default: sqlite:<data_dir>/cloud.db."},
+      {"tls_cert", ConfigType::Path, "", "PEM certificate chain for HTTPS."},
+      {"tls_key", ConfigType::Path, "", "PEM private key for HTTPS."},
+      {"admin_token", ConfigType::Secret, "",
+       "Bearer token for /api/v1/admin routes; when unset one is generated into "
+       "<data_dir>/admin.token (mode 0600)."},
+      {"allow_plain_http", ConfigType::Boolean, "false",
+       "Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)."},
+      {"max_upload_bytes", ConfigType::Integer, "209715200",
+       "Largest document upload accepted, in bytes (default 200 MiB)."},
+      {"lease_seconds", ConfigType::Integer, "120",
+       "How long an agent holds a job it was handed before it returns to the queue."},
+      {"long_poll_max_seconds", ConfigType::Integer, "60",
+       "Longest an agent's GET /api/v1/agent/jobs?wait=N is held open."},
+      {"enrollment_code_ttl_seconds", ConfigType::Integer, "86400",
+       "How long a one-time enrollment code stays valid."},
+      {"http_threads", ConfigType::Integer, "64",
+       "Worker threads serving requests (each waiting long-poll holds one)."},
+      {"log_level", ConfigType::String, "info", "error, warning, notice, info or debug."},
+      {"public_url", ConfigType::String, "",
+       "The cloud's public base URL, used in links sent by e-mail and as the tokens' issuer. "
+       "Default: https://<listen>."},
+      {"web_origin", ConfigType::String, "",
+       "The web page's origin (scheme://host[:port]) allowed to call the API from a browser "
+       "(CORS); empty: no cross-origin calls."},
+      {"access_token_ttl_seconds", ConfigType::Integer, "600",
+       "Lifetime of a JWT access token (60 to 3600)."},
+      {"refresh_token_ttl_seconds", ConfigType::Integer, "1209600",
+       "How long an unused refresh token stays valid (each is usable once)."},
+      {"session_max_seconds", ConfigType::Integer, "2592000",
+       "Longest a login session lasts, however often it is refreshed."},
+      {"signing_key_rotation_days", ConfigType::Integer, "30",
+       "A new token signing key is made when the newest is this old."},
+      {"verification_token_ttl_seconds", ConfigType::Integer, "86400",
+       "How long an e-mail verification link stays valid."},
+      {"reset_token_ttl_seconds", ConfigType::Integer, "1800",
+       "How long a password reset token stays valid (900 to 3600)."},
+      {"argon2_memory_kib", ConfigType::Integer, "19456",
+       "Argon2id memory cost in KiB (at least 19456 = 19 MiB)."},
+      {"argon2_iterations", ConfigType::Integer, "2", "Argon2id time cost (at least 2)."},
+      {"argon2_parallelism", ConfigType::Integer, "1", "Argon2id lanes (at least 1)."},
+      {"login_failures_per_account", ConfigType::Integer, "5",
+       "Failed logins for one account within the throttle window before it is throttled."},
+      {"login_failures_per_address", ConfigType::Integer, "20",
+       "Failed logins from one client address within the throttle window before it is "
+       "throttled."},
+      {"login_throttle_window_seconds", ConfigType::Integer, "900",
+       "The window login failures are counted in."},
+      {"account_requests_per_address_per_hour", ConfigType::Integer, "30",
+       "Registrations and password-reset requests per client address per hour."},
+      {"orders_per_hour", ConfigType::Integer, "60", "Orders one user may create per hour."},
+      {"uploads_per_hour", ConfigType::Integer, "60",
+       "Document uploads one user may start per hour."},
+      {"quotes_per_address_per_hour", ConfigType::Integer, "600",
+       "Price quotes (POST /api/v1/quotes) per client address per hour."},
+      {"payment_webhook_secret", ConfigType::Secret, "",
+       "The payment provider's webhook signing secret (Stripe: whsec_...); empty: online "
+       "payment is off and the webhook answers 503."},
+      {"smtp_host", ConfigType::String, "",
+       "SMTP server for outgoing mail; empty: mail is written as .eml files to mail_dir."},
+      {"smtp_port", ConfigType::Integer, "587", "SMTP server port."},
+      {"smtp_username", ConfigType::String, "", "SMTP user (sent only over TLS)."},
+      {"smtp_password", ConfigType::Secret, "", "SMTP password."},
+      {"smtp_starttls", ConfigType::String, "auto",
+       "auto (STARTTLS when the server offers it), required, or never."},
+      {"smtp_ca_file", ConfigType::Path, "",
+       "PEM CA bundle to verify the SMTP server with; default: the system's CAs."},
+      {"mail_from", ConfigType::String, "PrintRelay <printrelay@localhost>",
+       "The From address of outgoing mail."},
+      {"mail_dir", ConfigType::Path, "",
+       "Folder for .eml files when no SMTP host is set. Default: <data_dir>/mail."},
+  };
+}
+
+void completeCloudConfig(Config& config) {
+  if (!config.isSet("database")) {
+    config.set("database",
+               "sqlite:" +
+                   (std::filesystem::path(config.getString("data_dir")) / "cloud.db").string());
+  }
+}
+
+std::string CloudSettings::databaseUrl() const {
+  return database.empty() ? "sqlite:" + (dataDir / "cloud.db").string() : database;
+}
+
+std::string CloudSettings::effectivePublicUrl(int boundPort) const {
+  if (!publicUrl.empty()) {
+    std::string url = publicUrl;
+    while (!url.empty() && url.back() == '/') {
+      url.pop_back();
+    }
+    return url;
+  }
+  const std::string host =
+      listenHost.find(':') != std::string::npos ? "[" + listenHost + "]" : listenHost;
+  return std::string(tlsEnabled() ? "https" : "http") + "://" + host + ":" +
+         std::to_string(boundPort > 0 ? boundPort : listenPort);
+}
+
+std::filesystem::path CloudSettings::effectiveMailDir() const {
+  return mailDir.empty() ? dataDir / "mail" : mailDir;
+}
+
+bool isLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+std::pair<std::string, int> parseListenAddress(const std::string& listen) {
+  std::string host;
+  std::string port;
+  if (!listen.empty() && listen.front() == '[') {
+    const auto close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      invalid("'listen' must be host:port or [v6]:port (got '" + listen + "')");
+    }
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      invalid("'listen' must be host:port (got '" + listen + "')");
+    }
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    invalid("'listen' has an invalid port (got '" + listen + "')");
+  }
+  if (host.empty()) {
+    invalid("'listen' needs a host (got '" + listen + "')");
+  }
+  return {host, std::stoi(port)};
+}
+
+void validateSettings(const CloudSettings& s) {
+  if (s.tlsCert.empty() != s.tlsKey.empty()) {
+    invalid("'tls_cert' and 'tls_key' must be set together");
+  }
+  if (!s.tlsEnabled() && !s.allowPlainHttp && !isLoopbackHost(s.listenHost)) {
+    invalid("plain HTTP is served only on a loopback address; set tls_cert and tls_key, or "
+            "allow_plain_http = true behind a TLS-terminating proxy");
+  }
+  if (s.listenPort < 0 || s.listenPort > 65535) {
+    invalid("'listen' port out of range");
+  }
+  if (s.dataDir.empty()) {
+    invalid("'data_dir' must be set");
+  }
+  if (s.maxUploadBytes == 0) {
+    invalid("'max_upload_bytes' must be positive");
+  }
+  if (!s.argon2.meetsFloor() && !s.allowWeakPasswordHashing) {
+    invalid("Argon2id needs at least argon2_memory_kib = 19456, argon2_iterations = 2 and "
+            "argon2_parallelism = 1");
+  }
+  if (s.smtp.starttls != "auto" && s.smtp.starttls != "required" && s.smtp.starttls != "never") {
+    invalid("'smtp_starttls' must be auto, required or never");
+  }
+  if (!s.webOrigin.empty() &&
+      (s.webOrigin.rfind("https://", 0) != 0 && s.webOrigin.rfind("http://", 0) != 0)) {
+    invalid("'web_origin' must be scheme://host[:port]");
+  }
+  if (!s.webOrigin.empty() && s.webOrigin.back() == '/') {
+    invalid("'web_origin' must not end with '/'");
+  }
+  if (s.accessTokenTtlSeconds < 1 || s.refreshTokenTtlSeconds < 1 || s.sessionMaxSeconds < 1 ||
+      s.signingKeyRotationSeconds < 1 || s.verificationTokenTtlSeconds < 1 ||
+      s.resetTokenTtlSeconds < 1 || s.loginThrottleWindowSeconds < 1) {
+    invalid("token lifetimes and windows must be positive");
+  }
+  if (!s.paymentWebhookSecret.empty() && s.paymentWebhookSecret.size() < 16) {
+    invalid("'payment_webhook_secret' must be at least 16 characters (the provider's signing "
+            "secret), or empty");
+  }
+  if (s.leaseSeconds < 1 || s.longPollMaxSeconds < 0 || s.enrollmentCodeTtlSeconds < 1 ||
+      s.httpThreads < 2) {
+    invalid("lease_seconds, enrollment_code_ttl_seconds must be positive, "
+            "long_poll_max_seconds not negative and http_threads at least 2");
+  }
+}
+
+CloudSettings settingsFromConfig(const Config& config) {
+  CloudSettings s;
+  std::tie(s.listenHost, s.listenPort) = parseListenAddress(config.getString("listen"));
+  s.dataDir = config.getString("data_dir");
+  s.database = config.getString("database");
+  s.tlsCert = config.getString("tls_cert");
+  s.tlsKey = config.getString("tls_key");
+  s.adminToken = config.getString("admin_token");
+  s.allowPlainHttp = config.getBool("allow_plain_http");
+  s.maxUploadBytes = static_cast<std::uint64_t>(
+      intInRange(config, "max_upload_bytes", 1, 1024ll * 1024 * 1024 * 1024));
+  s.leaseSeconds = intInRange(config, "lease_seconds", 5, 86400);
+  s.longPollMaxSeconds = intInRange(config, "long_poll_max_seconds", 0, 3600);
+  s.enrollmentCodeTtlSeconds = intInRange(config, "enrollment_code_ttl_seconds", 60, 365ll * 86400);
+  s.httpThreads = static_cast<int>(intInRange(config, "http_threads", 2, 4096));
+  s.logLevel = log::parseLevel(config.getString("log_level"));
+  s.publicUrl = config.getString("public_url");
+  s.webOrigin = config.getString("web_origin");
+  s.accessTokenTtlSeconds = intInRange(config, "access_token_ttl_seconds", 60, 3600);
+  s.refreshTokenTtlSeconds = intInRange(config, "refresh_token_ttl_seconds", 3600, 90ll * 86400);
+  s.sessionMaxSeconds = intInRange(config, "session_max_seconds", 3600, 365ll * 86400);
+  s.signingKeyRotationSeconds = intInRange(config, "signing_key_rotation_days", 1, 365) * 86400;
+  s.verificationTokenTtlSeconds =
+      intInRange(config, "verification_token_ttl_seconds", 900, 7ll * 86400);
+  s.resetTokenTtlSeconds = intInRange(config, "reset_token_ttl_seconds", 900, 3600);
+  // The floor holds here: nothing read from a file or the environment can weaken the hashing.
+  s.argon2.memoryKiB =
+      static_cast<std::uint32_t>(intInRange(config, "argon2_memory_kib", 19456, 4ll << 20));
+  s.argon2.iterations = static_cast<std::uint32_t>(intInRange(config, "argon2_iterations", 2, 20));
+  s.argon2.parallelism =
+      static_cast<std::uint32_t>(intInRange(config, "argon2_parallelism", 1, 16));
+  s.loginFailuresPerAccount =
+      static_cast<std::uint32_t>(intInRange(config, "login_failures_per_account", 1, 1000));
+  s.loginFailuresPerAddress =
+      static_cast<std::uint32_t>(intInRange(config, "login_failures_per_address", 1, 100000));
+  s.loginThrottleWindowSeconds = intInRange(config, "login_throttle_window_seconds", 60, 86400);
+  s.accountRequestsPerAddressPerHour = static_cast<std::uint32_t>(
+      intInRange(config, "account_requests_per_address_per_hour", 1, 100000));
+  s.ordersPerHour = static_cast<std::uint32_t>(intInRange(config, "orders_per_hour", 1, 100000));
+  s.uploadsPerHour = static_cast<std::uint32_t>(intInRange(config, "uploads_per_hour", 1, 100000));
+  s.quotesPerAddressPerHour =
+      static_cast<std::uint32_t>(intInRange(config, "quotes_per_address_per_hour", 1, 1000000));
+  s.paymentWebhookSecret = config.getString("payment_webhook_secret");
+  s.smtp.host = config.getString("smtp_host");
+  s.smtp.port = static_cast<int>(intInRange(config, "smtp_port", 1, 65535));
+  s.smtp.username = config.getString("smtp_username");
+  s.smtp.password = config.getString("smtp_password");
+  s.smtp.starttls = config.getString("smtp_starttls");
+  s.smtp.caFile = config.getString("smtp_ca_file");
+  s.mailFrom = config.getString("mail_from");
+  s.mailDir = config.getString("mail_dir");
+  validateSettings(s);
+  return s;
+}
+
+std::string loadOrCreateAdminToken(const std::filesystem::path& dataDir, bool& created) {
+  const auto path = dataDir / std::string(kAdminTokenFile);
+  created = false;
+  if (std::ifstream in(path); in) {
+    std::string token;
+    std::getline(in, token);
+    token = trimmed(token);
+    if (token.size() < 16) {
+      invalid(path.string() + " holds no usable admin token (at least 16 characters)");
+    }
+    return token;
+  }
+  const std::string token = randomToken(32);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    invalid("cannot create " + path.string() + ": " + std::strerror(errno));
+  }
+  const std::string line = token + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    invalid("cannot write " + path.string());
+  }
+  created = true;
+  return token;
+}
+
+} // namespace printrelay::cloud

@@ -1,0 +1,301 @@
+#include "cloud/orders/payments.h"
+
+#include "cloud/orders/lifecycle.h"
+#include "cloud/orders/pricing.h"
+#include "cloud/routes/api_error.h"
+#include "cloud/routes/json_body.h"
+#include "cloud/storage/ids.h"
+#include "common/util/encoding.h"
+#include "common/util/log.h"
+#include "common/wire/protocol.h"
+
+#include <array>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <vector>
+
+namespace printrelay::cloud {
+
+using nlohmann::json;
+
+namespace {
+
+protocol::PrintOptions orderOptions(const OrderRecord& order) {
+  const json j = json::parse(order.optionsJson, nullptr, false);
+  if (j.is_discarded()) {
+    throw Error("store_corrupt", "order " + order.id + " has unreadable options");
+  }
+  return j.get<protocol::PrintOptions>();
+}
+
+PriceList storedPriceList(const std::string& text, const std::string& what) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    throw Error("store_corrupt", what + " holds an unreadable price list");
+  }
+  return priceListFromJson(j);
+}
+
+/// The quote, with pricing errors as the API's.
+Quote price(const PriceList& list, const OrderRecord& order, int pages) {
+  try {
+    return priceQuote(list, orderOptions(order), pages);
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    if (e.code() == "page_range_out_of_document" || e.code() == "quote_too_large") {
+      throw ApiError(422, e.code(), e.what());
+    }
+    if (e.code() == "invalid_request") {
+      throw ApiError(400, e.code(), e.what());
+    }
+    throw;
+  }
+}
+
+void applyQuote(OrderChargeRecord& charge, const Quote& quote, int pages, std::string_view source) {
+  charge.pages = pages;
+  charge.pagesSource = std::string(source);
+  charge.breakdownJson = dumpJson(quoteJson(quote));
+  charge.totalMinor = quote.totalMinor;
+  charge.currency = quote.currency;
+}
+
+std::array<std::uint8_t, 32> hmacSha256(std::string_view secret, std::string_view message) {
+  std::array<std::uint8_t, 32> mac{};
+  std::size_t length = 0;
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
+                reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
+                mac.size(), &length) == nullptr ||
+      length != mac.size()) {
+    throw Error("crypto_failed", "HMAC-SHA256 failed");
+  }
+  return mac;
+}
+
+[[noreturn]] void badSignature(const std::string& why) {
+  throw ApiError(400, "bad_signature", "the Stripe-Signature header " + why);
+}
+
+} // namespace
+
+void fixQuote(StoreTransaction& tx, const OrderRecord& order, int pages, std::string_view source) {
+  auto charge = tx.findOrderCharge(order.id);
+  if (charge && charge->paymentState == "refunded") {
+    return; // the order ended with its money returned: nothing more to price
+  }
+  PriceList list;
+  if (charge) {
+    list = storedPriceList(charge->priceListJson, "the charge of order " + order.id);
+  } else {
+    const auto prices = tx.findStorePrices(order.storeId);
+    if (!prices) {
+      return;
+    }
+    list = storedPriceList(prices->priceListJson, "store " + order.storeId);
+    charge.emplace();
+    charge->orderId = order.id;
+    charge->priceListJson = prices->priceListJson;
+    charge->createdAt = order.updatedAt;
+  }
+  const Quote quote = price(list, order, pages);
+  const bool first = charge->breakdownJson.empty();
+  applyQuote(*charge, quote, pages, source);
+  if (first) {
+    charge->quotedTotalMinor = quote.totalMinor;
+  }
+  charge->updatedAt = order.updatedAt;
+  tx.putOrderCharge(*charge);
+}
+
+bool paymentDueBeforePrinting(StoreTransaction& tx, const OrderRecord& order) {
+  const auto prices = tx.findStorePrices(order.storeId);
+  if (!prices || prices->paymentPolicy != kPayFirst) {
+    return false;
+  }
+  const auto charge = tx.findOrderCharge(order.id);
+  return charge && charge->paymentState == "unpaid" && charge->totalMinor > 0;
+}
+
+void finalizeCharge(StoreTransaction& tx, const OrderRecord& order, int agentPages) {
+  try {
+    if (!tx.findOrderCharge(order.id)) {
+      fixQuote(tx, order, agentPages, "agent");
+    }
+    auto charge = tx.findOrderCharge(order.id);
+    if (!charge) {
+      return; // the store has no price list
+    }
+    const Quote quote =
+        price(storedPriceList(charge->priceListJson, "the charge of order " + order.id), order,
+              agentPages);
+    if (quote.totalMinor != charge->totalMinor) {
+      log::notice("order " + order.id + ": final price " +
+                  formatMinor(quote.totalMinor, quote.currencyExponent) + " " + quote.currency +
+                  " on the agent's " + std::to_string(agentPages) + " pages (quoted " +
+                  formatMinor(charge->totalMinor, quote.currencyExponent) + ")");
+    }
+    applyQuote(*charge, quote, agentPages, "agent");
+    charge->finalizedAt = order.updatedAt;
+    charge->updatedAt = order.updatedAt;
+    tx.putOrderCharge(*charge);
+  } catch (const Error& e) {
+    log::warning("order " + order.id + ": the agent's count of " + std::to_string(agentPages) +
+                 " pages cannot be priced (" + e.what() + "); the quote stands");
+  }
+}
+
+void refundIfPaid(StoreTransaction& tx, const OrderRecord& order, std::string_view reason,
+                  std::int64_t now) {
+  auto charge = tx.findOrderCharge(order.id);
+  if (!charge || charge->paymentState != "paid") {
+    return;
+  }
+  charge->paymentState = "refunded";
+  charge->refundedMinor = charge->paidMinor;
+  charge->refundedAt = now;
+  charge->refundReason = std::string(reason).substr(0, 500);
+  charge->updatedAt = now;
+  tx.putOrderCharge(*charge);
+  log::notice("order " + order.id + ": refund of " + std::to_string(charge->refundedMinor) +
+              " minor units of " + charge->currency + " recorded (" + charge->refundReason + ")");
+}
+
+json chargeJson(StoreTransaction& tx, const OrderRecord& order) {
+  const auto charge = tx.findOrderCharge(order.id);
+  if (!charge) {
+    return nullptr;
+  }
+  json breakdown = json::parse(charge->breakdownJson, nullptr, false);
+  if (breakdown.is_discarded()) {
+    breakdown = nullptr;
+  }
+  const auto optional = [](const std::optional<std::int64_t>& v) {
+    return v ? json(*v) : json(nullptr);
+  };
+  json j{{"pages", charge->pages},
+         {"pages_source", charge->pagesSource},
+         {"quote", std::move(breakdown)},
+         {"total_minor", charge->totalMinor},
+         {"currency", charge->currency},
+         {"currency_exponent", currencyExponent(charge->currency).value_or(2)},
+         {"quoted_total_minor", charge->quotedTotalMinor},
+         {"final", charge->finalizedAt.has_value()},
+         {"finalized_at", optional(charge->finalizedAt)},
+         {"payment_state", charge->paymentState},
+         {"payment_method",
+          charge->paymentMethod.empty() ? json(nullptr) : json(charge->paymentMethod)},
+         {"paid_minor", charge->paidMinor},
+         {"paid_at", optional(charge->paidAt)},
+         {"balance_due_minor", charge->paymentState == "unpaid" ? charge->totalMinor
+                               : charge->paymentState == "paid"
+                                   ? charge->totalMinor - charge->paidMinor
+                                   : 0}};
+  j["refund"] = charge->paymentState == "refunded" ? json{{"amount_minor", charge->refundedMinor},
+                                                          {"at", optional(charge->refundedAt)},
+                                                          {"reason", charge->refundReason}}
+                                                   : json(nullptr);
+  return j;
+}
+
+void recordPayment(StoreTransaction& tx, OrderChargeRecord& charge, std::string_view method,
+                   std::string_view reference, std::int64_t now) {
+  charge.paymentState = "paid";
+  charge.paymentMethod = std::string(method);
+  charge.paidMinor = charge.totalMinor;
+  charge.paidAt = now;
+  charge.paymentReference = std::string(reference);
+  charge.updatedAt = now;
+  tx.putOrderCharge(charge);
+  log::notice("order " + charge.orderId + ": paid " +
+              formatMinor(charge.paidMinor, currencyExponent(charge.currency).value_or(2)) + " " +
+              charge.currency + " (" + std::string(method) + ")");
+}
+
+bool moveOnAfterPayment(StoreTransaction& tx, OrderRecord& order, std::int64_t now,
+                        std::string_view note) {
+  if (order.state != OrderState::AwaitingPayment) {
+    return false;
+  }
+  // Held with a pickup code when the order waits for its customer, else queued with its job.
+  enterWaitingOrQueue(tx, order, now, note);
+  return true;
+}
+
+void verifyWebhookSignature(std::string_view secret, std::string_view header, std::string_view body,
+                            std::int64_t now) {
+  if (header.empty()) {
+    badSignature("is missing");
+  }
+  if (header.size() > 4096) {
+    badSignature("is too long");
+  }
+  std::string_view timestamp;
+  std::vector<std::string_view> signatures;
+  std::size_t start = 0;
+  while (start <= header.size()) {
+    const std::size_t comma = std::min(header.find(',', start), header.size());
+    std::string_view item = header.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') {
+      item.remove_prefix(1);
+    }
+    const std::size_t equals = item.find('=');
+    if (equals == std::string_view::npos || equals == 0) {
+      badSignature("is not a list of key=value items");
+    }
+    const std::string_view key = item.substr(0, equals);
+    const std::string_view value = item.substr(equals + 1);
+    if (key == "t") {
+      if (!timestamp.empty()) {
+        badSignature("has two timestamps");
+      }
+      timestamp = value;
+    } else if (key == "v1") {
+      signatures.push_back(value);
+    } // other schemes (v0 of test mode) are not ours to check
+    start = comma + 1;
+  }
+  if (timestamp.empty() || timestamp.size() > 12 ||
+      timestamp.find_first_not_of("0123456789") != std::string_view::npos) {
+    badSignature("has no valid timestamp (t=<unix seconds>)");
+  }
+  if (signatures.empty() || signatures.size() > 16) {
+    badSignature("has no v1 signature");
+  }
+  std::string signedPayload;
+  signedPayload.reserve(timestamp.size() + 1 + body.size());
+  signedPayload.append(timestamp).append(".").append(body);
+  const auto expected = hmacSha256(secret, signedPayload);
+  bool matched = false;
+  for (const auto candidate : signatures) {
+    if (candidate.size() != expected.size() * 2) {
+      continue;
+    }
+    Bytes given;
+    try {
+      given = hexDecode(candidate);
+    } catch (const Error&) {
+      continue;
+    }
+    // Every candidate is compared in full, in constant time.
+    matched = (CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0) || matched;
+  }
+  if (!matched) {
+    badSignature("does not match the body");
+  }
+  const std::int64_t t = std::stoll(std::string(timestamp));
+  if (t < now - kWebhookToleranceSeconds || t > now + kWebhookToleranceSeconds) {
+    throw ApiError(400, "signature_expired",
+                   "the webhook's timestamp is more than " +
+                       std::to_string(kWebhookToleranceSeconds) +
+                       " seconds from the server's clock (a replay, or a clock off)");
+  }
+}
+
+std::string webhookSignatureHeader(std::string_view secret, std::int64_t t, std::string_view body) {
+  const std::string stamp = std::to_string(t);
+  const auto mac = hmacSha256(secret, stamp + "." + std::string(body));
+  return "t=" + stamp + ",v1=" + hexEncode(mac);
+}
+
+} // namespace printrelay::cloud

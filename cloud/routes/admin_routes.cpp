@@ -1,0 +1,239 @@
+// Routes for admins (the operator token or an admin account) and shopkeepers of a store.
+#include "cloud/routes/api.h"
+#include "cloud/routes/api_error.h"
+#include "cloud/routes/json_body.h"
+#include "cloud/storage/ids.h"
+#include "common/util/encoding.h"
+#include "common/util/log.h"
+
+namespace printrelay::cloud {
+
+using nlohmann::json;
+
+void Api::createStore(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
+  StoreRecord store;
+  store.id = newId("st");
+  store.name = requiredString(body, "name", 200);
+  store.address = optionalString(body, "address", 500);
+  store.latitude = requiredNumber(body, "latitude", -90, 90);
+  store.longitude = requiredNumber(body, "longitude", -180, 180);
+  store.createdAt = now();
+  auto tx = store_.begin();
+  tx->insertStore(store);
+  const json reply = storeJson(*tx, store, true);
+  tx->commit();
+  log::notice("store " + store.id + " created");
+  replyJson(ctx.response, 201, reply);
+}
+
+void Api::createEnrollmentCode(RequestContext& ctx) {
+  const std::string storeId = ctx.pathParam(0);
+  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  auto tx = store_.begin();
+  requireManagedStore(*tx, ctx, storeId);
+  // 120 random bits, URL-safe: short enough to type, far too many to guess.
+  const std::string code = randomToken(15);
+  EnrollmentCodeRecord record;
+  record.codeHash = sha256Hex(code);
+  record.storeId = storeId;
+  record.createdAt = now();
+  record.expiresAt = record.createdAt + settings_.enrollmentCodeTtlSeconds;
+  tx->insertEnrollmentCode(record);
+  tx->commit();
+  replyJson(ctx.response, 201,
+            {{"code", code}, {"store_id", storeId}, {"expires_at", record.expiresAt}});
+}
+
+void Api::updateStore(RequestContext& ctx) {
+  const std::string storeId = ctx.pathParam(0);
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
+  auto tx = store_.begin();
+  std::optional<StoreRecord> store;
+  if (isWellFormedId(storeId)) {
+    store = tx->findStore(storeId);
+  }
+  if (!store) {
+    throw ApiError(404, "store_not_found", "no such store");
+  }
+  if (body.contains("name")) {
+    store->name = requiredString(body, "name", 200);
+  }
+  if (body.contains("address")) {
+    store->address = optionalString(body, "address", 500);
+  }
+  if (body.contains("latitude")) {
+    store->latitude = requiredNumber(body, "latitude", -90, 90);
+  }
+  if (body.contains("longitude")) {
+    store->longitude = requiredNumber(body, "longitude", -180, 180);
+  }
+  tx->updateStore(*store);
+  const json reply = storeJson(*tx, *store, true);
+  tx->commit();
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::listStoreOrders(RequestContext& ctx) {
+  const std::string storeId = ctx.pathParam(0);
+  requireManagedStore(*store_.begin(), ctx, storeId);
+  replyOrderPage(ctx, storeId, true);
+}
+
+void Api::listUsers(RequestContext& ctx) {
+  auto tx = store_.begin();
+  json list = json::array();
+  for (const auto& user : tx->listUsers()) {
+    list.push_back(userJson(*tx, user));
+  }
+  replyJson(ctx.response, 200, {{"users", std::move(list)}});
+}
+
+void Api::createUser(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"email", "password", "name", "role", "store_ids"});
+  const std::string role = requiredString(body, "role", 20);
+  if (!userRoleFromString(role)) {
+    throw ApiError(400, "invalid_request", "field 'role' must be customer, shopkeeper or admin");
+  }
+  std::vector<std::string> storeIds;
+  if (const auto it = body.find("store_ids"); it != body.end() && !it->is_null()) {
+    if (!it->is_array() || it->size() > 100) {
+      throw ApiError(400, "invalid_request", "field 'store_ids' must be an array of store ids");
+    }
+    for (const auto& id : *it) {
+      if (!id.is_string()) {
+        throw ApiError(400, "invalid_request", "field 'store_ids' must be an array of store ids");
+      }
+      storeIds.push_back(id.get<std::string>());
+    }
+    if (!storeIds.empty() && role != "shopkeeper") {
+      throw ApiError(400, "invalid_request", "only shopkeepers are assigned stores");
+    }
+  }
+  // Same checks as registration (shape of the address, password length).
+  const std::string email = emailField(body);
+  const std::string password = newPasswordField(body, "password");
+  const std::string name = optionalString(body, "name", 200);
+  UserRecord user;
+  user.id = newId("usr");
+  user.email = email;
+  user.role = role;
+  user.name = name;
+  user.passwordHash = accounts_.hasher.hash(password);
+  user.createdAt = user.updatedAt = now();
+  user.emailVerifiedAt = user.createdAt; // an admin vouches for the address
+  auto tx = store_.begin();
+  for (const auto& id : storeIds) {
+    if (!isWellFormedId(id) || !tx->findStore(id)) {
+      throw ApiError(404, "store_not_found", "no such store: " + id);
+    }
+  }
+  try {
+    tx->insertUser(user);
+  } catch (const Error& e) {
+    if (e.code() == "duplicate_email") {
+      throw ApiError(409, "email_taken", "an account with this e-mail address exists");
+    }
+    throw;
+  }
+  for (const auto& id : storeIds) {
+    tx->assignStore(user.id, id, user.createdAt);
+  }
+  const json reply = userJson(*tx, user);
+  tx->commit();
+  log::notice("admin created " + role + " account " + user.id);
+  replyJson(ctx.response, 201, reply);
+}
+
+void Api::deactivateUser(RequestContext& ctx) {
+  const std::string userId = ctx.pathParam(0);
+  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  const std::int64_t t = now();
+  auto tx = store_.begin();
+  std::optional<UserRecord> user;
+  if (isWellFormedId(userId)) {
+    user = tx->findUser(userId);
+  }
+  if (!user) {
+    throw ApiError(404, "user_not_found", "no such user");
+  }
+  if (!user->deactivatedAt) {
+    user->deactivatedAt = t;
+    user->updatedAt = t;
+    tx->updateUser(*user);
+  }
+  const int revoked = tx->revokeUserSessions(user->id, t, "deactivated by an admin");
+  json reply = userJson(*tx, *user);
+  reply["sessions_revoked"] = revoked;
+  tx->commit();
+  log::notice("account " + user->id + " deactivated by an admin");
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::assignShopkeeper(RequestContext& ctx) {
+  const std::string storeId = ctx.pathParam(0);
+  const std::string userId = ctx.pathParam(1);
+  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  auto tx = store_.begin();
+  if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
+    throw ApiError(404, "store_not_found", "no such store");
+  }
+  std::optional<UserRecord> user;
+  if (isWellFormedId(userId)) {
+    user = tx->findUser(userId);
+  }
+  if (!user) {
+    throw ApiError(404, "user_not_found", "no such user");
+  }
+  if (user->role != "shopkeeper") {
+    throw ApiError(409, "not_a_shopkeeper", "only shopkeeper accounts are assigned stores");
+  }
+  tx->assignStore(user->id, storeId, now());
+  const json reply{{"user_id", user->id}, {"store_ids", tx->storesOfUser(user->id)}};
+  tx->commit();
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::unassignShopkeeper(RequestContext& ctx) {
+  const std::string storeId = ctx.pathParam(0);
+  const std::string userId = ctx.pathParam(1);
+  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  auto tx = store_.begin();
+  if (!isWellFormedId(storeId) || !isWellFormedId(userId) || !tx->unassignStore(userId, storeId)) {
+    throw ApiError(404, "assignment_not_found", "this user is not assigned this store");
+  }
+  const json reply{{"user_id", userId}, {"store_ids", tx->storesOfUser(userId)}};
+  tx->commit();
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::revokeAgent(RequestContext& ctx) {
+  const std::string agentId = ctx.pathParam(0);
+  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  auto tx = store_.begin();
+  std::optional<AgentRecord> agent;
+  if (isWellFormedId(agentId)) {
+    agent = tx->findAgent(agentId);
+  }
+  if (!agent) {
+    throw ApiError(404, "agent_not_found", "no such agent");
+  }
+  tx->revokeAgent(agent->id, now());
+  // A revoked agent's key may be in a thief's hands: stop sealing new documents to it.
+  if (auto store = tx->findStore(agent->storeId); store && store->keyId == agent->keyId) {
+    tx->setStoreKey(store->id, "", "");
+  }
+  const auto revoked = tx->findAgent(agent->id);
+  tx->commit();
+  log::notice("agent " + agent->id + " revoked");
+  replyJson(
+      ctx.response, 200,
+      {{"agent_id", agent->id},
+       {"store_id", agent->storeId},
+       {"revoked_at", revoked && revoked->revokedAt ? json(*revoked->revokedAt) : json(nullptr)}});
+}
+
+} // namespace printrelay::cloud

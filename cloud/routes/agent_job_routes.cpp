@@ -1,0 +1,287 @@
+// Routes for enrolled agents: the long-poll for jobs, the ciphertext download, status events.
+#include "cloud/orders/lifecycle.h"
+#include "cloud/orders/order_documents.h"
+#include "cloud/orders/payments.h"
+#include "cloud/routes/api.h"
+#include "cloud/routes/api_error.h"
+#include "cloud/routes/json_body.h"
+#include "cloud/storage/ids.h"
+#include "common/crypto/envelope.h"
+#include "common/util/log.h"
+#include "common/wire/protocol.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace printrelay::cloud {
+
+using nlohmann::json;
+
+namespace {
+
+std::int64_t waitSeconds(const httplib::Request& request, std::int64_t cap) {
+  if (!request.has_param("wait")) {
+    return 0;
+  }
+  const std::string text = request.get_param_value("wait");
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    throw ApiError(400, "invalid_request",
+                   "query parameter 'wait' must be a whole number of seconds");
+  }
+  return std::min<std::int64_t>(std::stoll(text), cap);
+}
+
+std::optional<OrderState> targetState(const std::string& eventState) {
+  if (eventState == "printing") {
+    return OrderState::Printing;
+  }
+  if (eventState == "printed") {
+    return OrderState::Printed;
+  }
+  if (eventState == "failed") {
+    return OrderState::Failed;
+  }
+  if (eventState == "released") {
+    return OrderState::Queued;
+  }
+  return std::nullopt;
+}
+
+std::string historyNote(const protocol::JobEvent& event) {
+  std::string note = "agent: " + event.state;
+  if (!event.printer.empty()) {
+    note += " on " + event.printer;
+  }
+  if (event.spoolerJobId) {
+    note += " (spooler job " + std::to_string(*event.spoolerJobId) + ")";
+  }
+  if (!event.message.empty()) {
+    note += ": " + event.message;
+  }
+  return note;
+}
+
+} // namespace
+
+std::optional<json> Api::claimNextJob(const Principal& agent) {
+  auto tx = store_.begin();
+  expireLeases(*tx, agent.storeId);
+  auto job = tx->nextQueuedJob(agent.storeId);
+  if (!job) {
+    tx->commit(); // keeps the expired leases returned to the queue
+    return std::nullopt;
+  }
+  auto order = tx->findOrder(job->orderId);
+  if (!order) {
+    throw Error("store_corrupt", "job " + job->id + " has no order");
+  }
+  checkTransition(order->state, OrderState::Dispatched);
+  const std::int64_t t = now();
+  order->state = OrderState::Dispatched;
+  order->updatedAt = t;
+  tx->updateOrder(*order);
+  tx->appendOrderHistory(
+      {order->id, OrderState::Dispatched, t, "leased to agent " + agent.subject});
+  job->leaseId = newId("lease");
+  job->leaseExpiresAt = t + settings_.leaseSeconds;
+  job->agentId = agent.subject;
+  job->updatedAt = t;
+  tx->updateJob(*job);
+  protocol::JobOffer offer;
+  const json options = json::parse(order->optionsJson, nullptr, false);
+  if (!options.is_discarded()) {
+    offer.options = options.get<protocol::PrintOptions>();
+  }
+  addDocumentFieldsToOffer(*tx, *order, offer.options, offer); // Issue 4 — DOCUMENTS
+  tx->commit();
+  log::job(log::Level::Info, job->id,
+           "handed to agent " + agent.subject + " (lease until " +
+               std::to_string(job->leaseExpiresAt) + ")");
+
+  offer.jobId = job->id;
+  offer.orderId = order->id;
+  offer.leaseId = job->leaseId;
+  offer.leaseExpiresAt = job->leaseExpiresAt;
+  offer.documentName = order->documentName;
+  offer.contentType = order->contentType;
+  offer.envelopeSize = order->documentSize.value_or(0);
+  offer.keyId = order->keyId;
+  return json(offer);
+}
+
+void Api::pollJobs(RequestContext& ctx) {
+  using SteadyClock = std::chrono::steady_clock;
+  const std::int64_t wait = waitSeconds(ctx.request, settings_.longPollMaxSeconds);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(wait);
+  const std::string& storeId = ctx.principal.storeId;
+  for (;;) {
+    // The ticket is taken before looking, so a job queued in between still wakes the wait.
+    const std::uint64_t ticket = hub_.ticket(storeId);
+    if (auto offer = claimNextJob(ctx.principal); offer) {
+      replyJson(ctx.response, 200, {{"jobs", json::array({*offer})}});
+      return;
+    }
+    if (SteadyClock::now() >= deadline) {
+      break;
+    }
+    // A job another agent of this store holds comes back when its lease runs out: wake then too.
+    auto until = deadline;
+    {
+      auto tx = store_.begin();
+      if (const auto expiry = tx->nextLeaseExpiry(storeId); expiry) {
+        const auto inSeconds = std::max<std::int64_t>(1, *expiry - now() + 1);
+        until = std::min(until, SteadyClock::now() + std::chrono::seconds(inSeconds));
+      }
+    }
+    const auto wake = hub_.wait(storeId, ticket, until);
+    if (wake == DispatchHub::Wake::Shutdown) {
+      throw ApiError(503, "shutting_down", "the cloud is stopping; poll again shortly");
+    }
+    if (wake == DispatchHub::Wake::Timeout && until == deadline) {
+      break;
+    }
+  }
+  replyJson(ctx.response, 200, {{"jobs", json::array()}});
+}
+
+void Api::getJobDocument(RequestContext& ctx) {
+  const std::string jobId = ctx.pathParam(0);
+  std::string orderId;
+  {
+    auto tx = store_.begin();
+    expireLeases(*tx, ctx.principal.storeId);
+    const JobRecord job = agentJob(*tx, ctx, jobId);
+    const auto order = tx->findOrder(job.orderId);
+    tx->commit();
+    const bool leased =
+        order && (order->state == OrderState::Dispatched || order->state == OrderState::Printing) &&
+        !job.leaseId.empty();
+    const std::string asked = ctx.request.get_param_value("lease_id");
+    if (!leased || (!asked.empty() && asked != job.leaseId)) {
+      throw ApiError(409, "lease_expired", "this job is not leased to you (any more)");
+    }
+    orderId = job.orderId;
+  }
+  auto fd = std::make_shared<FileDescriptor>(documents_.open(orderId));
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) {
+    throw Error("io_failed", "cannot stat the document of order " + orderId);
+  }
+  ctx.response.status = 200;
+  ctx.response.set_content_provider(
+      static_cast<std::size_t>(st.st_size), std::string(envelope::kMediaType),
+      [fd](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        std::array<char, 64 * 1024> buffer{};
+        const std::size_t want = std::min(length, buffer.size());
+        const ssize_t n = ::pread(fd->get(), buffer.data(), want, static_cast<off_t>(offset));
+        if (n <= 0) {
+          return false;
+        }
+        return sink.write(buffer.data(), static_cast<std::size_t>(n));
+      });
+}
+
+void Api::postJobEvent(RequestContext& ctx) {
+  const std::string jobId = ctx.pathParam(0);
+  const auto event = parseJsonObject(ctx.body.readAll(kMaxJsonBody)).get<protocol::JobEvent>();
+  const std::string payload = dumpJson(json(event));
+  const std::int64_t t = now();
+
+  auto tx = store_.begin();
+  expireLeases(*tx, ctx.principal.storeId);
+  JobRecord job = agentJob(*tx, ctx, jobId);
+
+  // A replay gets the first answer and changes nothing.
+  if (const auto seen = tx->findJobEvent(job.id, event.seq); seen) {
+    tx->commit();
+    if (seen->payloadJson != payload) {
+      throw ApiError(409, "event_conflict",
+                     "event " + std::to_string(event.seq) + " was already sent with other content");
+    }
+    replyJson(ctx.response, 200, json::parse(seen->responseJson));
+    return;
+  }
+  if (job.leaseId.empty() || job.leaseId != event.leaseId) {
+    tx->commit();
+    throw ApiError(409, "lease_expired", "the lease is no longer current; drop the job");
+  }
+  if (event.seq <= job.lastEventSeq) {
+    throw ApiError(409, "event_out_of_order",
+                   "seq " + std::to_string(event.seq) + " is not after the last event (" +
+                       std::to_string(job.lastEventSeq) + ")");
+  }
+  auto order = tx->findOrder(job.orderId);
+  if (!order) {
+    throw Error("store_corrupt", "job " + job.id + " has no order");
+  }
+  if (event.state == "counted") { // Issue 4 — DOCUMENTS (document_routes.cpp)
+    const json reply = countedEvent(*tx, *order, job, event, payload, t);
+    tx->commit();
+    replyJson(ctx.response, 200, reply);
+    return;
+  }
+  const auto known = targetState(event.state);
+  if (!known) {
+    throw ApiError(400, "invalid_request", "state " + event.state + " is not known here");
+  }
+  const OrderState target = *known;
+  checkTransition(order->state, target);
+
+  order->state = target;
+  order->updatedAt = t;
+  tx->updateOrder(*order);
+  tx->appendOrderHistory({order->id, target, t, historyNote(event)});
+  job.lastEventSeq = event.seq;
+  if (event.spoolerJobId) {
+    job.spoolerJobId = event.spoolerJobId;
+  }
+  if (!event.printer.empty()) {
+    job.printer = event.printer;
+  }
+  if (target == OrderState::Queued || isTerminal(target)) {
+    job.leaseId.clear();
+    job.leaseExpiresAt = 0;
+  } else {
+    job.leaseExpiresAt = t + settings_.leaseSeconds;
+  }
+  job.updatedAt = t;
+  tx->updateJob(job);
+  if (target == OrderState::Failed) {
+    refundIfPaid(*tx, *order,
+                 "printing failed" + (event.message.empty() ? std::string() : ": " + event.message),
+                 t);
+  }
+  if (target == OrderState::Printed) {
+    // The final price is the agent's count when it made one (a Windows agent cannot count
+    // PDFs), else the quoted one.
+    const auto pages = tx->findOrderPages(order->id);
+    if (pages && (pages->agentPages || pages->quotedPages)) {
+      finalizeCharge(*tx, *order, pages->agentPages.value_or(pages->quotedPages.value_or(0)));
+    }
+  }
+
+  json reply{{"job_id", job.id},
+             {"order_id", order->id},
+             {"seq", event.seq},
+             {"state", toString(target)},
+             {"lease_expires_at", job.leaseId.empty() ? json(nullptr) : json(job.leaseExpiresAt)}};
+  tx->insertJobEvent({job.id, event.seq, payload, dumpJson(reply), t});
+  const bool ended = target == OrderState::Printed || target == OrderState::Failed;
+  if (ended) {
+    onOrderEnded(*tx, *order, t);
+  }
+  tx->commit();
+  if (ended) {
+    accounts_.mailQueued();
+  }
+  log::job(log::Level::Info, job.id,
+           "agent reports " + event.state + "; order " + order->id + " is " +
+               std::string(toString(target)));
+  if (target == OrderState::Queued) {
+    hub_.notify(job.storeId);
+  }
+  replyJson(ctx.response, 200, reply);
+}
+
+} // namespace printrelay::cloud

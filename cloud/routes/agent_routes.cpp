@@ -1,0 +1,158 @@
+// Routes an enrolled agent uses besides the job flow, for the shop's technician: who am I (also
+// the paused agent's check-in), the shop's printers and their state, and store key rotation.
+#include "cloud/routes/api.h"
+#include "cloud/routes/api_error.h"
+#include "cloud/routes/json_body.h"
+#include "common/crypto/envelope.h"
+#include "common/util/encoding.h"
+#include "common/util/log.h"
+#include "common/wire/protocol.h"
+
+namespace printrelay::cloud {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxPrinters = 64;
+constexpr std::size_t kMaxReasons = 32;
+constexpr std::size_t kMaxText = 256;
+/// A report of 64 printers with their abilities is larger than other JSON bodies.
+constexpr std::size_t kMaxPrinterReport = 512 * 1024;
+
+/// One reported printer, checked field by field and re-built, so only known fields of known
+/// types are stored (a report is shown to customers and shopkeepers later).
+json checkedPrinter(const json& in, std::size_t index) {
+  const std::string where = "printers[" + std::to_string(index) + "]";
+  if (!in.is_object()) {
+    throw ApiError(400, "invalid_request", where + " must be an object");
+  }
+  const auto flag = [&](const char* field) {
+    const auto it = in.find(field);
+    if (it == in.end() || it->is_null()) {
+      return false;
+    }
+    if (!it->is_boolean()) {
+      throw ApiError(400, "invalid_request", where + "." + field + " must be true or false");
+    }
+    return it->get<bool>();
+  };
+  const auto words = [&](const char* field) {
+    json out = json::array();
+    const auto it = in.find(field);
+    if (it == in.end() || it->is_null()) {
+      return out;
+    }
+    if (!it->is_array() || it->size() > kMaxReasons) {
+      throw ApiError(400, "invalid_request",
+                     where + "." + field + " must be a list of at most " +
+                         std::to_string(kMaxReasons) + " strings");
+    }
+    for (const auto& word : *it) {
+      if (!word.is_string() || word.get<std::string>().empty() ||
+          word.get<std::string>().size() > kMaxText) {
+        throw ApiError(400, "invalid_request",
+                       where + "." + field + " must hold strings of 1 to " +
+                           std::to_string(kMaxText) + " characters");
+      }
+      out.push_back(optionalString(json{{"w", word}}, "w", kMaxText));
+    }
+    return out;
+  };
+  const std::string state = requiredString(in, "state", 32);
+  if (state != "idle" && state != "processing" && state != "stopped" && state != "unknown") {
+    throw ApiError(400, "invalid_request",
+                   where + ".state must be idle, processing, stopped or unknown");
+  }
+  json printer{{"name", requiredString(in, "name", 127)},
+               {"state", state},
+               {"accepting", flag("accepting")},
+               {"is_default", flag("is_default")},
+               {"agent_printer", flag("agent_printer")},
+               {"reasons", words("reasons")},
+               {"problems", words("problems")},
+               {"info", optionalString(in, "info", kMaxText)},
+               {"location", optionalString(in, "location", kMaxText)},
+               {"make_and_model", optionalString(in, "make_and_model", kMaxText)}};
+  // What the printer can do (issue 4): parsed by the wire model, stored re-serialized.
+  if (const auto it = in.find("abilities"); it != in.end() && !it->is_null()) {
+    try {
+      printer["abilities"] = json(it->get<protocol::PrinterAbilities>());
+    } catch (const Error& e) {
+      throw ApiError(400, "invalid_request", where + ".abilities: " + e.what());
+    } catch (const json::exception&) {
+      throw ApiError(400, "invalid_request", where + ".abilities is malformed");
+    }
+  }
+  return printer;
+}
+
+} // namespace
+
+void Api::agentMe(RequestContext& ctx) {
+  auto tx = store_.begin();
+  const auto agent = tx->findAgent(ctx.principal.subject);
+  const auto store = tx->findStore(ctx.principal.storeId);
+  if (!agent || !store) {
+    throw ApiError(404, "agent_not_found", "this agent is not known");
+  }
+  tx->commit();
+  replyJson(ctx.response, 200,
+            json{{"agent_id", agent->id},
+                 {"name", agent->name},
+                 {"store_id", store->id},
+                 {"store_name", store->name},
+                 {"key_id", store->keyId},
+                 {"server_time", now()}});
+}
+
+void Api::reportPrinters(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxPrinterReport));
+  rejectUnknownFields(body, {"printers"});
+  const auto it = body.find("printers");
+  if (it == body.end() || !it->is_array() || it->size() > kMaxPrinters) {
+    throw ApiError(400, "invalid_request",
+                   "printers must be a list of at most " + std::to_string(kMaxPrinters) +
+                       " printers");
+  }
+  json printers = json::array();
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    printers.push_back(checkedPrinter((*it)[i], i));
+  }
+  auto tx = store_.begin();
+  tx->setStorePrinters(ctx.principal.storeId, dumpJson(printers), now());
+  tx->commit();
+  replyJson(ctx.response, 200, json{{"printers", printers.size()}, {"reported_at", now()}});
+}
+
+void Api::registerStoreKey(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"public_key", "key_id"});
+  const std::string encoded = requiredString(body, "public_key", 64);
+  const std::string keyId = requiredString(body, "key_id", 64);
+  Bytes publicKey;
+  try {
+    publicKey = base64Decode(encoded);
+  } catch (const Error&) {
+    publicKey.clear();
+  }
+  if (publicKey.size() != 32) {
+    throw ApiError(400, "invalid_public_key", "public_key must be a base64 X25519 public key");
+  }
+  if (envelope::keyIdFor(publicKey) != keyId) {
+    throw ApiError(400, "key_id_mismatch", "key_id is not the id of public_key");
+  }
+  auto tx = store_.begin();
+  const auto store = tx->findStore(ctx.principal.storeId);
+  if (!store) {
+    throw ApiError(404, "store_not_found", "the agent's store is gone");
+  }
+  // Orders keep the key id they were sealed to; only new uploads use the new key.
+  tx->setStoreKey(store->id, base64Encode(publicKey), keyId);
+  tx->commit();
+  log::notice("store " + store->id + " now seals to key " + keyId + " (was " + store->keyId +
+              ", rotated by agent " + ctx.principal.subject + ")");
+  replyJson(ctx.response, 200, json{{"key_id", keyId}, {"previous_key_id", store->keyId}});
+}
+
+} // namespace printrelay::cloud

@@ -1,0 +1,219 @@
+#pragma once
+
+#include "cloud/accounts/auth.h"
+#include "cloud/accounts/password_hasher.h"
+#include "cloud/accounts/rate_limiter.h"
+#include "cloud/accounts/token_service.h"
+#include "cloud/config/cloud_config.h"
+#include "cloud/orders/dispatch_hub.h"
+#include "cloud/routes/request_body.h"
+#include "cloud/storage/document_directory.h"
+#include "cloud/storage/store.h"
+#include "common/util/text.h"
+#include "common/wire/protocol.h"
+
+#include <functional>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace printrelay::cloud {
+
+/// Everything a handler gets for one request.
+struct RequestContext {
+  const httplib::Request& request;
+  httplib::Response& response;
+  const Principal& principal;
+  RequestBody& body;
+
+  /// The n-th {placeholder} of the route's path (0-based), as the client sent it.
+  std::string pathParam(std::size_t index) const;
+};
+
+/// What the account routes need besides the store: the token service, the password hasher and
+/// a way to wake the mail sender after a transaction queued mail.
+struct AccountServices {
+  TokenService& tokens;
+  PasswordHasher& hasher;
+  std::function<void()> mailQueued;
+};
+
+/// The handlers of the HTTP API, one member function per route of the route table
+/// (route_table.cpp). Handlers throw ApiError for anything the caller did wrong; the server's one
+/// exception handler turns it into the JSON error response.
+class Api {
+public:
+  Api(const CloudSettings& settings, Store& store, DispatchHub& hub, DocumentDirectory& documents,
+      AccountServices accounts);
+
+  // anyone
+  void health(RequestContext& ctx);
+  void listStores(RequestContext& ctx);
+  void getStore(RequestContext& ctx);
+  void enrollAgent(RequestContext& ctx);
+  // accounts (anyone)
+  void registerAccount(RequestContext& ctx);
+  void verifyEmail(RequestContext& ctx);
+  void requestPasswordReset(RequestContext& ctx);
+  void resetPassword(RequestContext& ctx);
+  void login(RequestContext& ctx);
+  void refresh(RequestContext& ctx);
+  // a signed-in user's own account
+  void logout(RequestContext& ctx);
+  void getMe(RequestContext& ctx);
+  void changePassword(RequestContext& ctx);
+  void deactivateAccount(RequestContext& ctx);
+  // shopkeeper (assigned stores), admin
+  void listStoreOrders(RequestContext& ctx);
+  void createEnrollmentCode(RequestContext& ctx);
+  // admin
+  void listUsers(RequestContext& ctx);
+  void createUser(RequestContext& ctx);
+  void deactivateUser(RequestContext& ctx);
+  void createStore(RequestContext& ctx);
+  void updateStore(RequestContext& ctx);
+  void assignShopkeeper(RequestContext& ctx);
+  void unassignShopkeeper(RequestContext& ctx);
+  void revokeAgent(RequestContext& ctx);
+  // agent
+  void pollJobs(RequestContext& ctx);
+  void getJobDocument(RequestContext& ctx);
+  void postJobEvent(RequestContext& ctx);
+  // agent_routes.cpp
+  void agentMe(RequestContext& ctx);
+  void reportPrinters(RequestContext& ctx);
+  void registerStoreKey(RequestContext& ctx);
+  // customer
+  void createOrder(RequestContext& ctx);
+  void listOrders(RequestContext& ctx);
+  void getOrder(RequestContext& ctx);
+  void uploadDocument(RequestContext& ctx);
+  // Issue 4 — DOCUMENTS (document_routes.cpp): shopkeeper (assigned stores), admin
+  void getPrintDefaults(RequestContext& ctx);
+  void setPrintDefaults(RequestContext& ctx);
+  void approvePages(RequestContext& ctx);
+  // Issue 4 — commerce (commerce_routes.cpp)
+  void getStorePrices(RequestContext& ctx);  // anyone
+  void putStorePrices(RequestContext& ctx);  // shopkeeper (assigned stores), admin
+  void createQuote(RequestContext& ctx);     // anyone
+  void markOrderPaid(RequestContext& ctx);   // shopkeeper (assigned stores), admin
+  void paymentWebhook(RequestContext& ctx);  // the payment provider (signed)
+  void getOrderReceipt(RequestContext& ctx); // customer (own orders), admin
+  // Issue 4 — lifecycle (lifecycle_routes.cpp)
+  void cancelOwnOrder(RequestContext& ctx);      // customer
+  void cancelStoreOrder(RequestContext& ctx);    // shopkeeper, admin
+  void reprintStoreOrder(RequestContext& ctx);   // shopkeeper, admin
+  void releaseStoreOrder(RequestContext& ctx);   // shopkeeper, admin
+  void getStoreSettings(RequestContext& ctx);    // shopkeeper, admin
+  void updateStoreSettings(RequestContext& ctx); // shopkeeper, admin
+  void reprintJob(RequestContext& ctx);          // agent
+  void releaseOrderByAgent(RequestContext& ctx); // agent
+
+  /// Failed pickup-code releases a store may have in the window before it gets 429.
+  static constexpr std::uint32_t kPickupFailuresPerStore = 10;
+  static constexpr std::int64_t kPickupFailureWindowSeconds = 15 * 60;
+
+  /// Largest JSON request body accepted.
+  static constexpr std::size_t kMaxJsonBody = 64 * 1024;
+  /// An agent seen within this many seconds makes its store "online".
+  static constexpr std::int64_t kOnlineWindowSeconds = 90;
+
+private:
+  std::int64_t now() const { return settings_.clock(); }
+  /// Returns the store's dispatched jobs whose lease ran out to the queue (history notes why).
+  void expireLeases(StoreTransaction& tx, const std::string& storeId);
+  /// Hands the next queued job of the store to `agentId` under a new lease, if there is one.
+  std::optional<nlohmann::json> claimNextJob(const Principal& agent);
+  bool isOnline(StoreTransaction& tx, const std::string& storeId);
+  nlohmann::json storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey);
+  nlohmann::json orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHistory);
+  /// A new session for `user` with its first refresh token, and the token response.
+  nlohmann::json startSession(StoreTransaction& tx, const UserRecord& user);
+  /// The token response for a session: a new access token and `refreshToken`.
+  nlohmann::json tokenResponse(const UserRecord& user, const std::string& sessionId,
+                               const std::string& refreshToken);
+  /// A new single-use e-mailed token for `purpose`, valid `ttl` seconds.
+  std::string newAccountToken(StoreTransaction& tx, const std::string& userId,
+                              const std::string& purpose, std::int64_t ttl);
+  /// Queues a mail in the transaction (sent once it commits).
+  void queueMail(StoreTransaction& tx, const std::string& to, const std::string& subject,
+                 const std::string& body);
+  nlohmann::json userJson(StoreTransaction& tx, const UserRecord& user);
+  /// The signed-in user's record; ApiError 400 for the operator token (no account).
+  UserRecord callingUser(StoreTransaction& tx, const RequestContext& ctx);
+  /// Refuses (429, Retry-After) when `limiter` has no room for `key`, else counts one event.
+  static void takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
+                           const std::string& code, const std::string& message);
+  /// The link a verification mail carries.
+  std::string verificationLink(const std::string& token) const;
+
+  /// The order if it exists and belongs to the calling customer; ApiError 404 otherwise.
+  OrderRecord ownedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                         const std::string& orderId);
+  /// The job if it exists and belongs to the calling agent's store; ApiError 404 otherwise.
+  JobRecord agentJob(StoreTransaction& tx, const RequestContext& ctx, const std::string& jobId);
+  /// Issue 4 — DOCUMENTS: the agent's "counted" event for `job` (document_routes.cpp): records
+  /// the count, holds the order when it is above the quote, records the event; the answer.
+  nlohmann::json countedEvent(StoreTransaction& tx, OrderRecord& order, JobRecord& job,
+                              const protocol::JobEvent& event, const std::string& payload,
+                              std::int64_t at);
+
+  const CloudSettings& settings_;
+  Store& store_;
+  DispatchHub& hub_;
+  DocumentDirectory& documents_;
+  AccountServices accounts_;
+  RateLimiter loginFailuresByAccount_;
+  RateLimiter loginFailuresByAddress_;
+  RateLimiter accountRequestsByAddress_;
+  RateLimiter ordersByUser_;
+  RateLimiter uploadsByUser_;
+
+  /// The order of a /shop/orders/{id} route: ApiError 404 order_not_found when it does not exist
+  /// or the caller does not manage its store (another shop's order looks like none at all).
+  static OrderRecord managedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                                  const std::string& orderId);
+  /// The check of a /shop/stores/{id} route: ApiError 403 forbidden for a store the caller does
+  /// not manage, 404 store_not_found for one that does not exist.
+  static void requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
+                                  const std::string& storeId);
+  // Issue 4 — lifecycle (lifecycle_routes.cpp)
+  /// Releases the store's order held with the body's pickup code (rate-limited per store).
+  OrderRecord releaseWithCode(RequestContext& ctx, const std::string& storeId,
+                              const std::string& who);
+  /// Answers one page of an order list read from the request's query parameters; `forShop`
+  /// lists a store's queue (path store id), else the caller's own orders.
+  void replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop);
+  /// Deletes a cancelled order's ciphertext once the cancel committed.
+  void deleteCancelledDocument(const std::string& orderId);
+  RateLimiter pickupFailuresByStore_{kPickupFailureWindowSeconds, kPickupFailuresPerStore,
+                                     settings_.clock};
+
+public:
+  /// The cloud's public base URL (set by the server once the port is known).
+  void setPublicUrl(std::string url) { publicUrl_ = std::move(url); }
+
+private:
+  std::string publicUrl_;
+
+  // Issue 4 — commerce
+  /// The store's price list JSON with its payment policy; null when it has none.
+  nlohmann::json storePricesJson(StoreTransaction& tx, const std::string& storeId);
+  RateLimiter quotesByAddress_;
+};
+
+/// The "email" field: a lower-cased address local@domain.tld, safe in a mail header; ApiError
+/// 400 otherwise.
+std::string emailField(const nlohmann::json& body);
+
+/// A new password field: 8..256 characters, any characters, never trimmed or truncated;
+/// ApiError 400 "weak_password" otherwise.
+std::string newPasswordField(const nlohmann::json& body, const std::string& field);
+
+/// Sends a JSON response.
+void replyJson(httplib::Response& response, int status, const nlohmann::json& body);
+
+/// The plaintext document types the cloud accepts (and seals on arrival).
+bool isSupportedDocumentType(const std::string& mediaType);
+
+} // namespace printrelay::cloud

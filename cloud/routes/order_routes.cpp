@@ -1,0 +1,333 @@
+// Routes for customers: orders and their documents.
+#include "cloud/orders/lifecycle.h"
+#include "cloud/orders/order_documents.h"
+#include "cloud/orders/payments.h"
+#include "cloud/routes/api.h"
+#include "cloud/routes/api_error.h"
+#include "cloud/routes/json_body.h"
+#include "cloud/storage/ids.h"
+#include "common/crypto/envelope.h"
+#include "common/document/document.h"
+#include "common/util/encoding.h"
+#include "common/util/log.h"
+#include "common/wire/protocol.h"
+
+namespace printrelay::cloud {
+
+using nlohmann::json;
+
+namespace {
+
+/// The optional "pages" of a new order: the client's own count of the document's pages.
+std::optional<int> pagesField(const json& body) {
+  const auto it = body.find("pages");
+  if (it == body.end() || it->is_null()) {
+    return std::nullopt;
+  }
+  if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+      it->get<std::int64_t>() > protocol::kMaxPageNumber) {
+    throw ApiError(400, "invalid_request",
+                   "field 'pages' must be a whole number from 1 to " +
+                       std::to_string(protocol::kMaxPageNumber));
+  }
+  return it->get<int>();
+}
+
+/// Turns the envelope's "too large" into the API's size error; other codes map by table.
+[[noreturn]] void rethrowEnvelopeError(const Error& e) {
+  if (e.code() == "envelope_too_large") {
+    throw ApiError(413, "payload_too_large", e.what());
+  }
+  throw ApiError(statusForErrorCode(e.code()) == 500 ? 400 : statusForErrorCode(e.code()), e.code(),
+                 e.what());
+}
+
+/// The order's options as stored (they were checked when the order was created).
+protocol::PrintOptions optionsOf(const OrderRecord& order) {
+  const json options = json::parse(order.optionsJson, nullptr, false);
+  return options.is_object() ? options.get<protocol::PrintOptions>() : protocol::PrintOptions{};
+}
+
+/// Memory reserved up front for a plaintext upload (it grows from there up to the limit).
+constexpr std::uint64_t kPlaintextReserve = 16 * 1024 * 1024;
+
+} // namespace
+
+void Api::createOrder(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  if (!ctx.principal.emailVerified) {
+    throw ApiError(403, "email_not_verified",
+                   "confirm your e-mail address (follow the link we sent) before ordering");
+  }
+  rejectUnknownFields(body,
+                      {"store_id", "document_name", "content_type", "options", "pages", "hold"});
+  const std::string storeId = requiredString(body, "store_id", 64);
+  const std::string documentName = requiredString(body, "document_name", 255);
+  const std::string contentType = mediaTypeOf(requiredString(body, "content_type", 128));
+  if (!isSupportedDocumentType(contentType)) {
+    throw ApiError(400, "unsupported_media_type",
+                   "content_type must be application/pdf, image/png, image/jpeg or text/plain "
+                   "(PostScript is not taken: its pages cannot be counted)");
+  }
+  json customerOptions = json::object();
+  if (const auto it = body.find("options"); it != body.end() && !it->is_null()) {
+    it->get<protocol::PrintOptions>(); // bad options are refused before anything else
+    customerOptions = *it;
+  }
+  const std::optional<int> declaredPages = pagesField(body); // Issue 4 — DOCUMENTS
+  std::optional<bool> hold;
+  if (const auto it = body.find("hold"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      throw ApiError(400, "invalid_request", "field 'hold' must be true or false");
+    }
+    hold = it->get<bool>();
+  }
+
+  takeOrRefuse(ordersByUser_, ctx.principal.subject, ctx, "too_many_orders",
+               "too many orders in the last hour; try again later");
+
+  auto tx = store_.begin();
+  std::optional<StoreRecord> store;
+  if (isWellFormedId(storeId)) {
+    store = tx->findStore(storeId);
+  }
+  if (!store) {
+    throw ApiError(404, "store_not_found", "no such store");
+  }
+  if (store->keyId.empty()) {
+    throw ApiError(409, "store_not_ready", "this store has no enrolled agent yet");
+  }
+  // Issue 4 — DOCUMENTS: the shop's defaults fill what the customer left out; the store's
+  // printers must be able to print the result; a declared count must hold the page-ranges.
+  const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store->id);
+  try {
+    checkOptionsAgainstStore(*tx, store->id, options);
+  } catch (const OptionsNotSupported& e) {
+    replyJson(ctx.response, e.status(), e.body());
+    return;
+  }
+  if (declaredPages) {
+    checkPageRanges(options, *declaredPages);
+  }
+  OrderRecord order;
+  order.id = newId("ord");
+  order.storeId = store->id;
+  order.customerId = ctx.principal.subject;
+  order.state = OrderState::AwaitingUpload;
+  order.optionsJson = dumpJson(json(options));
+  order.documentName = documentName;
+  order.contentType = contentType;
+  order.createdAt = order.updatedAt = now();
+  tx->insertOrder(order);
+  tx->appendOrderHistory({order.id, order.state, order.createdAt, "order created"});
+  OrderPagesRecord pages; // Issue 4 — DOCUMENTS
+  pages.orderId = order.id;
+  pages.clientPages = declaredPages;
+  tx->putOrderPages(pages);
+  recordHoldChoice(*tx, order, hold);
+  const json reply = orderJson(*tx, order, true);
+  tx->commit();
+  replyJson(ctx.response, 201, reply);
+}
+
+void Api::listOrders(RequestContext& ctx) {
+  replyOrderPage(ctx, "", false);
+}
+
+void Api::getOrder(RequestContext& ctx) {
+  auto tx = store_.begin();
+  OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+  expireLeases(*tx, order.storeId);
+  order = *tx->findOrder(order.id);
+  const json reply = orderJson(*tx, order, true);
+  tx->commit();
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::uploadDocument(RequestContext& ctx) {
+  // 1. Check everything that does not need the body.
+  OrderRecord order;
+  StoreRecord store;
+  OrderPagesRecord pages;
+  {
+    auto tx = store_.begin();
+    order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+    if (order.state == OrderState::Cancelled || order.state == OrderState::Expired) {
+      throw ApiError(409, "order_ended",
+                     "this order is " + std::string(toString(order.state)) + "; place a new one");
+    }
+    if (order.state != OrderState::AwaitingUpload) {
+      throw ApiError(409, "document_already_uploaded",
+                     "this order's document has already been uploaded");
+    }
+    store = *tx->findStore(order.storeId);
+    pages = tx->findOrderPages(order.id).value_or(OrderPagesRecord{});
+    pages.orderId = order.id;
+  }
+  takeOrRefuse(uploadsByUser_, ctx.principal.subject, ctx, "too_many_uploads",
+               "too many uploads in the last hour; try again later");
+  const std::string mediaType = mediaTypeOf(ctx.request.get_header_value("Content-Type"));
+  const bool sealed = mediaType == envelope::kMediaType;
+  if (!sealed && !isSupportedDocumentType(mediaType)) {
+    throw ApiError(415, "unsupported_media_type",
+                   "send application/vnd.printrelay.envelope, or a plaintext application/pdf, "
+                   "image/png, image/jpeg or text/plain document");
+  }
+  if (sealed && !pages.clientPages) {
+    // Issue 4 — DOCUMENTS: the cloud cannot count what it cannot read, and a quote needs pages.
+    throw ApiError(422, "pages_required",
+                   "a document sealed by the client needs its page count: create the order "
+                   "with \"pages\"");
+  }
+  if (store.keyId.empty()) {
+    throw ApiError(409, "store_not_ready", "this store has no enrolled agent");
+  }
+  const std::uint64_t limit = settings_.maxUploadBytes;
+  if (const auto declared = ctx.body.declaredLength(); declared && *declared > limit) {
+    throw ApiError(413, "payload_too_large",
+                   "documents are limited to " + std::to_string(limit) + " bytes");
+  }
+  if (!ctx.body.present()) {
+    throw ApiError(400, "invalid_request", "the document is empty");
+  }
+
+  // 2. Stream the body into a temporary file, as ciphertext only.
+  auto upload = documents_.beginUpload(order.id);
+  std::uint64_t received = 0;
+  const auto countBytes = [&](std::size_t n) {
+    received += n;
+    if (received > limit) {
+      throw ApiError(413, "payload_too_large",
+                     "documents are limited to " + std::to_string(limit) + " bytes");
+    }
+  };
+  try {
+    if (sealed) {
+      envelope::FramingValidator validator(limit);
+      bool keyChecked = false;
+      ctx.body.stream([&](std::span<const std::uint8_t> piece) {
+        countBytes(piece.size());
+        validator.write(piece);
+        if (!keyChecked && validator.header()) {
+          if (validator.header()->keyId != store.keyId) {
+            throw ApiError(422, "envelope_wrong_key",
+                           "the envelope is sealed to key " + validator.header()->keyId +
+                               " but the store's key is " + store.keyId);
+          }
+          keyChecked = true;
+        }
+        upload->write(piece);
+      });
+      validator.finish();
+    } else {
+      // Issue 4 — DOCUMENTS: the plaintext is also kept in memory (never on disk; wiped when
+      // freed) to recognise it by its bytes and count its pages.
+      SecureBytes plaintext;
+      plaintext.reserve(static_cast<std::size_t>(
+          std::min<std::uint64_t>(ctx.body.declaredLength().value_or(0), kPlaintextReserve)));
+      bool recognised = false;
+      const Bytes publicKey = base64Decode(store.publicKey);
+      envelope::Sealer sealer(publicKey, order.id, [&](std::span<const std::uint8_t> out) {
+        upload->write(out);
+        return true;
+      });
+      ctx.body.stream([&](std::span<const std::uint8_t> piece) {
+        countBytes(piece.size());
+        plaintext.insert(plaintext.end(), piece.begin(), piece.end());
+        if (!recognised && plaintext.size() >= document::kSniffBytes) {
+          checkDocumentBytes(plaintext, mediaType); // refuse an .exe before reading it all
+          recognised = true;
+        }
+        sealer.write(piece);
+      });
+      sealer.finish();
+      if (!plaintext.empty()) {
+        if (!recognised) {
+          checkDocumentBytes(plaintext, mediaType);
+        }
+        const int counted = countUploadedPages(plaintext, mediaType);
+        checkPageRanges(optionsOf(order), counted);
+        pages.cloudPages = counted;
+        pages.quotedPages = counted;
+        pages.source = "cloud";
+      }
+    }
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    if (e.code().rfind("envelope_", 0) == 0) {
+      rethrowEnvelopeError(e);
+    }
+    throw;
+  }
+  if (received == 0) {
+    throw ApiError(400, "invalid_request", "the document is empty");
+  }
+
+  // 3. Commit: rename into place and queue (or hold) the order, atomically with the state
+  // check.
+  json reply;
+  OrderState next = OrderState::AwaitingUpload;
+  {
+    auto tx = store_.begin();
+    auto current = tx->findOrder(order.id);
+    if (current &&
+        (current->state == OrderState::Cancelled || current->state == OrderState::Expired)) {
+      throw ApiError(409, "order_ended",
+                     "this order was " + std::string(toString(current->state)) +
+                         " during the upload; place a new one");
+    }
+    if (!current || current->state != OrderState::AwaitingUpload) {
+      throw ApiError(409, "document_already_uploaded",
+                     "this order's document has already been uploaded");
+    }
+    const auto currentStore = tx->findStore(order.storeId);
+    if (!currentStore || currentStore->keyId != store.keyId) {
+      throw ApiError(409, "key_changed", "the store's key changed during the upload; try again");
+    }
+    const std::int64_t t = now();
+    current->documentSize = upload->size();
+    current->keyId = store.keyId;
+    if (!sealed) {
+      current->contentType = mediaType;
+    } else {
+      pages.quotedPages = pages.clientPages;
+      pages.source = "client";
+    }
+    current->updatedAt = t;
+    tx->putOrderPages(pages); // Issue 4 — DOCUMENTS: the count the quote is made on
+    fixQuote(*tx, *current, *pages.quotedPages, pages.source);
+    const std::string note = sealed ? "sealed document received (" +
+                                          std::to_string(*pages.clientPages) +
+                                          " page(s) declared by the client)"
+                                    : "document sealed on arrival (" +
+                                          std::to_string(*pages.cloudPages) + " page(s) counted)";
+    if (paymentDueBeforePrinting(*tx, *current)) {
+      // A pay-first store's unpaid order waits for its payment (then enterWaitingOrQueue).
+      checkTransition(current->state, OrderState::AwaitingPayment);
+      next = current->state = OrderState::AwaitingPayment;
+      tx->updateOrder(*current);
+      tx->appendOrderHistory({current->id, next, t, note});
+    } else {
+      next = enterWaitingOrQueue(*tx, *current, t, note);
+    }
+    try {
+      upload->commit();
+      reply = orderJson(*tx, *current, true);
+      tx->commit();
+    } catch (...) {
+      // Neither half may stay: the transaction rolls back, the renamed file goes.
+      documents_.remove(order.id);
+      throw;
+    }
+    log::info("order " + current->id + ": " + std::to_string(upload->size()) +
+              " bytes of ciphertext stored; " + std::string(toString(next)) + " at store " +
+              current->storeId);
+  }
+  if (next == OrderState::Queued) {
+    hub_.notify(order.storeId);
+  }
+  replyJson(ctx.response, 200, reply);
+}
+
+} // namespace printrelay::cloud

@@ -1,0 +1,229 @@
+#include "cloud/orders/lifecycle.h"
+#include "cloud/orders/order_documents.h"
+#include "cloud/orders/payments.h"
+#include "cloud/routes/api.h"
+#include "cloud/routes/api_error.h"
+#include "cloud/routes/json_body.h"
+#include "cloud/storage/ids.h"
+#include "common/util/log.h"
+#include "common/wire/protocol.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace printrelay::cloud {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, int>, 21> kErrorStatuses{{
+    {"invalid_request", 400},
+    {"unsupported_option", 400},
+    {"invalid_base64", 400},
+    {"invalid_hex", 400},
+    {"envelope_malformed", 400},
+    {"envelope_unsupported", 400},
+    {"envelope_truncated", 400},
+    {"envelope_trailing_data", 400},
+    {"envelope_auth_failed", 400},
+    {"envelope_wrong_key", 422},
+    {"envelope_too_large", 413},
+    {"illegal_transition", 409},
+    {"duplicate_event", 409},
+    {"invalid_id", 404},
+    {"document_missing", 410},
+    // Issue 4 — DOCUMENTS: counting a document (common/document/document.h,
+    // protocol::selectedPageCount)
+    {"document_unreadable", 422},
+    {"document_encrypted", 422},
+    {"page_range_out_of_document", 422},
+    {"config_invalid", 500},
+    {"io_failed", 500},
+    {"store_corrupt", 500},
+}};
+
+} // namespace
+
+int statusForErrorCode(const std::string& code) {
+  for (const auto& [name, status] : kErrorStatuses) {
+    if (name == code) {
+      return status;
+    }
+  }
+  return 500;
+}
+
+std::string RequestContext::pathParam(std::size_t index) const {
+  if (index + 1 >= request.matches.size()) {
+    throw ApiError(500, "internal_error", "route has no path parameter " + std::to_string(index));
+  }
+  return request.matches[static_cast<int>(index) + 1].str();
+}
+
+void replyJson(httplib::Response& response, int status, const json& body) {
+  response.status = status;
+  response.set_content(dumpJson(body), "application/json");
+}
+
+bool isSupportedDocumentType(const std::string& mediaType) {
+  return isCountableDocumentType(mediaType); // Issue 4 — DOCUMENTS: types whose pages count
+}
+
+Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
+         DocumentDirectory& documents, AccountServices accounts)
+    : settings_(settings), store_(store), hub_(hub), documents_(documents),
+      accounts_(std::move(accounts)),
+      loginFailuresByAccount_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAccount,
+                              settings.clock),
+      loginFailuresByAddress_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAddress,
+                              settings.clock),
+      accountRequestsByAddress_(3600, settings.accountRequestsPerAddressPerHour, settings.clock),
+      ordersByUser_(3600, settings.ordersPerHour, settings.clock),
+      uploadsByUser_(3600, settings.uploadsPerHour, settings.clock),
+      quotesByAddress_(3600, settings.quotesPerAddressPerHour, settings.clock) {}
+
+void Api::takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
+                       const std::string& code, const std::string& message) {
+  if (!limiter.tryAcquire(key)) {
+    ctx.response.set_header("Retry-After",
+                            std::to_string(std::max<std::int64_t>(1, limiter.retryAfter(key))));
+    throw ApiError(429, code, message);
+  }
+}
+
+void Api::expireLeases(StoreTransaction& tx, const std::string& storeId) {
+  const std::int64_t t = now();
+  for (auto job : tx.expiredLeases(t, storeId)) {
+    auto order = tx.findOrder(job.orderId);
+    if (!order || !canTransition(order->state, OrderState::Queued)) {
+      continue;
+    }
+    log::job(log::Level::Notice, job.id, "lease " + job.leaseId + " expired; back in the queue");
+    order->state = OrderState::Queued;
+    order->updatedAt = t;
+    tx.updateOrder(*order);
+    tx.appendOrderHistory({order->id, OrderState::Queued, t, "lease expired"});
+    job.leaseId.clear();
+    job.leaseExpiresAt = 0;
+    job.updatedAt = t;
+    tx.updateJob(job);
+  }
+}
+
+bool Api::isOnline(StoreTransaction& tx, const std::string& storeId) {
+  const auto seen = tx.lastAgentContact(storeId);
+  return seen && *seen >= now() - kOnlineWindowSeconds;
+}
+
+json Api::storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey) {
+  json j{{"id", store.id},
+         {"name", store.name},
+         {"address", store.address},
+         {"latitude", store.latitude},
+         {"longitude", store.longitude},
+         {"online", isOnline(tx, store.id)},
+         {"accepting_orders", !store.keyId.empty()},
+         {"key_id", store.keyId.empty() ? json(nullptr) : json(store.keyId)},
+         {"created_at", store.createdAt}};
+  if (withKey) {
+    j["public_key"] = store.publicKey.empty() ? json(nullptr) : json(store.publicKey);
+    const auto seen = tx.lastAgentContact(store.id);
+    j["last_seen_at"] = seen ? json(*seen) : json(nullptr);
+    const auto printers = tx.storePrinters(store.id);
+    j["printers"] = printers ? json::parse(printers->first, nullptr, false) : json::array();
+    if (j["printers"].is_discarded()) {
+      j["printers"] = json::array();
+    }
+    j["printers_reported_at"] = printers ? json(printers->second) : json(nullptr);
+  }
+  return j;
+}
+
+json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHistory) {
+  json options = json::parse(order.optionsJson, nullptr, false);
+  if (options.is_discarded()) {
+    options = json::object();
+  }
+  json j{{"id", order.id},
+         {"store_id", order.storeId},
+         {"state", toString(order.state)},
+         {"options", options},
+         {"document",
+          {{"name", order.documentName},
+           {"content_type", order.contentType},
+           {"size", order.documentSize ? json(*order.documentSize) : json(nullptr)},
+           {"key_id", order.keyId.empty() ? json(nullptr) : json(order.keyId)}}},
+         {"created_at", order.createdAt},
+         {"updated_at", order.updatedAt}};
+  const auto job = tx.findJobByOrder(order.id);
+  j["job_id"] = job ? json(job->id) : json(nullptr);
+  j["spooler_job_id"] = job && job->spoolerJobId ? json(*job->spoolerJobId) : json(nullptr);
+  j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
+  addPagesToOrderJson(tx, order, j); // Issue 4 — DOCUMENTS: "pages", "hold_reason"
+  j["charge"] = chargeJson(tx, order);
+  addLifecycleJson(tx, order, j);
+  if (withHistory) {
+    json history = json::array();
+    for (const auto& change : tx.orderHistory(order.id)) {
+      json entry{{"state", toString(change.state)}, {"at", change.at}};
+      if (!change.note.empty()) {
+        entry["note"] = change.note;
+      }
+      history.push_back(std::move(entry));
+    }
+    j["history"] = std::move(history);
+  }
+  return j;
+}
+
+OrderRecord Api::ownedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                            const std::string& orderId) {
+  if (isWellFormedId(orderId)) {
+    if (auto order = tx.findOrder(orderId); order && (order->customerId == ctx.principal.subject ||
+                                                      ctx.principal.role == Role::Admin)) {
+      return *order;
+    }
+  }
+  // Someone else's order looks exactly like one that does not exist.
+  // (Admins may read any order; the order routes that change something admit customers only.)
+  throw ApiError(404, "order_not_found", "no such order");
+}
+
+JobRecord Api::agentJob(StoreTransaction& tx, const RequestContext& ctx, const std::string& jobId) {
+  if (isWellFormedId(jobId)) {
+    if (auto job = tx.findJob(jobId); job && job->storeId == ctx.principal.storeId) {
+      return *job;
+    }
+  }
+  throw ApiError(404, "job_not_found", "no such job for this store");
+}
+
+OrderRecord Api::managedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                              const std::string& orderId) {
+  std::optional<OrderRecord> order;
+  if (isWellFormedId(orderId)) {
+    order = tx.findOrder(orderId);
+  }
+  if (!order) {
+    throw ApiError(404, "order_not_found", "no such order");
+  }
+  if (!ctx.principal.managesStore(order->storeId)) {
+    // Another shop's order looks like none at all (as on every /shop/orders/{id} route).
+    throw ApiError(404, "order_not_found", "no such order in your stores");
+  }
+  return *order;
+}
+
+void Api::requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
+                              const std::string& storeId) {
+  if (!ctx.principal.managesStore(storeId)) {
+    throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
+  }
+  if (!isWellFormedId(storeId) || !tx.findStore(storeId)) {
+    throw ApiError(404, "store_not_found", "no such store");
+  }
+}
+
+} // namespace printrelay::cloud

@@ -1,0 +1,114 @@
+#include "common/wire/order_state.h"
+
+#include "common/util/error.h"
+
+#include <array>
+#include <utility>
+
+namespace printrelay {
+namespace {
+
+constexpr std::array<std::pair<OrderState, std::string_view>, 10> kNames{{
+    {OrderState::AwaitingUpload, "awaiting_upload"},
+    {OrderState::AwaitingPayment, "awaiting_payment"},
+    {OrderState::Held, "held"},
+    {OrderState::Queued, "queued"},
+    {OrderState::Dispatched, "dispatched"},
+    {OrderState::Printing, "printing"},
+    {OrderState::Printed, "printed"},
+    {OrderState::Failed, "failed"},
+    {OrderState::Cancelled, "cancelled"},
+    {OrderState::Expired, "expired"},
+}};
+
+using S = OrderState;
+
+// The edges of the machine; everything else is illegal.
+constexpr std::array<std::pair<S, S>, 29> kEdges{{
+    {S::AwaitingUpload, S::AwaitingPayment},
+    {S::AwaitingUpload, S::Held},
+    {S::AwaitingUpload, S::Queued},
+    {S::AwaitingUpload, S::Cancelled},
+    {S::AwaitingUpload, S::Expired},
+    {S::AwaitingPayment, S::Held},
+    {S::AwaitingPayment, S::Queued},
+    {S::AwaitingPayment, S::Cancelled},
+    {S::AwaitingPayment, S::Expired},
+    {S::Held, S::Queued},
+    {S::Held, S::Cancelled},
+    {S::Held, S::Expired},
+    {S::Queued, S::Dispatched},
+    {S::Queued, S::Cancelled},
+    {S::Queued, S::Expired},
+    // A lease that runs out, or an agent that gives a job back, returns it to the queue.
+    {S::Dispatched, S::Queued},
+    {S::Dispatched, S::Printing},
+    // An agent that recovers after a crash may learn the outcome without seeing "printing".
+    {S::Dispatched, S::Printed},
+    {S::Dispatched, S::Failed},
+    {S::Dispatched, S::Cancelled},
+    {S::Printing, S::Printed},
+    {S::Printing, S::Failed},
+    {S::Printing, S::Cancelled},
+    // The agent's retry policy may hand a job back before the spooler accepted it.
+    {S::Printing, S::Queued},
+    {S::Dispatched, S::Expired},
+    // A count above the quoted pages holds the job for the shopkeeper (hold_reason page_count).
+    {S::Dispatched, S::Held},
+    {S::Printing, S::Held},
+    // A reprint, asked for by the shopkeeper or the agent, queues an ended order again.
+    {S::Printed, S::Queued},
+    {S::Failed, S::Queued},
+}};
+
+} // namespace
+
+std::string_view toString(OrderState state) {
+  for (const auto& [s, name] : kNames) {
+    if (s == state) {
+      return name;
+    }
+  }
+  return "unknown";
+}
+
+std::optional<OrderState> parseOrderState(std::string_view name) {
+  for (const auto& [s, n] : kNames) {
+    if (n == name) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+bool canTransition(OrderState from, OrderState to) {
+  for (const auto& [a, b] : kEdges) {
+    if (a == from && b == to) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<OrderState> nextStates(OrderState from) {
+  std::vector<OrderState> out;
+  for (const auto& [a, b] : kEdges) {
+    if (a == from) {
+      out.push_back(b);
+    }
+  }
+  return out;
+}
+
+bool isTerminal(OrderState state) {
+  return state == S::Printed || state == S::Failed || state == S::Cancelled || state == S::Expired;
+}
+
+void checkTransition(OrderState from, OrderState to) {
+  if (!canTransition(from, to)) {
+    throw Error("illegal_transition", "an order cannot go from " + std::string(toString(from)) +
+                                          " to " + std::string(toString(to)));
+  }
+}
+
+} // namespace printrelay

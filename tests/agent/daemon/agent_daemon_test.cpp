@@ -1,0 +1,169 @@
+// The daemon loop against the fake cloud and the fake spooler, run in a thread.
+
+#include "agent/daemon/agent_daemon.h"
+#include "tests/agent/agent_test_support.h"
+#include "tests/fakes/agent_fake_cloud.h"
+#include "tests/fakes/agent_fake_print_backend.h"
+
+#include <gtest/gtest.h>
+#include <thread>
+
+namespace printrelay::agent {
+namespace {
+
+using namespace testing;
+using std::chrono::milliseconds;
+
+class AgentDaemonTest : public ::testing::Test {
+protected:
+  void SetUp() override { cloud_.start(); }
+
+  void TearDown() override {
+    stopAgent();
+    agent_.reset(); // closes its keep-alive connections, so the server stops at once
+    cloud_.stop();
+  }
+
+  Settings settings() const {
+    Settings s;
+    s.cloudUrl = cloud_.url();
+    s.stateDir = (dir_.path() / "state").string();
+    s.pollWaitSeconds = 1;
+    s.backoffInitial = milliseconds(20);
+    s.backoffMax = milliseconds(300);
+    return s;
+  }
+
+  /// Starts the daemon; `prepare` sets up the fake spooler before the loop can look at it.
+  void startAgent(const std::function<void(FakePrintBackend&)>& prepare = {}) {
+    auto backend = std::make_unique<FakePrintBackend>();
+    backend->setAutoComplete(true);
+    if (prepare) {
+      prepare(*backend);
+    }
+    backend_ = backend.get();
+    Enrollment enrollment{key_, "device-credential", AgentIdentity{}};
+    agent_ = std::make_unique<Agent>(settings(), std::move(enrollment), std::move(backend),
+                                     AgentTiming{std::chrono::seconds(1), std::chrono::hours(1),
+                                                 milliseconds(100), std::chrono::hours(1)});
+    thread_ = std::thread([this] { exitCode_ = agent_->run(); });
+  }
+
+  void stopAgent() {
+    if (thread_.joinable()) {
+      agent_->requestStop();
+      thread_.join();
+    }
+  }
+
+  std::vector<std::string> statesReported(const std::string& jobId) {
+    std::vector<std::string> out;
+    for (const auto& e : cloud_.eventsFor(jobId)) {
+      out.push_back(e.body["state"]);
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  FakeCloud cloud_;
+  hpke::KeyPair key_ = hpke::KeyPair::generate();
+  FakePrintBackend* backend_ = nullptr;
+  std::unique_ptr<Agent> agent_;
+  std::thread thread_;
+  int exitCode_ = -1;
+};
+
+TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
+  startAgent();
+  const Bytes document = textBytes(50'000);
+  const Bytes sealed = seal(key_, "order-j1", document);
+  cloud_.addOffer(makeOffer("j1", key_, sealed), sealed);
+
+  ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
+                                   std::chrono::seconds(10)));
+  EXPECT_EQ(statesReported("j1"), (std::vector<std::string>{"counted", "printing", "printed"}));
+  ASSERT_EQ(backend_->jobs().size(), 1u);
+  EXPECT_EQ(backend_->jobs()[0].data, document);
+
+  const auto stopAsked = std::chrono::steady_clock::now();
+  stopAgent();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopAsked, std::chrono::seconds(3));
+  EXPECT_EQ(exitCode_, 0);
+}
+
+TEST_F(AgentDaemonTest, ARefusedCredentialDoesNotMakeTheAgentSpin) {
+  cloud_.setCredential("someone-else");
+  startAgent();
+  std::this_thread::sleep_for(milliseconds(1500));
+  const int polls = cloud_.polls();
+  EXPECT_GE(polls, 1);
+  EXPECT_LE(polls, 10) << "backs off at the maximum (300 ms here) while refused";
+  stopAgent();
+  EXPECT_EQ(exitCode_, 0);
+}
+
+TEST_F(AgentDaemonTest, ACloudOutageIsRiddenOutWithBackoff) {
+  cloud_.setPollStatus(503);
+  startAgent();
+  std::this_thread::sleep_for(milliseconds(1000));
+  const int failedPolls = cloud_.polls();
+  EXPECT_GE(failedPolls, 2);
+  EXPECT_LE(failedPolls, 60);
+  cloud_.setPollStatus(200);
+  const Bytes sealed = seal(key_, "order-j2", textBytes(1000));
+  cloud_.addOffer(makeOffer("j2", key_, sealed), sealed);
+  EXPECT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
+                                   std::chrono::seconds(10)));
+  EXPECT_EQ(statesReported("j2"), (std::vector<std::string>{"counted", "printing", "printed"}));
+}
+
+TEST_F(AgentDaemonTest, PrintersAreReportedAtStartOnChangeAndAfterReconnecting) {
+  startAgent();
+  ASSERT_TRUE(eventually([this] { return !cloud_.printerReports().empty(); }));
+  const auto first = cloud_.printerReports().front();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]["name"], "Front");
+  EXPECT_EQ(first[0]["agent_printer"], true);
+  EXPECT_EQ(first[0]["abilities"]["sides_supported"].size(), 3u);
+  EXPECT_EQ(first[0]["abilities"]["copies_max"], 99);
+
+  // A printer added at the shop is reported at the next check (100 ms here).
+  PrinterInfo back;
+  back.name = "Back";
+  back.state = "idle";
+  backend_->setPrinters({backend_->listPrinters().at(0), back});
+  ASSERT_TRUE(eventually([this] { return cloud_.printerReports().back().size() == 2; }));
+  const std::size_t before = cloud_.printerReports().size();
+
+  // Offline, then back: the report is sent again though nothing changed.
+  cloud_.setPollStatus(503);
+  ASSERT_TRUE(eventually([this] { return agent_->state().snapshot().link == CloudLink::Offline; }));
+  cloud_.setPollStatus(200);
+  ASSERT_TRUE(eventually([&] { return cloud_.printerReports().size() > before; }));
+  EXPECT_EQ(cloud_.printerReports().back().size(), 2u);
+}
+
+TEST_F(AgentDaemonTest, WorkLeftByACrashIsRecoveredAtStartWithoutReprinting) {
+  {
+    ensurePrivateDirectory(settings().stateDir);
+    Journal journal(StatePaths(settings().stateDir).journal().string());
+    protocol::JobOffer offer;
+    offer.jobId = "old";
+    offer.orderId = "order-old";
+    offer.leaseId = "lease-old";
+    journal.recordLease(offer);
+    journal.advance("old", JobState::Submitting, StepDetails::submitted(555, "Front"));
+  }
+  // The spooler finished it while the agent was down.
+  startAgent([](FakePrintBackend& b) { b.setStatus(555, SpoolerJobState::Completed); });
+  ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return !events.empty(); },
+                                   std::chrono::seconds(10)));
+  stopAgent();
+  EXPECT_EQ(backend_->createCount(), 0);
+  const auto reported = statesReported("old");
+  ASSERT_FALSE(reported.empty());
+  EXPECT_EQ(reported.back(), "printed");
+}
+
+} // namespace
+} // namespace printrelay::agent

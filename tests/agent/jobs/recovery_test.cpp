@@ -1,0 +1,280 @@
+// After a crash the agent asks the spooler what became of each job it had submitted, instead
+// of printing it again. Each test writes the journal as a previous run left it.
+
+#include "agent/cloud/cloud_client.h"
+#include "agent/jobs/job_processor.h"
+#include "agent/jobs/journal.h"
+#include "common/util/error.h"
+#include "tests/agent/agent_test_support.h"
+#include "tests/fakes/agent_fake_print_backend.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace printrelay::agent {
+namespace {
+
+using nlohmann::json;
+using testing::FakePrintBackend;
+using testing::TempDir;
+
+SpoolerJobStatus status(SpoolerJobState state, bool awaiting = false) {
+  return SpoolerJobStatus{state, {}, awaiting};
+}
+
+TEST(DecideRecoveryTest, SubmittedJobsAreNeverPrintedAgain) {
+  using enum SpoolerJobState;
+  using A = RecoveryAction;
+  struct Case {
+    JobState journal;
+    SpoolerJobState spooler;
+    bool awaiting;
+    A action;
+  };
+  const Case cases[] = {
+      {JobState::Leased, Unknown, false, A::Release},
+      {JobState::Submitting, Held, true, A::CancelAndRelease},
+      {JobState::Submitting, Pending, true, A::CancelAndRelease},
+      {JobState::Submitting, Pending, false, A::MarkPrinting},
+      {JobState::Submitting, Held, false, A::MarkPrinting},
+      {JobState::Submitting, Processing, false, A::MarkPrinting},
+      {JobState::Submitting, Stopped, false, A::MarkPrinting},
+      {JobState::Submitting, Completed, false, A::MarkPrinted},
+      {JobState::Submitting, Canceled, false, A::MarkFailed},
+      {JobState::Submitting, Aborted, false, A::MarkFailed},
+      {JobState::Submitting, Unknown, false, A::MarkFailed},
+      {JobState::Printing, Pending, false, A::KeepFollowing},
+      {JobState::Printing, Held, false, A::KeepFollowing},
+      {JobState::Printing, Processing, false, A::KeepFollowing},
+      {JobState::Printing, Stopped, false, A::KeepFollowing},
+      {JobState::Printing, Completed, false, A::MarkPrinted},
+      {JobState::Printing, Canceled, false, A::MarkFailed},
+      {JobState::Printing, Aborted, false, A::MarkFailed},
+      {JobState::Printing, Unknown, false, A::MarkFailed},
+      {JobState::Printed, Unknown, false, A::None},
+      {JobState::Failed, Completed, false, A::None},
+      {JobState::Cancelled, Processing, false, A::None},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(decideRecovery(c.journal, status(c.spooler, c.awaiting)), c.action)
+        << toString(c.journal) << " + " << toString(c.spooler) << (c.awaiting ? " (awaiting)" : "");
+  }
+}
+
+class RecoveryTest : public ::testing::Test {
+protected:
+  static constexpr int kSpoolerJob = 101;
+
+  RecoveryTest()
+      : journal_((dir_.path() / "journal.db").string()),
+        cloud_(testing::endpointFor("http://127.0.0.1:9"), "credential") {}
+
+  /// The journal and spooler as a run that crashed in `state` left them.
+  void crashedIn(JobState state, SpoolerJobStatus spooler) {
+    protocol::JobOffer offer;
+    offer.jobId = "j1";
+    offer.orderId = "o1";
+    offer.leaseId = "lease-1";
+    journal_.recordLease(offer);
+    if (state == JobState::Leased) {
+      return;
+    }
+    journal_.advance("j1", JobState::Submitting, StepDetails::submitted(kSpoolerJob, "Front"));
+    if (state == JobState::Printing) {
+      protocol::JobEvent printing;
+      printing.state = "printing";
+      journal_.advance("j1", JobState::Printing, StepDetails{}, printing);
+    }
+    if (spooler.state != SpoolerJobState::Unknown) {
+      FakePrintBackend::Job job;
+      job.id = kSpoolerJob;
+      job.printer = "Front";
+      job.status = spooler;
+      backend_.addJob(job);
+    }
+  }
+
+  JobProcessor restart() {
+    return JobProcessor(journal_, cloud_, backend_, hpke::KeyPair::generate(), "Front");
+  }
+
+  std::vector<json> events() {
+    std::vector<json> out;
+    for (const auto& e : journal_.eventsFor("j1")) {
+      out.push_back(json::parse(e.body));
+    }
+    return out;
+  }
+
+  JobState state() { return journal_.find("j1")->state; }
+
+  TempDir dir_;
+  Journal journal_;
+  CloudClient cloud_;
+  FakePrintBackend backend_;
+};
+
+TEST_F(RecoveryTest, CompletedAtTheSpoolerBecomesPrinted) {
+  crashedIn(JobState::Submitting, status(SpoolerJobState::Completed));
+  restart().recover();
+  EXPECT_EQ(state(), JobState::Printed);
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0]["state"], "printed");
+  EXPECT_EQ(ev[0]["spooler_job_id"], kSpoolerJob);
+  EXPECT_EQ(backend_.createCount(), 0);
+  EXPECT_EQ(backend_.cancelCount(), 0);
+}
+
+TEST_F(RecoveryTest, StillProcessingIsFollowedUntilItCompletes) {
+  crashedIn(JobState::Submitting, status(SpoolerJobState::Processing));
+  auto processor = restart();
+  processor.recover();
+  EXPECT_EQ(state(), JobState::Printing);
+  EXPECT_EQ(processor.followJobs(), 1u);
+  EXPECT_EQ(state(), JobState::Printing);
+  backend_.setStatus(kSpoolerJob, SpoolerJobState::Completed);
+  EXPECT_EQ(processor.followJobs(), 0u);
+  EXPECT_EQ(state(), JobState::Printed);
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0]["state"], "printing");
+  EXPECT_EQ(ev[1]["state"], "printed");
+  EXPECT_EQ(backend_.createCount(), 0);
+}
+
+TEST_F(RecoveryTest, ADocumentThatNeverFinishedIsCancelledAndGivenBack) {
+  crashedIn(JobState::Submitting, SpoolerJobStatus{SpoolerJobState::Held, {"job-incoming"}, true});
+  restart().recover();
+  EXPECT_EQ(state(), JobState::Cancelled);
+  EXPECT_TRUE(backend_.job(kSpoolerJob)->cancelled);
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0]["state"], "released");
+  EXPECT_EQ(backend_.createCount(), 0);
+}
+
+TEST_F(RecoveryTest, CanceledAtTheSpoolerIsFailedNotReprinted) {
+  crashedIn(JobState::Submitting, status(SpoolerJobState::Canceled));
+  restart().recover();
+  EXPECT_EQ(state(), JobState::Failed);
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0]["state"], "failed");
+  EXPECT_NE(ev[0]["message"].get<std::string>().find("spooler_job_canceled"), std::string::npos);
+  EXPECT_EQ(backend_.createCount(), 0);
+}
+
+TEST_F(RecoveryTest, AbortedWhilePrintingIsFailed) {
+  crashedIn(JobState::Printing, status(SpoolerJobState::Aborted));
+  restart().recover();
+  EXPECT_EQ(state(), JobState::Failed);
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1]["state"], "failed");
+  EXPECT_NE(ev[1]["message"].get<std::string>().find("spooler_job_aborted"), std::string::npos);
+  EXPECT_EQ(backend_.createCount(), 0);
+}
+
+TEST_F(RecoveryTest, AJobTheSpoolerForgotIsFailed) {
+  crashedIn(JobState::Printing, status(SpoolerJobState::Unknown));
+  restart().recover();
+  EXPECT_EQ(state(), JobState::Failed);
+  EXPECT_NE(journal_.find("j1")->lastError.find("spooler_job_unknown"), std::string::npos);
+  EXPECT_EQ(backend_.createCount(), 0);
+}
+
+TEST_F(RecoveryTest, CompletedWhilePrintingBecomesPrinted) {
+  crashedIn(JobState::Printing, status(SpoolerJobState::Completed));
+  restart().recover();
+  EXPECT_EQ(state(), JobState::Printed);
+  EXPECT_EQ(events().back()["state"], "printed");
+}
+
+TEST_F(RecoveryTest, PendingWhilePrintingIsKeptAndFollowed) {
+  crashedIn(JobState::Printing, status(SpoolerJobState::Pending));
+  auto processor = restart();
+  processor.recover();
+  EXPECT_EQ(state(), JobState::Printing);
+  EXPECT_EQ(events().size(), 1u); // nothing new to say
+  EXPECT_EQ(processor.followJobs(), 1u);
+}
+
+TEST_F(RecoveryTest, ALeasedJobThatNeverReachedTheSpoolerIsGivenBack) {
+  crashedIn(JobState::Leased, status(SpoolerJobState::Unknown));
+  restart().recover();
+  EXPECT_EQ(state(), JobState::Cancelled);
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0]["state"], "released");
+  EXPECT_EQ(ev[0]["lease_id"], "lease-1");
+  EXPECT_EQ(backend_.createCount(), 0);
+}
+
+TEST_F(RecoveryTest, WhenTheSpoolerIsDownTheJobWaitsAndIsResolvedLater) {
+  crashedIn(JobState::Submitting, status(SpoolerJobState::Completed));
+  backend_.setUnavailable(true);
+  auto processor = restart();
+  processor.recover();
+  EXPECT_EQ(state(), JobState::Submitting);
+  EXPECT_TRUE(events().empty());
+  EXPECT_EQ(processor.followJobs(), 1u);
+  backend_.setUnavailable(false);
+  EXPECT_EQ(processor.followJobs(), 0u);
+  EXPECT_EQ(state(), JobState::Printed);
+  EXPECT_EQ(backend_.createCount(), 0);
+}
+
+TEST_F(RecoveryTest, AJobOfferedAgainAfterPrintingIsReReportedNotReprinted) {
+  crashedIn(JobState::Submitting, status(SpoolerJobState::Completed));
+  auto processor = restart();
+  processor.recover();
+  ASSERT_EQ(state(), JobState::Printed);
+
+  protocol::JobOffer again;
+  again.jobId = "j1";
+  again.orderId = "o1";
+  again.leaseId = "lease-2";
+  EXPECT_EQ(processor.process(again), JobOutcome::Ok);
+  EXPECT_EQ(backend_.createCount(), 0);
+  const auto ev = events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1]["state"], "printed");
+  EXPECT_EQ(ev[1]["lease_id"], "lease-2");
+  EXPECT_EQ(ev[1]["seq"], 2);
+}
+
+TEST_F(RecoveryTest, AJobOfferedAgainWhilePrintingIsFollowedNotReprinted) {
+  crashedIn(JobState::Printing, status(SpoolerJobState::Processing));
+  auto processor = restart();
+  processor.recover();
+  protocol::JobOffer again;
+  again.jobId = "j1";
+  again.orderId = "o1";
+  again.leaseId = "lease-2";
+  EXPECT_EQ(processor.process(again), JobOutcome::Ok);
+  EXPECT_EQ(backend_.createCount(), 0);
+  EXPECT_EQ(events().back()["state"], "printing");
+  EXPECT_EQ(events().back()["lease_id"], "lease-2");
+  backend_.setStatus(kSpoolerJob, SpoolerJobState::Completed);
+  processor.followJobs();
+  EXPECT_EQ(state(), JobState::Printed);
+  EXPECT_EQ(events().back()["lease_id"], "lease-2");
+}
+
+TEST_F(RecoveryTest, AFailedJobOfferedAgainIsReportedFailedAgain) {
+  crashedIn(JobState::Submitting, status(SpoolerJobState::Aborted));
+  auto processor = restart();
+  processor.recover();
+  protocol::JobOffer again;
+  again.jobId = "j1";
+  again.orderId = "o1";
+  again.leaseId = "lease-2";
+  processor.process(again);
+  EXPECT_EQ(backend_.createCount(), 0);
+  EXPECT_EQ(events().back()["state"], "failed");
+  EXPECT_FALSE(events().back()["message"].get<std::string>().empty());
+}
+
+} // namespace
+} // namespace printrelay::agent

@@ -1,0 +1,154 @@
+#include "common/util/error.h"
+#include "common/wire/order_state.h"
+
+#include <algorithm>
+#include <gtest/gtest.h>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace printrelay {
+namespace {
+
+using S = OrderState;
+
+const std::vector<S> kAll = {S::AwaitingUpload, S::AwaitingPayment, S::Held,    S::Queued,
+                             S::Dispatched,     S::Printing,        S::Printed, S::Failed,
+                             S::Cancelled,      S::Expired};
+
+// The machine as docs/architecture.md describes it; the test pins every edge both ways.
+const std::set<std::pair<S, S>> kLegal = {
+    {S::AwaitingUpload, S::AwaitingPayment},
+    {S::AwaitingUpload, S::Held},
+    {S::AwaitingUpload, S::Queued},
+    {S::AwaitingUpload, S::Cancelled},
+    {S::AwaitingUpload, S::Expired},
+    {S::AwaitingPayment, S::Held},
+    {S::AwaitingPayment, S::Queued},
+    {S::AwaitingPayment, S::Cancelled},
+    {S::AwaitingPayment, S::Expired},
+    {S::Held, S::Queued},
+    {S::Held, S::Cancelled},
+    {S::Held, S::Expired},
+    {S::Queued, S::Dispatched},
+    {S::Queued, S::Cancelled},
+    {S::Queued, S::Expired},
+    {S::Dispatched, S::Queued},
+    {S::Dispatched, S::Printing},
+    {S::Dispatched, S::Printed},
+    {S::Dispatched, S::Failed},
+    {S::Dispatched, S::Cancelled},
+    {S::Dispatched, S::Expired},
+    {S::Printing, S::Printed},
+    {S::Printing, S::Failed},
+    {S::Printing, S::Cancelled},
+    {S::Printing, S::Queued},
+    {S::Dispatched, S::Held},
+    {S::Printing, S::Held},
+    {S::Printed, S::Queued},
+    {S::Failed, S::Queued},
+};
+
+TEST(OrderState, NamesRoundTrip) {
+  std::set<std::string> names;
+  for (S s : kAll) {
+    const std::string name(toString(s));
+    names.insert(name);
+    EXPECT_EQ(parseOrderState(name), s);
+  }
+  EXPECT_EQ(names.size(), kAll.size());
+  EXPECT_EQ(toString(S::AwaitingUpload), "awaiting_upload");
+  EXPECT_EQ(toString(S::AwaitingPayment), "awaiting_payment");
+  EXPECT_EQ(toString(S::Dispatched), "dispatched");
+  for (const char* bad : {"", "Queued", "QUEUED", "queued ", "unknown", "awaiting-upload"}) {
+    EXPECT_FALSE(parseOrderState(bad).has_value()) << bad;
+  }
+}
+
+TEST(OrderState, EveryLegalEdgeIsAllowed) {
+  for (const auto& [from, to] : kLegal) {
+    EXPECT_TRUE(canTransition(from, to)) << toString(from) << " -> " << toString(to);
+    EXPECT_NO_THROW(checkTransition(from, to));
+  }
+}
+
+TEST(OrderState, EveryOtherEdgeIsRefused) {
+  for (S from : kAll) {
+    for (S to : kAll) {
+      if (kLegal.count({from, to}) == 0) {
+        EXPECT_FALSE(canTransition(from, to)) << toString(from) << " -> " << toString(to);
+      }
+    }
+  }
+}
+
+TEST(OrderState, SomeIllegalEdgesNamed) {
+  const std::pair<S, S> illegal[] = {
+      {S::AwaitingUpload, S::Dispatched}, {S::AwaitingUpload, S::Printed},
+      {S::Queued, S::Printing},           {S::Queued, S::Printed},
+      {S::Held, S::Dispatched},           {S::Printed, S::Printing},
+      {S::Cancelled, S::Queued},          {S::Failed, S::Printing},
+      {S::Expired, S::AwaitingUpload},    {S::Queued, S::Queued},
+  };
+  for (const auto& [from, to] : illegal) {
+    try {
+      checkTransition(from, to);
+      ADD_FAILURE() << toString(from) << " -> " << toString(to) << " was allowed";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "illegal_transition");
+      EXPECT_NE(std::string(e.what()).find(toString(from)), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find(toString(to)), std::string::npos);
+    }
+  }
+}
+
+TEST(OrderState, NextStatesMatchesCanTransition) {
+  for (S from : kAll) {
+    const auto next = nextStates(from);
+    for (S to : kAll) {
+      const bool listed = std::find(next.begin(), next.end(), to) != next.end();
+      EXPECT_EQ(listed, canTransition(from, to));
+    }
+  }
+}
+
+TEST(OrderState, TerminalStatesEndAnOrder) {
+  const std::set<S> terminal = {S::Printed, S::Failed, S::Cancelled, S::Expired};
+  for (S s : kAll) {
+    EXPECT_EQ(isTerminal(s), terminal.count(s) == 1) << toString(s);
+    if (s == S::Printed || s == S::Failed) {
+      // Ended, but a reprint may queue it again.
+      EXPECT_EQ(nextStates(s), std::vector<S>{S::Queued}) << toString(s);
+    } else if (isTerminal(s)) {
+      EXPECT_TRUE(nextStates(s).empty()) << toString(s);
+    } else {
+      EXPECT_FALSE(nextStates(s).empty()) << toString(s);
+    }
+  }
+}
+
+TEST(OrderState, EveryStateIsReachableAndCanEnd) {
+  std::set<S> seen = {S::AwaitingUpload};
+  std::vector<S> todo = {S::AwaitingUpload};
+  while (!todo.empty()) {
+    const S s = todo.back();
+    todo.pop_back();
+    for (S n : nextStates(s)) {
+      if (seen.insert(n).second) {
+        todo.push_back(n);
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), kAll.size());
+  for (S s : kAll) {
+    if (!isTerminal(s)) {
+      const auto next = nextStates(s);
+      EXPECT_TRUE(std::any_of(next.begin(), next.end(),
+                              [](S n) { return n == S::Cancelled || n == S::Printed; }))
+          << toString(s) << " has no way to end";
+    }
+  }
+}
+
+} // namespace
+} // namespace printrelay
