@@ -2,6 +2,7 @@
 
 #include "common/crypto/envelope.h"
 #include "common/util/encoding.h"
+#include "tests/support/order_body.h"
 
 #include <algorithm>
 
@@ -179,24 +180,7 @@ std::string CloudFixture::customerToken() {
 }
 
 std::vector<std::string> CloudFixture::mailFiles() const {
-  std::vector<std::filesystem::path> paths;
-  const auto dir = settings_.effectiveMailDir();
-  if (std::filesystem::exists(dir)) {
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      if (entry.path().extension() == ".eml") {
-        paths.push_back(entry.path());
-      }
-    }
-  }
-  std::sort(paths.begin(), paths.end(), [](const auto& a, const auto& b) {
-    return std::filesystem::last_write_time(a) < std::filesystem::last_write_time(b) ||
-           (std::filesystem::last_write_time(a) == std::filesystem::last_write_time(b) && a < b);
-  });
-  std::vector<std::string> out;
-  for (const auto& p : paths) {
-    out.push_back(printrelay::testing::readFile(p));
-  }
-  return out;
+  return printrelay::testing::readFilesOldestFirst(settings_.effectiveMailDir(), ".eml");
 }
 
 std::vector<std::string> CloudFixture::waitForMailFiles(std::size_t count) const {
@@ -214,13 +198,8 @@ std::vector<std::string> CloudFixture::waitForMailFiles(std::size_t count) const
 std::string CloudFixture::createOrder(const std::string& token, const std::string& storeId,
                                       const std::string& contentType, const json& options,
                                       std::optional<int> pages) {
-  json body{{"store_id", storeId},
-            {"document_name", "thesis.pdf"},
-            {"content_type", contentType},
-            {"options", options}};
-  if (pages) {
-    body["pages"] = *pages;
-  }
+  const json body =
+      printrelay::testing::newOrderBody(storeId, "thesis.pdf", contentType, options, pages);
   const auto reply = request("POST", "/api/v1/orders", token, body.dump());
   EXPECT_EQ(reply.status, 201) << reply.describe();
   return reply.asJson().value("id", "");

@@ -10,6 +10,7 @@
 #include "tests/support/binaries.h"
 #include "tests/support/cupsd_fixture.h"
 #include "tests/support/file_scan.h"
+#include "tests/support/order_body.h"
 #include "tests/support/printer_sink.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -271,13 +272,8 @@ protected:
   /// POST /api/v1/orders; `pages` is the client's own count, needed for a sealed upload.
   std::string createOrder(const std::string& contentType, const json& options,
                           std::optional<int> pages = std::nullopt) {
-    json body{{"store_id", storeId_},
-              {"document_name", "thesis-final.txt"},
-              {"content_type", contentType},
-              {"options", options}};
-    if (pages) {
-      body["pages"] = *pages;
-    }
+    const json body = printrelay::testing::newOrderBody(storeId_, "thesis-final.txt", contentType,
+                                                        options, pages);
     const json order = api("POST", "/api/v1/orders", customerToken_, body, 201);
     EXPECT_EQ(order.value("state", ""), "awaiting_upload") << order.dump();
     return order.value("id", "");

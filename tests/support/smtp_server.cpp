@@ -1,6 +1,5 @@
 #include "tests/support/smtp_server.h"
 
-#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdexcept>
@@ -87,23 +86,7 @@ SmtpServer::~SmtpServer() {
 }
 
 std::vector<std::string> SmtpServer::messages() const {
-  std::vector<std::filesystem::path> files;
-  const auto dir = dir_.path() / "maildir" / "new";
-  if (std::filesystem::exists(dir)) {
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      files.push_back(entry.path());
-    }
-  }
-  // Maildir names start with the delivery time in seconds, then a sequence: sort by both.
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-    return std::filesystem::last_write_time(a) < std::filesystem::last_write_time(b) ||
-           (std::filesystem::last_write_time(a) == std::filesystem::last_write_time(b) && a < b);
-  });
-  std::vector<std::string> out;
-  for (const auto& f : files) {
-    out.push_back(readFile(f));
-  }
-  return out;
+  return readFilesOldestFirst(dir_.path() / "maildir" / "new");
 }
 
 std::vector<std::string> SmtpServer::waitForMessages(std::size_t count,

@@ -1,5 +1,6 @@
 #include "tests/support/temp_dir.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -66,6 +67,27 @@ std::string readFile(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+std::vector<std::string> readFilesOldestFirst(const std::filesystem::path& dir,
+                                              std::string_view extension) {
+  std::vector<std::filesystem::path> paths;
+  if (std::filesystem::exists(dir)) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (extension.empty() || entry.path().extension() == extension) {
+        paths.push_back(entry.path());
+      }
+    }
+  }
+  std::sort(paths.begin(), paths.end(), [](const auto& a, const auto& b) {
+    return std::filesystem::last_write_time(a) < std::filesystem::last_write_time(b) ||
+           (std::filesystem::last_write_time(a) == std::filesystem::last_write_time(b) && a < b);
+  });
+  std::vector<std::string> out;
+  for (const auto& path : paths) {
+    out.push_back(readFile(path));
+  }
+  return out;
 }
 
 } // namespace printrelay::testing

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace printrelay::testing {
 
@@ -34,5 +36,10 @@ bool keepTestDirs();
 
 /// Reads a whole file; throws std::runtime_error when it cannot be opened.
 std::string readFile(const std::filesystem::path& path);
+
+/// The files directly in `dir` whose names end in `extension` (all of them when it is empty), each
+/// read whole, oldest first (by modification time, then by name); none when `dir` does not exist.
+std::vector<std::string> readFilesOldestFirst(const std::filesystem::path& dir,
+                                              std::string_view extension = {});
 
 } // namespace printrelay::testing

@@ -5,6 +5,7 @@
 #include "agent/control/control_transport.h"
 #include "common/util/error.h"
 #include "tests/agent/agent_test_support.h"
+#include "tests/support/error_code.h"
 
 #include <atomic>
 #include <chrono>
@@ -21,14 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string errorCode(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "no error";
-}
+using test_support::errorCode;
 
 class ControlTransportTest : public ::testing::Test {
 protected:

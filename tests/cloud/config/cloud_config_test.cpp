@@ -2,6 +2,7 @@
 #include "cloud/config/cloud_config.h"
 #include "cloud/server/cloud_server.h"
 #include "common/util/error.h"
+#include "tests/support/error_code.h"
 #include "tests/support/temp_dir.h"
 
 #include <cstdlib>
@@ -15,14 +16,7 @@ Config freshConfig() {
   return Config(cloudConfigTable(), std::string(kCloudEnvPrefix));
 }
 
-std::string codeOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "";
-}
+using test_support::errorCode;
 
 TEST(CloudConfigTest, DefaultsAreTheDocumentedOnes) {
   Config config = freshConfig();
@@ -73,7 +67,7 @@ TEST(CloudConfigTest, PrintedConfigurationHidesTheAdminToken) {
 
 TEST(CloudConfigTest, BadValuesAreRefused) {
   const auto with = [](const std::string& key, const std::string& value) {
-    return codeOf([&] {
+    return errorCode([&] {
       Config config = freshConfig();
       config.set(key, value);
       completeCloudConfig(config);
@@ -88,20 +82,20 @@ TEST(CloudConfigTest, BadValuesAreRefused) {
   EXPECT_EQ(with("max_upload_bytes", "lots"), "config_invalid");
   EXPECT_EQ(with("log_level", "chatty"), "config_invalid");
   EXPECT_EQ(with("tls_cert", "/etc/cert.pem"), "config_invalid"); // without tls_key
-  EXPECT_EQ(with("listen", "[::1]:8443"), "");
+  EXPECT_EQ(with("listen", "[::1]:8443"), "no error");
 }
 
 TEST(CloudConfigTest, PlainHttpOnlyOnLoopbackUnlessAllowed) {
   Config config = freshConfig();
   config.set("listen", "0.0.0.0:8080");
-  EXPECT_EQ(codeOf([&] { settingsFromConfig(config); }), "config_invalid");
+  EXPECT_EQ(errorCode([&] { settingsFromConfig(config); }), "config_invalid");
   config.set("allow_plain_http", "true");
-  EXPECT_EQ(codeOf([&] { settingsFromConfig(config); }), "");
+  EXPECT_EQ(errorCode([&] { settingsFromConfig(config); }), "no error");
   Config tls = freshConfig();
   tls.set("listen", "0.0.0.0:8443");
   tls.set("tls_cert", "/c.pem");
   tls.set("tls_key", "/k.pem");
-  EXPECT_EQ(codeOf([&] { settingsFromConfig(tls); }), "");
+  EXPECT_EQ(errorCode([&] { settingsFromConfig(tls); }), "no error");
 }
 
 TEST(CloudConfigTest, PaymentWebhookSecretComesFromTheEnvironmentAndIsRedacted) {
@@ -117,10 +111,10 @@ TEST(CloudConfigTest, PaymentWebhookSecretComesFromTheEnvironmentAndIsRedacted) 
   EXPECT_NE(config.dumpRedacted().find("payment_webhook_secret = <redacted>"), std::string::npos);
   EXPECT_NE(config.renderTemplate().find("payment_webhook_secret"), std::string::npos);
   config.set("payment_webhook_secret", "short");
-  EXPECT_EQ(codeOf([&] { settingsFromConfig(config); }), "config_invalid");
+  EXPECT_EQ(errorCode([&] { settingsFromConfig(config); }), "config_invalid");
   config.set("payment_webhook_secret", "");
   config.set("quotes_per_address_per_hour", "0");
-  EXPECT_EQ(codeOf([&] { settingsFromConfig(config); }), "config_invalid");
+  EXPECT_EQ(errorCode([&] { settingsFromConfig(config); }), "config_invalid");
 }
 
 TEST(CloudConfigTest, AdminTokenIsGeneratedOnceWithMode0600) {
@@ -156,7 +150,7 @@ TEST(CloudConfigTest, BrokenTlsFilesAreRefusedAtStart) {
   settings.dataDir = dir.path() / "data";
   settings.tlsCert = dir.writeFile("cert.pem", "not a certificate").string();
   settings.tlsKey = dir.writeFile("key.pem", "not a key").string();
-  EXPECT_EQ(codeOf([&] { CloudServer server(settings); }), "config_invalid");
+  EXPECT_EQ(errorCode([&] { CloudServer server(settings); }), "config_invalid");
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // option that changes what is printed, half-up tax, and refusal instead of overflow.
 #include "cloud/orders/pricing.h"
 #include "common/util/error.h"
+#include "tests/support/error_code.h"
 
 #include <gtest/gtest.h>
 #include <limits>
@@ -25,14 +26,7 @@ protocol::PrintOptions options(const json& j = json::object()) {
   return j.get<protocol::PrintOptions>();
 }
 
-std::string errorCodeOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "";
-}
+using test_support::errorCode;
 
 TEST(PricingTest, CurrenciesHaveTheirMinorUnitExponent) {
   EXPECT_EQ(currencyExponent("EUR"), 2);
@@ -148,9 +142,9 @@ TEST(PricingTest, TaxIsAddedOnTopAndRoundedHalfUp) {
   EXPECT_EQ(taxHalfUp(1, 5000), 1); // 0.5 → 1
   EXPECT_EQ(taxHalfUp(777, 10000), 777);
   EXPECT_EQ(taxHalfUp(kMaxTotalMinor, 10000), kMaxTotalMinor);
-  EXPECT_EQ(errorCodeOf([] { taxHalfUp(kMaxTotalMinor + 1, 0); }), "quote_too_large");
-  EXPECT_EQ(errorCodeOf([] { taxHalfUp(-1, 1900); }), "invalid_request");
-  EXPECT_EQ(errorCodeOf([] { taxHalfUp(5, 10001); }), "invalid_request");
+  EXPECT_EQ(errorCode([] { taxHalfUp(kMaxTotalMinor + 1, 0); }), "quote_too_large");
+  EXPECT_EQ(errorCode([] { taxHalfUp(-1, 1900); }), "invalid_request");
+  EXPECT_EQ(errorCode([] { taxHalfUp(5, 10001); }), "invalid_request");
 
   PriceList list = basicList();
   list.taxRateBp = 1900;
@@ -175,7 +169,7 @@ TEST(PricingTest, ZeroDecimalCurrencies) {
 TEST(PricingTest, AbsurdQuantitiesAreRefusedNotWrappedAround) {
   PriceList list = basicList();
   list.monochromeDefault = kMaxPriceMinor;
-  EXPECT_EQ(errorCodeOf([&] {
+  EXPECT_EQ(errorCode([&] {
               priceQuote(list, options({{"copies", 999}}), protocol::kMaxPageNumber);
             }),
             "quote_too_large");
@@ -190,21 +184,21 @@ TEST(PricingTest, AbsurdQuantitiesAreRefusedNotWrappedAround) {
   EXPECT_EQ(priceQuote(list, options({{"copies", 999}}), 1).lines.size(), 2u);
   // A hand-built list beyond the parser's limits still cannot overflow.
   list.perCopyMinor = std::numeric_limits<std::int64_t>::max();
-  EXPECT_EQ(errorCodeOf([&] { priceQuote(list, options({{"copies", 2}}), 1); }), "quote_too_large");
+  EXPECT_EQ(errorCode([&] { priceQuote(list, options({{"copies", 2}}), 1); }), "quote_too_large");
 }
 
 TEST(PricingTest, PagesMustBeADocumentsWorth) {
-  EXPECT_EQ(errorCodeOf([] { priceQuote(basicList(), options(), 0); }), "invalid_request");
-  EXPECT_EQ(errorCodeOf([] { priceQuote(basicList(), options(), -3); }), "invalid_request");
-  EXPECT_EQ(errorCodeOf([] { priceQuote(basicList(), options(), protocol::kMaxPageNumber + 1); }),
+  EXPECT_EQ(errorCode([] { priceQuote(basicList(), options(), 0); }), "invalid_request");
+  EXPECT_EQ(errorCode([] { priceQuote(basicList(), options(), -3); }), "invalid_request");
+  EXPECT_EQ(errorCode([] { priceQuote(basicList(), options(), protocol::kMaxPageNumber + 1); }),
             "invalid_request");
-  EXPECT_EQ(errorCodeOf([] {
+  EXPECT_EQ(errorCode([] {
               priceQuote(basicList(), options({{"page-ranges", "11-12"}}), 10);
             }),
             "page_range_out_of_document");
   PriceList unknown = basicList();
   unknown.currency = "XYZ";
-  EXPECT_EQ(errorCodeOf([&] { priceQuote(unknown, options(), 1); }), "invalid_request");
+  EXPECT_EQ(errorCode([&] { priceQuote(unknown, options(), 1); }), "invalid_request");
 }
 
 TEST(PricingTest, QuoteJsonNamesEveryPart) {
@@ -336,7 +330,7 @@ TEST(PriceListTest, RefusesAnythingNotExactlyAPriceList) {
       {"a price smuggled in", with("total", 0)},
   };
   for (const auto& [what, body] : hostile) {
-    EXPECT_EQ(errorCodeOf([&] { priceListFromJson(body); }), "invalid_request") << what;
+    EXPECT_EQ(errorCode([&] { priceListFromJson(body); }), "invalid_request") << what;
   }
   // The largest discount allowed is the cheapest side.
   EXPECT_EQ(priceListFromJson(with("duplex_per_sheet_minor", -10)).duplexPerSheetMinor, -10);

@@ -6,6 +6,7 @@
 #include "common/crypto/envelope.h"
 #include "common/util/encoding.h"
 #include "common/util/error.h"
+#include "tests/support/error_code.h"
 
 #include <algorithm>
 #include <cctype>
@@ -21,6 +22,7 @@ namespace printrelay::envelope {
 
 using hpke::Aead;
 using hpke::KeyPair;
+using test_support::errorCode;
 
 inline constexpr std::size_t kHeaderSize = 69;
 inline constexpr std::size_t kPrefixSize = 5;
@@ -163,15 +165,6 @@ inline Parts split(const Bytes& envelope) {
   }
   EXPECT_EQ(off, envelope.size());
   return p;
-}
-
-inline std::string errorCode(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "no error";
 }
 
 inline std::string validate(std::span<const std::uint8_t> envelope, std::uint64_t max = UINT64_MAX,

@@ -1,9 +1,9 @@
 #include "common/crypto/hpke.h"
 #include "common/util/encoding.h"
 #include "common/util/error.h"
+#include "tests/support/error_code.h"
 
 #include <fstream>
-#include <functional>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <openssl/core_names.h>
@@ -16,6 +16,7 @@ namespace printrelay::hpke {
 namespace {
 
 using nlohmann::json;
+using test_support::errorCode;
 
 const json& allVectors() {
   static const json vectors = [] {
@@ -241,15 +242,6 @@ INSTANTIATE_TEST_SUITE_P(Rfc9180, HpkeVectorTest,
                          aeadName);
 
 // ---------------------------------------------------------------------------------------------
-
-std::string errorCode(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "no error";
-}
 
 TEST(Hpke, GeneratedKeysAreDistinctAndRebuild) {
   const KeyPair a = KeyPair::generate();

@@ -1,11 +1,11 @@
 #include "common/util/config.h"
 #include "common/util/error.h"
+#include "tests/support/error_code.h"
 #include "tests/support/test_env.h"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <gtest/gtest.h>
 #include <sstream>
 #include <unistd.h>
@@ -13,23 +13,8 @@
 namespace printrelay {
 namespace {
 
-std::string errorCode(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "no error";
-}
-
-std::string errorMessage(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test_support::errorCode;
+using test_support::errorMessage;
 
 std::vector<ConfigKey> table() {
   return {

@@ -1,7 +1,7 @@
 #include "common/util/encoding.h"
 #include "common/util/error.h"
+#include "tests/support/error_code.h"
 
-#include <functional>
 #include <gtest/gtest.h>
 #include <random>
 #include <string>
@@ -9,14 +9,7 @@
 namespace printrelay {
 namespace {
 
-std::string errorCode(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "no error";
-}
+using test_support::errorCode;
 
 std::string text(const Bytes& b) {
   return std::string(b.begin(), b.end());
