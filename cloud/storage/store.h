@@ -267,7 +267,8 @@ struct OrderListQuery {
 
 /// A unit of work on a Store. Everything done through one transaction commits together or not
 /// at all: destroying it without commit() rolls back (and never throws). A transaction is used
-/// by one thread; backends may serialize transactions.
+/// by one thread; backends may serialize transactions. One from Store::beginRead() may only
+/// read: its writing methods throw.
 class StoreTransaction {
 public:
   virtual ~StoreTransaction() = default;
@@ -456,6 +457,11 @@ public:
 
   /// Starts a transaction (waiting for others when the backend serializes them).
   virtual std::unique_ptr<StoreTransaction> begin() = 0;
+  /// Starts a read-only transaction, for work that only finds and lists. It reads one
+  /// consistent state: what was committed before its first read, never another transaction's
+  /// uncommitted changes. It does not wait for write transactions (unless the backend serializes
+  /// all transactions); any write through it throws. commit() ends it, as destroying it does.
+  virtual std::unique_ptr<StoreTransaction> beginRead() = 0;
   /// "sqlite", "postgresql", …
   virtual std::string backendName() const = 0;
   /// The schema version after migrations.

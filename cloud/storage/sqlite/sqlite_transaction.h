@@ -1,10 +1,12 @@
 #pragma once
 
+#include "cloud/storage/sqlite/sqlite_readers.h"
 #include "cloud/storage/store.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <memory>
 #include <mutex>
 
 namespace printrelay::cloud {
@@ -13,7 +15,10 @@ namespace printrelay::cloud {
 /// sqlite_accounts.cpp, sqlite_orders.cpp and sqlite_jobs.cpp.
 class SqliteTransaction : public StoreTransaction {
 public:
-  SqliteTransaction(std::mutex& mutex, SQLite::Database& db);
+  /// A write transaction: BEGIN IMMEDIATE on the writer's connection, under the writer's lock.
+  SqliteTransaction(std::unique_lock<std::mutex> writerLock, SQLite::Database& db);
+  /// A read transaction: BEGIN DEFERRED on a query-only connection it holds until it ends.
+  explicit SqliteTransaction(std::unique_ptr<SqliteReadConnection> reader);
 
   void commit() override;
 
@@ -116,7 +121,8 @@ private:
   std::optional<UserRecord> userWhere(const char* column, const std::string& value);
   std::optional<JobRecord> jobWhere(const char* column, const std::string& value);
 
-  std::unique_lock<std::mutex> lock_;
+  std::unique_lock<std::mutex> lock_;            ///< held by a write transaction
+  std::unique_ptr<SqliteReadConnection> reader_; ///< held by a read transaction
   SQLite::Database& db_;
   SQLite::Transaction tx_;
 };
