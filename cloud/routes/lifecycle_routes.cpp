@@ -386,23 +386,23 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
   if (forShop) {
     expireLeases(*tx, storeId);
   }
-  auto orders = tx->listOrders(query);
-  const bool more = static_cast<int>(orders.size()) > wanted;
+  auto views = tx->listOrderViews(query);
+  const bool more = static_cast<int>(views.size()) > wanted;
   if (more) {
-    orders.resize(static_cast<std::size_t>(wanted));
+    views.resize(static_cast<std::size_t>(wanted));
   }
   json list = json::array();
-  for (const auto& order : orders) {
-    json j = orderJson(*tx, order, false);
+  for (const auto& view : views) {
+    json j = orderJson(view, false);
     if (forShop) {
-      j["customer_id"] = order.customerId;
+      j["customer_id"] = view.order.customerId;
     }
     list.push_back(std::move(j));
   }
   tx->commit();
-  json reply{
-      {"orders", std::move(list)},
-      {"next_cursor", more ? json(encodeCursor(cursorContext, orders.back())) : json(nullptr)}};
+  json reply{{"orders", std::move(list)},
+             {"next_cursor",
+              more ? json(encodeCursor(cursorContext, views.back().order)) : json(nullptr)}};
   if (forShop) {
     reply["store_id"] = storeId;
   }

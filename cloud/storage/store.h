@@ -265,6 +265,18 @@ struct OrderListQuery {
   int limit = 20;
 };
 
+/// Everything an order's JSON shows, read together (StoreTransaction::listOrderViews).
+struct OrderView {
+  OrderRecord order;
+  std::optional<JobRecord> job; ///< the current (newest) job
+  std::optional<OrderPagesRecord> pages;
+  std::optional<OrderChargeRecord> charge;
+  std::optional<OrderLifecycleRecord> lifecycle;
+  std::optional<StoreLifecycleRecord> storeLifecycle; ///< nullopt: the store's defaults apply
+  std::optional<std::int64_t> enteredStateAt;         ///< the newest history entry for its state
+  std::vector<OrderStateChange> history;              ///< oldest first; filled only when asked
+};
+
 /// A unit of work on a Store. Everything done through one transaction commits together or not
 /// at all: destroying it without commit() rolls back (and never throws). A transaction is used
 /// by one thread; backends may serialize transactions. One from Store::beginRead() may only
@@ -447,6 +459,11 @@ public:
                                                       bool storedDocumentOnly, int limit) = 0;
   /// One page of orders (at most query.limit), filtered and sorted in SQL.
   virtual std::vector<OrderRecord> listOrders(const OrderListQuery& query) = 0;
+  /// The page listOrders gives, each order with what its JSON shows, read in one query (not
+  /// one per order); the views carry no history.
+  virtual std::vector<OrderView> listOrderViews(const OrderListQuery& query) = 0;
+  /// The order's view, with its history when `withHistory`; nullopt when there is no such order.
+  virtual std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) = 0;
 };
 
 /// A storage backend for the cloud's records, chosen by the database URL's scheme

@@ -104,7 +104,6 @@ public:
   std::vector<OrderRecord> ordersInStateSince(const std::string& storeId, OrderState state,
                                               std::int64_t enteredAtOrBefore,
                                               bool storedDocumentOnly, int limit) override;
-  std::vector<OrderRecord> listOrders(const OrderListQuery& q) override;
 
   // Jobs and job events (sqlite_jobs.cpp)
   void insertJob(const JobRecord& j) override;
@@ -116,6 +115,11 @@ public:
   std::optional<std::int64_t> nextLeaseExpiry(const std::string& storeId) override;
   void insertJobEvent(const JobEventRecord& e) override;
   std::optional<JobEventRecord> findJobEvent(const std::string& jobId, std::uint64_t seq) override;
+
+  // Pages of orders and order views (sqlite_order_lists.cpp)
+  std::vector<OrderRecord> listOrders(const OrderListQuery& q) override;
+  std::vector<OrderView> listOrderViews(const OrderListQuery& q) override;
+  std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) override;
 
 private:
   std::optional<UserRecord> userWhere(const char* column, const std::string& value);
