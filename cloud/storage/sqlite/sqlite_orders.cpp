@@ -32,30 +32,6 @@ std::optional<OrderRecord> SqliteTransaction::findOrder(const std::string& id) {
   return readOrder(st);
 }
 
-std::vector<OrderRecord> SqliteTransaction::listOrdersByCustomer(const std::string& customerId) {
-  SQLite::Statement st(db_, std::string("SELECT ") + kOrderColumns +
-                                " FROM orders WHERE customer_id = ? "
-                                "ORDER BY created_at DESC, rowid DESC");
-  st.bind(1, customerId);
-  std::vector<OrderRecord> out;
-  while (st.executeStep()) {
-    out.push_back(readOrder(st));
-  }
-  return out;
-}
-
-std::vector<OrderRecord> SqliteTransaction::listOrdersByStore(const std::string& storeId) {
-  SQLite::Statement st(db_, std::string("SELECT ") + kOrderColumns +
-                                " FROM orders WHERE store_id = ? "
-                                "ORDER BY created_at DESC, rowid DESC");
-  st.bind(1, storeId);
-  std::vector<OrderRecord> out;
-  while (st.executeStep()) {
-    out.push_back(readOrder(st));
-  }
-  return out;
-}
-
 void SqliteTransaction::updateOrder(const OrderRecord& o) {
   SQLite::Statement st(db_, "UPDATE orders SET state = ?, options = ?, document_name = ?, "
                             "content_type = ?, document_size = ?, key_id = ?, updated_at = ? "

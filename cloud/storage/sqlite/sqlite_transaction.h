@@ -12,7 +12,7 @@
 namespace printrelay::cloud {
 
 /// SqliteStore's transaction. Its methods live in one file per table group: sqlite_shops.cpp,
-/// sqlite_accounts.cpp, sqlite_orders.cpp and sqlite_jobs.cpp.
+/// sqlite_accounts.cpp, sqlite_orders.cpp, sqlite_jobs.cpp and sqlite_order_lists.cpp.
 class SqliteTransaction : public StoreTransaction {
 public:
   /// A write transaction: BEGIN IMMEDIATE on the writer's connection, under the writer's lock.
@@ -88,8 +88,6 @@ public:
   // Orders, their history, pages, charges and lifecycle (sqlite_orders.cpp)
   void insertOrder(const OrderRecord& o) override;
   std::optional<OrderRecord> findOrder(const std::string& id) override;
-  std::vector<OrderRecord> listOrdersByCustomer(const std::string& customerId) override;
-  std::vector<OrderRecord> listOrdersByStore(const std::string& storeId) override;
   void updateOrder(const OrderRecord& o) override;
   void appendOrderHistory(const OrderStateChange& c) override;
   std::vector<OrderStateChange> orderHistory(const std::string& orderId) override;
