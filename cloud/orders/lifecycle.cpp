@@ -386,14 +386,17 @@ SweepResult sweepOrders(Store& store, DocumentDirectory& documents, std::int64_t
   return result;
 }
 
-void addLifecycleJson(StoreTransaction& tx, const OrderRecord& order, json& j) {
-  const OrderLifecycleRecord lc = orderLifecycle(tx, order);
+void addLifecycleJson(const OrderView& view, json& j) {
+  const OrderRecord& order = view.order;
+  const OrderLifecycleRecord lc = view.lifecycle.value_or(OrderLifecycleRecord{});
   j["hold"] = lc.wantsHold;
   j["hold_reason"] = order.state == OrderState::Held && !lc.holdReason.empty() ? json(lc.holdReason)
                                                                                : json(nullptr);
   j["pickup_code"] = lc.pickupCode.empty() ? json(nullptr) : json(lc.pickupCode);
-  const auto window = waitingWindow(storeLifecycle(tx, order.storeId), order.state);
-  j["expires_at"] = window ? json(enteredStateAt(tx, order) + *window) : json(nullptr);
+  const auto window =
+      waitingWindow(view.storeLifecycle.value_or(StoreLifecycleRecord{}), order.state);
+  j["expires_at"] =
+      window ? json(view.enteredStateAt.value_or(order.updatedAt) + *window) : json(nullptr);
   if (j.contains("document") && j["document"].is_object()) {
     j["document"]["deleted_at"] =
         lc.documentDeletedAt ? json(*lc.documentDeletedAt) : json(nullptr);

@@ -92,7 +92,7 @@ SweepResult sweepOrders(Store& store, DocumentDirectory& documents, std::int64_t
 
 /// Adds the lifecycle fields to an order's JSON: "hold", "hold_reason", "pickup_code",
 /// "expires_at" (waiting states) and document.deleted_at.
-void addLifecycleJson(StoreTransaction& tx, const OrderRecord& order, nlohmann::json& json);
+void addLifecycleJson(const OrderView& view, nlohmann::json& json);
 
 /// The store's settings as the API shows them.
 nlohmann::json storeLifecycleJson(const StoreLifecycleRecord& settings);

@@ -230,8 +230,8 @@ void addDocumentFieldsToOffer(StoreTransaction& tx, const OrderRecord& order,
   }
 }
 
-void addPagesToOrderJson(StoreTransaction& tx, const OrderRecord& order, json& j) {
-  const auto pages = tx.findOrderPages(order.id).value_or(OrderPagesRecord{});
+void addPagesToOrderJson(const std::optional<OrderPagesRecord>& record, json& j) {
+  const auto pages = record.value_or(OrderPagesRecord{});
   const auto value = [](const std::optional<int>& v) { return v ? json(*v) : json(nullptr); };
   j["pages"] = {{"cloud", value(pages.cloudPages)},
                 {"client", value(pages.clientPages)},

@@ -84,9 +84,9 @@ protocol::PrintOptions optionsWithDefaults(const nlohmann::json& customerOptions
 void addDocumentFieldsToOffer(StoreTransaction& tx, const OrderRecord& order,
                               const protocol::PrintOptions& options, protocol::JobOffer& offer);
 
-/// Adds "pages" {cloud, client, agent, quoted, source} and, while the order is held for a
-/// reason this module knows, "hold_reason" to an order's JSON.
-void addPagesToOrderJson(StoreTransaction& tx, const OrderRecord& order, nlohmann::json& j);
+/// Adds "pages" {cloud, client, agent, quoted, source} to an order's JSON, from its page counts
+/// (all null when it has none).
+void addPagesToOrderJson(const std::optional<OrderPagesRecord>& record, nlohmann::json& j);
 
 /// The hold reason while the agent's count waits for the shop's approval.
 inline constexpr const char* kPageCountHold = "page_count";

@@ -161,8 +161,7 @@ void refundIfPaid(StoreTransaction& tx, const OrderRecord& order, std::string_vi
               " minor units of " + charge->currency + " recorded (" + charge->refundReason + ")");
 }
 
-json chargeJson(StoreTransaction& tx, const OrderRecord& order) {
-  const auto charge = tx.findOrderCharge(order.id);
+json chargeJson(const std::optional<OrderChargeRecord>& charge) {
   if (!charge) {
     return nullptr;
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,7 +50,7 @@ void refundIfPaid(StoreTransaction& tx, const OrderRecord& order, std::string_vi
                   std::int64_t now);
 
 /// The order's charge for the order JSON; null when no quote was fixed.
-nlohmann::json chargeJson(StoreTransaction& tx, const OrderRecord& order);
+nlohmann::json chargeJson(const std::optional<OrderChargeRecord>& charge);
 
 /// Records a payment of the charge's current total by `method` ("cash", "card", "online").
 void recordPayment(StoreTransaction& tx, OrderChargeRecord& charge, std::string_view method,

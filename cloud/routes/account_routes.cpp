@@ -406,7 +406,7 @@ void Api::getMe(RequestContext& ctx) {
     replyJson(ctx.response, 200, {{"id", "admin"}, {"role", "admin"}, {"operator", true}});
     return;
   }
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   const UserRecord user = callingUser(*tx, ctx);
   replyJson(ctx.response, 200, userJson(*tx, user));
 }

@@ -78,12 +78,12 @@ void Api::updateStore(RequestContext& ctx) {
 
 void Api::listStoreOrders(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
-  requireManagedStore(*store_.begin(), ctx, storeId);
+  requireManagedStore(*store_.beginRead(), ctx, storeId);
   replyOrderPage(ctx, storeId, true);
 }
 
 void Api::listUsers(RequestContext& ctx) {
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   json list = json::array();
   for (const auto& user : tx->listUsers()) {
     list.push_back(userJson(*tx, user));

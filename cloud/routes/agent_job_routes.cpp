@@ -128,7 +128,7 @@ void Api::pollJobs(RequestContext& ctx) {
     // A job another agent of this store holds comes back when its lease runs out: wake then too.
     auto until = deadline;
     {
-      auto tx = store_.begin();
+      auto tx = store_.beginRead();
       if (const auto expiry = tx->nextLeaseExpiry(storeId); expiry) {
         const auto inSeconds = std::max<std::int64_t>(1, *expiry - now() + 1);
         until = std::min(until, SteadyClock::now() + std::chrono::seconds(inSeconds));

@@ -90,7 +90,7 @@ json checkedPrinter(const json& in, std::size_t index) {
 } // namespace
 
 void Api::agentMe(RequestContext& ctx) {
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   const auto agent = tx->findAgent(ctx.principal.subject);
   const auto store = tx->findStore(ctx.principal.storeId);
   if (!agent || !store) {

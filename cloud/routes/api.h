@@ -126,7 +126,9 @@ private:
   std::optional<nlohmann::json> claimNextJob(const Principal& agent);
   bool isOnline(StoreTransaction& tx, const std::string& storeId);
   nlohmann::json storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey);
+  /// The order's JSON: `order` with what findOrderView reads about it.
   nlohmann::json orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHistory);
+  nlohmann::json orderJson(const OrderView& view, bool withHistory);
   /// A new session for `user` with its first refresh token, and the token response.
   nlohmann::json startSession(StoreTransaction& tx, const UserRecord& user);
   /// The token response for a session: a new access token and `refreshToken`.

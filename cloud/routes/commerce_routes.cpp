@@ -100,7 +100,7 @@ json Api::storePricesJson(StoreTransaction& tx, const std::string& storeId) {
 }
 
 void Api::getStorePrices(RequestContext& ctx) {
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   const StoreRecord store = existingStore(*tx, ctx.pathParam(0));
   json prices = storePricesJson(*tx, store.id);
   if (prices.is_null()) {
@@ -147,7 +147,7 @@ void Api::createQuote(RequestContext& ctx) {
   const json customerOptions =
       optionsIt == body.end() || optionsIt->is_null() ? json::object() : *optionsIt;
   const int pages = static_cast<int>(requiredInteger(body, "pages", 1, protocol::kMaxPageNumber));
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   const StoreRecord store = existingStore(*tx, storeId);
   // The options as POST /orders would take them: over the shop's defaults, and only what the
   // store's printers can do.
@@ -306,7 +306,7 @@ void Api::paymentWebhook(RequestContext& ctx) {
 }
 
 void Api::getOrderReceipt(RequestContext& ctx) {
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   const OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
   const auto charge = tx->findOrderCharge(order.id);
   const bool paid =

@@ -43,7 +43,7 @@ json printDefaultsJson(const std::string& storeId,
 
 void Api::getPrintDefaults(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   requireManagedStore(*tx, ctx, storeId);
   const json reply = printDefaultsJson(storeId, tx->findStorePrintDefaults(storeId),
                                        reportedPrinters(*tx, storeId));

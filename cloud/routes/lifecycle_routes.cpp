@@ -183,7 +183,7 @@ void Api::cancelOwnOrder(RequestContext& ctx) {
   tx->commit();
   log::info("order " + order.id + " cancelled by its customer");
   deleteCancelledDocument(order.id);
-  auto read = store_.begin();
+  auto read = store_.beginRead();
   replyJson(ctx.response, 200, orderJson(*read, *read->findOrder(order.id), true));
 }
 
@@ -198,7 +198,7 @@ void Api::cancelStoreOrder(RequestContext& ctx) {
   tx->commit();
   log::info("order " + order.id + " cancelled by " + ctx.principal.subject);
   deleteCancelledDocument(order.id);
-  auto read = store_.begin();
+  auto read = store_.beginRead();
   json reply = orderJson(*read, *read->findOrder(order.id), true);
   reply["customer_id"] = order.customerId;
   replyJson(ctx.response, 200, reply);
@@ -291,7 +291,7 @@ void Api::releaseOrderByAgent(RequestContext& ctx) {
 
 void Api::getStoreSettings(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   requireManagedStore(*tx, ctx, storeId);
   replyJson(ctx.response, 200, storeLifecycleJson(storeLifecycle(*tx, storeId)));
 }
@@ -381,27 +381,28 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
   const int wanted = query.limit;
   query.limit = wanted + 1; // one more tells whether there is a next page
 
-  auto tx = store_.begin();
+  // A shop's list first expires the store's leases, which writes; a customer's only reads.
+  auto tx = forShop ? store_.begin() : store_.beginRead();
   if (forShop) {
     expireLeases(*tx, storeId);
   }
-  auto orders = tx->listOrders(query);
-  const bool more = static_cast<int>(orders.size()) > wanted;
+  auto views = tx->listOrderViews(query);
+  const bool more = static_cast<int>(views.size()) > wanted;
   if (more) {
-    orders.resize(static_cast<std::size_t>(wanted));
+    views.resize(static_cast<std::size_t>(wanted));
   }
   json list = json::array();
-  for (const auto& order : orders) {
-    json j = orderJson(*tx, order, false);
+  for (const auto& view : views) {
+    json j = orderJson(view, false);
     if (forShop) {
-      j["customer_id"] = order.customerId;
+      j["customer_id"] = view.order.customerId;
     }
     list.push_back(std::move(j));
   }
   tx->commit();
-  json reply{
-      {"orders", std::move(list)},
-      {"next_cursor", more ? json(encodeCursor(cursorContext, orders.back())) : json(nullptr)}};
+  json reply{{"orders", std::move(list)},
+             {"next_cursor",
+              more ? json(encodeCursor(cursorContext, views.back().order)) : json(nullptr)}};
   if (forShop) {
     reply["store_id"] = storeId;
   }

@@ -150,7 +150,7 @@ void Api::uploadDocument(RequestContext& ctx) {
   StoreRecord store;
   OrderPagesRecord pages;
   {
-    auto tx = store_.begin();
+    auto tx = store_.beginRead();
     order = ownedOrder(*tx, ctx, ctx.pathParam(0));
     if (order.state == OrderState::Cancelled || order.state == OrderState::Expired) {
       throw ApiError(409, "order_ended",

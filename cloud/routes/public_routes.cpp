@@ -120,7 +120,7 @@ void Api::listStores(RequestContext& ctx) {
     lon = near->second;
   }
   const std::size_t limit = limitParam(ctx.request, kMaxStoresListed);
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   auto stores = tx->listStores();
   // Each store as a finder shows it: online state, its printers (what the agent reported,
   // abilities included) and its prices.
@@ -163,7 +163,7 @@ void Api::listStores(RequestContext& ctx) {
 
 void Api::getStore(RequestContext& ctx) {
   const std::string id = ctx.pathParam(0);
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   std::optional<StoreRecord> store;
   if (isWellFormedId(id)) {
     store = tx->findStore(id);

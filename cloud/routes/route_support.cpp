@@ -142,6 +142,16 @@ json Api::storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey
 }
 
 json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHistory) {
+  auto view = tx.findOrderView(order.id, withHistory);
+  if (!view) {
+    throw Error("store_not_found", "no order " + order.id);
+  }
+  view->order = order;
+  return orderJson(*view, withHistory);
+}
+
+json Api::orderJson(const OrderView& view, bool withHistory) {
+  const OrderRecord& order = view.order;
   json options = json::parse(order.optionsJson, nullptr, false);
   if (options.is_discarded()) {
     options = json::object();
@@ -157,16 +167,16 @@ json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHis
            {"key_id", order.keyId.empty() ? json(nullptr) : json(order.keyId)}}},
          {"created_at", order.createdAt},
          {"updated_at", order.updatedAt}};
-  const auto job = tx.findJobByOrder(order.id);
+  const auto& job = view.job;
   j["job_id"] = job ? json(job->id) : json(nullptr);
   j["spooler_job_id"] = job && job->spoolerJobId ? json(*job->spoolerJobId) : json(nullptr);
   j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
-  addPagesToOrderJson(tx, order, j); // Issue 4 — DOCUMENTS: "pages", "hold_reason"
-  j["charge"] = chargeJson(tx, order);
-  addLifecycleJson(tx, order, j);
+  addPagesToOrderJson(view.pages, j);
+  j["charge"] = chargeJson(view.charge);
+  addLifecycleJson(view, j);
   if (withHistory) {
     json history = json::array();
-    for (const auto& change : tx.orderHistory(order.id)) {
+    for (const auto& change : view.history) {
       json entry{{"state", toString(change.state)}, {"at", change.at}};
       if (!change.note.empty()) {
         entry["note"] = change.note;

@@ -13,7 +13,7 @@ namespace printrelay::cloud {
 // The records the cloud keeps and the storage interface every backend implements. Backends are
 // plain record stores: the rules (who may do what, which state changes are legal) live in the
 // API layer, so each backend only has to store and find rows, and one conformance suite
-// (tests/cloud/storage/store_conformance_test.cpp) holds them all to the same contract.
+// (tests/cloud/storage/store_*_test.cpp) holds them all to the same contract.
 // Times are Unix seconds.
 
 /// A print shop. `publicKey` (base64) and `keyId` are empty until an agent enrolled.
@@ -148,7 +148,6 @@ struct JobRecord {
   std::int64_t updatedAt = 0;
 };
 
-// Issue 4 — commerce
 /// A store's price list (pricing.h's JSON) and its payment policy.
 struct StorePricesRecord {
   std::string storeId;
@@ -200,7 +199,6 @@ struct JobEventRecord {
   std::int64_t at = 0;
 };
 
-// Issue 4 — DOCUMENTS
 /// The page counts of an order (one row per order, made when the order is created): what the
 /// client declared, what the cloud counted on a plaintext upload, what the agent counted after
 /// decrypting, and the count the customer was quoted for.
@@ -224,8 +222,6 @@ struct StorePrintDefaultsRecord {
   std::string optionsJson = "{}"; ///< a JSON object of print options (a subset of PrintOptions)
   std::int64_t updatedAt = 0;
 };
-
-// Issue 4 — lifecycle
 
 /// A store's lifecycle settings: whether orders wait for their customer by default, how long an
 /// order may wait in each waiting state before it expires, and how long a printed (or failed)
@@ -265,9 +261,22 @@ struct OrderListQuery {
   int limit = 20;
 };
 
+/// Everything an order's JSON shows, read together (StoreTransaction::listOrderViews).
+struct OrderView {
+  OrderRecord order;
+  std::optional<JobRecord> job; ///< the current (newest) job
+  std::optional<OrderPagesRecord> pages;
+  std::optional<OrderChargeRecord> charge;
+  std::optional<OrderLifecycleRecord> lifecycle;
+  std::optional<StoreLifecycleRecord> storeLifecycle; ///< nullopt: the store's defaults apply
+  std::optional<std::int64_t> enteredStateAt;         ///< the newest history entry for its state
+  std::vector<OrderStateChange> history;              ///< oldest first; filled only when asked
+};
+
 /// A unit of work on a Store. Everything done through one transaction commits together or not
 /// at all: destroying it without commit() rolls back (and never throws). A transaction is used
-/// by one thread; backends may serialize transactions.
+/// by one thread; backends may serialize transactions. One from Store::beginRead() may only
+/// read: its writing methods throw.
 class StoreTransaction {
 public:
   virtual ~StoreTransaction() = default;
@@ -376,10 +385,6 @@ public:
   // Orders
   virtual void insertOrder(const OrderRecord& order) = 0;
   virtual std::optional<OrderRecord> findOrder(const std::string& id) = 0;
-  /// The customer's orders, newest first.
-  virtual std::vector<OrderRecord> listOrdersByCustomer(const std::string& customerId) = 0;
-  /// The store's orders, newest first.
-  virtual std::vector<OrderRecord> listOrdersByStore(const std::string& storeId) = 0;
   /// Overwrites state, document fields and updated_at of an existing order.
   virtual void updateOrder(const OrderRecord& order) = 0;
   virtual void appendOrderHistory(const OrderStateChange& change) = 0;
@@ -407,7 +412,7 @@ public:
   virtual std::optional<JobEventRecord> findJobEvent(const std::string& jobId,
                                                      std::uint64_t seq) = 0;
 
-  // Issue 4 — DOCUMENTS
+  // Page counts and print defaults
   /// Inserts or overwrites the order's page counts.
   virtual void putOrderPages(const OrderPagesRecord& pages) = 0;
   virtual std::optional<OrderPagesRecord> findOrderPages(const std::string& orderId) = 0;
@@ -415,7 +420,7 @@ public:
   virtual void putStorePrintDefaults(const StorePrintDefaultsRecord& defaults) = 0;
   virtual std::optional<StorePrintDefaultsRecord>
   findStorePrintDefaults(const std::string& storeId) = 0;
-  // Issue 4 — commerce
+  // Prices, charges and payment events
   /// Replaces the store's price list and payment policy.
   virtual void putStorePrices(const StorePricesRecord& prices) = 0;
   virtual std::optional<StorePricesRecord> findStorePrices(const std::string& storeId) = 0;
@@ -425,7 +430,7 @@ public:
   /// Records a processed webhook event; false (nothing written) when its id is already there.
   virtual bool insertPaymentEvent(const PaymentEventRecord& event) = 0;
   virtual std::optional<PaymentEventRecord> findPaymentEvent(const std::string& eventId) = 0;
-  // Issue 4 — lifecycle
+  // Lifecycle settings and records, pickup codes, expiry
   /// The store's lifecycle settings; nullopt when it never set any (the defaults apply).
   virtual std::optional<StoreLifecycleRecord> findStoreLifecycle(const std::string& storeId) = 0;
   /// Inserts or overwrites the store's lifecycle settings.
@@ -446,6 +451,11 @@ public:
                                                       bool storedDocumentOnly, int limit) = 0;
   /// One page of orders (at most query.limit), filtered and sorted in SQL.
   virtual std::vector<OrderRecord> listOrders(const OrderListQuery& query) = 0;
+  /// The page listOrders gives, each order with what its JSON shows, read in one query (not
+  /// one per order); the views carry no history.
+  virtual std::vector<OrderView> listOrderViews(const OrderListQuery& query) = 0;
+  /// The order's view, with its history when `withHistory`; nullopt when there is no such order.
+  virtual std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) = 0;
 };
 
 /// A storage backend for the cloud's records, chosen by the database URL's scheme
@@ -456,6 +466,11 @@ public:
 
   /// Starts a transaction (waiting for others when the backend serializes them).
   virtual std::unique_ptr<StoreTransaction> begin() = 0;
+  /// Starts a read-only transaction, for work that only finds and lists. It reads one
+  /// consistent state: what was committed before its first read, never another transaction's
+  /// uncommitted changes. It does not wait for write transactions (unless the backend serializes
+  /// all transactions); any write through it throws. commit() ends it, as destroying it does.
+  virtual std::unique_ptr<StoreTransaction> beginRead() = 0;
   /// "sqlite", "postgresql", …
   virtual std::string backendName() const = 0;
   /// The schema version after migrations.

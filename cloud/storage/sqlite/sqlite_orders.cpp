@@ -3,7 +3,6 @@
 #include "common/util/error.h"
 
 #include <SQLiteCpp/Statement.h>
-#include <functional>
 
 namespace printrelay::cloud {
 
@@ -31,30 +30,6 @@ std::optional<OrderRecord> SqliteTransaction::findOrder(const std::string& id) {
     return std::nullopt;
   }
   return readOrder(st);
-}
-
-std::vector<OrderRecord> SqliteTransaction::listOrdersByCustomer(const std::string& customerId) {
-  SQLite::Statement st(db_, std::string("SELECT ") + kOrderColumns +
-                                " FROM orders WHERE customer_id = ? "
-                                "ORDER BY created_at DESC, rowid DESC");
-  st.bind(1, customerId);
-  std::vector<OrderRecord> out;
-  while (st.executeStep()) {
-    out.push_back(readOrder(st));
-  }
-  return out;
-}
-
-std::vector<OrderRecord> SqliteTransaction::listOrdersByStore(const std::string& storeId) {
-  SQLite::Statement st(db_, std::string("SELECT ") + kOrderColumns +
-                                " FROM orders WHERE store_id = ? "
-                                "ORDER BY created_at DESC, rowid DESC");
-  st.bind(1, storeId);
-  std::vector<OrderRecord> out;
-  while (st.executeStep()) {
-    out.push_back(readOrder(st));
-  }
-  return out;
 }
 
 void SqliteTransaction::updateOrder(const OrderRecord& o) {
@@ -125,28 +100,13 @@ void SqliteTransaction::putOrderPages(const OrderPagesRecord& p) {
 }
 
 std::optional<OrderPagesRecord> SqliteTransaction::findOrderPages(const std::string& orderId) {
-  SQLite::Statement st(db_, "SELECT order_id, cloud_pages, client_pages, agent_pages, "
-                            "quoted_pages, source, agent_content_type, hold_reason, "
-                            "approved_at FROM order_pages WHERE order_id = ?");
+  SQLite::Statement st(db_, std::string("SELECT ") + kPagesColumns +
+                                " FROM order_pages WHERE order_id = ?");
   st.bind(1, orderId);
   if (!st.executeStep()) {
     return std::nullopt;
   }
-  const auto narrow = [&](int column) -> std::optional<int> {
-    const auto v = optionalInt(st.getColumn(column));
-    return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
-  };
-  OrderPagesRecord p;
-  p.orderId = st.getColumn(0).getString();
-  p.cloudPages = narrow(1);
-  p.clientPages = narrow(2);
-  p.agentPages = narrow(3);
-  p.quotedPages = narrow(4);
-  p.source = st.getColumn(5).getString();
-  p.agentContentType = st.getColumn(6).getString();
-  p.holdReason = st.getColumn(7).getString();
-  p.approvedAt = optionalInt(st.getColumn(8));
-  return p;
+  return readOrderPages(st);
 }
 
 void SqliteTransaction::putOrderCharge(const OrderChargeRecord& c) {
@@ -182,45 +142,18 @@ std::optional<OrderChargeRecord> SqliteTransaction::findOrderCharge(const std::s
   if (!st.executeStep()) {
     return std::nullopt;
   }
-  OrderChargeRecord c;
-  c.orderId = st.getColumn(0).getString();
-  c.pages = st.getColumn(1).getInt();
-  c.pagesSource = st.getColumn(2).getString();
-  c.priceListJson = st.getColumn(3).getString();
-  c.breakdownJson = st.getColumn(4).getString();
-  c.totalMinor = st.getColumn(5).getInt64();
-  c.currency = st.getColumn(6).getString();
-  c.quotedTotalMinor = st.getColumn(7).getInt64();
-  c.finalizedAt = optionalInt(st.getColumn(8));
-  c.paymentState = st.getColumn(9).getString();
-  c.paymentMethod = st.getColumn(10).getString();
-  c.paidMinor = st.getColumn(11).getInt64();
-  c.paidAt = optionalInt(st.getColumn(12));
-  c.paymentReference = st.getColumn(13).getString();
-  c.refundedMinor = st.getColumn(14).getInt64();
-  c.refundedAt = optionalInt(st.getColumn(15));
-  c.refundReason = st.getColumn(16).getString();
-  c.createdAt = st.getColumn(17).getInt64();
-  c.updatedAt = st.getColumn(18).getInt64();
-  return c;
+  return readOrderCharge(st);
 }
 
 std::optional<OrderLifecycleRecord>
 SqliteTransaction::findOrderLifecycle(const std::string& orderId) {
-  SQLite::Statement st(db_, "SELECT order_id, store_id, wants_hold, hold_reason, pickup_code, "
-                            "document_deleted_at FROM order_lifecycle WHERE order_id = ?");
+  SQLite::Statement st(db_, std::string("SELECT ") + kOrderLifecycleColumns +
+                                " FROM order_lifecycle WHERE order_id = ?");
   st.bind(1, orderId);
   if (!st.executeStep()) {
     return std::nullopt;
   }
-  OrderLifecycleRecord r;
-  r.orderId = st.getColumn(0).getString();
-  r.storeId = st.getColumn(1).getString();
-  r.wantsHold = st.getColumn(2).getInt() != 0;
-  r.holdReason = st.getColumn(3).getString();
-  r.pickupCode = st.getColumn(4).getString();
-  r.documentDeletedAt = optionalInt(st.getColumn(5));
-  return r;
+  return readOrderLifecycle(st);
 }
 
 void SqliteTransaction::putOrderLifecycle(const OrderLifecycleRecord& r) {
@@ -276,57 +209,6 @@ std::vector<OrderRecord> SqliteTransaction::ordersInStateSince(const std::string
   st.bind(3, storedDocumentOnly ? 1 : 0);
   st.bind(4, enteredAtOrBefore);
   st.bind(5, limit);
-  std::vector<OrderRecord> out;
-  while (st.executeStep()) {
-    out.push_back(readOrder(st));
-  }
-  return out;
-}
-
-std::vector<OrderRecord> SqliteTransaction::listOrders(const OrderListQuery& q) {
-  std::string sql = std::string("SELECT ") + kOrderColumnsOfO + " FROM orders o WHERE 1 = 1";
-  std::vector<std::function<void(SQLite::Statement&, int)>> binds;
-  if (!q.customerId.empty()) {
-    sql += " AND o.customer_id = ?";
-    binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.customerId); });
-  }
-  if (!q.storeId.empty()) {
-    sql += " AND o.store_id = ?";
-    binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.storeId); });
-  }
-  if (!q.states.empty()) {
-    sql += " AND o.state IN (";
-    for (std::size_t i = 0; i < q.states.size(); ++i) {
-      sql += i == 0 ? "?" : ", ?";
-      binds.emplace_back([&q, i](SQLite::Statement& st, int n) {
-        st.bind(n, std::string(toString(q.states[i])));
-      });
-    }
-    sql += ")";
-  }
-  if (q.createdAfter) {
-    sql += " AND o.created_at > ?";
-    binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, *q.createdAfter); });
-  }
-  if (q.createdBefore) {
-    sql += " AND o.created_at < ?";
-    binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, *q.createdBefore); });
-  }
-  if (q.after) {
-    // Row-value comparison: strictly after the cursor in the chosen order.
-    sql +=
-        q.oldestFirst ? " AND (o.created_at, o.id) > (?, ?)" : " AND (o.created_at, o.id) < (?, ?)";
-    binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.after->first); });
-    binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.after->second); });
-  }
-  sql += q.oldestFirst ? " ORDER BY o.created_at ASC, o.id ASC"
-                       : " ORDER BY o.created_at DESC, o.id DESC";
-  sql += " LIMIT ?";
-  binds.emplace_back([&](SQLite::Statement& st, int i) { st.bind(i, q.limit); });
-  SQLite::Statement st(db_, sql);
-  for (std::size_t i = 0; i < binds.size(); ++i) {
-    binds[i](st, static_cast<int>(i) + 1);
-  }
   std::vector<OrderRecord> out;
   while (st.executeStep()) {
     out.push_back(readOrder(st));

@@ -55,21 +55,21 @@ AgentRecord readAgent(SQLite::Statement& st) {
   return a;
 }
 
-OrderRecord readOrder(SQLite::Statement& st) {
+OrderRecord readOrder(SQLite::Statement& st, int first) {
   OrderRecord o;
-  o.id = st.getColumn(0).getString();
-  o.storeId = st.getColumn(1).getString();
-  o.customerId = st.getColumn(2).getString();
-  o.state = stateFrom(st.getColumn(3).getString());
-  o.optionsJson = st.getColumn(4).getString();
-  o.documentName = st.getColumn(5).getString();
-  o.contentType = st.getColumn(6).getString();
-  if (const auto size = optionalInt(st.getColumn(7)); size) {
+  o.id = st.getColumn(first).getString();
+  o.storeId = st.getColumn(first + 1).getString();
+  o.customerId = st.getColumn(first + 2).getString();
+  o.state = stateFrom(st.getColumn(first + 3).getString());
+  o.optionsJson = st.getColumn(first + 4).getString();
+  o.documentName = st.getColumn(first + 5).getString();
+  o.contentType = st.getColumn(first + 6).getString();
+  if (const auto size = optionalInt(st.getColumn(first + 7)); size) {
     o.documentSize = static_cast<std::uint64_t>(*size);
   }
-  o.keyId = st.getColumn(8).getString();
-  o.createdAt = st.getColumn(9).getInt64();
-  o.updatedAt = st.getColumn(10).getInt64();
+  o.keyId = st.getColumn(first + 8).getString();
+  o.createdAt = st.getColumn(first + 9).getInt64();
+  o.updatedAt = st.getColumn(first + 10).getInt64();
   return o;
 }
 
@@ -102,22 +102,101 @@ MailRecord readMail(SQLite::Statement& st) {
   return m;
 }
 
-JobRecord readJob(SQLite::Statement& st) {
+JobRecord readJob(SQLite::Statement& st, int first) {
   JobRecord j;
-  j.id = st.getColumn(0).getString();
-  j.orderId = st.getColumn(1).getString();
-  j.storeId = st.getColumn(2).getString();
-  j.leaseId = st.getColumn(3).getString();
-  j.leaseExpiresAt = st.getColumn(4).getInt64();
-  j.agentId = st.getColumn(5).getString();
-  j.lastEventSeq = static_cast<std::uint64_t>(st.getColumn(6).getInt64());
-  if (const auto spooler = optionalInt(st.getColumn(7)); spooler) {
+  j.id = st.getColumn(first).getString();
+  j.orderId = st.getColumn(first + 1).getString();
+  j.storeId = st.getColumn(first + 2).getString();
+  j.leaseId = st.getColumn(first + 3).getString();
+  j.leaseExpiresAt = st.getColumn(first + 4).getInt64();
+  j.agentId = st.getColumn(first + 5).getString();
+  j.lastEventSeq = static_cast<std::uint64_t>(st.getColumn(first + 6).getInt64());
+  if (const auto spooler = optionalInt(st.getColumn(first + 7)); spooler) {
     j.spoolerJobId = static_cast<int>(*spooler);
   }
-  j.printer = st.getColumn(8).getString();
-  j.createdAt = st.getColumn(9).getInt64();
-  j.updatedAt = st.getColumn(10).getInt64();
+  j.printer = st.getColumn(first + 8).getString();
+  j.createdAt = st.getColumn(first + 9).getInt64();
+  j.updatedAt = st.getColumn(first + 10).getInt64();
   return j;
+}
+
+OrderPagesRecord readOrderPages(SQLite::Statement& st, int first) {
+  const auto narrow = [&](int column) -> std::optional<int> {
+    const auto v = optionalInt(st.getColumn(column));
+    return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+  };
+  OrderPagesRecord p;
+  p.orderId = st.getColumn(first).getString();
+  p.cloudPages = narrow(first + 1);
+  p.clientPages = narrow(first + 2);
+  p.agentPages = narrow(first + 3);
+  p.quotedPages = narrow(first + 4);
+  p.source = st.getColumn(first + 5).getString();
+  p.agentContentType = st.getColumn(first + 6).getString();
+  p.holdReason = st.getColumn(first + 7).getString();
+  p.approvedAt = optionalInt(st.getColumn(first + 8));
+  return p;
+}
+
+OrderChargeRecord readOrderCharge(SQLite::Statement& st, int first) {
+  OrderChargeRecord c;
+  c.orderId = st.getColumn(first).getString();
+  c.pages = st.getColumn(first + 1).getInt();
+  c.pagesSource = st.getColumn(first + 2).getString();
+  c.priceListJson = st.getColumn(first + 3).getString();
+  c.breakdownJson = st.getColumn(first + 4).getString();
+  c.totalMinor = st.getColumn(first + 5).getInt64();
+  c.currency = st.getColumn(first + 6).getString();
+  c.quotedTotalMinor = st.getColumn(first + 7).getInt64();
+  c.finalizedAt = optionalInt(st.getColumn(first + 8));
+  c.paymentState = st.getColumn(first + 9).getString();
+  c.paymentMethod = st.getColumn(first + 10).getString();
+  c.paidMinor = st.getColumn(first + 11).getInt64();
+  c.paidAt = optionalInt(st.getColumn(first + 12));
+  c.paymentReference = st.getColumn(first + 13).getString();
+  c.refundedMinor = st.getColumn(first + 14).getInt64();
+  c.refundedAt = optionalInt(st.getColumn(first + 15));
+  c.refundReason = st.getColumn(first + 16).getString();
+  c.createdAt = st.getColumn(first + 17).getInt64();
+  c.updatedAt = st.getColumn(first + 18).getInt64();
+  return c;
+}
+
+OrderLifecycleRecord readOrderLifecycle(SQLite::Statement& st, int first) {
+  OrderLifecycleRecord r;
+  r.orderId = st.getColumn(first).getString();
+  r.storeId = st.getColumn(first + 1).getString();
+  r.wantsHold = st.getColumn(first + 2).getInt() != 0;
+  r.holdReason = st.getColumn(first + 3).getString();
+  r.pickupCode = st.getColumn(first + 4).getString();
+  r.documentDeletedAt = optionalInt(st.getColumn(first + 5));
+  return r;
+}
+
+StoreLifecycleRecord readStoreLifecycle(SQLite::Statement& st, int first) {
+  StoreLifecycleRecord r;
+  r.storeId = st.getColumn(first).getString();
+  r.holdByDefault = st.getColumn(first + 1).getInt() != 0;
+  r.uploadWindowSeconds = st.getColumn(first + 2).getInt64();
+  r.paymentWindowSeconds = st.getColumn(first + 3).getInt64();
+  r.releaseWindowSeconds = st.getColumn(first + 4).getInt64();
+  r.retentionSeconds = st.getColumn(first + 5).getInt64();
+  r.updatedAt = st.getColumn(first + 6).getInt64();
+  return r;
+}
+
+std::string qualified(std::string_view alias, std::string_view columns) {
+  std::string out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = columns.find(", ", start);
+    out += std::string(alias) + "." + std::string(columns.substr(start, comma - start));
+    if (comma == std::string_view::npos) {
+      return out;
+    }
+    out += ", ";
+    start = comma + 2;
+  }
 }
 
 } // namespace printrelay::cloud

@@ -7,11 +7,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace printrelay::cloud {
 
 // The SQLite store's column lists and the readers and binders its table groups share. A reader
-// takes the columns in the order of its column list, starting at column 0.
+// takes the columns in the order of its column list, starting at column 0 unless told `first`.
 
 /// The column as an integer; nullopt when it is NULL.
 std::optional<std::int64_t> optionalInt(const SQLite::Column& column);
@@ -42,7 +43,7 @@ inline constexpr const char* kOrderColumnsOfO =
     "o.id, o.store_id, o.customer_id, o.state, o.options, o.document_name, o.content_type, "
     "o.document_size, o.key_id, o.created_at, o.updated_at";
 /// Reads a row selected with kOrderColumns.
-OrderRecord readOrder(SQLite::Statement& st);
+OrderRecord readOrder(SQLite::Statement& st, int first = 0);
 
 inline constexpr const char* kUserColumns =
     "id, email, role, name, password_hash, email_verified_at, "
@@ -63,12 +64,48 @@ inline constexpr const char* kJobColumns =
 inline constexpr const char* kCurrentJob =
     "jobs.rowid = (SELECT MAX(newer.rowid) FROM jobs AS newer "
     "WHERE newer.order_id = jobs.order_id)";
+
 /// Reads a row selected with kJobColumns.
-JobRecord readJob(SQLite::Statement& st);
+JobRecord readJob(SQLite::Statement& st, int first = 0);
 
 inline constexpr const char* kChargeColumns =
     "order_id, pages, pages_source, price_list, breakdown, total_minor, currency, "
     "quoted_total_minor, finalized_at, payment_state, payment_method, paid_minor, paid_at, "
     "payment_reference, refunded_minor, refunded_at, refund_reason, created_at, updated_at";
+
+/// Reads the columns of kChargeColumns from column `first` on.
+OrderChargeRecord readOrderCharge(SQLite::Statement& st, int first = 0);
+
+inline constexpr const char* kPagesColumns =
+    "order_id, cloud_pages, client_pages, agent_pages, quoted_pages, source, agent_content_type, "
+    "hold_reason, approved_at";
+
+/// Reads the columns of kPagesColumns from column `first` on.
+OrderPagesRecord readOrderPages(SQLite::Statement& st, int first = 0);
+
+inline constexpr const char* kOrderLifecycleColumns =
+    "order_id, store_id, wants_hold, hold_reason, pickup_code, document_deleted_at";
+
+/// Reads the columns of kOrderLifecycleColumns from column `first` on.
+OrderLifecycleRecord readOrderLifecycle(SQLite::Statement& st, int first = 0);
+
+inline constexpr const char* kStoreLifecycleColumns =
+    "store_id, hold_by_default, upload_window_seconds, payment_window_seconds, "
+    "release_window_seconds, retention_seconds, updated_at";
+
+/// Reads the columns of kStoreLifecycleColumns from column `first` on.
+StoreLifecycleRecord readStoreLifecycle(SQLite::Statement& st, int first = 0);
+
+/// The number of columns in a column list.
+constexpr int columnCount(std::string_view columns) {
+  int count = 1;
+  for (const char c : columns) {
+    count += c == ',' ? 1 : 0;
+  }
+  return count;
+}
+
+/// A column list with every column prefixed by `alias` ("p", "id, name" → "p.id, p.name").
+std::string qualified(std::string_view alias, std::string_view columns);
 
 } // namespace printrelay::cloud

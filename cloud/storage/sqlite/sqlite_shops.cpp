@@ -261,23 +261,13 @@ std::optional<PaymentEventRecord> SqliteTransaction::findPaymentEvent(const std:
 
 std::optional<StoreLifecycleRecord>
 SqliteTransaction::findStoreLifecycle(const std::string& storeId) {
-  SQLite::Statement st(db_, "SELECT store_id, hold_by_default, upload_window_seconds, "
-                            "payment_window_seconds, release_window_seconds, "
-                            "retention_seconds, updated_at FROM store_lifecycle "
-                            "WHERE store_id = ?");
+  SQLite::Statement st(db_, std::string("SELECT ") + kStoreLifecycleColumns +
+                                " FROM store_lifecycle WHERE store_id = ?");
   st.bind(1, storeId);
   if (!st.executeStep()) {
     return std::nullopt;
   }
-  StoreLifecycleRecord r;
-  r.storeId = st.getColumn(0).getString();
-  r.holdByDefault = st.getColumn(1).getInt() != 0;
-  r.uploadWindowSeconds = st.getColumn(2).getInt64();
-  r.paymentWindowSeconds = st.getColumn(3).getInt64();
-  r.releaseWindowSeconds = st.getColumn(4).getInt64();
-  r.retentionSeconds = st.getColumn(5).getInt64();
-  r.updatedAt = st.getColumn(6).getInt64();
-  return r;
+  return readStoreLifecycle(st);
 }
 
 void SqliteTransaction::putStoreLifecycle(const StoreLifecycleRecord& r) {

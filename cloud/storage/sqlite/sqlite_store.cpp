@@ -8,12 +8,20 @@
 
 namespace printrelay::cloud {
 
-SqliteTransaction::SqliteTransaction(std::mutex& mutex, SQLite::Database& db)
-    : lock_(mutex), db_(db), tx_(db, SQLite::TransactionBehavior::IMMEDIATE) {}
+SqliteTransaction::SqliteTransaction(std::unique_lock<std::mutex> writerLock, SQLite::Database& db)
+    : lock_(std::move(writerLock)), db_(db), tx_(db, SQLite::TransactionBehavior::IMMEDIATE) {}
+
+SqliteTransaction::SqliteTransaction(std::unique_ptr<SqliteReadConnection> reader)
+    : reader_(std::move(reader)), db_(reader_->database()),
+      tx_(db_, SQLite::TransactionBehavior::DEFERRED) {}
 
 void SqliteTransaction::commit() {
   tx_.commit();
-  lock_.unlock(); // nothing may follow a commit, so let the next transaction in
+  // Nothing may follow a commit, so let the next transaction have the connection.
+  if (lock_.owns_lock()) {
+    lock_.unlock();
+  }
+  reader_.reset();
 }
 
 SqliteStore::SqliteStore(const std::string& path)
@@ -29,12 +37,23 @@ SqliteStore::SqliteStore(const std::string& path)
   }
   db_.exec("PRAGMA synchronous = FULL");
   applyMigrations(db_, sqliteMigrations());
+  if (path != ":memory:") {
+    readers_ = std::make_unique<SqliteReaderPool>(path);
+  }
 }
 
 SqliteStore::~SqliteStore() = default;
 
 std::unique_ptr<StoreTransaction> SqliteStore::begin() {
-  return std::make_unique<SqliteTransaction>(mutex_, db_);
+  return std::make_unique<SqliteTransaction>(std::unique_lock(mutex_), db_);
+}
+
+std::unique_ptr<StoreTransaction> SqliteStore::beginRead() {
+  if (!readers_) {
+    return std::make_unique<SqliteTransaction>(
+        std::make_unique<SqliteReadConnection>(std::unique_lock(mutex_), db_));
+  }
+  return std::make_unique<SqliteTransaction>(readers_->lend());
 }
 
 int SqliteStore::schemaVersion() {

@@ -1,19 +1,24 @@
 #pragma once
 
+#include "cloud/storage/sqlite/sqlite_readers.h"
 #include "cloud/storage/store.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <memory>
 #include <mutex>
 
 namespace printrelay::cloud {
 
 /// SqliteStore's transaction. Its methods live in one file per table group: sqlite_shops.cpp,
-/// sqlite_accounts.cpp, sqlite_orders.cpp and sqlite_jobs.cpp.
+/// sqlite_accounts.cpp, sqlite_orders.cpp, sqlite_jobs.cpp and sqlite_order_lists.cpp.
 class SqliteTransaction : public StoreTransaction {
 public:
-  SqliteTransaction(std::mutex& mutex, SQLite::Database& db);
+  /// A write transaction: BEGIN IMMEDIATE on the writer's connection, under the writer's lock.
+  SqliteTransaction(std::unique_lock<std::mutex> writerLock, SQLite::Database& db);
+  /// A read transaction: BEGIN DEFERRED on a query-only connection it holds until it ends.
+  explicit SqliteTransaction(std::unique_ptr<SqliteReadConnection> reader);
 
   void commit() override;
 
@@ -83,8 +88,6 @@ public:
   // Orders, their history, pages, charges and lifecycle (sqlite_orders.cpp)
   void insertOrder(const OrderRecord& o) override;
   std::optional<OrderRecord> findOrder(const std::string& id) override;
-  std::vector<OrderRecord> listOrdersByCustomer(const std::string& customerId) override;
-  std::vector<OrderRecord> listOrdersByStore(const std::string& storeId) override;
   void updateOrder(const OrderRecord& o) override;
   void appendOrderHistory(const OrderStateChange& c) override;
   std::vector<OrderStateChange> orderHistory(const std::string& orderId) override;
@@ -99,7 +102,6 @@ public:
   std::vector<OrderRecord> ordersInStateSince(const std::string& storeId, OrderState state,
                                               std::int64_t enteredAtOrBefore,
                                               bool storedDocumentOnly, int limit) override;
-  std::vector<OrderRecord> listOrders(const OrderListQuery& q) override;
 
   // Jobs and job events (sqlite_jobs.cpp)
   void insertJob(const JobRecord& j) override;
@@ -112,11 +114,17 @@ public:
   void insertJobEvent(const JobEventRecord& e) override;
   std::optional<JobEventRecord> findJobEvent(const std::string& jobId, std::uint64_t seq) override;
 
+  // Pages of orders and order views (sqlite_order_lists.cpp)
+  std::vector<OrderRecord> listOrders(const OrderListQuery& q) override;
+  std::vector<OrderView> listOrderViews(const OrderListQuery& q) override;
+  std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) override;
+
 private:
   std::optional<UserRecord> userWhere(const char* column, const std::string& value);
   std::optional<JobRecord> jobWhere(const char* column, const std::string& value);
 
-  std::unique_lock<std::mutex> lock_;
+  std::unique_lock<std::mutex> lock_;            ///< held by a write transaction
+  std::unique_ptr<SqliteReadConnection> reader_; ///< held by a read transaction
   SQLite::Database& db_;
   SQLite::Transaction tx_;
 };

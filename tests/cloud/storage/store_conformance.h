@@ -84,6 +84,47 @@ protected:
     return j;
   }
 
+  /// ord_full (queued, with everything an order can have; its second job is a reprint) and
+  /// ord_bare (awaiting upload, with nothing but itself).
+  void seedViewOrders() {
+    auto tx = store_->begin();
+    OrderRecord full = seedOrder(*tx, "ord_full", OrderState::Queued, 10);
+    full.updatedAt = 40;
+    tx->updateOrder(full);
+    seedOrder(*tx, "ord_bare", OrderState::AwaitingUpload, 20);
+    seedJob(*tx, "job_first", "ord_full", 11);
+    JobRecord reprint = seedJob(*tx, "job_reprint", "ord_full", 12);
+    reprint.printer = "Office";
+    reprint.spoolerJobId = 7;
+    tx->updateJob(reprint);
+    tx->appendOrderHistory({"ord_full", OrderState::Queued, 15, "first queued"});
+    tx->appendOrderHistory({"ord_full", OrderState::Dispatched, 25, ""});
+    tx->appendOrderHistory({"ord_full", OrderState::Queued, 35, "back in the queue"});
+    OrderPagesRecord pages;
+    pages.orderId = "ord_full";
+    pages.clientPages = 3;
+    pages.quotedPages = 3;
+    pages.source = "client";
+    tx->putOrderPages(pages);
+    OrderChargeRecord charge;
+    charge.orderId = "ord_full";
+    charge.pages = 3;
+    charge.pagesSource = "client";
+    charge.totalMinor = 30;
+    charge.currency = "EUR";
+    charge.paymentState = "paid";
+    charge.paidMinor = 30;
+    charge.paidAt = 16;
+    tx->putOrderCharge(charge);
+    OrderLifecycleRecord lifecycle;
+    lifecycle.orderId = "ord_full";
+    lifecycle.storeId = "st_1";
+    lifecycle.wantsHold = true;
+    lifecycle.pickupCode = "123456";
+    tx->putOrderLifecycle(lifecycle);
+    tx->commit();
+  }
+
   printrelay::testing::TempDir dir_{"printrelay-store-test"};
   std::unique_ptr<Store> store_;
 };

@@ -2,7 +2,7 @@
 // (SQLite in a file and in memory always; PostgreSQL when a backend for it is registered and
 // PRINTRELAY_TEST_POSTGRES_URL names a database), like Kea's generic lease manager tests. This
 // file instantiates the suite (store_*_test.cpp hold its tests by table group) and tests
-// transactions and the factory.
+// transactions, read transactions and the factory.
 #include "tests/cloud/storage/store_conformance.h"
 
 #include <algorithm>
@@ -89,6 +89,100 @@ TEST_P(StoreConformanceTest, DataSurvivesReopening) {
   store_.reset();
   store_ = openStore(GetParam().url(dir_.path()));
   EXPECT_EQ(store_->begin()->findStore("st_keep")->name, "Kept");
+}
+
+TEST_P(StoreConformanceTest, AReaderSeesWhatWasCommitted) {
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_1", "Shop"));
+    tx->commit();
+  }
+  auto read = store_->beginRead();
+  ASSERT_TRUE(read->findStore("st_1"));
+  EXPECT_EQ(read->findStore("st_1")->name, "Shop");
+  read->commit();
+}
+
+TEST_P(StoreConformanceTest, AWriteThroughAReaderThrows) {
+  {
+    auto read = store_->beginRead();
+    EXPECT_ANY_THROW(read->insertStore(makeStore("st_1", "Shop")));
+  }
+  EXPECT_FALSE(store_->beginRead()->findStore("st_1"));
+  // The writer still writes after a reader failed.
+  auto tx = store_->begin();
+  tx->insertStore(makeStore("st_1", "Shop"));
+  tx->commit();
+  EXPECT_TRUE(store_->beginRead()->findStore("st_1"));
+}
+
+TEST_P(StoreConformanceTest, AReaderRunsWhileAWriterHoldsItsTransaction) {
+  if (!GetParam().persistent) {
+    GTEST_SKIP() << "in-memory backend: readers take turns with the writer";
+  }
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_1", "Before"));
+    tx->commit();
+  }
+  auto writer = store_->begin();
+  auto renamed = makeStore("st_1", "After");
+  ASSERT_TRUE(writer->updateStore(renamed));
+  writer->insertStore(makeStore("st_2", "Uncommitted"));
+  // Another thread reads while the write transaction is open: it neither waits for the writer
+  // nor sees its uncommitted changes.
+  std::string seenName;
+  bool sawUncommitted = true;
+  std::thread reader([&] {
+    auto read = store_->beginRead();
+    seenName = read->findStore("st_1")->name;
+    sawUncommitted = read->findStore("st_2").has_value();
+    read->commit();
+  });
+  reader.join();
+  EXPECT_EQ(seenName, "Before");
+  EXPECT_FALSE(sawUncommitted);
+  writer->commit();
+  auto read = store_->beginRead();
+  EXPECT_EQ(read->findStore("st_1")->name, "After");
+  EXPECT_TRUE(read->findStore("st_2"));
+}
+
+TEST_P(StoreConformanceTest, AReaderKeepsItsSnapshotWhileAWriterCommits) {
+  if (!GetParam().persistent) {
+    GTEST_SKIP() << "in-memory backend: readers take turns with the writer";
+  }
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_1", "Shop"));
+    tx->commit();
+  }
+  auto read = store_->beginRead();
+  EXPECT_EQ(read->listStores().size(), 1u);
+  std::thread writer([&] {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_2", "Second"));
+    tx->commit();
+  });
+  writer.join();
+  EXPECT_EQ(read->listStores().size(), 1u);
+  read->commit();
+  EXPECT_EQ(store_->beginRead()->listStores().size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, ReadersRunSideBySide) {
+  if (!GetParam().persistent) {
+    GTEST_SKIP() << "in-memory backend: readers take turns with the writer";
+  }
+  {
+    auto tx = store_->begin();
+    tx->insertStore(makeStore("st_1", "Shop"));
+    tx->commit();
+  }
+  auto first = store_->beginRead();
+  auto second = store_->beginRead();
+  EXPECT_TRUE(first->findStore("st_1"));
+  EXPECT_TRUE(second->findStore("st_1"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest, ::testing::ValuesIn(backends()),

@@ -17,10 +17,13 @@ TEST_P(StoreConformanceTest, StoresCanBeEditedAndListTheirOrders) {
   EXPECT_EQ(tx->findStore("st_1")->latitude, 1.5);
   store.id = "st_missing";
   EXPECT_FALSE(tx->updateStore(store));
-  const auto orders = tx->listOrdersByStore("st_1");
+  OrderListQuery ofStore;
+  ofStore.storeId = "st_1";
+  const auto orders = tx->listOrders(ofStore);
   ASSERT_EQ(orders.size(), 2u);
   EXPECT_EQ(orders[0].id, "ord_2");
-  EXPECT_TRUE(tx->listOrdersByStore("st_other").empty());
+  ofStore.storeId = "st_other";
+  EXPECT_TRUE(tx->listOrders(ofStore).empty());
 }
 
 TEST_P(StoreConformanceTest, OrdersRoundTripAndListNewestFirst) {
@@ -41,10 +44,13 @@ TEST_P(StoreConformanceTest, OrdersRoundTripAndListNewestFirst) {
   EXPECT_EQ(reread.documentSize, 1234u);
   EXPECT_EQ(reread.keyId, "kid");
   EXPECT_EQ(reread.optionsJson, R"({"copies":1})");
-  const auto list = tx->listOrdersByCustomer("cu_1");
+  OrderListQuery ofCustomer;
+  ofCustomer.customerId = "cu_1";
+  const auto list = tx->listOrders(ofCustomer);
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].id, "ord_2");
-  EXPECT_TRUE(tx->listOrdersByCustomer("cu_other").empty());
+  ofCustomer.customerId = "cu_other";
+  EXPECT_TRUE(tx->listOrders(ofCustomer).empty());
   OrderRecord missing = order;
   missing.id = "ord_missing";
   EXPECT_THROW(tx->updateOrder(missing), Error);
