@@ -1,6 +1,5 @@
 #include "cloud/orders/payments.h"
 
-#include "cloud/orders/lifecycle.h"
 #include "cloud/orders/pricing.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
@@ -210,16 +209,6 @@ void recordPayment(StoreTransaction& tx, OrderChargeRecord& charge, std::string_
   log::notice("order " + charge.orderId + ": paid " +
               formatMinor(charge.paidMinor, currencyExponent(charge.currency).value_or(2)) + " " +
               charge.currency + " (" + std::string(method) + ")");
-}
-
-bool moveOnAfterPayment(StoreTransaction& tx, OrderRecord& order, std::int64_t now,
-                        std::string_view note) {
-  if (order.state != OrderState::AwaitingPayment) {
-    return false;
-  }
-  // Held with a pickup code when the order waits for its customer, else queued with its job.
-  enterWaitingOrQueue(tx, order, now, note);
-  return true;
 }
 
 void verifyWebhookSignature(std::string_view secret, std::string_view header, std::string_view body,

@@ -55,11 +55,6 @@ nlohmann::json chargeJson(StoreTransaction& tx, const OrderRecord& order);
 void recordPayment(StoreTransaction& tx, OrderChargeRecord& charge, std::string_view method,
                    std::string_view reference, std::int64_t now);
 
-/// Moves a paid order that waited in awaiting_payment on (to queued with its job row; the
-/// caller wakes the store's agents after commit). False when the order was not waiting.
-bool moveOnAfterPayment(StoreTransaction& tx, OrderRecord& order, std::int64_t now,
-                        std::string_view note);
-
 /// Checks a `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…]` header: HMAC-SHA256(secret,
 /// t + "." + body) must equal one of the v1 values (compared in constant time), and t must be
 /// within kWebhookToleranceSeconds of `now`. Throws ApiError 400 bad_signature (missing,

@@ -6,6 +6,7 @@
 #include "cloud/accounts/token_service.h"
 #include "cloud/config/cloud_config.h"
 #include "cloud/orders/dispatch_hub.h"
+#include "cloud/orders/order_service.h"
 #include "cloud/routes/request_body.h"
 #include "cloud/storage/document_directory.h"
 #include "cloud/storage/store.h"
@@ -120,8 +121,10 @@ public:
 
 private:
   std::int64_t now() const { return settings_.clock(); }
-  /// Returns the store's dispatched jobs whose lease ran out to the queue (history notes why).
-  void expireLeases(StoreTransaction& tx, const std::string& storeId);
+  /// The order service for a change in `tx`: its commit() wakes the agents and the mail sender.
+  OrderService orderService(StoreTransaction& tx) const {
+    return OrderService(tx, orderHooks_, now());
+  }
   /// Hands the next queued job of the store to `agentId` under a new lease, if there is one.
   std::optional<nlohmann::json> claimNextJob(const Principal& agent);
   bool isOnline(StoreTransaction& tx, const std::string& storeId);
@@ -154,15 +157,16 @@ private:
   JobRecord agentJob(StoreTransaction& tx, const RequestContext& ctx, const std::string& jobId);
   /// Issue 4 — DOCUMENTS: the agent's "counted" event for `job` (document_routes.cpp): records
   /// the count, holds the order when it is above the quote, records the event; the answer.
-  nlohmann::json countedEvent(StoreTransaction& tx, OrderRecord& order, JobRecord& job,
-                              const protocol::JobEvent& event, const std::string& payload,
-                              std::int64_t at);
+  nlohmann::json countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,
+                              JobRecord& job, const protocol::JobEvent& event,
+                              const std::string& payload, std::int64_t at);
 
   const CloudSettings& settings_;
   Store& store_;
   DispatchHub& hub_;
   DocumentDirectory& documents_;
   AccountServices accounts_;
+  OrderServiceHooks orderHooks_;
   RateLimiter loginFailuresByAccount_;
   RateLimiter loginFailuresByAddress_;
   RateLimiter accountRequestsByAddress_;

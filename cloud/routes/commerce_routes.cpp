@@ -197,12 +197,10 @@ void Api::markOrderPaid(RequestContext& ctx) {
   }
   const std::int64_t t = now();
   recordPayment(*tx, *charge, method, "shopkeeper:" + ctx.principal.subject, t);
-  const bool queued = moveOnAfterPayment(*tx, order, t, "paid at the shop (" + method + ")");
+  OrderService orders = orderService(*tx);
+  orders.paid(order, "paid at the shop (" + method + ")");
   const json reply = orderJson(*tx, order, true);
-  tx->commit();
-  if (queued) {
-    hub_.notify(order.storeId);
-  }
+  orders.commit();
   replyJson(ctx.response, 200, reply);
 }
 
@@ -227,8 +225,8 @@ void Api::paymentWebhook(RequestContext& ctx) {
   const std::int64_t t = now();
   std::string outcome = "ignored";
   std::string orderId;
-  bool queued = false;
   std::optional<OrderRecord> order;
+  OrderService orders = orderService(*tx);
   const bool refund = type == "charge.refunded";
   if (isPaymentEvent(type) || refund) {
     const auto data = event.find("data");
@@ -288,18 +286,15 @@ void Api::paymentWebhook(RequestContext& ctx) {
                      t);
         outcome = "refunded_on_arrival";
       } else {
-        queued = moveOnAfterPayment(*tx, *order, t, "paid online");
+        orders.paid(*order, "paid online");
         outcome = "paid";
       }
     }
   }
   tx->insertPaymentEvent({eventId, type, orderId, outcome, t});
-  tx->commit();
+  orders.commit();
   log::info("payment event " + eventId + " (" + type + "): " + outcome +
             (orderId.empty() ? "" : " for order " + orderId));
-  if (queued) {
-    hub_.notify(order->storeId);
-  }
   json reply{{"received", true}, {"event_id", eventId}, {"outcome", outcome}};
   reply["order_id"] = orderId.empty() ? json(nullptr) : json(orderId);
   replyJson(ctx.response, 200, reply);

@@ -177,10 +177,11 @@ void Api::cancelOwnOrder(RequestContext& ctx) {
   const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
   auto tx = store_.begin();
   OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
-  expireLeases(*tx, order.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
-  cancelOrder(*tx, order, now(), withReason("cancelled by the customer", reason));
-  tx->commit();
+  orders.cancel(order, withReason("cancelled by the customer", reason));
+  orders.commit();
   log::info("order " + order.id + " cancelled by its customer");
   deleteCancelledDocument(order.id);
   auto read = store_.begin();
@@ -191,11 +192,11 @@ void Api::cancelStoreOrder(RequestContext& ctx) {
   const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
   auto tx = store_.begin();
   OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
-  expireLeases(*tx, order.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
-  cancelOrder(*tx, order, now(),
-              withReason("cancelled by the shop (" + ctx.principal.subject + ")", reason));
-  tx->commit();
+  orders.cancel(order, withReason("cancelled by the shop (" + ctx.principal.subject + ")", reason));
+  orders.commit();
   log::info("order " + order.id + " cancelled by " + ctx.principal.subject);
   deleteCancelledDocument(order.id);
   auto read = store_.begin();
@@ -208,13 +209,13 @@ void Api::reprintStoreOrder(RequestContext& ctx) {
   const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
   auto tx = store_.begin();
   OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
-  reprintOrder(*tx, documents_, order, now(),
-               withReason("reprint asked by the shop (" + ctx.principal.subject + ")", reason));
+  OrderService orders = orderService(*tx);
+  orders.reprint(order, documents_,
+                 withReason("reprint asked by the shop (" + ctx.principal.subject + ")", reason));
   json reply = orderJson(*tx, order, true);
   reply["customer_id"] = order.customerId;
-  tx->commit();
+  orders.commit();
   log::info("order " + order.id + " queued again for a reprint by " + ctx.principal.subject);
-  hub_.notify(order.storeId);
   replyJson(ctx.response, 200, reply);
 }
 
@@ -223,15 +224,15 @@ void Api::reprintJob(RequestContext& ctx) {
   auto tx = store_.begin();
   const JobRecord job = agentJob(*tx, ctx, ctx.pathParam(0));
   OrderRecord order = *tx->findOrder(job.orderId);
-  reprintOrder(*tx, documents_, order, now(),
-               withReason("reprint asked by agent " + ctx.principal.subject, reason));
+  OrderService orders = orderService(*tx);
+  orders.reprint(order, documents_,
+                 withReason("reprint asked by agent " + ctx.principal.subject, reason));
   json reply = orderJson(*tx, order, true);
   reply["order_id"] = order.id;
-  tx->commit();
+  orders.commit();
   log::job(log::Level::Info, job.id,
            "reprint asked by agent " + ctx.principal.subject + "; order " + order.id +
                " queued again as job " + reply["job_id"].get<std::string>());
-  hub_.notify(order.storeId);
   replyJson(ctx.response, 200, reply);
 }
 
@@ -253,9 +254,10 @@ OrderRecord Api::releaseWithCode(RequestContext& ctx, const std::string& storeId
                    "too many wrong pickup codes for this store; try again later");
   }
   auto tx = store_.begin();
+  OrderService orders = orderService(*tx);
   OrderRecord order;
   try {
-    order = releaseByPickupCode(*tx, storeId, code, now(), who);
+    order = orders.releaseByPickupCode(storeId, code, who);
   } catch (const ApiError& e) {
     if (e.code() == "pickup_code_not_found") {
       pickupFailuresByStore_.record(key);
@@ -263,9 +265,8 @@ OrderRecord Api::releaseWithCode(RequestContext& ctx, const std::string& storeId
     }
     throw;
   }
-  tx->commit();
+  orders.commit();
   log::info("order " + order.id + " released with its pickup code by " + who);
-  hub_.notify(storeId);
   return order;
 }
 
@@ -382,8 +383,9 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
   query.limit = wanted + 1; // one more tells whether there is a next page
 
   auto tx = store_.begin();
+  OrderService service = orderService(*tx);
   if (forShop) {
-    expireLeases(*tx, storeId);
+    service.expireLeases(storeId);
   }
   auto orders = tx->listOrders(query);
   const bool more = static_cast<int>(orders.size()) > wanted;
@@ -398,7 +400,7 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
     }
     list.push_back(std::move(j));
   }
-  tx->commit();
+  service.commit();
   json reply{
       {"orders", std::move(list)},
       {"next_cursor", more ? json(encodeCursor(cursorContext, orders.back())) : json(nullptr)}};

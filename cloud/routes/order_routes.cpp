@@ -118,9 +118,8 @@ void Api::createOrder(RequestContext& ctx) {
   order.documentName = documentName;
   order.contentType = contentType;
   order.createdAt = order.updatedAt = now();
-  tx->insertOrder(order);
-  tx->appendOrderHistory({order.id, order.state, order.createdAt, "order created"});
-  OrderPagesRecord pages; // Issue 4 — DOCUMENTS
+  orderService(*tx).create(order, "order created");
+  OrderPagesRecord pages;
   pages.orderId = order.id;
   pages.clientPages = declaredPages;
   tx->putOrderPages(pages);
@@ -137,10 +136,11 @@ void Api::listOrders(RequestContext& ctx) {
 void Api::getOrder(RequestContext& ctx) {
   auto tx = store_.begin();
   OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
-  expireLeases(*tx, order.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
   const json reply = orderJson(*tx, order, true);
-  tx->commit();
+  orders.commit();
   replyJson(ctx.response, 200, reply);
 }
 
@@ -302,19 +302,12 @@ void Api::uploadDocument(RequestContext& ctx) {
                                           " page(s) declared by the client)"
                                     : "document sealed on arrival (" +
                                           std::to_string(*pages.cloudPages) + " page(s) counted)";
-    if (paymentDueBeforePrinting(*tx, *current)) {
-      // A pay-first store's unpaid order waits for its payment (then enterWaitingOrQueue).
-      checkTransition(current->state, OrderState::AwaitingPayment);
-      next = current->state = OrderState::AwaitingPayment;
-      tx->updateOrder(*current);
-      tx->appendOrderHistory({current->id, next, t, note});
-    } else {
-      next = enterWaitingOrQueue(*tx, *current, t, note);
-    }
+    OrderService orders = orderService(*tx);
+    next = orders.documentArrived(*current, note);
     try {
       upload->commit();
       reply = orderJson(*tx, *current, true);
-      tx->commit();
+      orders.commit();
     } catch (...) {
       // Neither half may stay: the transaction rolls back, the renamed file goes.
       documents_.remove(order.id);
@@ -323,9 +316,6 @@ void Api::uploadDocument(RequestContext& ctx) {
     log::info("order " + current->id + ": " + std::to_string(upload->size()) +
               " bytes of ciphertext stored; " + std::string(toString(next)) + " at store " +
               current->storeId);
-  }
-  if (next == OrderState::Queued) {
-    hub_.notify(order.storeId);
   }
   replyJson(ctx.response, 200, reply);
 }

@@ -74,7 +74,11 @@ bool isSupportedDocumentType(const std::string& mediaType) {
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
          DocumentDirectory& documents, AccountServices accounts)
     : settings_(settings), store_(store), hub_(hub), documents_(documents),
-      accounts_(std::move(accounts)),
+      accounts_(std::move(accounts)), orderHooks_{settings.leaseSeconds,
+                                                  [&hub](const std::string& storeId) {
+                                                    hub.notify(storeId);
+                                                  },
+                                                  accounts_.mailQueued},
       loginFailuresByAccount_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAccount,
                               settings.clock),
       loginFailuresByAddress_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAddress,
@@ -90,25 +94,6 @@ void Api::takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestCont
     ctx.response.set_header("Retry-After",
                             std::to_string(std::max<std::int64_t>(1, limiter.retryAfter(key))));
     throw ApiError(429, code, message);
-  }
-}
-
-void Api::expireLeases(StoreTransaction& tx, const std::string& storeId) {
-  const std::int64_t t = now();
-  for (auto job : tx.expiredLeases(t, storeId)) {
-    auto order = tx.findOrder(job.orderId);
-    if (!order || !canTransition(order->state, OrderState::Queued)) {
-      continue;
-    }
-    log::job(log::Level::Notice, job.id, "lease " + job.leaseId + " expired; back in the queue");
-    order->state = OrderState::Queued;
-    order->updatedAt = t;
-    tx.updateOrder(*order);
-    tx.appendOrderHistory({order->id, OrderState::Queued, t, "lease expired"});
-    job.leaseId.clear();
-    job.leaseExpiresAt = 0;
-    job.updatedAt = t;
-    tx.updateJob(job);
   }
 }
 

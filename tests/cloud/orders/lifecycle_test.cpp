@@ -2,6 +2,7 @@
 // the stores' lifecycle settings, expiry and retention driven by the fake clock, the customer's
 // notices, and the paged order lists.
 #include "cloud/orders/lifecycle.h"
+#include "cloud/orders/order_service.h"
 #include "common/crypto/envelope.h"
 #include "common/util/encoding.h"
 #include "tests/cloud/cloud_fixture.h"
@@ -313,8 +314,9 @@ TEST_F(LifecycleTest, AnOrderHeldForItsPageCountIsNotReleasedByCode) {
     // What the documents track does when the agent counts more pages than were quoted.
     auto tx = server_->store().begin();
     OrderRecord order = *tx->findOrder(orderId);
-    enterHold(*tx, order, clock_.now(), kHoldForPageCount, "agent counted 9 pages, 3 quoted");
-    tx->commit();
+    OrderService orders(*tx, {}, clock_.now());
+    orders.hold(order, kHoldForPageCount, "agent counted 9 pages, 3 quoted");
+    orders.commit();
   }
   const json held = getOrder(orderId);
   EXPECT_EQ(held["state"], "held");
