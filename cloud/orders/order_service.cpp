@@ -3,9 +3,9 @@
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
 #include "cloud/orders/payments.h"
-#include "cloud/routes/api_error.h"
 #include "cloud/storage/ids.h"
 #include "common/util/encoding.h"
+#include "common/util/error.h"
 #include "common/util/log.h"
 
 #include <cstdio>
@@ -40,8 +40,8 @@ std::string newPickupCode(StoreTransaction& tx, const std::string& storeId) {
       return code;
     }
   }
-  throw ApiError(503, "pickup_codes_exhausted",
-                 "this store has too many orders waiting for pickup; try again later");
+  throw Error("pickup_codes_exhausted",
+              "this store has too many orders waiting for pickup; try again later");
 }
 
 /// Ends the lease `job` holds, if any (the job is written by the caller).
@@ -201,9 +201,8 @@ void OrderService::approvePages(OrderRecord& order, const std::string& who) {
   auto pages = tx_.findOrderPages(order.id);
   if (order.state != OrderState::Held || !pages || pages->holdReason != kPageCountHold ||
       !pages->agentPages) {
-    throw ApiError(409, "no_page_count_hold",
-                   "the order is " + std::string(toString(order.state)) +
-                       ", not held for a page count to approve");
+    throw Error("no_page_count_hold", "the order is " + std::string(toString(order.state)) +
+                                          ", not held for a page count to approve");
   }
   const int quoted = pages->quotedPages.value_or(0);
   pages->quotedPages = pages->agentPages;
@@ -237,12 +236,11 @@ void OrderService::cancel(OrderRecord& order, std::string_view note) {
   const std::string state(toString(order.state));
   if (order.state == OrderState::Printing || order.state == OrderState::Printed ||
       order.state == OrderState::Failed) {
-    throw ApiError(409, "printing_started",
-                   "printing has started (the order is " + state + "); it cannot be cancelled");
+    throw Error("printing_started",
+                "printing has started (the order is " + state + "); it cannot be cancelled");
   }
   if (order.state == OrderState::Cancelled || order.state == OrderState::Expired) {
-    throw ApiError(409, "illegal_transition",
-                   "the order is already " + state + "; it cannot be cancelled");
+    throw Error("illegal_transition", "the order is already " + state + "; it cannot be cancelled");
   }
   moveTo(order, OrderState::Cancelled, note);
   refundIfPaid(tx_, order, note, now_);
@@ -251,13 +249,12 @@ void OrderService::cancel(OrderRecord& order, std::string_view note) {
 void OrderService::reprint(OrderRecord& order, const DocumentDirectory& documents,
                            std::string_view note) {
   if (order.state != OrderState::Printed && order.state != OrderState::Failed) {
-    throw ApiError(409, "illegal_transition",
-                   "the order is " + std::string(toString(order.state)) +
-                       ": only a printed or failed order can be printed again");
+    throw Error("illegal_transition", "the order is " + std::string(toString(order.state)) +
+                                          ": only a printed or failed order can be printed again");
   }
   if (orderLifecycle(tx_, order).documentDeletedAt || !documents.size(order.id)) {
-    throw ApiError(410, "document_gone",
-                   "the document was deleted after the retention window; place a new order");
+    throw Error("document_gone",
+                "the document was deleted after the retention window; place a new order");
   }
   queue(order, note);
 }
@@ -277,11 +274,11 @@ OrderRecord OrderService::releaseByPickupCode(const std::string& storeId, const 
     return order;
   }
   if (waitsForPages) {
-    throw ApiError(409, "held_for_page_count",
-                   "this order is held because the agent counted more pages than were quoted; "
-                   "the shopkeeper approves it (approve-pages), a pickup code cannot release it");
+    throw Error("held_for_page_count",
+                "this order is held because the agent counted more pages than were quoted; "
+                "the shopkeeper approves it (approve-pages), a pickup code cannot release it");
   }
-  throw ApiError(404, "pickup_code_not_found", "no order of this store waits with this code");
+  throw Error("pickup_code_not_found", "no order of this store waits with this code");
 }
 
 void OrderService::expire(OrderRecord& order, std::string_view note) {

@@ -53,13 +53,6 @@ std::int64_t requiredInteger(const json& object, const std::string& field, std::
 }
 
 /// Pricing's errors as the API answers them.
-[[noreturn]] void rethrowPricingError(const Error& e) {
-  if (e.code() == "page_range_out_of_document" || e.code() == "quote_too_large") {
-    throw ApiError(422, e.code(), e.what());
-  }
-  throw;
-}
-
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -157,14 +150,8 @@ void Api::createQuote(RequestContext& ctx) {
   if (!prices) {
     throw ApiError(404, "prices_not_set", "this store has not published prices");
   }
-  Quote quote;
-  try {
-    quote = priceQuote(priceListFromJson(json::parse(prices->priceListJson)), options, pages);
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    rethrowPricingError(e);
-  }
+  const Quote quote =
+      priceQuote(priceListFromJson(json::parse(prices->priceListJson)), options, pages);
   json reply = quoteJson(quote);
   reply["store_id"] = store.id;
   reply["payment_policy"] = prices->paymentPolicy;

@@ -258,7 +258,7 @@ OrderRecord Api::releaseWithCode(RequestContext& ctx, const std::string& storeId
   OrderRecord order;
   try {
     order = orders.releaseByPickupCode(storeId, code, who);
-  } catch (const ApiError& e) {
+  } catch (const Error& e) {
     if (e.code() == "pickup_code_not_found") {
       pickupFailuresByStore_.record(key);
       log::notice("store " + storeId + ": wrong pickup code from " + who);

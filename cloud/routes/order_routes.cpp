@@ -103,7 +103,7 @@ void Api::createOrder(RequestContext& ctx) {
   try {
     checkOptionsAgainstStore(*tx, store->id, options);
   } catch (const OptionsNotSupported& e) {
-    replyJson(ctx.response, e.status(), e.body());
+    replyJson(ctx.response, statusForErrorCode(e.code()), e.body());
     return;
   }
   if (declaredPages) {

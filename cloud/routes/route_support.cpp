@@ -18,7 +18,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 21> kErrorStatuses{{
+/// The HTTP status of every code the domain (orders/, accounts/, storage/, common/) raises as a
+/// plain Error; any other code is the server's fault (500, logged, never shown).
+constexpr std::array<std::pair<std::string_view, int>, 43> kErrorStatuses{{
+    // the request
     {"invalid_request", 400},
     {"unsupported_option", 400},
     {"invalid_base64", 400},
@@ -30,15 +33,40 @@ constexpr std::array<std::pair<std::string_view, int>, 21> kErrorStatuses{{
     {"envelope_auth_failed", 400},
     {"envelope_wrong_key", 422},
     {"envelope_too_large", 413},
+    // authentication (accounts/)
+    {"unauthorized", 401},
+    {"invalid_credentials", 401},
+    {"invalid_token", 401},
+    {"token_expired", 401},
+    {"token_revoked", 401},
+    {"credential_revoked", 401},
+    {"account_deactivated", 401},
+    {"forbidden", 403},
+    // the order's state (orders/order_service.h)
     {"illegal_transition", 409},
+    {"printing_started", 409},
+    {"held_for_page_count", 409},
+    {"no_page_count_hold", 409},
+    {"pickup_code_not_found", 404},
+    {"pickup_codes_exhausted", 503},
+    {"document_gone", 410},
     {"duplicate_event", 409},
     {"invalid_id", 404},
     {"document_missing", 410},
-    // Issue 4 — DOCUMENTS: counting a document (common/document/document.h,
-    // protocol::selectedPageCount)
+    // documents and their pages (orders/order_documents.h, common/document)
+    {"unsupported_document", 415},
+    {"document_type_mismatch", 415},
     {"document_unreadable", 422},
     {"document_encrypted", 422},
+    {"too_many_pages", 422},
     {"page_range_out_of_document", 422},
+    {"options_not_supported", 422},
+    {"no_printers", 409},
+    // prices and payments (orders/pricing.h, orders/payments.h)
+    {"quote_too_large", 422},
+    {"bad_signature", 400},
+    {"signature_expired", 400},
+    // the server's own faults
     {"config_invalid", 500},
     {"io_failed", 500},
     {"store_corrupt", 500},
