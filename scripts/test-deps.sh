@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang-format
+  build-essential cmake pkg-config clang-format ccache
   libcpp-httplib-dev libcups2-dev libssl-dev libsqlitecpp-dev libsqlite3-dev
   nlohmann-json3-dev libpoco-dev libgtest-dev libgmock-dev libsystemd-dev libargon2-dev libqpdf-dev
   # PDF receipts (libharu)

@@ -1,0 +1,102 @@
+// The operator's commands (admin …), each with the operator's token.
+#include "cloud/cli/command_handlers.h"
+#include "cloud/cli/output.h"
+
+#include <iomanip>
+#include <iostream>
+
+namespace printrelay::cli {
+
+using nlohmann::json;
+
+int createStore(CloudSession& cloud, const Arguments& args) {
+  const json result = cloud.post(kApi + "/admin/stores", cloud.adminToken(),
+                                 {{"name", args.required("name")},
+                                  {"address", args.option("address").value_or("")},
+                                  {"latitude", parseNumber(args.required("lat"), "--lat")},
+                                  {"longitude", parseNumber(args.required("lon"), "--lon")}},
+                                 "creating the store");
+  printResult(args, result,
+              "store " + fieldText(result, "id") + " created (" + fieldText(result, "name") + ")");
+  return 0;
+}
+
+int createEnrollmentCode(CloudSession& cloud, const Arguments& args) {
+  if (args.words.size() != 3) {
+    throw UsageError("admin enrollment-code needs STORE_ID");
+  }
+  const json result = cloud.post(kApi + "/shop/stores/" + args.words[2] + "/enrollment-codes",
+                                 cloud.adminToken(), json::object(), "creating an enrollment code");
+  printResult(args, result,
+              "enrollment code " + fieldText(result, "code") + " (valid until " +
+                  formatTime(result.value("expires_at", std::int64_t{0})) + ")");
+  return 0;
+}
+
+int revokeAgent(CloudSession& cloud, const Arguments& args) {
+  if (args.words.size() != 3) {
+    throw UsageError("admin revoke-agent needs AGENT_ID");
+  }
+  const json result = cloud.post(kApi + "/admin/agents/" + args.words[2] + "/revoke",
+                                 cloud.adminToken(), json::object(), "revoking the agent");
+  printResult(args, result, "agent " + fieldText(result, "agent_id") + " revoked");
+  return 0;
+}
+
+int createUser(CloudSession& cloud, const Arguments& args) {
+  json body{{"email", args.required("email")},
+            {"role", args.required("role")},
+            {"password", readPassword("password for the new account: ")}};
+  if (auto name = args.option("name")) {
+    body["name"] = *name;
+  }
+  if (auto store = args.option("store")) {
+    body["store_ids"] = json::array({*store});
+  }
+  const json result =
+      cloud.post(kApi + "/admin/users", cloud.adminToken(), body, "creating the user");
+  printResult(args, result,
+              fieldText(result, "role") + " " + fieldText(result, "id") + " created (" +
+                  fieldText(result, "email") + ")");
+  return 0;
+}
+
+int listUsers(CloudSession& cloud, const Arguments& args) {
+  const json result = cloud.get(kApi + "/admin/users", cloud.adminToken(), "listing users");
+  if (args.json) {
+    printJson(result);
+    return 0;
+  }
+  for (const auto& u : result.value("users", json::array())) {
+    std::cout << std::left << std::setw(38) << fieldText(u, "id") << std::setw(12)
+              << fieldText(u, "role") << std::setw(6)
+              << (u.value("deactivated", false) ? "off" : "on") << fieldText(u, "email") << "\n";
+  }
+  return 0;
+}
+
+int deactivateUser(CloudSession& cloud, const Arguments& args) {
+  if (args.words.size() != 3) {
+    throw UsageError("admin deactivate-user needs USER_ID");
+  }
+  const json result = cloud.post(kApi + "/admin/users/" + args.words[2] + "/deactivate",
+                                 cloud.adminToken(), json::object(), "deactivating the user");
+  printResult(args, result, "user " + fieldText(result, "id") + " deactivated");
+  return 0;
+}
+
+int assignShopkeeper(CloudSession& cloud, const Arguments& args) {
+  if (args.words.size() != 4) {
+    throw UsageError("admin assign-shopkeeper needs STORE_ID USER_ID");
+  }
+  auto reply =
+      cloud.client().Put(kApi + "/admin/stores/" + args.words[2] + "/shopkeepers/" + args.words[3],
+                         CloudSession::headers(cloud.adminToken()), "{}", "application/json");
+  const json result = CloudSession::expectJson(reply, "assigning the shopkeeper");
+  printResult(args, result,
+              "user " + fieldText(result, "user_id") + " now keeps " +
+                  result.value("store_ids", json::array()).dump());
+  return 0;
+}
+
+} // namespace printrelay::cli

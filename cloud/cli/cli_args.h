@@ -1,0 +1,54 @@
+#pragma once
+
+#include "common/util/error.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace printrelay::cli {
+
+/// A usage error: exit status 2.
+class UsageError : public Error {
+public:
+  explicit UsageError(const std::string& message) : Error("usage", message) {}
+};
+
+/// A --wait that did not end in the wanted state: exit status 3.
+class WaitError : public Error {
+public:
+  WaitError(std::string code, const std::string& message) : Error(std::move(code), message) {}
+};
+
+/// The command line, split into options (by name) and positional words.
+struct Arguments {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> words;
+  bool json = false;
+
+  /// The value of --NAME, if it was given.
+  std::optional<std::string> option(const std::string& name) const;
+  /// The value of --NAME; a UsageError when it is missing or empty.
+  std::string required(const std::string& name) const;
+};
+
+/// Splits the words after the program name. Options may stand anywhere, as `--name value` or
+/// `--name=value`; `--` ends them. Throws UsageError for an unknown option or a missing value.
+Arguments parseArguments(const std::vector<std::string>& words);
+
+/// The environment variable `name`, or `fallback` when it is unset or empty.
+std::string envOr(const char* name, const std::string& fallback);
+
+/// `text` as a whole number in [min, max]; a UsageError naming `what` otherwise.
+long long parseInteger(const std::string& text, const std::string& what, long long min,
+                       long long max);
+
+/// `text` as a number; a UsageError naming `what` otherwise.
+double parseNumber(const std::string& text, const std::string& what);
+
+/// A password from PRINTRELAY_PASSWORD, else one line of standard input (echo off on a tty),
+/// never from the command line. `prompt` is shown on a terminal.
+std::string readPassword(const std::string& prompt);
+
+} // namespace printrelay::cli

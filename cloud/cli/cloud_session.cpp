@@ -1,0 +1,182 @@
+#include "cloud/cli/cloud_session.h"
+
+#include "common/util/encoding.h"
+#include "common/util/version.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace printrelay::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kRefreshPath = "/api/v1/auth/refresh";
+
+/// Whether the JWT's exp is less than `seconds` away (true for anything unreadable).
+bool expiresWithin(const std::string& jwt, std::int64_t seconds) {
+  const auto dot1 = jwt.find('.');
+  const auto dot2 = dot1 == std::string::npos ? dot1 : jwt.find('.', dot1 + 1);
+  if (dot2 == std::string::npos) {
+    return true;
+  }
+  std::string part = jwt.substr(dot1 + 1, dot2 - dot1 - 1);
+  std::replace(part.begin(), part.end(), '-', '+');
+  std::replace(part.begin(), part.end(), '_', '/');
+  while (part.size() % 4 != 0) {
+    part += '=';
+  }
+  try {
+    const Bytes bytes = base64Decode(part);
+    const json claims = json::parse(bytes.begin(), bytes.end());
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return claims.value("exp", std::int64_t{0}) - now < seconds;
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
+json loadCredentials() {
+  std::ifstream in(CloudSession::credentialsFile());
+  if (!in) {
+    return json::object();
+  }
+  json all = json::parse(in, nullptr, false);
+  return all.is_object() ? all : json::object();
+}
+
+/// Writes the credentials file whole (mode 0600, in a 0700 folder), through a temporary file.
+void storeCredentials(const json& all) {
+  const auto file = CloudSession::credentialsFile();
+  std::filesystem::create_directories(file.parent_path());
+  ::chmod(file.parent_path().c_str(), 0700);
+  const auto tmp = file.string() + ".tmp";
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error("io_failed", "cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  const std::string text = all.dump(2) + "\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error("io_failed", "cannot write " + file.string());
+  }
+}
+
+} // namespace
+
+CloudSession::CloudSession(const Arguments& args) {
+  endpoint_.baseUrl =
+      args.option("cloud").value_or(envOr("PRINTRELAY_CLOUD", "https://127.0.0.1:8443"));
+  while (!endpoint_.baseUrl.empty() && endpoint_.baseUrl.back() == '/') {
+    endpoint_.baseUrl.pop_back();
+  }
+  endpoint_.caFile = args.option("ca-file").value_or(envOr("PRINTRELAY_CA_FILE", ""));
+  endpoint_.readTimeout = std::chrono::seconds(120);
+  validateBaseUrl(endpoint_.baseUrl, false);
+  client_ = makeClient(endpoint_);
+  token_ = args.option("token").value_or(envOr("PRINTRELAY_TOKEN", ""));
+  adminToken_ = args.option("admin-token").value_or(envOr("PRINTRELAY_ADMIN_TOKEN", ""));
+  if (token_.empty()) {
+    const json stored = loadCredentials().value(endpoint_.baseUrl, json::object());
+    token_ = stored.value("access_token", "");
+    refreshToken_ = stored.value("refresh_token", "");
+  }
+}
+
+const std::string& CloudSession::token() {
+  if (!refreshToken_.empty() && expiresWithin(token_, 60)) {
+    refreshSession();
+  }
+  return token_;
+}
+
+void CloudSession::refreshSession() {
+  auto result = client_->Post(kRefreshPath, headers(""),
+                              json{{"refresh_token", refreshToken_}}.dump(), "application/json");
+  const json pair = expectJson(result, "refreshing the session (log in again)");
+  saveSession(pair);
+}
+
+void CloudSession::saveSession(const json& tokens) {
+  token_ = tokens.value("access_token", "");
+  refreshToken_ = tokens.value("refresh_token", "");
+  json all = loadCredentials();
+  all[endpoint_.baseUrl] = {{"access_token", token_}, {"refresh_token", refreshToken_}};
+  storeCredentials(all);
+}
+
+void CloudSession::forgetSession() {
+  json all = loadCredentials();
+  all.erase(endpoint_.baseUrl);
+  storeCredentials(all);
+  token_.clear();
+  refreshToken_.clear();
+}
+
+std::filesystem::path CloudSession::credentialsFile() {
+  const std::string xdg = envOr("XDG_CONFIG_HOME", "");
+  const std::filesystem::path base = !xdg.empty()
+                                         ? std::filesystem::path(xdg)
+                                         : std::filesystem::path(envOr("HOME", ".")) / ".config";
+  return base / "printrelay" / "credentials.json";
+}
+
+json CloudSession::get(const std::string& path, const std::string& token, const std::string& what) {
+  auto result = client_->Get(path, headers(token));
+  if (shouldRefresh(result, token)) {
+    refreshSession();
+    result = client_->Get(path, headers(token_));
+  }
+  return expectJson(result, what);
+}
+
+json CloudSession::post(const std::string& path, const std::string& token, const json& body,
+                        const std::string& what) {
+  auto result = client_->Post(path, headers(token), body.dump(), "application/json");
+  if (shouldRefresh(result, token)) {
+    refreshSession();
+    result = client_->Post(path, headers(token_), body.dump(), "application/json");
+  }
+  return expectJson(result, what);
+}
+
+json CloudSession::expectJson(const httplib::Result& result, const std::string& what) {
+  if (!result || result->status < 200 || result->status >= 300) {
+    throwForResult(result, what);
+  }
+  json body = json::parse(result->body, nullptr, false);
+  if (body.is_discarded()) {
+    throw Error("bad_response", what + ": the cloud's answer is not JSON");
+  }
+  return body;
+}
+
+httplib::Headers CloudSession::headers(const std::string& token) {
+  httplib::Headers h = token.empty() ? httplib::Headers{} : bearer(token);
+  h.emplace("User-Agent", "printrelay/" + std::string(version()));
+  return h;
+}
+
+bool CloudSession::shouldRefresh(const httplib::Result& result,
+                                 const std::string& usedToken) const {
+  if (!result || result->status != 401 || refreshToken_.empty() || usedToken != token_ ||
+      usedToken.empty()) {
+    return false;
+  }
+  const json body = json::parse(result->body, nullptr, false);
+  return body.is_object() && body.contains("error") && body["error"].is_object() &&
+         body["error"].value("code", "") == "token_expired";
+}
+
+} // namespace printrelay::cli

@@ -1,0 +1,36 @@
+#pragma once
+
+// The handlers of the command table (commands.cpp), one per command, by the file that holds
+// them. Each takes the cloud session and the parsed command line and returns the exit status.
+
+#include "cloud/cli/cli_args.h"
+#include "cloud/cli/cloud_session.h"
+
+namespace printrelay::cli {
+
+// account_commands.cpp
+int registerAccount(CloudSession& cloud, const Arguments& args);
+int verifyAddress(CloudSession& cloud, const Arguments& args);
+int logIn(CloudSession& cloud, const Arguments& args);
+int logOut(CloudSession& cloud, const Arguments& args);
+int forgotPassword(CloudSession& cloud, const Arguments& args);
+int resetPassword(CloudSession& cloud, const Arguments& args);
+
+// store_commands.cpp
+int listStores(CloudSession& cloud, const Arguments& args);
+
+// order_commands.cpp
+int sendDocument(CloudSession& cloud, const Arguments& args);
+int showOrder(CloudSession& cloud, const Arguments& args);
+int listOrders(CloudSession& cloud, const Arguments& args);
+
+// admin_commands.cpp
+int createStore(CloudSession& cloud, const Arguments& args);
+int createUser(CloudSession& cloud, const Arguments& args);
+int listUsers(CloudSession& cloud, const Arguments& args);
+int deactivateUser(CloudSession& cloud, const Arguments& args);
+int assignShopkeeper(CloudSession& cloud, const Arguments& args);
+int createEnrollmentCode(CloudSession& cloud, const Arguments& args);
+int revokeAgent(CloudSession& cloud, const Arguments& args);
+
+} // namespace printrelay::cli

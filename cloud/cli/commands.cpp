@@ -1,0 +1,235 @@
+#include "cloud/cli/commands.h"
+
+#include "cloud/cli/command_handlers.h"
+#include "common/util/version.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace printrelay::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kUsageHead = R"(usage: printrelay [OPTIONS] COMMAND [ARGS]
+
+Commands:
+)";
+
+constexpr std::string_view kUsageTail = R"(
+Options (anywhere on the line):
+  --cloud URL          the cloud, https://host:port (env PRINTRELAY_CLOUD;
+                       default https://127.0.0.1:8443)
+  --ca-file FILE       PEM CA bundle to verify the cloud with (env PRINTRELAY_CA_FILE;
+                       default: the system's CAs)
+  --token TOKEN        an access token to use instead of the logged-in session
+                       (env PRINTRELAY_TOKEN)
+  --admin-token TOKEN  operator token for admin commands (env PRINTRELAY_ADMIN_TOKEN)
+  --json               machine-readable output
+  --help, --version
+
+Passwords are read from PRINTRELAY_PASSWORD, else from standard input (not echoed on a
+terminal); never from the command line.
+
+Exit status: 0 done, 1 the cloud or the network refused (the error code is printed),
+2 bad usage, 3 --wait ended without reaching STATE (timeout or another final state).
+)";
+
+/// The column where a command's help starts in --help, and the indent of a usage line's
+/// continuation.
+constexpr std::size_t kHelpColumn = 41;
+constexpr std::size_t kUsageContinuation = 7;
+
+const std::vector<Command> kCommandTable{
+    {"register", CommandGroup::Account, "register --email E [--name N]",
+     "create a customer account (password: see below);\n"
+     "a link to confirm the address is mailed",
+     registerAccount},
+    {"verify", CommandGroup::Account, "verify TOKEN|LINK",
+     "confirm the address with the mailed token or link", verifyAddress},
+    {"login", CommandGroup::Account, "login --email E",
+     "log in; keeps the tokens in\n"
+     "$XDG_CONFIG_HOME/printrelay/credentials.json (mode\n"
+     "0600, default ~/.config/printrelay) and refreshes them",
+     logIn},
+    {"logout", CommandGroup::Account, "logout", "end the session and forget the tokens", logOut},
+    {"forgot-password", CommandGroup::Account, "forgot-password --email E",
+     "mail a password reset token", forgotPassword},
+    {"reset-password", CommandGroup::Account, "reset-password TOKEN",
+     "set a new password with the mailed token", resetPassword},
+    {"stores", CommandGroup::Stores, "stores [--lat X --lon Y]",
+     "list the print shops (nearest first with --lat/--lon)", listStores},
+    {"send", CommandGroup::Orders,
+     "send --store ID FILE [--copies N] [--media M] [--sides S] [--color-mode C]\n"
+     "[--seal local|cloud] [--content-type TYPE] [--name NAME]",
+     "order a print of FILE (PDF, PNG, JPEG or plain\n"
+     "text, told by its bytes; its pages are counted here);\n"
+     "--seal local (default) seals it here to the shop's\n"
+     "key, --seal cloud sends the plaintext over TLS for\n"
+     "the cloud to seal on arrival",
+     sendDocument},
+    {"status", CommandGroup::Orders, "status ORDER_ID [--wait STATE] [--timeout SECONDS]",
+     "show an order; --wait polls until it reaches STATE", showOrder},
+    {"orders", CommandGroup::Orders, "orders", "list your orders", listOrders},
+    {"admin create-store", CommandGroup::Admin,
+     "admin create-store --name N --address A --lat X --lon Y", "", createStore},
+    {"admin create-user", CommandGroup::Admin,
+     "admin create-user --email E --role customer|shopkeeper|admin [--name N] [--store ID]",
+     "a verified account (password: see below)", createUser},
+    {"admin users", CommandGroup::Admin, "admin users", "list the accounts", listUsers},
+    {"admin deactivate-user", CommandGroup::Admin, "admin deactivate-user USER_ID", "",
+     deactivateUser},
+    {"admin assign-shopkeeper", CommandGroup::Admin, "admin assign-shopkeeper STORE_ID USER_ID", "",
+     assignShopkeeper},
+    {"admin enrollment-code", CommandGroup::Admin, "admin enrollment-code STORE_ID",
+     "a one-time code to enroll a shop's agent", createEnrollmentCode},
+    {"admin revoke-agent", CommandGroup::Admin, "admin revoke-agent AGENT_ID", "", revokeAgent},
+};
+
+/// `text` split at each '\n'.
+std::vector<std::string_view> linesOf(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (true) {
+    const auto end = text.find('\n');
+    lines.push_back(text.substr(0, end));
+    if (end == std::string_view::npos) {
+      return lines;
+    }
+    text.remove_prefix(end + 1);
+  }
+}
+
+/// A command's lines in --help: its usage, then its help from kHelpColumn on (beside the last
+/// usage line when that leaves room, else below it).
+std::string usageEntry(const Command& command) {
+  std::string out;
+  std::string line;
+  for (const auto usage : linesOf(command.usage)) {
+    if (!line.empty()) {
+      out += line + "\n";
+      line = std::string(kUsageContinuation, ' ');
+    } else {
+      line = "  ";
+    }
+    line += usage;
+  }
+  if (command.help.empty()) {
+    return out + line + "\n";
+  }
+  for (const auto help : linesOf(command.help)) {
+    if (line.size() >= kHelpColumn) {
+      out += line + "\n";
+      line.clear();
+    }
+    line.resize(kHelpColumn, ' ');
+    line += help;
+  }
+  return out + line + "\n";
+}
+
+/// The command the words name: a command of its own ("send"), or "admin" and its subcommand
+/// (the admin group, which needs the operator's token). Throws UsageError.
+const Command& commandFor(const std::vector<std::string>& words, const CloudSession& cloud) {
+  if (const Command* command = findCommand(words[0])) {
+    return *command;
+  }
+  if (words.size() < 2) {
+    throw UsageError("admin needs a subcommand: create-store, enrollment-code, revoke-agent, "
+                     "create-user, users, deactivate-user, assign-shopkeeper");
+  }
+  if (cloud.adminToken().empty()) {
+    throw UsageError("admin commands need --admin-token (or PRINTRELAY_ADMIN_TOKEN)");
+  }
+  const Command* command = findCommand(words[0] + " " + words[1]);
+  if (command == nullptr) {
+    throw UsageError("unknown admin subcommand '" + words[1] + "'");
+  }
+  return *command;
+}
+
+/// Whether `word` starts a command: a command's name, or the first word of one ("admin").
+bool isCommandWord(const std::string& word) {
+  if (word.find(' ') != std::string::npos) {
+    return false;
+  }
+  for (const auto& command : kCommandTable) {
+    if (command.name == word || command.name.starts_with(word + " ")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int run(const std::vector<std::string>& words, bool& jsonOutput) {
+  const Arguments args = parseArguments(words);
+  jsonOutput = args.json;
+  if (args.option("help")) {
+    std::cout << usageText();
+    return 0;
+  }
+  if (args.option("version")) {
+    std::cout << "printrelay " << version() << "\n";
+    return 0;
+  }
+  if (args.words.empty()) {
+    throw UsageError("no command given");
+  }
+  if (!isCommandWord(args.words[0])) {
+    throw UsageError("unknown command '" + args.words[0] + "'");
+  }
+  CloudSession cloud(args);
+  return commandFor(args.words, cloud).handler(cloud, args);
+}
+
+void reportError(const std::string& code, const std::string& message, bool jsonOutput) {
+  if (jsonOutput) {
+    std::cerr << json{{"error", {{"code", code}, {"message", message}}}}.dump() << "\n";
+  } else {
+    std::cerr << "printrelay: error: " << code << ": " << message << "\n";
+  }
+}
+
+} // namespace
+
+const std::vector<Command>& commandTable() {
+  return kCommandTable;
+}
+
+const Command* findCommand(std::string_view name) {
+  for (const auto& command : kCommandTable) {
+    if (command.name == name) {
+      return &command;
+    }
+  }
+  return nullptr;
+}
+
+std::string usageText() {
+  std::string out(kUsageHead);
+  for (const auto& command : kCommandTable) {
+    out += usageEntry(command);
+  }
+  return out + std::string(kUsageTail);
+}
+
+int runCli(const std::vector<std::string>& words) {
+  bool jsonOutput = false;
+  try {
+    return run(words, jsonOutput);
+  } catch (const UsageError& e) {
+    reportError(e.code(), e.what(), jsonOutput);
+    std::cerr << "run 'printrelay --help' for usage\n";
+    return 2;
+  } catch (const WaitError& e) {
+    reportError(e.code(), e.what(), jsonOutput);
+    return 3;
+  } catch (const Error& e) {
+    reportError(e.code(), e.what(), jsonOutput);
+    return e.code() == "invalid_request" || e.code() == "unsupported_option" ? 2 : 1;
+  } catch (const std::exception& e) {
+    reportError("error", e.what(), jsonOutput);
+    return 1;
+  }
+}
+
+} // namespace printrelay::cli

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "cloud/storage/store.h"
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace printrelay::cloud {
+
+// The SQLite store's column lists and the readers and binders its table groups share. A reader
+// takes the columns in the order of its column list, starting at column 0.
+
+/// The column as an integer; nullopt when it is NULL.
+std::optional<std::int64_t> optionalInt(const SQLite::Column& column);
+
+/// Binds the value, or NULL when there is none.
+void bindOptional(SQLite::Statement& st, int index, const std::optional<std::int64_t>& value);
+
+/// The order state stored as `name`; throws Error{"store_corrupt"} for an unknown one.
+OrderState stateFrom(const std::string& name);
+
+inline constexpr const char* kStoreColumns =
+    "id, name, address, latitude, longitude, public_key, key_id, created_at";
+/// Reads a row selected with kStoreColumns.
+StoreRecord readStore(SQLite::Statement& st);
+
+inline constexpr const char* kAgentColumns =
+    "id, store_id, name, version, public_key, key_id, "
+    "credential_hash, created_at, revoked_at, last_seen_at";
+/// Reads a row selected with kAgentColumns.
+AgentRecord readAgent(SQLite::Statement& st);
+
+inline constexpr const char* kOrderColumns =
+    "id, store_id, customer_id, state, options, document_name, content_type, document_size, "
+    "key_id, created_at, updated_at";
+
+/// kOrderColumns qualified by the alias "o".
+inline constexpr const char* kOrderColumnsOfO =
+    "o.id, o.store_id, o.customer_id, o.state, o.options, o.document_name, o.content_type, "
+    "o.document_size, o.key_id, o.created_at, o.updated_at";
+/// Reads a row selected with kOrderColumns.
+OrderRecord readOrder(SQLite::Statement& st);
+
+inline constexpr const char* kUserColumns =
+    "id, email, role, name, password_hash, email_verified_at, "
+    "deactivated_at, created_at, updated_at";
+/// Reads a row selected with kUserColumns.
+UserRecord readUser(SQLite::Statement& st);
+
+inline constexpr const char* kMailColumns = "id, recipient, subject, body, created_at, attempts, "
+                                            "next_attempt_at, sent_at, failed_at, last_error";
+/// Reads a row selected with kMailColumns.
+MailRecord readMail(SQLite::Statement& st);
+
+inline constexpr const char* kJobColumns =
+    "jobs.id, jobs.order_id, jobs.store_id, jobs.lease_id, jobs.lease_expires_at, jobs.agent_id, "
+    "jobs.last_event_seq, jobs.spooler_job_id, jobs.printer, jobs.created_at, jobs.updated_at";
+
+/// The job is its order's current one (the newest: a reprint adds a job).
+inline constexpr const char* kCurrentJob =
+    "jobs.rowid = (SELECT MAX(newer.rowid) FROM jobs AS newer "
+    "WHERE newer.order_id = jobs.order_id)";
+/// Reads a row selected with kJobColumns.
+JobRecord readJob(SQLite::Statement& st);
+
+inline constexpr const char* kChargeColumns =
+    "order_id, pages, pages_source, price_list, breakdown, total_minor, currency, "
+    "quoted_total_minor, finalized_at, payment_state, payment_method, paid_minor, paid_at, "
+    "payment_reference, refunded_minor, refunded_at, refund_reason, created_at, updated_at";
+
+} // namespace printrelay::cloud
