@@ -240,7 +240,6 @@ CountVerdict recordAgentCount(StoreTransaction& tx, const OrderRecord& order, in
     verdict.message = "the document's bytes are " + contentType + ", not " + order.contentType +
                       " as declared; the agent reports the job failed";
   } else if (record.quotedPages && pages > *record.quotedPages) {
-    record.holdReason = kPageCountHold;
     verdict.proceed = false;
     verdict.message = "the document has " + std::to_string(pages) +
                       " pages but the order was quoted for " + std::to_string(*record.quotedPages) +

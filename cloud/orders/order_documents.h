@@ -84,12 +84,8 @@ protocol::PrintOptions optionsWithDefaults(const nlohmann::json& customerOptions
 void addDocumentFieldsToOffer(StoreTransaction& tx, const OrderRecord& order,
                               const protocol::PrintOptions& options, protocol::JobOffer& offer);
 
-/// Adds "pages" {cloud, client, agent, quoted, source} and, while the order is held for a
-/// reason this module knows, "hold_reason" to an order's JSON.
+/// Adds "pages" {cloud, client, agent, quoted, source} to an order's JSON.
 void addPagesToOrderJson(StoreTransaction& tx, const OrderRecord& order, nlohmann::json& j);
-
-/// The hold reason while the agent's count waits for the shop's approval.
-inline constexpr const char* kPageCountHold = "page_count";
 
 /// What the cloud answers an agent's "counted" event.
 struct CountVerdict {
@@ -98,8 +94,8 @@ struct CountVerdict {
 };
 
 /// Records the agent's count (and the type it recognised) for the order. When it is above the
-/// quoted count the order's row gets hold_reason "page_count" and the verdict says not to
-/// proceed; the caller moves the order to held and ends the lease. A type other than the
+/// quoted count the verdict says not to proceed; the caller holds the order for its page count
+/// (OrderService::pagesCounted), which ends the lease. A type other than the
 /// order's is only recorded (the agent reports the job failed itself), never held.
 CountVerdict recordAgentCount(StoreTransaction& tx, const OrderRecord& order, int pages,
                               const std::string& contentType);

@@ -199,15 +199,14 @@ void OrderService::pagesCounted(OrderRecord& order, bool proceed, std::string_vi
 
 void OrderService::approvePages(OrderRecord& order, const std::string& who) {
   auto pages = tx_.findOrderPages(order.id);
-  if (order.state != OrderState::Held || !pages || pages->holdReason != kPageCountHold ||
-      !pages->agentPages) {
+  if (order.state != OrderState::Held ||
+      orderLifecycle(tx_, order).holdReason != kHoldForPageCount || !pages || !pages->agentPages) {
     throw Error("no_page_count_hold", "the order is " + std::string(toString(order.state)) +
                                           ", not held for a page count to approve");
   }
   const int quoted = pages->quotedPages.value_or(0);
   pages->quotedPages = pages->agentPages;
   pages->source = "agent";
-  pages->holdReason.clear();
   pages->approvedAt = now_;
   tx_.putOrderPages(*pages);
   // Re-priced on the agent's count (with the charge's own copy of the price list) before the

@@ -103,12 +103,12 @@ std::vector<OrderStateChange> SqliteTransaction::orderHistory(const std::string&
 void SqliteTransaction::putOrderPages(const OrderPagesRecord& p) {
   SQLite::Statement st(
       db_, "INSERT INTO order_pages (order_id, cloud_pages, client_pages, agent_pages, "
-           "quoted_pages, source, agent_content_type, hold_reason, approved_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET "
+           "quoted_pages, source, agent_content_type, approved_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET "
            "cloud_pages = excluded.cloud_pages, client_pages = excluded.client_pages, "
            "agent_pages = excluded.agent_pages, quoted_pages = excluded.quoted_pages, "
            "source = excluded.source, agent_content_type = excluded.agent_content_type, "
-           "hold_reason = excluded.hold_reason, approved_at = excluded.approved_at");
+           "approved_at = excluded.approved_at");
   const auto wide = [](const std::optional<int>& v) {
     return v ? std::optional<std::int64_t>(*v) : std::nullopt;
   };
@@ -119,15 +119,14 @@ void SqliteTransaction::putOrderPages(const OrderPagesRecord& p) {
   bindOptional(st, 5, wide(p.quotedPages));
   st.bind(6, p.source);
   st.bind(7, p.agentContentType);
-  st.bind(8, p.holdReason);
-  bindOptional(st, 9, p.approvedAt);
+  bindOptional(st, 8, p.approvedAt);
   st.exec();
 }
 
 std::optional<OrderPagesRecord> SqliteTransaction::findOrderPages(const std::string& orderId) {
   SQLite::Statement st(db_, "SELECT order_id, cloud_pages, client_pages, agent_pages, "
-                            "quoted_pages, source, agent_content_type, hold_reason, "
-                            "approved_at FROM order_pages WHERE order_id = ?");
+                            "quoted_pages, source, agent_content_type, approved_at "
+                            "FROM order_pages WHERE order_id = ?");
   st.bind(1, orderId);
   if (!st.executeStep()) {
     return std::nullopt;
@@ -144,8 +143,7 @@ std::optional<OrderPagesRecord> SqliteTransaction::findOrderPages(const std::str
   p.quotedPages = narrow(4);
   p.source = st.getColumn(5).getString();
   p.agentContentType = st.getColumn(6).getString();
-  p.holdReason = st.getColumn(7).getString();
-  p.approvedAt = optionalInt(st.getColumn(8));
+  p.approvedAt = optionalInt(st.getColumn(7));
   return p;
 }
 
