@@ -1,5 +1,6 @@
 #include "cloud/orders/order_service.h"
 
+#include "cloud/mail/outbox.h"
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
 #include "cloud/orders/payments.h"
@@ -304,27 +305,26 @@ void OrderService::tellCustomer(const OrderRecord& order) {
   if (!customer || customer->email.empty() || customer->deactivatedAt || !store) {
     return; // nobody to tell
   }
-  MailRecord mail;
-  mail.recipient = customer->email;
-  mail.createdAt = mail.nextAttemptAt = now_;
+  std::string subject;
+  std::string body;
   const std::string what = "\"" + order.documentName + "\" (order " + order.id + ")";
   if (order.state == OrderState::Printed) {
     const std::string pickupCode = orderLifecycle(tx_, order).pickupCode;
-    mail.subject = "Your print is ready for pickup at " + store->name;
-    mail.body = "Hello,\n\nyour print " + what + " is ready for pickup at:\n\n  " + store->name +
-                "\n" + (store->address.empty() ? "" : "  " + store->address + "\n") + "\n";
+    subject = "Your print is ready for pickup at " + store->name;
+    body = "Hello,\n\nyour print " + what + " is ready for pickup at:\n\n  " + store->name + "\n" +
+           (store->address.empty() ? "" : "  " + store->address + "\n") + "\n";
     if (!pickupCode.empty()) {
-      mail.body += "Pickup code: " + pickupCode + "\n\nGive this code at the counter.\n\n";
+      body += "Pickup code: " + pickupCode + "\n\nGive this code at the counter.\n\n";
     }
-    mail.body += "Thank you for printing with PrintRelay.\n";
+    body += "Thank you for printing with PrintRelay.\n";
   } else {
     const std::string reason = failureReason(tx_, order);
-    mail.subject = "Your print at " + store->name + " failed";
-    mail.body = "Hello,\n\nyour print " + what + " at " + store->name +
-                " could not be printed.\n\nReason: " + (reason.empty() ? "not given" : reason) +
-                "\n\nThe shop can print it again, or you can place a new order.\n";
+    subject = "Your print at " + store->name + " failed";
+    body = "Hello,\n\nyour print " + what + " at " + store->name +
+           " could not be printed.\n\nReason: " + (reason.empty() ? "not given" : reason) +
+           "\n\nThe shop can print it again, or you can place a new order.\n";
   }
-  tx_.enqueueMail(mail);
+  queueMail(tx_, customer->email, subject, body, now_);
   mailQueued_ = true;
 }
 

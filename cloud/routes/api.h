@@ -138,9 +138,6 @@ private:
   /// A new single-use e-mailed token for `purpose`, valid `ttl` seconds.
   std::string newAccountToken(StoreTransaction& tx, const std::string& userId,
                               const std::string& purpose, std::int64_t ttl);
-  /// Queues a mail in the transaction (sent once it commits).
-  void queueMail(StoreTransaction& tx, const std::string& to, const std::string& subject,
-                 const std::string& body);
   nlohmann::json userJson(StoreTransaction& tx, const UserRecord& user);
   /// The signed-in user's record; ApiError 400 for the operator token (no account).
   UserRecord callingUser(StoreTransaction& tx, const RequestContext& ctx);
