@@ -1,6 +1,6 @@
 #pragma once
 
-// Issue 4 — DOCUMENTS: what a document is (by its bytes) and how many pages it has, print
+// What a document is (by its bytes) and how many pages it has, print
 // options checked against the store's printers and completed by the shopkeeper's defaults, and
 // the page-count hold when the agent counts more pages than the customer was quoted for.
 // docs/architecture.md ("Documents, pages and printers") tells the rules in prose.

@@ -20,13 +20,7 @@ std::int64_t waitSeconds(const httplib::Request& request, std::int64_t cap) {
   if (!request.has_param("wait")) {
     return 0;
   }
-  const std::string text = request.get_param_value("wait");
-  if (text.empty() || text.size() > 9 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    throw ApiError(400, "invalid_request",
-                   "query parameter 'wait' must be a whole number of seconds");
-  }
-  return std::min<std::int64_t>(std::stoll(text), cap);
+  return std::min(wholeNumberParam("wait", request.get_param_value("wait"), 0, 999'999'999), cap);
 }
 
 std::optional<OrderState> targetState(const std::string& eventState) {

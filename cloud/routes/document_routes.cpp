@@ -1,4 +1,4 @@
-// Issue 4 — DOCUMENTS: the shopkeeper's print defaults, the agent's page count ("counted") and
+// The shopkeeper's print defaults, the agent's page count ("counted") and
 // the shop's approval of a count above the quote (order_documents.h has the rules).
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"

@@ -31,36 +31,6 @@ std::string withReason(std::string note, const std::string& reason) {
   return reason.empty() ? note : note + ": " + reason;
 }
 
-/// A query parameter given at most once; nullopt when absent.
-std::optional<std::string> queryParam(const httplib::Request& request, const std::string& name) {
-  const auto count = request.get_param_value_count(name);
-  if (count == 0) {
-    return std::nullopt;
-  }
-  if (count > 1) {
-    throw ApiError(400, "invalid_request", "query parameter '" + name + "' is given twice");
-  }
-  return request.get_param_value(name);
-}
-
-/// A whole number in [min, max] written as plain decimal digits.
-std::int64_t wholeNumberParam(const std::string& name, const std::string& text, std::int64_t min,
-                              std::int64_t max) {
-  if (text.empty() || text.size() > 12 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    throw ApiError(400, "invalid_request",
-                   "query parameter '" + name + "' must be a whole number from " +
-                       std::to_string(min) + " to " + std::to_string(max));
-  }
-  const std::int64_t value = std::stoll(text);
-  if (value < min || value > max) {
-    throw ApiError(400, "invalid_request",
-                   "query parameter '" + name + "' must be from " + std::to_string(min) + " to " +
-                       std::to_string(max));
-  }
-  return value;
-}
-
 /// Who a cursor is for and what it says: the list it belongs to (a customer's or a store's)
 /// and the sort, so a cursor works only where it was handed out.
 struct CursorContext {

@@ -74,7 +74,7 @@ void Api::createOrder(RequestContext& ctx) {
     it->get<protocol::PrintOptions>(); // bad options are refused before anything else
     customerOptions = *it;
   }
-  const std::optional<int> declaredPages = pagesField(body); // Issue 4 — DOCUMENTS
+  const std::optional<int> declaredPages = pagesField(body);
   std::optional<bool> hold;
   if (const auto it = body.find("hold"); it != body.end() && !it->is_null()) {
     if (!it->is_boolean()) {
@@ -97,7 +97,7 @@ void Api::createOrder(RequestContext& ctx) {
   if (store->keyId.empty()) {
     throw ApiError(409, "store_not_ready", "this store has no enrolled agent yet");
   }
-  // Issue 4 — DOCUMENTS: the shop's defaults fill what the customer left out; the store's
+  // The shop's defaults fill what the customer left out; the store's
   // printers must be able to print the result; a declared count must hold the page-ranges.
   const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store->id);
   try {
@@ -174,7 +174,7 @@ void Api::uploadDocument(RequestContext& ctx) {
                    "image/png, image/jpeg or text/plain document");
   }
   if (sealed && !pages.clientPages) {
-    // Issue 4 — DOCUMENTS: the cloud cannot count what it cannot read, and a quote needs pages.
+    // The cloud cannot count what it cannot read, and a quote needs pages.
     throw ApiError(422, "pages_required",
                    "a document sealed by the client needs its page count: create the order "
                    "with \"pages\"");
@@ -220,7 +220,7 @@ void Api::uploadDocument(RequestContext& ctx) {
       });
       validator.finish();
     } else {
-      // Issue 4 — DOCUMENTS: the plaintext is also kept in memory (never on disk; wiped when
+      // The plaintext is also kept in memory (never on disk; wiped when
       // freed) to recognise it by its bytes and count its pages.
       SecureBytes plaintext;
       plaintext.reserve(static_cast<std::size_t>(
@@ -295,7 +295,7 @@ void Api::uploadDocument(RequestContext& ctx) {
       pages.source = "client";
     }
     current->updatedAt = t;
-    tx->putOrderPages(pages); // Issue 4 — DOCUMENTS: the count the quote is made on
+    tx->putOrderPages(pages); // the count the quote is made on
     fixQuote(*tx, *current, *pages.quotedPages, pages.source);
     const std::string note = sealed ? "sealed document received (" +
                                           std::to_string(*pages.clientPages) +

@@ -83,6 +83,36 @@ int statusForErrorCode(const std::string& code) {
   return 500;
 }
 
+/// A query parameter given at most once; nullopt when absent.
+std::optional<std::string> queryParam(const httplib::Request& request, const std::string& name) {
+  const auto count = request.get_param_value_count(name);
+  if (count == 0) {
+    return std::nullopt;
+  }
+  if (count > 1) {
+    throw ApiError(400, "invalid_request", "query parameter '" + name + "' is given twice");
+  }
+  return request.get_param_value(name);
+}
+
+/// A whole number in [min, max] written as plain decimal digits.
+std::int64_t wholeNumberParam(const std::string& name, const std::string& text, std::int64_t min,
+                              std::int64_t max) {
+  if (text.empty() || text.size() > 12 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    throw ApiError(400, "invalid_request",
+                   "query parameter '" + name + "' must be a whole number from " +
+                       std::to_string(min) + " to " + std::to_string(max));
+  }
+  const std::int64_t value = std::stoll(text);
+  if (value < min || value > max) {
+    throw ApiError(400, "invalid_request",
+                   "query parameter '" + name + "' must be from " + std::to_string(min) + " to " +
+                       std::to_string(max));
+  }
+  return value;
+}
+
 std::string RequestContext::pathParam(std::size_t index) const {
   if (index + 1 >= request.matches.size()) {
     throw ApiError(500, "internal_error", "route has no path parameter " + std::to_string(index));
@@ -96,7 +126,7 @@ void replyJson(httplib::Response& response, int status, const json& body) {
 }
 
 bool isSupportedDocumentType(const std::string& mediaType) {
-  return isCountableDocumentType(mediaType); // Issue 4 — DOCUMENTS: types whose pages count
+  return isCountableDocumentType(mediaType);
 }
 
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
@@ -174,7 +204,7 @@ json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHis
   j["job_id"] = job ? json(job->id) : json(nullptr);
   j["spooler_job_id"] = job && job->spoolerJobId ? json(*job->spoolerJobId) : json(nullptr);
   j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
-  addPagesToOrderJson(tx, order, j); // Issue 4 — DOCUMENTS: "pages", "hold_reason"
+  addPagesToOrderJson(tx, order, j);
   j["charge"] = chargeJson(tx, order);
   addLifecycleJson(tx, order, j);
   if (withHistory) {
