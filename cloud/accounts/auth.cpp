@@ -1,7 +1,7 @@
 #include "cloud/accounts/auth.h"
 
-#include "cloud/routes/api_error.h"
 #include "common/util/encoding.h"
+#include "common/util/error.h"
 
 #include <algorithm>
 
@@ -63,21 +63,21 @@ Principal Authenticator::authenticateUser(std::string_view token) const {
   const AccessClaims claims = tokens_.verify(token);
   auto tx = store_.begin();
   if (tx->isAccessTokenDenied(claims.tokenId)) {
-    throw ApiError(401, "token_revoked", "this access token has been revoked (logged out)");
+    throw Error("token_revoked", "this access token has been revoked (logged out)");
   }
   const auto session = tx->findSession(claims.sessionId);
   if (!session || session->userId != claims.subject || session->revokedAt ||
       session->expiresAt <= clock_()) {
-    throw ApiError(401, "token_revoked", "this session has ended; log in again");
+    throw Error("token_revoked", "this session has ended; log in again");
   }
   const auto user = tx->findUser(claims.subject);
   if (!user || user->deactivatedAt) {
-    throw ApiError(401, "account_deactivated", "this account has been deactivated");
+    throw Error("account_deactivated", "this account has been deactivated");
   }
   const auto role = userRoleFromString(user->role);
   if (!role || user->role != claims.role) {
     // The role changed since the token was issued: make the client log in again.
-    throw ApiError(401, "token_revoked", "this account's role changed; log in again");
+    throw Error("token_revoked", "this account's role changed; log in again");
   }
   Principal p;
   p.role = *role;
@@ -97,19 +97,19 @@ Principal Authenticator::authenticate(const httplib::Request& request) const {
     return {};
   }
   if (request.get_header_value_count("Authorization") != 1) {
-    throw ApiError(401, "invalid_credentials", "send exactly one Authorization header");
+    throw Error("invalid_credentials", "send exactly one Authorization header");
   }
   const std::string header = request.get_header_value("Authorization");
   constexpr std::string_view kScheme = "Bearer ";
   if (header.size() <= kScheme.size() || header.compare(0, kScheme.size(), kScheme) != 0) {
-    throw ApiError(401, "invalid_credentials", "the Authorization header must be 'Bearer <token>'");
+    throw Error("invalid_credentials", "the Authorization header must be 'Bearer <token>'");
   }
   const std::string token = header.substr(kScheme.size());
   if (token.find('.') != std::string::npos) {
     return authenticateUser(token);
   }
   if (token.size() > 256) {
-    throw ApiError(401, "invalid_credentials", "unknown token");
+    throw Error("invalid_credentials", "unknown token");
   }
   if (!adminToken_.empty() && constantTimeEquals(token, adminToken_)) {
     Principal admin;
@@ -123,7 +123,7 @@ Principal Authenticator::authenticate(const httplib::Request& request) const {
   auto tx = store_.begin();
   if (auto agent = tx->findAgentByCredentialHash(hash); agent) {
     if (agent->revokedAt) {
-      throw ApiError(401, "credential_revoked", "this agent's credential has been revoked");
+      throw Error("credential_revoked", "this agent's credential has been revoked");
     }
     tx->touchAgent(agent->id, clock_());
     tx->commit();
@@ -133,7 +133,7 @@ Principal Authenticator::authenticate(const httplib::Request& request) const {
     p.storeId = agent->storeId;
     return p;
   }
-  throw ApiError(401, "invalid_credentials", "unknown token");
+  throw Error("invalid_credentials", "unknown token");
 }
 
 void Authenticator::require(const Principal& principal, const RoleSet& allowed) {
@@ -141,11 +141,10 @@ void Authenticator::require(const Principal& principal, const RoleSet& allowed) 
     return;
   }
   if (principal.role == Role::Anonymous) {
-    throw ApiError(401, "unauthorized", "this route needs an Authorization: Bearer credential");
+    throw Error("unauthorized", "this route needs an Authorization: Bearer credential");
   }
-  throw ApiError(403, "forbidden",
-                 "a " + std::string(toString(principal.role)) +
-                     " credential cannot use this route");
+  throw Error("forbidden",
+              "a " + std::string(toString(principal.role)) + " credential cannot use this route");
 }
 
 } // namespace printrelay::cloud

@@ -64,16 +64,17 @@ struct Principal {
 /// JWT access token and nothing else: verified by the TokenService, then its jti must not be
 /// revoked, its session must be live and its user active (role and stores come from the
 /// database, never from the token). Any other token is the operator's admin token or an agent's
-/// device credential (SHA-256 looked up, revoked agents refused). Throws ApiError 401 for a
-/// malformed header or a token that fails any check; no header at all gives Role::Anonymous.
+/// device credential (SHA-256 looked up, revoked agents refused). Throws Error (an
+/// authentication code: invalid_credentials, token_revoked, …) for a malformed header or a token
+/// that fails any check; no header at all gives Role::Anonymous.
 class Authenticator {
 public:
   Authenticator(Store& store, std::string adminToken, TokenService& tokens, Clock clock);
 
   Principal authenticate(const httplib::Request& request) const;
 
-  /// Throws ApiError 401 "unauthorized" for an anonymous caller and 403 "forbidden" for a caller
-  /// whose role is not in `allowed`.
+  /// Throws Error "unauthorized" for an anonymous caller and "forbidden" for a caller whose role
+  /// is not in `allowed`.
   static void require(const Principal& principal, const RoleSet& allowed);
 
 private:

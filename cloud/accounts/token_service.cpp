@@ -1,7 +1,5 @@
 #include "cloud/accounts/token_service.h"
 
-#include "cloud/routes/api_error.h"
-#include "cloud/routes/json_body.h"
 #include "common/util/encoding.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
@@ -27,7 +25,7 @@ constexpr std::size_t kSecretBytes = 32;
 constexpr std::int64_t kSkewSeconds = 60;
 
 [[noreturn]] void refuse(const std::string& why) {
-  throw ApiError(401, "invalid_token", "the access token is not valid: " + why);
+  throw Error("invalid_token", "the access token is not valid: " + why);
 }
 
 json decodeJsonPart(std::string_view part, const char* what) {
@@ -275,7 +273,7 @@ AccessClaims TokenService::verify(std::string_view token) const {
   c.expiresAt = timeClaim(payload, "exp");
   const std::int64_t now = clock_();
   if (c.expiresAt <= now) {
-    throw ApiError(401, "token_expired", "the access token has expired; refresh it");
+    throw Error("token_expired", "the access token has expired; refresh it");
   }
   if (c.notBefore > now + kSkewSeconds) {
     refuse("not valid yet (nbf)");

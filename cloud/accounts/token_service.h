@@ -61,8 +61,8 @@ public:
   std::string issue(const std::string& subject, const std::string& role,
                     const std::string& sessionId, AccessClaims* claims = nullptr);
 
-  /// Checks signature, alg, typ, kid, iss, aud, exp, nbf, iat, jti, sub and sid. Throws ApiError
-  /// 401 "invalid_token" (or "token_expired") saying which check failed.
+  /// Checks signature, alg, typ, kid, iss, aud, exp, nbf, iat, jti, sub and sid. Throws Error
+  /// "invalid_token" (or "token_expired") saying which check failed.
   AccessClaims verify(std::string_view token) const;
 
   /// Adds a new signing key when the newest is older than the rotation period and drops keys no

@@ -1,6 +1,5 @@
 #include "cloud/orders/order_documents.h"
 
-#include "cloud/routes/json_body.h"
 #include "common/document/document.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
@@ -71,42 +70,31 @@ bool isCountableDocumentType(const std::string& mediaType) {
 void checkDocumentBytes(std::span<const std::uint8_t> head, const std::string& declaredType) {
   const document::Kind kind = document::sniff(head);
   if (kind == document::Kind::Unknown) {
-    throw ApiError(415, "unsupported_document",
-                   "the document is not a PDF, PNG, JPEG or plain-text (UTF-8) file, judged by "
-                   "its bytes whatever its name or Content-Type says");
+    throw Error("unsupported_document",
+                "the document is not a PDF, PNG, JPEG or plain-text (UTF-8) file, judged by "
+                "its bytes whatever its name or Content-Type says");
   }
   const std::string found(document::mediaType(kind));
   if (found != declaredType) {
-    throw ApiError(415, "document_type_mismatch",
-                   "the document was sent as " + declaredType + " but its bytes are " + found);
+    throw Error("document_type_mismatch",
+                "the document was sent as " + declaredType + " but its bytes are " + found);
   }
 }
 
 int countUploadedPages(std::span<const std::uint8_t> bytes, const std::string& mediaType) {
   int pages = 0;
-  try {
-    pages = document::countPages(document::kindOfMediaType(mediaType), bytes);
-  } catch (const Error& e) {
-    if (e.code() == "document_unreadable" || e.code() == "document_encrypted") {
-      throw ApiError(422, e.code(), e.what());
-    }
-    throw;
-  }
+  pages = document::countPages(document::kindOfMediaType(mediaType), bytes);
   if (pages > protocol::kMaxPageNumber) {
     // The wire carries page counts up to kMaxPageNumber (an offer's quoted_pages).
-    throw ApiError(422, "too_many_pages",
-                   "the document has " + std::to_string(pages) + " pages; at most " +
-                       std::to_string(protocol::kMaxPageNumber) + " are printed per order");
+    throw Error("too_many_pages", "the document has " + std::to_string(pages) + " pages; at most " +
+                                      std::to_string(protocol::kMaxPageNumber) +
+                                      " are printed per order");
   }
   return pages;
 }
 
 void checkPageRanges(const protocol::PrintOptions& options, int pages) {
-  try {
-    protocol::selectedPageCount(options.pageRanges, pages);
-  } catch (const Error& e) {
-    throw ApiError(422, e.code(), e.what());
-  }
+  protocol::selectedPageCount(options.pageRanges, pages);
 }
 
 std::optional<std::vector<ReportedPrinter>> reportedPrinters(StoreTransaction& tx,
@@ -142,7 +130,7 @@ std::optional<std::vector<ReportedPrinter>> reportedPrinters(StoreTransaction& t
 }
 
 OptionsNotSupported::OptionsNotSupported(const std::string& message, json printers, json supported)
-    : ApiError(422, "options_not_supported", message), printers_(std::move(printers)),
+    : Error("options_not_supported", message), printers_(std::move(printers)),
       supported_(std::move(supported)) {}
 
 json OptionsNotSupported::body() const {
@@ -160,8 +148,8 @@ void checkOptionsAgainstStore(StoreTransaction& tx, const std::string& storeId,
     return; // never reported: nothing to check against (see the header)
   }
   if (printers->empty()) {
-    throw ApiError(409, "no_printers",
-                   "the store's agent reports no printers at the moment; try again later");
+    throw Error("no_printers",
+                "the store's agent reports no printers at the moment; try again later");
   }
   json why = json::array();
   std::vector<std::string> reasons;
@@ -252,7 +240,6 @@ CountVerdict recordAgentCount(StoreTransaction& tx, const OrderRecord& order, in
     verdict.message = "the document's bytes are " + contentType + ", not " + order.contentType +
                       " as declared; the agent reports the job failed";
   } else if (record.quotedPages && pages > *record.quotedPages) {
-    record.holdReason = kPageCountHold;
     verdict.proceed = false;
     verdict.message = "the document has " + std::to_string(pages) +
                       " pages but the order was quoted for " + std::to_string(*record.quotedPages) +

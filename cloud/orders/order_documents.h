@@ -1,12 +1,12 @@
 #pragma once
 
-// Issue 4 — DOCUMENTS: what a document is (by its bytes) and how many pages it has, print
+// What a document is (by its bytes) and how many pages it has, print
 // options checked against the store's printers and completed by the shopkeeper's defaults, and
 // the page-count hold when the agent counts more pages than the customer was quoted for.
 // docs/architecture.md ("Documents, pages and printers") tells the rules in prose.
 
-#include "cloud/routes/api_error.h"
 #include "cloud/storage/store.h"
+#include "common/util/error.h"
 #include "common/util/secure_bytes.h"
 #include "common/wire/protocol.h"
 
@@ -27,16 +27,16 @@ namespace printrelay::cloud {
 bool isCountableDocumentType(const std::string& mediaType);
 
 /// Checks the first bytes of a plaintext upload (up to document::kSniffBytes) against the
-/// media type it was sent as. ApiError 415 "unsupported_document" when they are no PDF, PNG,
-/// JPEG or plain text; 415 "document_type_mismatch" (naming both) when they are another of them.
+/// media type it was sent as. Error "unsupported_document" when they are no PDF, PNG, JPEG or
+/// plain text; "document_type_mismatch" (naming both) when they are another of them.
 void checkDocumentBytes(std::span<const std::uint8_t> head, const std::string& declaredType);
 
-/// Pages of a whole plaintext document of `mediaType`, counted in memory. ApiError 422
+/// Pages of a whole plaintext document of `mediaType`, counted in memory. Error
 /// "document_unreadable", "document_encrypted" (a PDF that needs a password) or
 /// "too_many_pages" (more than protocol::kMaxPageNumber).
 int countUploadedPages(std::span<const std::uint8_t> bytes, const std::string& mediaType);
 
-/// ApiError 422 "page_range_out_of_document" when `options` select a page past `pages`.
+/// Error "page_range_out_of_document" when `options` select a page past `pages`.
 void checkPageRanges(const protocol::PrintOptions& options, int pages);
 
 /// One printer of the store's last report, with what it can do; `abilities` is nullopt when the
@@ -51,10 +51,10 @@ struct ReportedPrinter {
 std::optional<std::vector<ReportedPrinter>> reportedPrinters(StoreTransaction& tx,
                                                              const std::string& storeId);
 
-/// ApiError 422 "options_not_supported" with, besides code and message, `printers` (each
+/// Error "options_not_supported" with, besides code and message, `printers` (each
 /// printer and why it cannot) and `supported` (what the store's printers offer together);
 /// `body()` is the whole error response.
-class OptionsNotSupported : public ApiError {
+class OptionsNotSupported : public Error {
 public:
   OptionsNotSupported(const std::string& message, nlohmann::json printers,
                       nlohmann::json supported);
@@ -68,7 +68,7 @@ private:
 /// Accepts `options` for an order at the store when at least one printer of the last report
 /// can print with them (protocol::unsupportedOptions is empty). A store whose agent never
 /// reported printers accepts anything (the agent still refuses what it cannot print); one that
-/// reported none answers 409 "no_printers". Throws OptionsNotSupported otherwise.
+/// reported none is refused with Error "no_printers". Throws OptionsNotSupported otherwise.
 void checkOptionsAgainstStore(StoreTransaction& tx, const std::string& storeId,
                               const protocol::PrintOptions& options);
 
@@ -88,9 +88,6 @@ void addDocumentFieldsToOffer(StoreTransaction& tx, const OrderRecord& order,
 /// (all null when it has none).
 void addPagesToOrderJson(const std::optional<OrderPagesRecord>& record, nlohmann::json& j);
 
-/// The hold reason while the agent's count waits for the shop's approval.
-inline constexpr const char* kPageCountHold = "page_count";
-
 /// What the cloud answers an agent's "counted" event.
 struct CountVerdict {
   bool proceed = true;
@@ -98,8 +95,8 @@ struct CountVerdict {
 };
 
 /// Records the agent's count (and the type it recognised) for the order. When it is above the
-/// quoted count the order's row gets hold_reason "page_count" and the verdict says not to
-/// proceed; the caller moves the order to held and ends the lease. A type other than the
+/// quoted count the verdict says not to proceed; the caller holds the order for its page count
+/// (OrderService::pagesCounted), which ends the lease. A type other than the
 /// order's is only recorded (the agent reports the job failed itself), never held.
 CountVerdict recordAgentCount(StoreTransaction& tx, const OrderRecord& order, int pages,
                               const std::string& contentType);

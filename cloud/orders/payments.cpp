@@ -1,11 +1,9 @@
 #include "cloud/orders/payments.h"
 
-#include "cloud/orders/lifecycle.h"
 #include "cloud/orders/pricing.h"
-#include "cloud/routes/api_error.h"
-#include "cloud/routes/json_body.h"
 #include "cloud/storage/ids.h"
 #include "common/util/encoding.h"
+#include "common/util/error.h"
 #include "common/util/log.h"
 #include "common/wire/protocol.h"
 
@@ -36,27 +34,14 @@ PriceList storedPriceList(const std::string& text, const std::string& what) {
   return priceListFromJson(j);
 }
 
-/// The quote, with pricing errors as the API's.
 Quote price(const PriceList& list, const OrderRecord& order, int pages) {
-  try {
-    return priceQuote(list, orderOptions(order), pages);
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    if (e.code() == "page_range_out_of_document" || e.code() == "quote_too_large") {
-      throw ApiError(422, e.code(), e.what());
-    }
-    if (e.code() == "invalid_request") {
-      throw ApiError(400, e.code(), e.what());
-    }
-    throw;
-  }
+  return priceQuote(list, orderOptions(order), pages);
 }
 
 void applyQuote(OrderChargeRecord& charge, const Quote& quote, int pages, std::string_view source) {
   charge.pages = pages;
   charge.pagesSource = std::string(source);
-  charge.breakdownJson = dumpJson(quoteJson(quote));
+  charge.breakdownJson = quoteJson(quote).dump(-1, ' ', false, json::error_handler_t::replace);
   charge.totalMinor = quote.totalMinor;
   charge.currency = quote.currency;
 }
@@ -74,7 +59,7 @@ std::array<std::uint8_t, 32> hmacSha256(std::string_view secret, std::string_vie
 }
 
 [[noreturn]] void badSignature(const std::string& why) {
-  throw ApiError(400, "bad_signature", "the Stripe-Signature header " + why);
+  throw Error("bad_signature", "the Stripe-Signature header " + why);
 }
 
 } // namespace
@@ -211,16 +196,6 @@ void recordPayment(StoreTransaction& tx, OrderChargeRecord& charge, std::string_
               charge.currency + " (" + std::string(method) + ")");
 }
 
-bool moveOnAfterPayment(StoreTransaction& tx, OrderRecord& order, std::int64_t now,
-                        std::string_view note) {
-  if (order.state != OrderState::AwaitingPayment) {
-    return false;
-  }
-  // Held with a pickup code when the order waits for its customer, else queued with its job.
-  enterWaitingOrQueue(tx, order, now, note);
-  return true;
-}
-
 void verifyWebhookSignature(std::string_view secret, std::string_view header, std::string_view body,
                             std::int64_t now) {
   if (header.empty()) {
@@ -284,10 +259,9 @@ void verifyWebhookSignature(std::string_view secret, std::string_view header, st
   }
   const std::int64_t t = std::stoll(std::string(timestamp));
   if (t < now - kWebhookToleranceSeconds || t > now + kWebhookToleranceSeconds) {
-    throw ApiError(400, "signature_expired",
-                   "the webhook's timestamp is more than " +
-                       std::to_string(kWebhookToleranceSeconds) +
-                       " seconds from the server's clock (a replay, or a clock off)");
+    throw Error("signature_expired",
+                "the webhook's timestamp is more than " + std::to_string(kWebhookToleranceSeconds) +
+                    " seconds from the server's clock (a replay, or a clock off)");
   }
 }
 

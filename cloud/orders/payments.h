@@ -30,8 +30,8 @@ inline constexpr std::int64_t kWebhookToleranceSeconds = 300;
 /// `source` ("cloud", "client" or "agent") and the time of order.updatedAt. The store's
 /// current price list is copied into the charge, and a later re-fix (an approved page count)
 /// prices with that copy, keeping the payment state and what was paid. Without a price list
-/// nothing is recorded (the shop prices at the counter). Throws ApiError 422
-/// page_range_out_of_document / quote_too_large, 400 invalid_request for pages out of range.
+/// nothing is recorded (the shop prices at the counter). Throws Error
+/// page_range_out_of_document / quote_too_large, invalid_request for pages out of range.
 void fixQuote(StoreTransaction& tx, const OrderRecord& order, int pages, std::string_view source);
 
 /// Whether the order must be paid before it may print: its store is pay_first and its charge is
@@ -56,14 +56,9 @@ nlohmann::json chargeJson(const std::optional<OrderChargeRecord>& charge);
 void recordPayment(StoreTransaction& tx, OrderChargeRecord& charge, std::string_view method,
                    std::string_view reference, std::int64_t now);
 
-/// Moves a paid order that waited in awaiting_payment on (to queued with its job row; the
-/// caller wakes the store's agents after commit). False when the order was not waiting.
-bool moveOnAfterPayment(StoreTransaction& tx, OrderRecord& order, std::int64_t now,
-                        std::string_view note);
-
 /// Checks a `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…]` header: HMAC-SHA256(secret,
 /// t + "." + body) must equal one of the v1 values (compared in constant time), and t must be
-/// within kWebhookToleranceSeconds of `now`. Throws ApiError 400 bad_signature (missing,
+/// within kWebhookToleranceSeconds of `now`. Throws Error bad_signature (missing,
 /// garbled or no match) or signature_expired (a valid signature, too old or too new).
 void verifyWebhookSignature(std::string_view secret, std::string_view header, std::string_view body,
                             std::int64_t now);

@@ -1,5 +1,6 @@
 // Routes for accounts: registration with e-mail verification, login, refresh-token rotation,
 // logout, password change and reset, deactivation.
+#include "cloud/mail/outbox.h"
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
@@ -69,16 +70,6 @@ std::string newPasswordField(const json& body, const std::string& field) {
 
 std::string Api::verificationLink(const std::string& token) const {
   return publicUrl_ + "/api/v1/accounts/verify?token=" + token;
-}
-
-void Api::queueMail(StoreTransaction& tx, const std::string& to, const std::string& subject,
-                    const std::string& body) {
-  MailRecord mail;
-  mail.recipient = to;
-  mail.subject = subject;
-  mail.body = body;
-  mail.createdAt = mail.nextAttemptAt = now();
-  tx.enqueueMail(mail);
 }
 
 std::string Api::newAccountToken(StoreTransaction& tx, const std::string& userId,
@@ -181,7 +172,7 @@ void Api::registerAccount(RequestContext& ctx) {
       text += "If you forgot your password, ask for a reset: printrelay forgot-password\n\n";
     }
     text += "If this was not you, you can ignore this mail.\n";
-    queueMail(*tx, email, "Your PrintRelay account", text);
+    queueMail(*tx, email, "Your PrintRelay account", text, now());
   } else {
     tx->insertUser(user);
     const std::string token =
@@ -191,7 +182,8 @@ void Api::registerAccount(RequestContext& ctx) {
                   spokenDuration(settings_.verificationTokenTtlSeconds) + ":\n\n  " +
                   verificationLink(token) + "\n\nor run: printrelay verify " + token +
                   "\n\nYou can order prints once the address is confirmed.\n"
-                  "If you did not register, ignore this mail.\n");
+                  "If you did not register, ignore this mail.\n",
+              now());
     log::info("account " + user.id + " registered; verification mail queued");
   }
   tx->commit();
@@ -263,7 +255,8 @@ void Api::requestPasswordReset(RequestContext& ctx) {
                   token + "\n\nRun: printrelay reset-password " + token +
                   "\nor send it with a new password to " + publicUrl_ +
                   "/api/v1/accounts/password-reset/confirm\n\n"
-                  "If this was not you, ignore this mail: your password stays as it is.\n");
+                  "If this was not you, ignore this mail: your password stays as it is.\n",
+              now());
   }
   tx->commit();
   accounts_.mailQueued();
@@ -301,7 +294,8 @@ void Api::resetPassword(RequestContext& ctx) {
   const int revoked = tx->revokeUserSessions(user->id, t, "password reset");
   queueMail(*tx, user->email, "Your PrintRelay password was reset",
             "The password of your PrintRelay account was just reset and every session was "
-            "signed out.\nIf this was not you, reset it again at once and tell us.\n");
+            "signed out.\nIf this was not you, reset it again at once and tell us.\n",
+            now());
   tx->commit();
   accounts_.mailQueued();
   loginFailuresByAccount_.reset("acct:" + user->email);
@@ -440,7 +434,8 @@ void Api::changePassword(RequestContext& ctx) {
   tx->denyAccessToken(ctx.principal.tokenId, ctx.principal.tokenExpiresAt);
   queueMail(*tx, user.email, "Your PrintRelay password was changed",
             "The password of your PrintRelay account was just changed and every session was "
-            "signed out.\nIf this was not you, reset your password at once.\n");
+            "signed out.\nIf this was not you, reset your password at once.\n",
+            now());
   tx->commit();
   accounts_.mailQueued();
   log::notice("account " + user.id + " changed its password; " + std::to_string(revoked) +
@@ -470,7 +465,7 @@ void Api::deactivateAccount(RequestContext& ctx) {
   tx->revokeUserSessions(user.id, t, "account deactivated");
   tx->denyAccessToken(ctx.principal.tokenId, ctx.principal.tokenExpiresAt);
   queueMail(*tx, user.email, "Your PrintRelay account was deactivated",
-            "Your PrintRelay account was deactivated at your request. Goodbye!\n");
+            "Your PrintRelay account was deactivated at your request. Goodbye!\n", now());
   tx->commit();
   accounts_.mailQueued();
   log::notice("account " + user.id + " deactivated by its owner");

@@ -1,11 +1,8 @@
 // Routes for enrolled agents: the long-poll for jobs, the ciphertext download, status events.
-#include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
-#include "cloud/orders/payments.h"
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
-#include "cloud/storage/ids.h"
 #include "common/crypto/envelope.h"
 #include "common/util/log.h"
 #include "common/wire/protocol.h"
@@ -23,13 +20,7 @@ std::int64_t waitSeconds(const httplib::Request& request, std::int64_t cap) {
   if (!request.has_param("wait")) {
     return 0;
   }
-  const std::string text = request.get_param_value("wait");
-  if (text.empty() || text.size() > 9 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    throw ApiError(400, "invalid_request",
-                   "query parameter 'wait' must be a whole number of seconds");
-  }
-  return std::min<std::int64_t>(std::stoll(text), cap);
+  return std::min(wholeNumberParam("wait", request.get_param_value("wait"), 0, 999'999'999), cap);
 }
 
 std::optional<OrderState> targetState(const std::string& eventState) {
@@ -66,35 +57,25 @@ std::string historyNote(const protocol::JobEvent& event) {
 
 std::optional<json> Api::claimNextJob(const Principal& agent) {
   auto tx = store_.begin();
-  expireLeases(*tx, agent.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(agent.storeId);
   auto job = tx->nextQueuedJob(agent.storeId);
   if (!job) {
-    tx->commit(); // keeps the expired leases returned to the queue
+    orders.commit(); // keeps the expired leases returned to the queue
     return std::nullopt;
   }
   auto order = tx->findOrder(job->orderId);
   if (!order) {
     throw Error("store_corrupt", "job " + job->id + " has no order");
   }
-  checkTransition(order->state, OrderState::Dispatched);
-  const std::int64_t t = now();
-  order->state = OrderState::Dispatched;
-  order->updatedAt = t;
-  tx->updateOrder(*order);
-  tx->appendOrderHistory(
-      {order->id, OrderState::Dispatched, t, "leased to agent " + agent.subject});
-  job->leaseId = newId("lease");
-  job->leaseExpiresAt = t + settings_.leaseSeconds;
-  job->agentId = agent.subject;
-  job->updatedAt = t;
-  tx->updateJob(*job);
+  job = orders.dispatch(*order, agent.subject);
   protocol::JobOffer offer;
   const json options = json::parse(order->optionsJson, nullptr, false);
   if (!options.is_discarded()) {
     offer.options = options.get<protocol::PrintOptions>();
   }
-  addDocumentFieldsToOffer(*tx, *order, offer.options, offer); // Issue 4 — DOCUMENTS
-  tx->commit();
+  addDocumentFieldsToOffer(*tx, *order, offer.options, offer);
+  orders.commit();
   log::job(log::Level::Info, job->id,
            "handed to agent " + agent.subject + " (lease until " +
                std::to_string(job->leaseExpiresAt) + ")");
@@ -150,10 +131,11 @@ void Api::getJobDocument(RequestContext& ctx) {
   std::string orderId;
   {
     auto tx = store_.begin();
-    expireLeases(*tx, ctx.principal.storeId);
+    OrderService orders = orderService(*tx);
+    orders.expireLeases(ctx.principal.storeId);
     const JobRecord job = agentJob(*tx, ctx, jobId);
     const auto order = tx->findOrder(job.orderId);
-    tx->commit();
+    orders.commit();
     const bool leased =
         order && (order->state == OrderState::Dispatched || order->state == OrderState::Printing) &&
         !job.leaseId.empty();
@@ -189,12 +171,13 @@ void Api::postJobEvent(RequestContext& ctx) {
   const std::int64_t t = now();
 
   auto tx = store_.begin();
-  expireLeases(*tx, ctx.principal.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(ctx.principal.storeId);
   JobRecord job = agentJob(*tx, ctx, jobId);
 
   // A replay gets the first answer and changes nothing.
   if (const auto seen = tx->findJobEvent(job.id, event.seq); seen) {
-    tx->commit();
+    orders.commit();
     if (seen->payloadJson != payload) {
       throw ApiError(409, "event_conflict",
                      "event " + std::to_string(event.seq) + " was already sent with other content");
@@ -203,7 +186,7 @@ void Api::postJobEvent(RequestContext& ctx) {
     return;
   }
   if (job.leaseId.empty() || job.leaseId != event.leaseId) {
-    tx->commit();
+    orders.commit();
     throw ApiError(409, "lease_expired", "the lease is no longer current; drop the job");
   }
   if (event.seq <= job.lastEventSeq) {
@@ -215,9 +198,9 @@ void Api::postJobEvent(RequestContext& ctx) {
   if (!order) {
     throw Error("store_corrupt", "job " + job.id + " has no order");
   }
-  if (event.state == "counted") { // Issue 4 — DOCUMENTS (document_routes.cpp)
-    const json reply = countedEvent(*tx, *order, job, event, payload, t);
-    tx->commit();
+  if (event.state == "counted") {
+    const json reply = countedEvent(orders, *tx, *order, job, event, payload, t);
+    orders.commit();
     replyJson(ctx.response, 200, reply);
     return;
   }
@@ -228,10 +211,7 @@ void Api::postJobEvent(RequestContext& ctx) {
   const OrderState target = *known;
   checkTransition(order->state, target);
 
-  order->state = target;
-  order->updatedAt = t;
-  tx->updateOrder(*order);
-  tx->appendOrderHistory({order->id, target, t, historyNote(event)});
+  // What the event says about the job; the service then moves the order and its lease.
   job.lastEventSeq = event.seq;
   if (event.spoolerJobId) {
     job.spoolerJobId = event.spoolerJobId;
@@ -239,27 +219,10 @@ void Api::postJobEvent(RequestContext& ctx) {
   if (!event.printer.empty()) {
     job.printer = event.printer;
   }
-  if (target == OrderState::Queued || isTerminal(target)) {
-    job.leaseId.clear();
-    job.leaseExpiresAt = 0;
-  } else {
-    job.leaseExpiresAt = t + settings_.leaseSeconds;
-  }
   job.updatedAt = t;
   tx->updateJob(job);
-  if (target == OrderState::Failed) {
-    refundIfPaid(*tx, *order,
-                 "printing failed" + (event.message.empty() ? std::string() : ": " + event.message),
-                 t);
-  }
-  if (target == OrderState::Printed) {
-    // The final price is the agent's count when it made one (a Windows agent cannot count
-    // PDFs), else the quoted one.
-    const auto pages = tx->findOrderPages(order->id);
-    if (pages && (pages->agentPages || pages->quotedPages)) {
-      finalizeCharge(*tx, *order, pages->agentPages.value_or(pages->quotedPages.value_or(0)));
-    }
-  }
+  orders.agentReport(*order, target, historyNote(event), event.message);
+  job = *tx->findJob(job.id);
 
   json reply{{"job_id", job.id},
              {"order_id", order->id},
@@ -267,20 +230,10 @@ void Api::postJobEvent(RequestContext& ctx) {
              {"state", toString(target)},
              {"lease_expires_at", job.leaseId.empty() ? json(nullptr) : json(job.leaseExpiresAt)}};
   tx->insertJobEvent({job.id, event.seq, payload, dumpJson(reply), t});
-  const bool ended = target == OrderState::Printed || target == OrderState::Failed;
-  if (ended) {
-    onOrderEnded(*tx, *order, t);
-  }
-  tx->commit();
-  if (ended) {
-    accounts_.mailQueued();
-  }
+  orders.commit();
   log::job(log::Level::Info, job.id,
            "agent reports " + event.state + "; order " + order->id + " is " +
                std::string(toString(target)));
-  if (target == OrderState::Queued) {
-    hub_.notify(job.storeId);
-  }
   replyJson(ctx.response, 200, reply);
 }
 

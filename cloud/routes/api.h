@@ -6,6 +6,7 @@
 #include "cloud/accounts/token_service.h"
 #include "cloud/config/cloud_config.h"
 #include "cloud/orders/dispatch_hub.h"
+#include "cloud/orders/order_service.h"
 #include "cloud/routes/request_body.h"
 #include "cloud/storage/document_directory.h"
 #include "cloud/storage/store.h"
@@ -46,11 +47,12 @@ public:
   Api(const CloudSettings& settings, Store& store, DispatchHub& hub, DocumentDirectory& documents,
       AccountServices accounts);
 
-  // anyone
+  // anyone: health, stores, prices, quotes
   void health(RequestContext& ctx);
   void listStores(RequestContext& ctx);
   void getStore(RequestContext& ctx);
-  void enrollAgent(RequestContext& ctx);
+  void getStorePrices(RequestContext& ctx);
+  void createQuote(RequestContext& ctx);
   // accounts (anyone)
   void registerAccount(RequestContext& ctx);
   void verifyEmail(RequestContext& ctx);
@@ -63,9 +65,26 @@ public:
   void getMe(RequestContext& ctx);
   void changePassword(RequestContext& ctx);
   void deactivateAccount(RequestContext& ctx);
-  // shopkeeper (assigned stores), admin
+  // customer: their own orders (the receipt also for an admin)
+  void createOrder(RequestContext& ctx);
+  void listOrders(RequestContext& ctx);
+  void getOrder(RequestContext& ctx);
+  void uploadDocument(RequestContext& ctx);
+  void cancelOwnOrder(RequestContext& ctx);
+  void getOrderReceipt(RequestContext& ctx);
+  // shop: shopkeeper (assigned stores), admin
   void listStoreOrders(RequestContext& ctx);
   void createEnrollmentCode(RequestContext& ctx);
+  void getPrintDefaults(RequestContext& ctx);
+  void setPrintDefaults(RequestContext& ctx);
+  void putStorePrices(RequestContext& ctx);
+  void getStoreSettings(RequestContext& ctx);
+  void updateStoreSettings(RequestContext& ctx);
+  void releaseStoreOrder(RequestContext& ctx);
+  void approvePages(RequestContext& ctx);
+  void markOrderPaid(RequestContext& ctx);
+  void cancelStoreOrder(RequestContext& ctx);
+  void reprintStoreOrder(RequestContext& ctx);
   // admin
   void listUsers(RequestContext& ctx);
   void createUser(RequestContext& ctx);
@@ -75,39 +94,18 @@ public:
   void assignShopkeeper(RequestContext& ctx);
   void unassignShopkeeper(RequestContext& ctx);
   void revokeAgent(RequestContext& ctx);
-  // agent
-  void pollJobs(RequestContext& ctx);
-  void getJobDocument(RequestContext& ctx);
-  void postJobEvent(RequestContext& ctx);
-  // agent_routes.cpp
+  // agent (enrollment with a one-time code, then its device credential)
+  void enrollAgent(RequestContext& ctx);
   void agentMe(RequestContext& ctx);
   void reportPrinters(RequestContext& ctx);
   void registerStoreKey(RequestContext& ctx);
-  // customer
-  void createOrder(RequestContext& ctx);
-  void listOrders(RequestContext& ctx);
-  void getOrder(RequestContext& ctx);
-  void uploadDocument(RequestContext& ctx);
-  // Issue 4 — DOCUMENTS (document_routes.cpp): shopkeeper (assigned stores), admin
-  void getPrintDefaults(RequestContext& ctx);
-  void setPrintDefaults(RequestContext& ctx);
-  void approvePages(RequestContext& ctx);
-  // Issue 4 — commerce (commerce_routes.cpp)
-  void getStorePrices(RequestContext& ctx);  // anyone
-  void putStorePrices(RequestContext& ctx);  // shopkeeper (assigned stores), admin
-  void createQuote(RequestContext& ctx);     // anyone
-  void markOrderPaid(RequestContext& ctx);   // shopkeeper (assigned stores), admin
-  void paymentWebhook(RequestContext& ctx);  // the payment provider (signed)
-  void getOrderReceipt(RequestContext& ctx); // customer (own orders), admin
-  // Issue 4 — lifecycle (lifecycle_routes.cpp)
-  void cancelOwnOrder(RequestContext& ctx);      // customer
-  void cancelStoreOrder(RequestContext& ctx);    // shopkeeper, admin
-  void reprintStoreOrder(RequestContext& ctx);   // shopkeeper, admin
-  void releaseStoreOrder(RequestContext& ctx);   // shopkeeper, admin
-  void getStoreSettings(RequestContext& ctx);    // shopkeeper, admin
-  void updateStoreSettings(RequestContext& ctx); // shopkeeper, admin
-  void reprintJob(RequestContext& ctx);          // agent
-  void releaseOrderByAgent(RequestContext& ctx); // agent
+  void pollJobs(RequestContext& ctx);
+  void getJobDocument(RequestContext& ctx);
+  void postJobEvent(RequestContext& ctx);
+  void reprintJob(RequestContext& ctx);
+  void releaseOrderByAgent(RequestContext& ctx);
+  // the payment provider (signed)
+  void paymentWebhook(RequestContext& ctx);
 
   /// Failed pickup-code releases a store may have in the window before it gets 429.
   static constexpr std::uint32_t kPickupFailuresPerStore = 10;
@@ -120,8 +118,10 @@ public:
 
 private:
   std::int64_t now() const { return settings_.clock(); }
-  /// Returns the store's dispatched jobs whose lease ran out to the queue (history notes why).
-  void expireLeases(StoreTransaction& tx, const std::string& storeId);
+  /// The order service for a change in `tx`: its commit() wakes the agents and the mail sender.
+  OrderService orderService(StoreTransaction& tx) const {
+    return OrderService(tx, orderHooks_, now());
+  }
   /// Hands the next queued job of the store to `agentId` under a new lease, if there is one.
   std::optional<nlohmann::json> claimNextJob(const Principal& agent);
   bool isOnline(StoreTransaction& tx, const std::string& storeId);
@@ -137,9 +137,6 @@ private:
   /// A new single-use e-mailed token for `purpose`, valid `ttl` seconds.
   std::string newAccountToken(StoreTransaction& tx, const std::string& userId,
                               const std::string& purpose, std::int64_t ttl);
-  /// Queues a mail in the transaction (sent once it commits).
-  void queueMail(StoreTransaction& tx, const std::string& to, const std::string& subject,
-                 const std::string& body);
   nlohmann::json userJson(StoreTransaction& tx, const UserRecord& user);
   /// The signed-in user's record; ApiError 400 for the operator token (no account).
   UserRecord callingUser(StoreTransaction& tx, const RequestContext& ctx);
@@ -154,17 +151,18 @@ private:
                          const std::string& orderId);
   /// The job if it exists and belongs to the calling agent's store; ApiError 404 otherwise.
   JobRecord agentJob(StoreTransaction& tx, const RequestContext& ctx, const std::string& jobId);
-  /// Issue 4 — DOCUMENTS: the agent's "counted" event for `job` (document_routes.cpp): records
+  /// The agent's "counted" event for `job` (document_routes.cpp): records
   /// the count, holds the order when it is above the quote, records the event; the answer.
-  nlohmann::json countedEvent(StoreTransaction& tx, OrderRecord& order, JobRecord& job,
-                              const protocol::JobEvent& event, const std::string& payload,
-                              std::int64_t at);
+  nlohmann::json countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,
+                              JobRecord& job, const protocol::JobEvent& event,
+                              const std::string& payload, std::int64_t at);
 
   const CloudSettings& settings_;
   Store& store_;
   DispatchHub& hub_;
   DocumentDirectory& documents_;
   AccountServices accounts_;
+  OrderServiceHooks orderHooks_;
   RateLimiter loginFailuresByAccount_;
   RateLimiter loginFailuresByAddress_;
   RateLimiter accountRequestsByAddress_;
@@ -179,7 +177,7 @@ private:
   /// not manage, 404 store_not_found for one that does not exist.
   static void requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
                                   const std::string& storeId);
-  // Issue 4 — lifecycle (lifecycle_routes.cpp)
+  // the order lifecycle (lifecycle_routes.cpp)
   /// Releases the store's order held with the body's pickup code (rate-limited per store).
   OrderRecord releaseWithCode(RequestContext& ctx, const std::string& storeId,
                               const std::string& who);
@@ -198,7 +196,7 @@ public:
 private:
   std::string publicUrl_;
 
-  // Issue 4 — commerce
+  // prices (commerce_routes.cpp)
   /// The store's price list JSON with its payment policy; null when it has none.
   nlohmann::json storePricesJson(StoreTransaction& tx, const std::string& storeId);
   RateLimiter quotesByAddress_;
@@ -211,6 +209,14 @@ std::string emailField(const nlohmann::json& body);
 /// A new password field: 8..256 characters, any characters, never trimmed or truncated;
 /// ApiError 400 "weak_password" otherwise.
 std::string newPasswordField(const nlohmann::json& body, const std::string& field);
+
+/// A query parameter given at most once; nullopt when absent. ApiError 400 when given twice.
+std::optional<std::string> queryParam(const httplib::Request& request, const std::string& name);
+
+/// A query parameter's whole number in [min, max], written as plain decimal digits; ApiError 400
+/// naming the parameter otherwise.
+std::int64_t wholeNumberParam(const std::string& name, const std::string& text, std::int64_t min,
+                              std::int64_t max);
 
 /// Sends a JSON response.
 void replyJson(httplib::Response& response, int status, const nlohmann::json& body);

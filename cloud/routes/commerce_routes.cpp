@@ -53,13 +53,6 @@ std::int64_t requiredInteger(const json& object, const std::string& field, std::
 }
 
 /// Pricing's errors as the API answers them.
-[[noreturn]] void rethrowPricingError(const Error& e) {
-  if (e.code() == "page_range_out_of_document" || e.code() == "quote_too_large") {
-    throw ApiError(422, e.code(), e.what());
-  }
-  throw;
-}
-
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -157,14 +150,8 @@ void Api::createQuote(RequestContext& ctx) {
   if (!prices) {
     throw ApiError(404, "prices_not_set", "this store has not published prices");
   }
-  Quote quote;
-  try {
-    quote = priceQuote(priceListFromJson(json::parse(prices->priceListJson)), options, pages);
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    rethrowPricingError(e);
-  }
+  const Quote quote =
+      priceQuote(priceListFromJson(json::parse(prices->priceListJson)), options, pages);
   json reply = quoteJson(quote);
   reply["store_id"] = store.id;
   reply["payment_policy"] = prices->paymentPolicy;
@@ -197,12 +184,10 @@ void Api::markOrderPaid(RequestContext& ctx) {
   }
   const std::int64_t t = now();
   recordPayment(*tx, *charge, method, "shopkeeper:" + ctx.principal.subject, t);
-  const bool queued = moveOnAfterPayment(*tx, order, t, "paid at the shop (" + method + ")");
+  OrderService orders = orderService(*tx);
+  orders.paid(order, "paid at the shop (" + method + ")");
   const json reply = orderJson(*tx, order, true);
-  tx->commit();
-  if (queued) {
-    hub_.notify(order.storeId);
-  }
+  orders.commit();
   replyJson(ctx.response, 200, reply);
 }
 
@@ -227,8 +212,8 @@ void Api::paymentWebhook(RequestContext& ctx) {
   const std::int64_t t = now();
   std::string outcome = "ignored";
   std::string orderId;
-  bool queued = false;
   std::optional<OrderRecord> order;
+  OrderService orders = orderService(*tx);
   const bool refund = type == "charge.refunded";
   if (isPaymentEvent(type) || refund) {
     const auto data = event.find("data");
@@ -288,18 +273,15 @@ void Api::paymentWebhook(RequestContext& ctx) {
                      t);
         outcome = "refunded_on_arrival";
       } else {
-        queued = moveOnAfterPayment(*tx, *order, t, "paid online");
+        orders.paid(*order, "paid online");
         outcome = "paid";
       }
     }
   }
   tx->insertPaymentEvent({eventId, type, orderId, outcome, t});
-  tx->commit();
+  orders.commit();
   log::info("payment event " + eventId + " (" + type + "): " + outcome +
             (orderId.empty() ? "" : " for order " + orderId));
-  if (queued) {
-    hub_.notify(order->storeId);
-  }
   json reply{{"received", true}, {"event_id", eventId}, {"outcome", outcome}};
   reply["order_id"] = orderId.empty() ? json(nullptr) : json(orderId);
   replyJson(ctx.response, 200, reply);

@@ -1,4 +1,4 @@
-// Issue 4 — DOCUMENTS: the shopkeeper's print defaults, the agent's page count ("counted") and
+// The shopkeeper's print defaults, the agent's page count ("counted") and
 // the shop's approval of a count above the quote (order_documents.h has the rules).
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
@@ -102,8 +102,8 @@ void Api::setPrintDefaults(RequestContext& ctx) {
   replyJson(ctx.response, 200, reply);
 }
 
-json Api::countedEvent(StoreTransaction& tx, OrderRecord& order, JobRecord& job,
-                       const protocol::JobEvent& event, const std::string& payload,
+json Api::countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,
+                       JobRecord& job, const protocol::JobEvent& event, const std::string& payload,
                        std::int64_t at) {
   if (order.state != OrderState::Dispatched && order.state != OrderState::Printing) {
     throw ApiError(409, "illegal_transition",
@@ -120,18 +120,13 @@ json Api::countedEvent(StoreTransaction& tx, OrderRecord& order, JobRecord& job,
     note += " of " + event.contentType;
   }
   if (!verdict.proceed) {
-    // Held for the shop (never released by a pickup code); the lease ends and the agent drops
-    // the job; approval queues the order under a new job.
     note += ": " + verdict.message;
-    enterHold(tx, order, at, kHoldForPageCount, note);
-    job = tx.findJob(job.id).value_or(job);
-  } else {
-    job.leaseExpiresAt = at + settings_.leaseSeconds;
-    tx.appendOrderHistory({order.id, order.state, at, note});
   }
   job.lastEventSeq = event.seq;
   job.updatedAt = at;
   tx.updateJob(job);
+  orders.pagesCounted(order, verdict.proceed, note);
+  job = *tx.findJob(job.id);
 
   json reply{{"job_id", job.id},
              {"order_id", order.id},
@@ -155,32 +150,12 @@ void Api::approvePages(RequestContext& ctx) {
   rejectUnknownFields(parseJsonObject(ctx.body.readAll(kMaxJsonBody)), {});
   auto tx = store_.begin();
   OrderRecord order = managedOrder(*tx, ctx, orderId);
-  auto pages = tx->findOrderPages(order.id);
-  if (order.state != OrderState::Held || !pages || pages->holdReason != kPageCountHold ||
-      !pages->agentPages) {
-    throw ApiError(409, "no_page_count_hold",
-                   "the order is " + std::string(toString(order.state)) +
-                       ", not held for a page count to approve");
-  }
-  const std::int64_t t = now();
-  const int quoted = pages->quotedPages.value_or(0);
-  pages->quotedPages = pages->agentPages;
-  pages->source = "agent";
-  pages->holdReason.clear();
-  pages->approvedAt = t;
-  tx->putOrderPages(*pages);
-  // Re-priced on the agent's count (with the charge's own copy of the price list) before the
-  // order goes back to the queue.
-  fixQuote(*tx, order, *pages->agentPages, "agent");
-  // Back to the queue under a new job: the agent dropped the old one when it was held.
-  queueOrder(*tx, order, t,
-             "shop approved " + std::to_string(*pages->agentPages) + " page(s) (quoted " +
-                 std::to_string(quoted) + ") by " + ctx.principal.subject);
+  OrderService orders = orderService(*tx);
+  orders.approvePages(order, ctx.principal.subject);
   const json reply = orderJson(*tx, order, true);
-  tx->commit();
-  log::info("order " + order.id + ": page count " + std::to_string(*pages->agentPages) +
-            " approved by " + ctx.principal.subject + "; queued again");
-  hub_.notify(order.storeId);
+  orders.commit();
+  log::info("order " + order.id + ": page count approved by " + ctx.principal.subject +
+            "; queued again");
   replyJson(ctx.response, 200, reply);
 }
 

@@ -31,36 +31,6 @@ std::string withReason(std::string note, const std::string& reason) {
   return reason.empty() ? note : note + ": " + reason;
 }
 
-/// A query parameter given at most once; nullopt when absent.
-std::optional<std::string> queryParam(const httplib::Request& request, const std::string& name) {
-  const auto count = request.get_param_value_count(name);
-  if (count == 0) {
-    return std::nullopt;
-  }
-  if (count > 1) {
-    throw ApiError(400, "invalid_request", "query parameter '" + name + "' is given twice");
-  }
-  return request.get_param_value(name);
-}
-
-/// A whole number in [min, max] written as plain decimal digits.
-std::int64_t wholeNumberParam(const std::string& name, const std::string& text, std::int64_t min,
-                              std::int64_t max) {
-  if (text.empty() || text.size() > 12 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    throw ApiError(400, "invalid_request",
-                   "query parameter '" + name + "' must be a whole number from " +
-                       std::to_string(min) + " to " + std::to_string(max));
-  }
-  const std::int64_t value = std::stoll(text);
-  if (value < min || value > max) {
-    throw ApiError(400, "invalid_request",
-                   "query parameter '" + name + "' must be from " + std::to_string(min) + " to " +
-                       std::to_string(max));
-  }
-  return value;
-}
-
 /// Who a cursor is for and what it says: the list it belongs to (a customer's or a store's)
 /// and the sort, so a cursor works only where it was handed out.
 struct CursorContext {
@@ -177,10 +147,11 @@ void Api::cancelOwnOrder(RequestContext& ctx) {
   const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
   auto tx = store_.begin();
   OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
-  expireLeases(*tx, order.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
-  cancelOrder(*tx, order, now(), withReason("cancelled by the customer", reason));
-  tx->commit();
+  orders.cancel(order, withReason("cancelled by the customer", reason));
+  orders.commit();
   log::info("order " + order.id + " cancelled by its customer");
   deleteCancelledDocument(order.id);
   auto read = store_.beginRead();
@@ -191,11 +162,11 @@ void Api::cancelStoreOrder(RequestContext& ctx) {
   const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
   auto tx = store_.begin();
   OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
-  expireLeases(*tx, order.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
-  cancelOrder(*tx, order, now(),
-              withReason("cancelled by the shop (" + ctx.principal.subject + ")", reason));
-  tx->commit();
+  orders.cancel(order, withReason("cancelled by the shop (" + ctx.principal.subject + ")", reason));
+  orders.commit();
   log::info("order " + order.id + " cancelled by " + ctx.principal.subject);
   deleteCancelledDocument(order.id);
   auto read = store_.beginRead();
@@ -208,13 +179,13 @@ void Api::reprintStoreOrder(RequestContext& ctx) {
   const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
   auto tx = store_.begin();
   OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
-  reprintOrder(*tx, documents_, order, now(),
-               withReason("reprint asked by the shop (" + ctx.principal.subject + ")", reason));
+  OrderService orders = orderService(*tx);
+  orders.reprint(order, documents_,
+                 withReason("reprint asked by the shop (" + ctx.principal.subject + ")", reason));
   json reply = orderJson(*tx, order, true);
   reply["customer_id"] = order.customerId;
-  tx->commit();
+  orders.commit();
   log::info("order " + order.id + " queued again for a reprint by " + ctx.principal.subject);
-  hub_.notify(order.storeId);
   replyJson(ctx.response, 200, reply);
 }
 
@@ -223,15 +194,15 @@ void Api::reprintJob(RequestContext& ctx) {
   auto tx = store_.begin();
   const JobRecord job = agentJob(*tx, ctx, ctx.pathParam(0));
   OrderRecord order = *tx->findOrder(job.orderId);
-  reprintOrder(*tx, documents_, order, now(),
-               withReason("reprint asked by agent " + ctx.principal.subject, reason));
+  OrderService orders = orderService(*tx);
+  orders.reprint(order, documents_,
+                 withReason("reprint asked by agent " + ctx.principal.subject, reason));
   json reply = orderJson(*tx, order, true);
   reply["order_id"] = order.id;
-  tx->commit();
+  orders.commit();
   log::job(log::Level::Info, job.id,
            "reprint asked by agent " + ctx.principal.subject + "; order " + order.id +
                " queued again as job " + reply["job_id"].get<std::string>());
-  hub_.notify(order.storeId);
   replyJson(ctx.response, 200, reply);
 }
 
@@ -253,19 +224,19 @@ OrderRecord Api::releaseWithCode(RequestContext& ctx, const std::string& storeId
                    "too many wrong pickup codes for this store; try again later");
   }
   auto tx = store_.begin();
+  OrderService orders = orderService(*tx);
   OrderRecord order;
   try {
-    order = releaseByPickupCode(*tx, storeId, code, now(), who);
-  } catch (const ApiError& e) {
+    order = orders.releaseByPickupCode(storeId, code, who);
+  } catch (const Error& e) {
     if (e.code() == "pickup_code_not_found") {
       pickupFailuresByStore_.record(key);
       log::notice("store " + storeId + ": wrong pickup code from " + who);
     }
     throw;
   }
-  tx->commit();
+  orders.commit();
   log::info("order " + order.id + " released with its pickup code by " + who);
-  hub_.notify(storeId);
   return order;
 }
 
@@ -383,8 +354,10 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
 
   // A shop's list first expires the store's leases, which writes; a customer's only reads.
   auto tx = forShop ? store_.begin() : store_.beginRead();
+  std::optional<OrderService> service;
   if (forShop) {
-    expireLeases(*tx, storeId);
+    service.emplace(orderService(*tx));
+    service->expireLeases(storeId);
   }
   auto views = tx->listOrderViews(query);
   const bool more = static_cast<int>(views.size()) > wanted;
@@ -399,7 +372,11 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
     }
     list.push_back(std::move(j));
   }
-  tx->commit();
+  if (service) {
+    service->commit();
+  } else {
+    tx->commit();
+  }
   json reply{{"orders", std::move(list)},
              {"next_cursor",
               more ? json(encodeCursor(cursorContext, views.back().order)) : json(nullptr)}};

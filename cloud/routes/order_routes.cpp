@@ -74,7 +74,7 @@ void Api::createOrder(RequestContext& ctx) {
     it->get<protocol::PrintOptions>(); // bad options are refused before anything else
     customerOptions = *it;
   }
-  const std::optional<int> declaredPages = pagesField(body); // Issue 4 — DOCUMENTS
+  const std::optional<int> declaredPages = pagesField(body);
   std::optional<bool> hold;
   if (const auto it = body.find("hold"); it != body.end() && !it->is_null()) {
     if (!it->is_boolean()) {
@@ -97,13 +97,13 @@ void Api::createOrder(RequestContext& ctx) {
   if (store->keyId.empty()) {
     throw ApiError(409, "store_not_ready", "this store has no enrolled agent yet");
   }
-  // Issue 4 — DOCUMENTS: the shop's defaults fill what the customer left out; the store's
+  // The shop's defaults fill what the customer left out; the store's
   // printers must be able to print the result; a declared count must hold the page-ranges.
   const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store->id);
   try {
     checkOptionsAgainstStore(*tx, store->id, options);
   } catch (const OptionsNotSupported& e) {
-    replyJson(ctx.response, e.status(), e.body());
+    replyJson(ctx.response, statusForErrorCode(e.code()), e.body());
     return;
   }
   if (declaredPages) {
@@ -118,9 +118,8 @@ void Api::createOrder(RequestContext& ctx) {
   order.documentName = documentName;
   order.contentType = contentType;
   order.createdAt = order.updatedAt = now();
-  tx->insertOrder(order);
-  tx->appendOrderHistory({order.id, order.state, order.createdAt, "order created"});
-  OrderPagesRecord pages; // Issue 4 — DOCUMENTS
+  orderService(*tx).create(order, "order created");
+  OrderPagesRecord pages;
   pages.orderId = order.id;
   pages.clientPages = declaredPages;
   tx->putOrderPages(pages);
@@ -137,10 +136,11 @@ void Api::listOrders(RequestContext& ctx) {
 void Api::getOrder(RequestContext& ctx) {
   auto tx = store_.begin();
   OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
-  expireLeases(*tx, order.storeId);
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
   const json reply = orderJson(*tx, order, true);
-  tx->commit();
+  orders.commit();
   replyJson(ctx.response, 200, reply);
 }
 
@@ -174,7 +174,7 @@ void Api::uploadDocument(RequestContext& ctx) {
                    "image/png, image/jpeg or text/plain document");
   }
   if (sealed && !pages.clientPages) {
-    // Issue 4 — DOCUMENTS: the cloud cannot count what it cannot read, and a quote needs pages.
+    // The cloud cannot count what it cannot read, and a quote needs pages.
     throw ApiError(422, "pages_required",
                    "a document sealed by the client needs its page count: create the order "
                    "with \"pages\"");
@@ -220,7 +220,7 @@ void Api::uploadDocument(RequestContext& ctx) {
       });
       validator.finish();
     } else {
-      // Issue 4 — DOCUMENTS: the plaintext is also kept in memory (never on disk; wiped when
+      // The plaintext is also kept in memory (never on disk; wiped when
       // freed) to recognise it by its bytes and count its pages.
       SecureBytes plaintext;
       plaintext.reserve(static_cast<std::size_t>(
@@ -295,26 +295,19 @@ void Api::uploadDocument(RequestContext& ctx) {
       pages.source = "client";
     }
     current->updatedAt = t;
-    tx->putOrderPages(pages); // Issue 4 — DOCUMENTS: the count the quote is made on
+    tx->putOrderPages(pages); // the count the quote is made on
     fixQuote(*tx, *current, *pages.quotedPages, pages.source);
     const std::string note = sealed ? "sealed document received (" +
                                           std::to_string(*pages.clientPages) +
                                           " page(s) declared by the client)"
                                     : "document sealed on arrival (" +
                                           std::to_string(*pages.cloudPages) + " page(s) counted)";
-    if (paymentDueBeforePrinting(*tx, *current)) {
-      // A pay-first store's unpaid order waits for its payment (then enterWaitingOrQueue).
-      checkTransition(current->state, OrderState::AwaitingPayment);
-      next = current->state = OrderState::AwaitingPayment;
-      tx->updateOrder(*current);
-      tx->appendOrderHistory({current->id, next, t, note});
-    } else {
-      next = enterWaitingOrQueue(*tx, *current, t, note);
-    }
+    OrderService orders = orderService(*tx);
+    next = orders.documentArrived(*current, note);
     try {
       upload->commit();
       reply = orderJson(*tx, *current, true);
-      tx->commit();
+      orders.commit();
     } catch (...) {
       // Neither half may stay: the transaction rolls back, the renamed file goes.
       documents_.remove(order.id);
@@ -323,9 +316,6 @@ void Api::uploadDocument(RequestContext& ctx) {
     log::info("order " + current->id + ": " + std::to_string(upload->size()) +
               " bytes of ciphertext stored; " + std::string(toString(next)) + " at store " +
               current->storeId);
-  }
-  if (next == OrderState::Queued) {
-    hub_.notify(order.storeId);
   }
   replyJson(ctx.response, 200, reply);
 }

@@ -83,15 +83,8 @@ std::size_t limitParam(const httplib::Request& request, std::size_t max) {
   if (!request.has_param("limit")) {
     return max;
   }
-  const std::string text = request.get_param_value("limit");
-  if (text.empty() || text.size() > 4 ||
-      text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) < 1 ||
-      std::stoul(text) > max) {
-    throw ApiError(400, "invalid_request",
-                   "query parameter 'limit' must be a whole number from 1 to " +
-                       std::to_string(max));
-  }
-  return std::stoul(text);
+  return static_cast<std::size_t>(wholeNumberParam("limit", request.get_param_value("limit"), 1,
+                                                   static_cast<std::int64_t>(max)));
 }
 
 constexpr std::size_t kMaxStoresListed = 1000;

@@ -18,7 +18,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 21> kErrorStatuses{{
+/// The HTTP status of every code the domain (orders/, accounts/, storage/, common/) raises as a
+/// plain Error; any other code is the server's fault (500, logged, never shown).
+constexpr std::array<std::pair<std::string_view, int>, 43> kErrorStatuses{{
+    // the request
     {"invalid_request", 400},
     {"unsupported_option", 400},
     {"invalid_base64", 400},
@@ -30,15 +33,40 @@ constexpr std::array<std::pair<std::string_view, int>, 21> kErrorStatuses{{
     {"envelope_auth_failed", 400},
     {"envelope_wrong_key", 422},
     {"envelope_too_large", 413},
+    // authentication (accounts/)
+    {"unauthorized", 401},
+    {"invalid_credentials", 401},
+    {"invalid_token", 401},
+    {"token_expired", 401},
+    {"token_revoked", 401},
+    {"credential_revoked", 401},
+    {"account_deactivated", 401},
+    {"forbidden", 403},
+    // the order's state (orders/order_service.h)
     {"illegal_transition", 409},
+    {"printing_started", 409},
+    {"held_for_page_count", 409},
+    {"no_page_count_hold", 409},
+    {"pickup_code_not_found", 404},
+    {"pickup_codes_exhausted", 503},
+    {"document_gone", 410},
     {"duplicate_event", 409},
     {"invalid_id", 404},
     {"document_missing", 410},
-    // Issue 4 — DOCUMENTS: counting a document (common/document/document.h,
-    // protocol::selectedPageCount)
+    // documents and their pages (orders/order_documents.h, common/document)
+    {"unsupported_document", 415},
+    {"document_type_mismatch", 415},
     {"document_unreadable", 422},
     {"document_encrypted", 422},
+    {"too_many_pages", 422},
     {"page_range_out_of_document", 422},
+    {"options_not_supported", 422},
+    {"no_printers", 409},
+    // prices and payments (orders/pricing.h, orders/payments.h)
+    {"quote_too_large", 422},
+    {"bad_signature", 400},
+    {"signature_expired", 400},
+    // the server's own faults
     {"config_invalid", 500},
     {"io_failed", 500},
     {"store_corrupt", 500},
@@ -55,6 +83,36 @@ int statusForErrorCode(const std::string& code) {
   return 500;
 }
 
+/// A query parameter given at most once; nullopt when absent.
+std::optional<std::string> queryParam(const httplib::Request& request, const std::string& name) {
+  const auto count = request.get_param_value_count(name);
+  if (count == 0) {
+    return std::nullopt;
+  }
+  if (count > 1) {
+    throw ApiError(400, "invalid_request", "query parameter '" + name + "' is given twice");
+  }
+  return request.get_param_value(name);
+}
+
+/// A whole number in [min, max] written as plain decimal digits.
+std::int64_t wholeNumberParam(const std::string& name, const std::string& text, std::int64_t min,
+                              std::int64_t max) {
+  if (text.empty() || text.size() > 12 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    throw ApiError(400, "invalid_request",
+                   "query parameter '" + name + "' must be a whole number from " +
+                       std::to_string(min) + " to " + std::to_string(max));
+  }
+  const std::int64_t value = std::stoll(text);
+  if (value < min || value > max) {
+    throw ApiError(400, "invalid_request",
+                   "query parameter '" + name + "' must be from " + std::to_string(min) + " to " +
+                       std::to_string(max));
+  }
+  return value;
+}
+
 std::string RequestContext::pathParam(std::size_t index) const {
   if (index + 1 >= request.matches.size()) {
     throw ApiError(500, "internal_error", "route has no path parameter " + std::to_string(index));
@@ -68,13 +126,17 @@ void replyJson(httplib::Response& response, int status, const json& body) {
 }
 
 bool isSupportedDocumentType(const std::string& mediaType) {
-  return isCountableDocumentType(mediaType); // Issue 4 — DOCUMENTS: types whose pages count
+  return isCountableDocumentType(mediaType);
 }
 
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
          DocumentDirectory& documents, AccountServices accounts)
     : settings_(settings), store_(store), hub_(hub), documents_(documents),
-      accounts_(std::move(accounts)),
+      accounts_(std::move(accounts)), orderHooks_{settings.leaseSeconds,
+                                                  [&hub](const std::string& storeId) {
+                                                    hub.notify(storeId);
+                                                  },
+                                                  accounts_.mailQueued},
       loginFailuresByAccount_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAccount,
                               settings.clock),
       loginFailuresByAddress_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAddress,
@@ -90,25 +152,6 @@ void Api::takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestCont
     ctx.response.set_header("Retry-After",
                             std::to_string(std::max<std::int64_t>(1, limiter.retryAfter(key))));
     throw ApiError(429, code, message);
-  }
-}
-
-void Api::expireLeases(StoreTransaction& tx, const std::string& storeId) {
-  const std::int64_t t = now();
-  for (auto job : tx.expiredLeases(t, storeId)) {
-    auto order = tx.findOrder(job.orderId);
-    if (!order || !canTransition(order->state, OrderState::Queued)) {
-      continue;
-    }
-    log::job(log::Level::Notice, job.id, "lease " + job.leaseId + " expired; back in the queue");
-    order->state = OrderState::Queued;
-    order->updatedAt = t;
-    tx.updateOrder(*order);
-    tx.appendOrderHistory({order->id, OrderState::Queued, t, "lease expired"});
-    job.leaseId.clear();
-    job.leaseExpiresAt = 0;
-    job.updatedAt = t;
-    tx.updateJob(job);
   }
 }
 

@@ -68,7 +68,7 @@ const std::vector<Route>& routeTable() {
        &Api::listStoreOrders},
       {"POST", "/api/v1/shop/stores/{id}/enrollment-codes", kShop, A::AssignedStores,
        "createEnrollmentCode", &Api::createEnrollmentCode},
-      // Issue 4 — DOCUMENTS
+      // documents and page counts
       {"GET", "/api/v1/shop/stores/{id}/print-defaults", kShop, A::AssignedStores,
        "getPrintDefaults", &Api::getPrintDefaults},
       {"PUT", "/api/v1/shop/stores/{id}/print-defaults", kShop, A::AssignedStores,
@@ -109,7 +109,7 @@ const std::vector<Route>& routeTable() {
        &Api::reportPrinters},
       {"POST", "/api/v1/agent/keys", kAgent, A::AgentStore, "registerStoreKey",
        &Api::registerStoreKey},
-      // Issue 4 — commerce: prices, quotes, payment, receipts
+      // commerce: prices, quotes, payment, receipts
       {"GET", "/api/v1/stores/{id}/prices", kAnyone, A::Public, "getStorePrices",
        &Api::getStorePrices},
       {"PUT", "/api/v1/shop/stores/{id}/prices", kShop, A::AssignedStores, "putStorePrices",

@@ -210,7 +210,6 @@ struct OrderPagesRecord {
   std::optional<int> quotedPages;
   std::string source;           ///< where quotedPages came from: "cloud", "client", "agent", ""
   std::string agentContentType; ///< the type the agent recognised from the decrypted bytes
-  std::string holdReason;       ///< "page_count" while held for the shop to approve, else ""
   std::optional<std::int64_t> approvedAt; ///< when the shop approved the agent's count
 };
 

@@ -316,6 +316,16 @@ CREATE TABLE store_print_defaults (
   updated_at INTEGER NOT NULL
 );
 )sql"},
+      {8, "one hold reason per order: order_pages.hold_reason moves to order_lifecycle",
+       R"sql(
+INSERT INTO order_lifecycle (order_id, store_id, hold_reason)
+  SELECT order_pages.order_id, orders.store_id, order_pages.hold_reason
+  FROM order_pages JOIN orders ON orders.id = order_pages.order_id
+  WHERE order_pages.hold_reason <> '' AND orders.state = 'held'
+ON CONFLICT (order_id) DO UPDATE SET hold_reason = excluded.hold_reason
+  WHERE order_lifecycle.hold_reason = '';
+ALTER TABLE order_pages DROP COLUMN hold_reason;
+)sql"},
   };
   return kMigrations;
 }

@@ -78,12 +78,12 @@ std::vector<OrderStateChange> SqliteTransaction::orderHistory(const std::string&
 void SqliteTransaction::putOrderPages(const OrderPagesRecord& p) {
   SQLite::Statement st(
       db_, "INSERT INTO order_pages (order_id, cloud_pages, client_pages, agent_pages, "
-           "quoted_pages, source, agent_content_type, hold_reason, approved_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET "
+           "quoted_pages, source, agent_content_type, approved_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET "
            "cloud_pages = excluded.cloud_pages, client_pages = excluded.client_pages, "
            "agent_pages = excluded.agent_pages, quoted_pages = excluded.quoted_pages, "
            "source = excluded.source, agent_content_type = excluded.agent_content_type, "
-           "hold_reason = excluded.hold_reason, approved_at = excluded.approved_at");
+           "approved_at = excluded.approved_at");
   const auto wide = [](const std::optional<int>& v) {
     return v ? std::optional<std::int64_t>(*v) : std::nullopt;
   };
@@ -94,8 +94,7 @@ void SqliteTransaction::putOrderPages(const OrderPagesRecord& p) {
   bindOptional(st, 5, wide(p.quotedPages));
   st.bind(6, p.source);
   st.bind(7, p.agentContentType);
-  st.bind(8, p.holdReason);
-  bindOptional(st, 9, p.approvedAt);
+  bindOptional(st, 8, p.approvedAt);
   st.exec();
 }
 

@@ -133,8 +133,7 @@ OrderPagesRecord readOrderPages(SQLite::Statement& st, int first) {
   p.quotedPages = narrow(first + 4);
   p.source = st.getColumn(first + 5).getString();
   p.agentContentType = st.getColumn(first + 6).getString();
-  p.holdReason = st.getColumn(first + 7).getString();
-  p.approvedAt = optionalInt(st.getColumn(first + 8));
+  p.approvedAt = optionalInt(st.getColumn(first + 7));
   return p;
 }
 

@@ -78,7 +78,7 @@ OrderChargeRecord readOrderCharge(SQLite::Statement& st, int first = 0);
 
 inline constexpr const char* kPagesColumns =
     "order_id, cloud_pages, client_pages, agent_pages, quoted_pages, source, agent_content_type, "
-    "hold_reason, approved_at";
+    "approved_at";
 
 /// Reads the columns of kPagesColumns from column `first` on.
 OrderPagesRecord readOrderPages(SQLite::Statement& st, int first = 0);

@@ -149,8 +149,8 @@ TEST_F(TokenServiceTest, KeyRingSurvivesARestartAndRotatesWhenDue) {
   try {
     reopened.verify(expiresSoon);
     FAIL() << "a token of a retired key was accepted";
-  } catch (const ApiError& e) {
-    EXPECT_EQ(e.status(), 401);
+  } catch (const Error& e) {
+    EXPECT_EQ(statusForErrorCode(e.code()), 401);
   }
 }
 

@@ -1,5 +1,6 @@
 // The order lifecycle through the HTTP API: orders held until the shop releases them by their
 // pickup code.
+#include "cloud/orders/order_service.h"
 #include "tests/cloud/orders/lifecycle_fixture.h"
 
 namespace printrelay::cloud::testing {
@@ -180,8 +181,9 @@ TEST_F(LifecycleTest, AnOrderHeldForItsPageCountIsNotReleasedByCode) {
     // What the documents track does when the agent counts more pages than were quoted.
     auto tx = server_->store().begin();
     OrderRecord order = *tx->findOrder(orderId);
-    enterHold(*tx, order, clock_.now(), kHoldForPageCount, "agent counted 9 pages, 3 quoted");
-    tx->commit();
+    OrderService orders(*tx, {}, clock_.now());
+    orders.hold(order, kHoldForPageCount, "agent counted 9 pages, 3 quoted");
+    orders.commit();
   }
   const json held = getOrder(orderId);
   EXPECT_EQ(held["state"], "held");

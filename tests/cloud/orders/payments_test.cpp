@@ -350,14 +350,14 @@ TEST(WebhookSignatureTest, HeaderRoundTripsAndTheCompareCoversEveryCandidate) {
   try {
     verifyWebhookSignature("secret", webhookSignatureHeader("secret", 1000, body), body, 1301);
     ADD_FAILURE() << "expired signature accepted";
-  } catch (const ApiError& e) {
+  } catch (const Error& e) {
     EXPECT_EQ(e.code(), "signature_expired");
   }
   try {
     verifyWebhookSignature("secret", "t=1000,v1=" + std::string(20, 'a') + std::string(4076, 'b'),
                            body, 1000);
     ADD_FAILURE() << "oversized header accepted";
-  } catch (const ApiError& e) {
+  } catch (const Error& e) {
     EXPECT_EQ(e.code(), "bad_signature");
   }
 }

@@ -1,4 +1,5 @@
 // Hostile and malformed requests: every one gets a JSON error with a stable code.
+#include "cloud/routes/api_error.h"
 #include "tests/cloud/cloud_fixture.h"
 
 #include <arpa/inet.h>
@@ -138,6 +139,22 @@ TEST_F(ErrorsApiTest, ErrorsAreJsonWithCodeAndMessage) {
   EXPECT_TRUE(body["error"]["code"].is_string());
   EXPECT_TRUE(body["error"]["message"].is_string());
   EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+}
+
+// The domain raises plain Errors; the HTTP edge's one table gives each its status, and a code it
+// does not know is the server's fault.
+TEST(ErrorStatusTest, DomainCodesMapToTheStatusesClientsSee) {
+  EXPECT_EQ(statusForErrorCode("invalid_request"), 400);
+  EXPECT_EQ(statusForErrorCode("invalid_credentials"), 401);
+  EXPECT_EQ(statusForErrorCode("forbidden"), 403);
+  EXPECT_EQ(statusForErrorCode("pickup_code_not_found"), 404);
+  EXPECT_EQ(statusForErrorCode("illegal_transition"), 409);
+  EXPECT_EQ(statusForErrorCode("document_gone"), 410);
+  EXPECT_EQ(statusForErrorCode("unsupported_document"), 415);
+  EXPECT_EQ(statusForErrorCode("options_not_supported"), 422);
+  EXPECT_EQ(statusForErrorCode("pickup_codes_exhausted"), 503);
+  EXPECT_EQ(statusForErrorCode("store_corrupt"), 500);
+  EXPECT_EQ(statusForErrorCode("no_such_code"), 500);
 }
 
 } // namespace

@@ -129,6 +129,41 @@ TEST_F(SqliteMigrationsTest, GuestOrdersSurviveTheMoveToAccounts) {
   EXPECT_FALSE(check.executeStep()) << "a row lost its parent";
 }
 
+TEST_F(SqliteMigrationsTest, APageCountHoldMovesToTheOrdersLifecycle) {
+  const auto& all = sqliteMigrations();
+  {
+    auto db = openRaw();
+    db.exec("PRAGMA foreign_keys = ON");
+    EXPECT_EQ(applyMigrations(db, std::vector<Migration>(all.begin(), all.begin() + 7)), 7);
+    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
+            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
+    db.exec("INSERT INTO users (id, email, role, name, password_hash, created_at, updated_at) "
+            "VALUES ('cu_1', 'a@example.com', 'customer', 'A', 'h', 1, 1)");
+    for (const char* id : {"ord_held", "ord_coded", "ord_done"}) {
+      db.exec(std::string("INSERT INTO orders (id, store_id, customer_id, state, options, "
+                          "document_name, content_type, created_at, updated_at) VALUES ('") +
+              id + "', 'st_1', 'cu_1', '" + (std::string(id) == "ord_done" ? "printed" : "held") +
+              "', '{}', 'a.pdf', 'application/pdf', 5, 6)");
+      db.exec(std::string("INSERT INTO order_pages (order_id, quoted_pages, hold_reason) "
+                          "VALUES ('") +
+              id + "', 3, 'page_count')");
+    }
+    // One held order already has its lifecycle row (held for pickup first, with a code).
+    db.exec("INSERT INTO order_lifecycle (order_id, store_id, wants_hold, pickup_code) "
+            "VALUES ('ord_coded', 'st_1', 1, '123456')");
+  }
+  SqliteStore store(dbPath().string());
+  EXPECT_EQ(store.schemaVersion(), all.back().version);
+  auto tx = store.begin();
+  EXPECT_EQ(tx->findOrderLifecycle("ord_held")->holdReason, "page_count");
+  const auto coded = tx->findOrderLifecycle("ord_coded");
+  EXPECT_EQ(coded->holdReason, "page_count");
+  EXPECT_EQ(coded->pickupCode, "123456");
+  EXPECT_TRUE(coded->wantsHold);
+  EXPECT_FALSE(tx->findOrderLifecycle("ord_done")) << "only a held order waits for a reason";
+  EXPECT_EQ(tx->findOrderPages("ord_held")->quotedPages, 3);
+}
+
 TEST_F(SqliteMigrationsTest, FailingMigrationRollsBackAlone) {
   auto db = openRaw();
   const std::vector<Migration> migrations{

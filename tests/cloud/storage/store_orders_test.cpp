@@ -175,7 +175,6 @@ TEST_P(StoreConformanceTest, OrderPagesAreInsertedThenOverwritten) {
   p->agentPages = 7;
   p->source = "cloud";
   p->agentContentType = "application/pdf";
-  p->holdReason = "page_count";
   p->approvedAt = 99;
   tx->putOrderPages(*p);
   const auto again = tx->findOrderPages("ord_1");
@@ -186,7 +185,6 @@ TEST_P(StoreConformanceTest, OrderPagesAreInsertedThenOverwritten) {
   EXPECT_EQ(again->quotedPages, 5);
   EXPECT_EQ(again->source, "cloud");
   EXPECT_EQ(again->agentContentType, "application/pdf");
-  EXPECT_EQ(again->holdReason, "page_count");
   EXPECT_EQ(again->approvedAt, 99);
 }
 
