@@ -29,4 +29,32 @@ std::size_t LogRing::total() const {
   return total_;
 }
 
+void LogLineSplitter::feed(const char* data, std::size_t size) {
+  partial_.append(data, size);
+  std::size_t start = 0;
+  for (auto nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n', start)) {
+    add(partial_.substr(start, nl - start));
+    start = nl + 1;
+  }
+  partial_.erase(0, start);
+  if (partial_.size() > 64 * 1024) { // a runaway line without '\n'
+    add(std::move(partial_));
+    partial_.clear();
+  }
+}
+
+void LogLineSplitter::finish() {
+  if (!partial_.empty()) {
+    add(std::move(partial_));
+    partial_.clear();
+  }
+}
+
+void LogLineSplitter::add(std::string line) {
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  ring_.add(std::move(line));
+}
+
 } // namespace printrelay::agent

@@ -30,6 +30,23 @@ private:
   std::size_t total_ = 0;
 };
 
+/// Cuts a stream of bytes into log lines for a LogRing: a line ends at '\n' (a '\r' before it
+/// is dropped); a runaway line is cut at 64 KiB. What both platforms' StderrCapture share.
+class LogLineSplitter {
+public:
+  explicit LogLineSplitter(LogRing& ring) : ring_(ring) {}
+  /// Adds bytes as they arrive; every line they complete goes into the ring.
+  void feed(const char* data, std::size_t size);
+  /// The stream ended: a last line without '\n' goes into the ring too.
+  void finish();
+
+private:
+  void add(std::string line);
+
+  LogRing& ring_;
+  std::string partial_;
+};
+
 /// Copies everything the process writes to its standard error into a LogRing while it is
 /// still written to the original standard error (the service manager's journal). The log
 /// functions of common/log write to stderr only; this is the seam until they offer a sink.

@@ -34,7 +34,7 @@ struct StderrCapture::Impl {
   }
 
   void pump() {
-    std::string partial;
+    LogLineSplitter lines(ring);
     char buffer[8192];
     for (;;) {
       const ssize_t n = ::read(readEnd, buffer, sizeof buffer);
@@ -45,21 +45,9 @@ struct StderrCapture::Impl {
         break;
       }
       writeOriginal(buffer, static_cast<std::size_t>(n));
-      partial.append(buffer, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', start)) {
-        ring.add(partial.substr(start, nl - start));
-        start = nl + 1;
-      }
-      partial.erase(0, start);
-      if (partial.size() > 64 * 1024) { // a runaway line without '\n'
-        ring.add(std::move(partial));
-        partial.clear();
-      }
+      lines.feed(buffer, static_cast<std::size_t>(n));
     }
-    if (!partial.empty()) {
-      ring.add(std::move(partial));
-    }
+    lines.finish();
   }
 };
 

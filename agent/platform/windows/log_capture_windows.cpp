@@ -36,15 +36,8 @@ struct StderrCapture::Impl {
     }
   }
 
-  void addLine(std::string line) const {
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    ring.add(std::move(line));
-  }
-
   void pump() {
-    std::string partial;
+    LogLineSplitter lines(ring);
     char buffer[8192];
     for (;;) {
       const int n = ::_read(readEnd, buffer, sizeof buffer);
@@ -52,21 +45,9 @@ struct StderrCapture::Impl {
         break; // end of file: the capture ended (or the pipe broke)
       }
       writeOriginal(buffer, static_cast<std::size_t>(n));
-      partial.append(buffer, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', start)) {
-        addLine(partial.substr(start, nl - start));
-        start = nl + 1;
-      }
-      partial.erase(0, start);
-      if (partial.size() > 64 * 1024) { // a runaway line without '\n'
-        addLine(std::move(partial));
-        partial.clear();
-      }
+      lines.feed(buffer, static_cast<std::size_t>(n));
     }
-    if (!partial.empty()) {
-      addLine(std::move(partial));
-    }
+    lines.finish();
   }
 };
 
