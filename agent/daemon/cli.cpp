@@ -173,6 +173,9 @@ int commandPrinters(const std::optional<std::string>& configPath, std::ostream& 
 }
 
 int commandRun(const std::optional<std::string>& configPath) {
+  // First, before the log capture, the control socket or anything else starts a thread: every
+  // thread must inherit the blocked stop and reload signals.
+  StopSignals signals;
   const Settings settings = settingsFor(configPath, true);
   // Recent log lines for printrelayctl logs; the original stderr still gets every line.
   LogRing logs(static_cast<std::size_t>(settings.logBufferLines));
@@ -210,7 +213,7 @@ int commandRun(const std::optional<std::string>& configPath) {
   AgentControl control(agent, logs);
   // The agent reports its printers itself (at start, on change, periodically, on reconnect).
   control.listen();
-  StopSignals signals(agent);
+  signals.deliverTo(agent);
   return agent.run();
 }
 

@@ -28,7 +28,7 @@ protected:
     Settings s;
     s.cloudUrl = cloud_.url();
     s.stateDir = (dir_.path() / "state").string();
-    s.pollWaitSeconds = 1;
+    s.pollWaitSeconds = pollWaitSeconds_;
     s.backoffInitial = milliseconds(20);
     s.backoffMax = milliseconds(300);
     return s;
@@ -56,14 +56,6 @@ protected:
     }
   }
 
-  std::vector<std::string> statesReported(const std::string& jobId) {
-    std::vector<std::string> out;
-    for (const auto& e : cloud_.eventsFor(jobId)) {
-      out.push_back(e.body["state"]);
-    }
-    return out;
-  }
-
   TempDir dir_;
   FakeCloud cloud_;
   hpke::KeyPair key_ = hpke::KeyPair::generate();
@@ -71,6 +63,7 @@ protected:
   std::unique_ptr<Agent> agent_;
   std::thread thread_;
   int exitCode_ = -1;
+  int pollWaitSeconds_ = 1;
 };
 
 TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
@@ -81,12 +74,44 @@ TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
 
   ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
                                    std::chrono::seconds(10)));
-  EXPECT_EQ(statesReported("j1"), (std::vector<std::string>{"counted", "printing", "printed"}));
+  EXPECT_EQ(cloud_.statesFor("j1"), (std::vector<std::string>{"counted", "printing", "printed"}));
   ASSERT_EQ(backend_->jobs().size(), 1u);
   EXPECT_EQ(backend_->jobs()[0].data, document);
 
   const auto stopAsked = std::chrono::steady_clock::now();
   stopAgent();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopAsked, std::chrono::seconds(3));
+  EXPECT_EQ(exitCode_, 0);
+}
+
+TEST_F(AgentDaemonTest, AStopLetsTheLongPollEndAndGivesBackWhatItBrings) {
+  pollWaitSeconds_ = 5;
+  cloud_.setMaxPollHold(std::chrono::seconds(5));
+  startAgent();
+  ASSERT_TRUE(eventually([this] { return cloud_.polls() >= 1; }));
+  std::this_thread::sleep_for(milliseconds(100)); // the poll is held by the cloud now
+  agent_->requestStop();
+  std::this_thread::sleep_for(milliseconds(300));
+  // The cloud hands a job to the poll after the stop: it must come back at once, not wait out
+  // its lease behind a cut connection.
+  const Bytes sealed = seal(key_, "order-late", textBytes(100));
+  cloud_.addOffer(makeOffer("late", key_, sealed), sealed);
+  thread_.join();
+  EXPECT_EQ(exitCode_, 0);
+  EXPECT_EQ(cloud_.polls(), 1) << "no poll starts after the stop";
+  EXPECT_EQ(cloud_.statesFor("late"), (std::vector<std::string>{"released"}));
+  EXPECT_EQ(backend_->createCount(), 0);
+}
+
+TEST_F(AgentDaemonTest, AnUrgentStopCutsTheLongPoll) {
+  pollWaitSeconds_ = 30;
+  cloud_.setMaxPollHold(std::chrono::seconds(6));
+  startAgent();
+  ASSERT_TRUE(eventually([this] { return cloud_.polls() >= 1; }));
+  agent_->requestStop();
+  agent_->requestStop(StopMode::Now);
+  const auto stopAsked = std::chrono::steady_clock::now();
+  thread_.join();
   EXPECT_LT(std::chrono::steady_clock::now() - stopAsked, std::chrono::seconds(3));
   EXPECT_EQ(exitCode_, 0);
 }
@@ -114,7 +139,7 @@ TEST_F(AgentDaemonTest, ACloudOutageIsRiddenOutWithBackoff) {
   cloud_.addOffer(makeOffer("j2", key_, sealed), sealed);
   EXPECT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
                                    std::chrono::seconds(10)));
-  EXPECT_EQ(statesReported("j2"), (std::vector<std::string>{"counted", "printing", "printed"}));
+  EXPECT_EQ(cloud_.statesFor("j2"), (std::vector<std::string>{"counted", "printing", "printed"}));
 }
 
 TEST_F(AgentDaemonTest, PrintersAreReportedAtStartOnChangeAndAfterReconnecting) {
@@ -160,7 +185,7 @@ TEST_F(AgentDaemonTest, WorkLeftByACrashIsRecoveredAtStartWithoutReprinting) {
                                    std::chrono::seconds(10)));
   stopAgent();
   EXPECT_EQ(backend_->createCount(), 0);
-  const auto reported = statesReported("old");
+  const auto reported = cloud_.statesFor("old");
   ASSERT_FALSE(reported.empty());
   EXPECT_EQ(reported.back(), "printed");
 }
