@@ -101,7 +101,8 @@ const std::vector<CommandSpec> kCommandTable{
     {"enroll", "enroll --code CODE [--name NAME] [--force]", "enroll this PC with the cloud",
      "Generates the store key pair and registers this agent with the one-time code from the\n"
      "shop dashboard (same as printrelay-agent enroll; needs write access to the state\n"
-     "directory, so run it as root or the service user). Restart the agent afterwards."},
+     "directory, so run it as root or the service user). Stop the agent first (exit 12\n"
+     "while it runs) and start it afterwards."},
     {"key rotate", "key rotate", "replace the store key pair",
      "Generates a new store key pair, registers it with the cloud (POST /api/v1/agent/keys) and\n"
      "switches to it; the old key is kept for documents sealed before. Exit 13 while the cloud\n"
@@ -341,9 +342,11 @@ json localDiagnose(const Invocation& inv, const std::string& socket, const std::
   return control::diagnoseResult(checks);
 }
 
-/// `printrelayctl enroll …`: the agent's own enrollment, run here.
-int enrollHere(const Invocation& inv, const std::vector<std::string>& rest,
-               const std::string& socket, std::ostream& out, std::ostream& err) {
+/// `printrelayctl enroll …`: the agent's own enrollment, run here. It is refused while the
+/// agent runs (it holds the state directory); that is "not possible now" here, since
+/// printrelayctl's 9 means the agent does not answer.
+int enrollHere(const Invocation& inv, const std::vector<std::string>& rest, std::ostream& out,
+               std::ostream& err) {
   std::vector<std::string> args;
   if (inv.config) {
     args.insert(args.end(), {"--config", *inv.config});
@@ -351,16 +354,7 @@ int enrollHere(const Invocation& inv, const std::vector<std::string>& rest,
   args.emplace_back("enroll");
   args.insert(args.end(), rest.begin(), rest.end());
   const int status = agent::runCli(args, out, err);
-  if (status == kExitOk) {
-    try {
-      control::connectControl(socket, 2s);
-      out << "The running agent still uses the old enrollment: restart it "
-             "(systemctl restart printrelay-agent).\n";
-    } catch (const std::exception&) {
-      // Not running: it picks the enrollment up when it starts.
-    }
-  }
-  return status;
+  return status == agent::kExitStateLocked ? kExitConflict : status;
 }
 
 } // namespace
@@ -411,10 +405,10 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
     }
     // Quiet library logs (CUPS, the local checks) unless something is wrong.
     log::setLevel(log::Level::Warning);
-    const std::string socket = socketFor(inv);
     if (name == "enroll") {
-      return enrollHere(inv, rest, socket, out, err);
+      return enrollHere(inv, rest, out, err);
     }
+    const std::string socket = socketFor(inv);
     bool local = false;
     if (name == "diagnose") {
       for (auto it = rest.begin(); it != rest.end();) {

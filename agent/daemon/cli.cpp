@@ -7,6 +7,7 @@
 #include "agent/daemon/log_ring.h"
 #include "agent/identity/enrollment.h"
 #include "agent/identity/key_rotation.h"
+#include "agent/identity/state_lock.h"
 #include "agent/platform/service_host.h"
 #include "agent/spooler/print_backend.h"
 #include "common/util/error.h"
@@ -44,7 +45,8 @@ options:
                  print a commented configuration file with every key and its default
 
 exit status: 0 ok, 1 failure, 2 usage, 3 configuration, 4 already enrolled, 5 not enrolled,
-             6 refused by the cloud, 7 cloud unreachable, 8 print spooler unavailable
+             6 refused by the cloud, 7 cloud unreachable, 8 print spooler unavailable,
+             9 another agent is using the state directory
 )";
 
 struct UsageError : std::runtime_error {
@@ -56,6 +58,9 @@ int exitCodeFor(const Error& e) {
     return cloud->status() == 0 ? kExitCloudUnreachable : kExitCloudRefused;
   }
   const std::string& code = e.code();
+  if (code == "state_locked") {
+    return kExitStateLocked;
+  }
   if (code == "config_invalid") {
     return kExitConfig;
   }
@@ -118,6 +123,9 @@ int commandEnroll(const std::optional<std::string>& configPath,
   }
   const Settings settings = settingsFor(configPath, true);
   const StatePaths paths(settings.stateDir);
+  // A running agent holds the key and credential in memory: replacing them under it would
+  // leave it printing for an enrollment that no longer exists.
+  const StateLock lock(settings.stateDir);
   if (isEnrolled(paths) && !options.force) {
     throw Error("already_enrolled", "this agent is already enrolled (" + settings.stateDir +
                                         "); use --force to replace the enrollment");
@@ -177,6 +185,7 @@ int commandRun(const std::optional<std::string>& configPath) {
   // thread must inherit the blocked stop and reload signals.
   StopSignals signals;
   const Settings settings = settingsFor(configPath, true);
+  const StateLock lock(settings.stateDir);
   // Recent log lines for printrelayctl logs; the original stderr still gets every line.
   LogRing logs(static_cast<std::size_t>(settings.logBufferLines));
   std::optional<StderrCapture> capture;
