@@ -2,6 +2,7 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace printrelay::agent {
@@ -19,6 +20,11 @@ enum ExitCode : int {
   kExitSpooler = 8,          ///< the print spooler could not be used
   kExitStateLocked = 9,      ///< another agent is using the state directory
 };
+
+/// The exit status for one of the agent's error codes (config_invalid → kExitConfig,
+/// state_locked → kExitStateLocked, …); kExitFailure for any other code. printrelayctl uses it
+/// for the statuses both programs share.
+int exitStatusFor(std::string_view code);
 
 /// The whole command line of printrelay-agent:
 ///   printrelay-agent [--config FILE] --print-config
