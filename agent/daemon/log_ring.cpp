@@ -57,4 +57,26 @@ void LogLineSplitter::add(std::string line) {
   ring_.add(std::move(line));
 }
 
+void pumpCapturedLog(LogRing& ring, const std::function<long long(char*, std::size_t)>& readSome,
+                     const std::function<long long(const char*, std::size_t)>& writeSome) {
+  LogLineSplitter lines(ring);
+  char buffer[8192];
+  for (;;) {
+    const long long n = readSome(buffer, sizeof buffer);
+    if (n <= 0) {
+      break; // end of file: the capture ended (or the pipe broke)
+    }
+    const auto size = static_cast<std::size_t>(n);
+    for (std::size_t done = 0; done < size;) {
+      const long long written = writeSome(buffer + done, size - done);
+      if (written <= 0) {
+        break; // nowhere to write: the ring still gets the line
+      }
+      done += static_cast<std::size_t>(written);
+    }
+    lines.feed(buffer, size);
+  }
+  lines.finish();
+}
+
 } // namespace printrelay::agent

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +47,13 @@ private:
   LogRing& ring_;
   std::string partial_;
 };
+
+/// The log capture thread's loop, the same on every platform: reads the pipe with `readSome`
+/// (a byte count; 0 or less at its end) until it ends, passes every byte on to the original
+/// standard error with `writeSome` (bytes written; 0 or less when it cannot, and the rest of
+/// that piece is dropped) and every line into `ring`.
+void pumpCapturedLog(LogRing& ring, const std::function<long long(char*, std::size_t)>& readSome,
+                     const std::function<long long(const char*, std::size_t)>& writeSome);
 
 /// Copies everything the process writes to its standard error into a LogRing while it is
 /// still written to the original standard error (the service manager's journal). The log

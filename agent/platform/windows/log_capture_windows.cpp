@@ -24,30 +24,16 @@ struct StderrCapture::Impl {
 
   explicit Impl(LogRing& r) : ring(r) {}
 
-  void writeOriginal(const char* data, std::size_t size) const {
-    while (size > 0) {
-      const int n =
-          ::_write(original, data, static_cast<unsigned>(std::min<std::size_t>(size, 64 * 1024)));
-      if (n <= 0) {
-        return; // nowhere to write: the ring still gets the line
-      }
-      data += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-
-  void pump() {
-    LogLineSplitter lines(ring);
-    char buffer[8192];
-    for (;;) {
-      const int n = ::_read(readEnd, buffer, sizeof buffer);
-      if (n <= 0) {
-        break; // end of file: the capture ended (or the pipe broke)
-      }
-      writeOriginal(buffer, static_cast<std::size_t>(n));
-      lines.feed(buffer, static_cast<std::size_t>(n));
-    }
-    lines.finish();
+  void pump() const {
+    pumpCapturedLog(
+        ring,
+        [this](char* buffer, std::size_t size) -> long long {
+          return ::_read(readEnd, buffer, static_cast<unsigned>(size));
+        },
+        [this](const char* data, std::size_t size) -> long long {
+          return ::_write(original, data,
+                          static_cast<unsigned>(std::min<std::size_t>(size, 64 * 1024)));
+        });
   }
 };
 
