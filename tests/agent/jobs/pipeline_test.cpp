@@ -435,11 +435,16 @@ PrinterInfo printerNamed(std::string name, bool isDefault = false, std::string s
   return p;
 }
 
+/// A printer that cannot print on both sides.
+PrinterCapabilities oneSidedOnly() {
+  PrinterCapabilities caps;
+  caps.sides = {"one-sided"};
+  return caps;
+}
+
 TEST_F(PipelineTest, AJobGoesToAPrinterThatCanDoIt) {
   backend_.setPrinters({printerNamed("Front", true), printerNamed("Back")});
-  PrinterCapabilities simplex;
-  simplex.sides = {"one-sided"};
-  backend_.setCapabilities("Front", simplex);
+  backend_.setCapabilities("Front", oneSidedOnly());
   const Bytes sealed = seal(key_, "order-j1", textBytes(1000), kChunk);
   auto offer = makeOffer("j1", key_, sealed);
   offer.options.sides = "two-sided-long-edge";
@@ -460,9 +465,7 @@ TEST_F(PipelineTest, TheShopsChoiceWinsOverTheAgentsPrinter) {
 
 TEST_F(PipelineTest, WhenNoPrinterCanDoItTheJobFailsSayingWhyForEachPrinter) {
   backend_.setPrinters({printerNamed("Front", true), printerNamed("Back")});
-  PrinterCapabilities simplex;
-  simplex.sides = {"one-sided"};
-  backend_.setCapabilities("Front", simplex);
+  backend_.setCapabilities("Front", oneSidedOnly());
   PrinterCapabilities mono;
   mono.colorModes = {"monochrome"};
   mono.sides = {"one-sided"};
@@ -484,9 +487,7 @@ TEST_F(PipelineTest, WhenTheOnlyAblePrinterTakesNoJobsTheJobWaits) {
   auto back = printerNamed("Back");
   back.accepting = false;
   backend_.setPrinters({printerNamed("Front", true), back});
-  PrinterCapabilities simplex;
-  simplex.sides = {"one-sided"};
-  backend_.setCapabilities("Front", simplex);
+  backend_.setCapabilities("Front", oneSidedOnly());
   const Bytes sealed = seal(key_, "order-j1", textBytes(1000), kChunk);
   auto offer = makeOffer("j1", key_, sealed);
   offer.options.sides = "two-sided-short-edge";
