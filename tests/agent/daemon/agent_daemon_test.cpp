@@ -1,70 +1,12 @@
 // The daemon loop against the fake cloud and the fake spooler, run in a thread.
 
-#include "agent/daemon/agent_daemon.h"
-#include "tests/agent/agent_test_support.h"
-#include "tests/fakes/agent_fake_cloud.h"
-#include "tests/fakes/agent_fake_print_backend.h"
-
-#include <gtest/gtest.h>
-#include <thread>
+#include "tests/agent/daemon/agent_daemon_fixture.h"
 
 namespace printrelay::agent {
 namespace {
 
 using namespace testing;
 using std::chrono::milliseconds;
-
-class AgentDaemonTest : public ::testing::Test {
-protected:
-  void SetUp() override { cloud_.start(); }
-
-  void TearDown() override {
-    stopAgent();
-    agent_.reset(); // closes its keep-alive connections, so the server stops at once
-    cloud_.stop();
-  }
-
-  Settings settings() const {
-    Settings s;
-    s.cloudUrl = cloud_.url();
-    s.stateDir = (dir_.path() / "state").string();
-    s.pollWaitSeconds = pollWaitSeconds_;
-    s.backoffInitial = milliseconds(20);
-    s.backoffMax = milliseconds(300);
-    return s;
-  }
-
-  /// Starts the daemon; `prepare` sets up the fake spooler before the loop can look at it.
-  void startAgent(const std::function<void(FakePrintBackend&)>& prepare = {}) {
-    auto backend = std::make_unique<FakePrintBackend>();
-    backend->setAutoComplete(true);
-    if (prepare) {
-      prepare(*backend);
-    }
-    backend_ = backend.get();
-    Enrollment enrollment{key_, "device-credential", AgentIdentity{}};
-    agent_ = std::make_unique<Agent>(settings(), std::move(enrollment), std::move(backend),
-                                     AgentTiming{std::chrono::seconds(1), std::chrono::hours(1),
-                                                 milliseconds(100), std::chrono::hours(1)});
-    thread_ = std::thread([this] { exitCode_ = agent_->run(); });
-  }
-
-  void stopAgent() {
-    if (thread_.joinable()) {
-      agent_->requestStop();
-      thread_.join();
-    }
-  }
-
-  TempDir dir_;
-  FakeCloud cloud_;
-  hpke::KeyPair key_ = hpke::KeyPair::generate();
-  FakePrintBackend* backend_ = nullptr;
-  std::unique_ptr<Agent> agent_;
-  std::thread thread_;
-  int exitCode_ = -1;
-  int pollWaitSeconds_ = 1;
-};
 
 TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
   startAgent();
@@ -101,19 +43,6 @@ TEST_F(AgentDaemonTest, AStopLetsTheLongPollEndAndGivesBackWhatItBrings) {
   EXPECT_EQ(cloud_.polls(), 1) << "no poll starts after the stop";
   EXPECT_EQ(cloud_.statesFor("late"), (std::vector<std::string>{"released"}));
   EXPECT_EQ(backend_->createCount(), 0);
-}
-
-TEST_F(AgentDaemonTest, AnUrgentStopCutsTheLongPoll) {
-  pollWaitSeconds_ = 30;
-  cloud_.setMaxPollHold(std::chrono::seconds(6));
-  startAgent();
-  ASSERT_TRUE(eventually([this] { return cloud_.polls() >= 1; }));
-  agent_->requestStop();
-  agent_->requestStop(StopMode::Now);
-  const auto stopAsked = std::chrono::steady_clock::now();
-  thread_.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - stopAsked, std::chrono::seconds(3));
-  EXPECT_EQ(exitCode_, 0);
 }
 
 TEST_F(AgentDaemonTest, ARefusedCredentialDoesNotMakeTheAgentSpin) {
