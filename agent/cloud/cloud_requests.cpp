@@ -34,18 +34,6 @@ std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-bool routeMissing(const httplib::Result& result) {
-  if (result->status != 404 && result->status != 405) {
-    return false;
-  }
-  const auto body = json::parse(result->body, nullptr, false);
-  if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) {
-    return true; // a 404 without the cloud's error shape: no such route
-  }
-  const auto code = body["error"].value("code", std::string());
-  return code == "route_not_found" || code == "method_not_allowed";
-}
-
 } // namespace
 
 std::optional<std::int64_t> parseHttpDate(const std::string& text) {
@@ -112,14 +100,7 @@ CloudRequests::CredentialProbe CloudRequests::probeCredential() {
   auto client = makeClient(endpoint_);
   CredentialProbe probe;
   probe.route = "GET /api/v1/agent/me";
-  auto result = client->Get(api("/agent/me"), headersWith(credential_));
-  if (result && routeMissing(result)) {
-    // No such route yet: a job that cannot exist answers 404 job_not_found behind the
-    // credential check, or 401/403 in front of it.
-    probe.route = "GET /api/v1/agent/jobs/{id}/document (probe)";
-    result = client->Get(api("/agent/jobs/printrelayctl-credential-probe/document"),
-                         headersWith(credential_));
-  }
+  const auto result = client->Get(api("/agent/me"), headersWith(credential_));
   if (!result) {
     throw CloudError(0, "cloud_unreachable",
                      probe.route + ": " + httplib::to_string(result.error()));
@@ -134,10 +115,6 @@ CloudRequests::CredentialProbe CloudRequests::probeCredential() {
   if (error.unauthorized()) {
     return probe;
   }
-  if (result->status == 404 && !routeMissing(result)) {
-    probe.accepted = true; // job_not_found: the credential passed
-    return probe;
-  }
   throw error;
 }
 
@@ -150,11 +127,6 @@ json CloudRequests::send(const std::string& method, const std::string& path, con
                       : client->Post(path, headersWith(credential_), payload, "application/json");
   if (!result) {
     throw CloudError(0, "cloud_unreachable", what + ": " + httplib::to_string(result.error()));
-  }
-  if (routeMissing(result)) {
-    throw CloudError(404, "cloud_unsupported",
-                     what + ": the cloud does not offer " + method + " " + path +
-                         " yet (it needs a newer cloud)");
   }
   if (result->status < 200 || result->status >= 300) {
     throw cloudErrorFor(result->status, result->body, what);

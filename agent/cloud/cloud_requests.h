@@ -12,18 +12,18 @@
 
 namespace printrelay::agent {
 
-/// Routes of the cloud the control features need beyond CloudClient's. Some do not exist in
-/// the cloud yet; a request the cloud answers with 404 route_not_found throws
-/// CloudError{404, "cloud_unsupported"} naming the route, so printrelayctl can say so.
+/// Routes of the cloud the control features need beyond CloudClient's:
 ///
 ///   GET  /api/v1/health                    reachability, version, Date header (clock skew)
-///   GET  /api/v1/agent/me                  (needed) who the credential belongs to
-///   POST /api/v1/agent/jobs/{id}/reprint   (needed) queue a settled job's order again
-///   POST /api/v1/agent/release             (needed) release a held order by pickup code
-///   POST /api/v1/agent/keys                (needed) register the store's next public key
-///   PUT  /api/v1/agent/printers            (needed) the shop's printers and their state
+///   GET  /api/v1/agent/me                  who the credential belongs to
+///   POST /api/v1/agent/jobs/{id}/reprint   queue a settled job's order again
+///   POST /api/v1/agent/release             release a held order by pickup code
+///   POST /api/v1/agent/keys                register the store's next public key
+///   PUT  /api/v1/agent/printers            the shop's printers and their state
 ///
-/// Each call opens its own connection, so it is safe next to the daemon's CloudClient.
+/// Errors are CloudError: status 0 when the cloud cannot be reached, else the cloud's status
+/// and error code. Each call opens its own connection, so it is safe next to the daemon's
+/// CloudClient.
 class CloudRequests {
 public:
   CloudRequests(CloudEndpoint endpoint, std::string credential);
@@ -45,9 +45,8 @@ public:
     std::string code;  ///< the cloud's error code, if any
     std::string route; ///< the request that decided
   };
-  /// Asks GET /api/v1/agent/me; while the cloud lacks it, asks for the document of a job that
-  /// cannot exist (404 job_not_found means the credential was accepted, 401/403 refused).
-  /// Has no side effect on jobs. Throws CloudError when the cloud cannot be reached.
+  /// Asks GET /api/v1/agent/me: 2xx accepted, 401/403 refused. Throws CloudError when the
+  /// cloud cannot be reached or answers with another error.
   CredentialProbe probeCredential();
 
   /// POST /api/v1/agent/jobs/{id}/reprint {"reason"}: the cloud queues the order again as a

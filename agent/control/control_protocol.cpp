@@ -318,20 +318,4 @@ json diagnoseResult(const std::vector<Check>& checks) {
   return json{{"checks", checks}, {"summary", summary}};
 }
 
-std::optional<std::string> LineBuffer::takeLine(std::size_t maxBytes) {
-  const auto nl = buffer_.find('\n');
-  if ((nl != std::string::npos && nl > maxBytes) ||
-      (nl == std::string::npos && buffer_.size() > maxBytes)) {
-    buffer_.clear();
-    throw Error("control_line_too_long",
-                "a line longer than " + std::to_string(maxBytes) + " bytes");
-  }
-  if (nl == std::string::npos) {
-    return std::nullopt;
-  }
-  std::string line = buffer_.substr(0, nl);
-  buffer_.erase(0, nl + 1);
-  return line;
-}
-
 } // namespace printrelay::agent::control

@@ -48,9 +48,8 @@ inline constexpr std::string_view kInvalidArgument = "invalid_argument";
 inline constexpr std::string_view kJobNotFound = "job_not_found";
 inline constexpr std::string_view kJobNotCancellable = "job_not_cancellable";
 inline constexpr std::string_view kJobNotReprintable = "job_not_reprintable";
-inline constexpr std::string_view kAgentBusy = "agent_busy"; ///< a job is streaming; try again
-inline constexpr std::string_view kCloudUnsupported = "cloud_unsupported"; ///< route missing
-inline constexpr std::string_view kServerBusy = "server_busy";             ///< too many connections
+inline constexpr std::string_view kAgentBusy = "agent_busy";   ///< a job is streaming; try again
+inline constexpr std::string_view kServerBusy = "server_busy"; ///< too many connections
 inline constexpr std::string_view kInternal = "internal_error";
 } // namespace codes
 

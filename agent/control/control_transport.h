@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -20,7 +21,6 @@ namespace printrelay::agent::control {
 //   control_timeout       the peer did not answer in time
 //   control_line_too_long a line exceeded the reader's limit
 
-/// One connection, read and written as '\n'-terminated lines. Not thread-safe.
 /// The line framing both transports share: bytes go in as they arrive, whole lines come out.
 class LineBuffer {
 public:
@@ -34,6 +34,7 @@ private:
   std::string buffer_;
 };
 
+/// One connection, read and written as '\n'-terminated lines. Not thread-safe.
 class ControlConnection {
 public:
   virtual ~ControlConnection() = default;
@@ -48,6 +49,27 @@ public:
   virtual void shutdown() noexcept = 0;
   /// Who is on the other end, for the log ("uid 1000 (alice)"); empty when unknown.
   virtual std::string peer() const = 0;
+};
+
+/// A connection whose readLine() is the shared framing over the platform's readSome(), so
+/// the transports differ only in their OS calls.
+class LineConnection : public ControlConnection {
+public:
+  std::optional<std::string> readLine(std::chrono::milliseconds timeout,
+                                      std::size_t maxBytes) final;
+
+protected:
+  /// Reads what arrives within `wait` into `buffer`: the number of bytes (0 at the end of the
+  /// stream), or nullopt when nothing came in time or the read was cut by shutdown(). Throws
+  /// control_io_failed.
+  virtual std::optional<std::size_t> readSome(char* buffer, std::size_t size,
+                                              std::chrono::milliseconds wait) = 0;
+  /// Set by shutdown() (from any thread): reads end with nullopt from then on.
+  std::atomic<bool> shut_{false};
+
+private:
+  LineBuffer buffer_;
+  bool eof_ = false;
 };
 
 /// A listening control address owned by the agent.

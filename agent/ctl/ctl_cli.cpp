@@ -6,6 +6,7 @@
 #include "agent/ctl/ctl_render.h"
 #include "agent/daemon/agent_config.h"
 #include "agent/daemon/cli.h"
+#include "agent/daemon/command_line.h"
 #include "agent/daemon/daemon_state.h"
 #include "agent/identity/enrollment.h"
 #include "agent/jobs/journal.h"
@@ -50,7 +51,7 @@ exit status:
    2 usage                    10 no permission for the control socket
    3 configuration invalid    11 no such job, printer or pickup code
    4 already enrolled         12 not possible now (already printed, agent busy)
-   5 not enrolled             13 the cloud does not offer this yet (cloud_unsupported)
+   5 not enrolled             13 the cloud has no such route (route_not_found)
    6 refused by the cloud     14 diagnose found a failure
    7 cloud unreachable
 )";
@@ -74,7 +75,7 @@ const std::vector<CommandSpec> kCommandTable{
      "journal (each status event and whether it reached the cloud)."},
     {"reprint", "reprint ID", "print a printed (or failed) job again",
      "Asks the cloud to queue the job's order again (POST /api/v1/agent/jobs/ID/reprint); it\n"
-     "arrives as a new job. Exit 13 while the cloud does not offer reprints."},
+     "arrives as a new job."},
     {"cancel", "cancel ID", "cancel a job that has not finished",
      "Cancels the job at CUPS (when it got that far), records it failed and tells the cloud.\n"
      "Waits for a document that is still being sent to reach the spooler first.\n"
@@ -85,7 +86,7 @@ const std::vector<CommandSpec> kCommandTable{
     {"resume", "resume", "take new jobs again", "Ends a pause."},
     {"release", "release CODE", "release a held order by its pickup code",
      "Releases the order held for release with this pickup code so it prints\n"
-     "(POST /api/v1/agent/release). Exit 13 while the cloud does not offer it."},
+     "(POST /api/v1/agent/release)."},
     {"test-page", "test-page PRINTER", "print a test page",
      "Sends a short text test page straight to the CUPS destination PRINTER."},
     {"diagnose", "diagnose [--local]", "check everything and say what is wrong",
@@ -101,16 +102,15 @@ const std::vector<CommandSpec> kCommandTable{
     {"enroll", "enroll --code CODE [--name NAME] [--force]", "enroll this PC with the cloud",
      "Generates the store key pair and registers this agent with the one-time code from the\n"
      "shop dashboard (same as printrelay-agent enroll; needs write access to the state\n"
-     "directory, so run it as root or the service user). Restart the agent afterwards."},
+     "directory, so run it as root or the service user). Stop the agent first (exit 12\n"
+     "while it runs) and start it afterwards."},
     {"key rotate", "key rotate", "replace the store key pair",
      "Generates a new store key pair, registers it with the cloud (POST /api/v1/agent/keys) and\n"
-     "switches to it; the old key is kept for documents sealed before. Exit 13 while the cloud\n"
-     "does not offer key registration."},
+     "switches to it; the old key is kept for documents sealed before."},
 };
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using agent::ArgumentReader;
+using agent::UsageError;
 
 const CommandSpec* findCommand(std::string_view name) {
   for (const auto& spec : kCommandTable) {
@@ -160,32 +160,19 @@ struct Invocation {
 
 Invocation parseGlobal(const std::vector<std::string>& args) {
   Invocation inv;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const auto value = [&](const std::string& name) {
-      if (i + 1 >= args.size()) {
-        throw UsageError(name + " needs a value");
-      }
-      return args[++i];
-    };
-    if (a == "--socket") {
-      inv.socket = value(a);
-    } else if (a.starts_with("--socket=")) {
-      inv.socket = a.substr(9);
-    } else if (a == "--config") {
-      inv.config = value(a);
-    } else if (a.starts_with("--config=")) {
-      inv.config = a.substr(9);
-    } else if (a == "--json") {
+  for (ArgumentReader reader(args); !reader.done();) {
+    if (auto socket = reader.value("--socket")) {
+      inv.socket = *socket;
+    } else if (auto config = reader.value("--config")) {
+      inv.config = *config;
+    } else if (reader.flag("--json")) {
       inv.json = true;
-    } else if (a == "--timeout") {
-      inv.timeout = parseCount(a, value(a), 1, 3600);
-    } else if (a.starts_with("--timeout=")) {
-      inv.timeout = parseCount("--timeout", a.substr(10), 1, 3600);
-    } else if (a == "--help" || a == "-h") {
+    } else if (auto timeout = reader.value("--timeout")) {
+      inv.timeout = parseCount("--timeout", *timeout, 1, 3600);
+    } else if (reader.flag("--help") || reader.flag("-h")) {
       inv.help = true;
     } else {
-      inv.words.push_back(a);
+      inv.words.push_back(reader.take());
     }
   }
   return inv;
@@ -216,32 +203,23 @@ control::Request buildRequest(const std::string& name, const std::vector<std::st
   request.id = 1;
   request.command = name == "key rotate" ? "key-rotate" : name;
   std::vector<std::string> positional;
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    const std::string& a = rest[i];
-    const auto value = [&](const std::string& option) {
-      if (i + 1 >= rest.size()) {
-        throw UsageError(option + " needs a value");
-      }
-      return rest[++i];
-    };
-    if (name == "jobs" && (a == "--state" || a.starts_with("--state="))) {
-      const std::string state = a == "--state" ? value(a) : a.substr(8);
-      if (!agent::parseJobState(state)) {
+  for (ArgumentReader reader(rest); !reader.done();) {
+    const bool jobs = name == "jobs";
+    if (auto state = jobs ? reader.value("--state") : std::nullopt) {
+      if (!agent::parseJobState(*state)) {
         throw UsageError("--state must be leased, submitting, printing, printed, failed or "
                          "cancelled (got '" +
-                         state + "')");
+                         *state + "')");
       }
-      request.args["state"] = state;
-    } else if (name == "jobs" && (a == "--limit" || a.starts_with("--limit="))) {
-      request.args["limit"] =
-          parseCount("--limit", a == "--limit" ? value(a) : a.substr(8), 1, 10000);
-    } else if (name == "logs" && (a == "--lines" || a.starts_with("--lines="))) {
-      request.args["lines"] =
-          parseCount("--lines", a == "--lines" ? value(a) : a.substr(8), 1, 100000);
-    } else if (a.starts_with("-") && a != "-") {
-      throw UsageError(name + ": unknown option '" + a + "'");
+      request.args["state"] = *state;
+    } else if (auto limit = jobs ? reader.value("--limit") : std::nullopt) {
+      request.args["limit"] = parseCount("--limit", *limit, 1, 10000);
+    } else if (auto lines = name == "logs" ? reader.value("--lines") : std::nullopt) {
+      request.args["lines"] = parseCount("--lines", *lines, 1, 100000);
+    } else if (reader.current().starts_with("-") && reader.current() != "-") {
+      throw UsageError(name + ": unknown option '" + reader.current() + "'");
     } else {
-      positional.push_back(a);
+      positional.push_back(reader.take());
     }
   }
   static const std::map<std::string, std::string> kPositional{{"job", "id"},
@@ -341,9 +319,11 @@ json localDiagnose(const Invocation& inv, const std::string& socket, const std::
   return control::diagnoseResult(checks);
 }
 
-/// `printrelayctl enroll …`: the agent's own enrollment, run here.
-int enrollHere(const Invocation& inv, const std::vector<std::string>& rest,
-               const std::string& socket, std::ostream& out, std::ostream& err) {
+/// `printrelayctl enroll …`: the agent's own enrollment, run here. It is refused while the
+/// agent runs (it holds the state directory); that is "not possible now" here, since
+/// printrelayctl's 9 means the agent does not answer.
+int enrollHere(const Invocation& inv, const std::vector<std::string>& rest, std::ostream& out,
+               std::ostream& err) {
   std::vector<std::string> args;
   if (inv.config) {
     args.insert(args.end(), {"--config", *inv.config});
@@ -351,16 +331,7 @@ int enrollHere(const Invocation& inv, const std::vector<std::string>& rest,
   args.emplace_back("enroll");
   args.insert(args.end(), rest.begin(), rest.end());
   const int status = agent::runCli(args, out, err);
-  if (status == kExitOk) {
-    try {
-      control::connectControl(socket, 2s);
-      out << "The running agent still uses the old enrollment: restart it "
-             "(systemctl restart printrelay-agent).\n";
-    } catch (const std::exception&) {
-      // Not running: it picks the enrollment up when it starts.
-    }
-  }
-  return status;
+  return status == agent::kExitStateLocked ? kExitConflict : status;
 }
 
 } // namespace
@@ -411,10 +382,10 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
     }
     // Quiet library logs (CUPS, the local checks) unless something is wrong.
     log::setLevel(log::Level::Warning);
-    const std::string socket = socketFor(inv);
     if (name == "enroll") {
-      return enrollHere(inv, rest, socket, out, err);
+      return enrollHere(inv, rest, out, err);
     }
+    const std::string socket = socketFor(inv);
     bool local = false;
     if (name == "diagnose") {
       for (auto it = rest.begin(); it != rest.end();) {

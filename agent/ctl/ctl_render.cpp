@@ -1,5 +1,6 @@
 #include "agent/ctl/ctl_render.h"
 
+#include "agent/daemon/cli.h"
 #include "agent/daemon/daemon_state.h"
 #include "common/util/text.h"
 
@@ -80,7 +81,7 @@ std::string renderFields(const std::vector<std::pair<std::string, std::string>>&
 } // namespace
 
 int exitCodeFor(std::string_view code, std::optional<int> cloudStatus) {
-  if (code == "cloud_unsupported") {
+  if (code == "route_not_found" || code == "method_not_allowed") {
     return kExitCloudUnsupported;
   }
   if (code.ends_with("_not_found")) {
@@ -111,17 +112,19 @@ int exitCodeFor(std::string_view code, std::optional<int> cloudStatus) {
   if (code == "invalid_argument" || code == "usage") {
     return kExitUsage;
   }
-  if (code == "config_invalid") {
-    return kExitConfig;
-  }
-  if (code == "already_enrolled") {
-    return kExitAlreadyEnrolled;
-  }
-  if (code == "not_enrolled" || code.starts_with("state_")) {
-    return kExitNotEnrolled;
-  }
-  if (code.starts_with("spooler_") || code.starts_with("printer_")) {
-    return kExitSpooler;
+  // The agent's own failures keep the statuses printrelay-agent gives them.
+  static_assert(int{kExitConfig} == int{agent::kExitConfig} &&
+                int{kExitAlreadyEnrolled} == int{agent::kExitAlreadyEnrolled} &&
+                int{kExitNotEnrolled} == int{agent::kExitNotEnrolled} &&
+                int{kExitSpooler} == int{agent::kExitSpooler});
+  switch (const int status = agent::exitStatusFor(code)) {
+  case kExitConfig:
+  case kExitAlreadyEnrolled:
+  case kExitNotEnrolled:
+  case kExitSpooler:
+    return status;
+  default:
+    break;
   }
   if (code.starts_with("credential_") || code == "unauthorized" || code == "forbidden" ||
       code == "invalid_credentials") {

@@ -25,7 +25,7 @@ enum ExitCode : int {
   kExitPermission = 10,       ///< not allowed to use the control socket
   kExitNotFound = 11,         ///< no such job, printer or pickup code
   kExitConflict = 12,         ///< not possible in the current state (already printed, busy…)
-  kExitCloudUnsupported = 13, ///< the cloud does not offer what this needs yet
+  kExitCloudUnsupported = 13, ///< the cloud has no such route (an older cloud, a wrong URL)
   kExitDiagnoseFailed = 14,   ///< diagnose: at least one check failed
 };
 

@@ -6,6 +6,7 @@
 #include "common/util/text.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace printrelay::agent {
 namespace {
@@ -195,13 +196,61 @@ void Agent::noteRefused(const std::string& why) {
   }
 }
 
-void Agent::requestStop() {
+void Agent::requestStop(StopMode mode) {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
+    stopNow_ = stopNow_ || mode == StopMode::Now;
   }
   wake_.notify_all();
-  cloud_.interruptPoll();
+}
+
+bool Agent::beginPoll(int wait) {
+  std::lock_guard lock(mutex_);
+  if (stop_) {
+    return false;
+  }
+  polling_ = true;
+  pollDue_ =
+      std::chrono::steady_clock::now() + std::chrono::seconds(wait) + timing_.pollAnswerMargin;
+  return true;
+}
+
+void Agent::endPoll() {
+  {
+    std::lock_guard lock(mutex_);
+    polling_ = false;
+  }
+  wake_.notify_all();
+}
+
+void Agent::cutPollWhenStopping() {
+  // Cutting a long-poll the cloud is still holding loses any job it hands out before its wait
+  // ends (the cloud leases the job, then writes into a closed connection), so a graceful stop
+  // lets the poll end by itself and gives back what it brings. Only an overdue answer or an
+  // urgent stop cuts it.
+  std::unique_lock lock(mutex_);
+  wake_.wait(lock, [this] { return stop_.load() || runEnded_; });
+  if (polling_ && !stopNow_ && !runEnded_) {
+    const auto left =
+        std::chrono::ceil<std::chrono::seconds>(pollDue_ - std::chrono::steady_clock::now());
+    log::notice("letting the long-poll in flight end (at most " + std::to_string(left.count()) +
+                " s) so no job the cloud hands out now is lost; stop again to cut it");
+  }
+  while (!runEnded_) {
+    if (polling_ && (stopNow_ || std::chrono::steady_clock::now() >= pollDue_)) {
+      lock.unlock();
+      cloud_.interruptPoll();
+      lock.lock();
+      wake_.wait(lock, [this] { return !polling_ || runEnded_; });
+      continue;
+    }
+    if (polling_) {
+      wake_.wait_until(lock, pollDue_, [this] { return !polling_ || stopNow_ || runEnded_; });
+    } else {
+      wake_.wait(lock, [this] { return polling_ || runEnded_; });
+    }
+  }
 }
 
 void Agent::requestReload() {
@@ -286,6 +335,20 @@ int Agent::run() {
     log::warning(std::string("cannot prune the journal: ") + e.what());
   }
   work.unlock();
+  // Cuts an overdue long-poll once a stop is requested; ended and joined however run() ends.
+  struct PollCutter {
+    Agent& agent;
+    std::thread thread{[this] { agent.cutPollWhenStopping(); }};
+    ~PollCutter() {
+      {
+        std::lock_guard lock(agent.mutex_);
+        agent.runEnded_ = true;
+      }
+      agent.wake_.notify_all();
+      thread.join();
+    }
+  };
+  const PollCutter pollCutter{*this};
   notifier_.ready(state_.paused() ? "paused: not taking new jobs"
                                   : "polling " + settings_.cloudUrl);
 
@@ -330,17 +393,22 @@ int Agent::run() {
                        static_cast<int>(std::max<long long>(1, timing_.followInterval.count())))
             : settings_.pollWaitSeconds;
     std::vector<protocol::JobOffer> offers;
+    if (!beginPoll(wait)) {
+      break;
+    }
     try {
       offers = cloud_.pollJobs(wait);
+      endPoll();
       noteOnline();
       pollBackoff_.reset();
       refused_ = false;
     } catch (const CloudError& e) {
+      endPoll();
       if (stop_) {
         break;
       }
       if (state_.paused() && e.status() == 0) {
-        continue; // the long-poll was cut because intake was paused
+        continue; // paused meanwhile: the paused branch checks in instead of backing off
       }
       if (e.unauthorized()) {
         noteRefused(e.what());

@@ -33,6 +33,18 @@ struct AgentTiming {
   std::chrono::milliseconds printerCheckInterval{std::chrono::seconds(15)};
   /// The printer report is sent again this often even when nothing changed.
   std::chrono::milliseconds printerReportInterval{std::chrono::minutes(10)};
+  /// How long past its own wait a long-poll may take to answer before a stopping agent cuts it.
+  std::chrono::milliseconds pollAnswerMargin{std::chrono::seconds(10)};
+};
+
+/// How soon requestStop() ends the loop.
+enum class StopMode {
+  /// No new job is taken; a long-poll in flight is left to end by itself (at most its wait plus
+  /// AgentTiming::pollAnswerMargin) and what it brings is given back; a document being
+  /// streamed is cancelled and given back. SIGTERM, SIGINT, the Windows service's STOP.
+  Graceful,
+  /// As Graceful, but a long-poll in flight is cut at once (a second stop request).
+  Now,
 };
 
 /// The shop agent's daemon loop, a checklist:
@@ -51,9 +63,12 @@ public:
 
   /// Runs until requestStop(); returns the process exit status (0 after a clean stop).
   int run();
-  /// Asks the loop to stop: a waiting long-poll or pause is cut short, a streaming document is
-  /// cancelled. Safe from any thread; may be called repeatedly.
-  void requestStop();
+  /// Asks the loop to stop (see StopMode): a pause is cut short, a streaming document is
+  /// cancelled and given back. A long-poll in flight is not cut unless `mode` is Now or it
+  /// outlives its wait: the cloud leases a job the moment it hands it to the poll, so a cut
+  /// connection would leave that job waiting out its lease. Safe from any thread; may be
+  /// called repeatedly.
+  void requestStop(StopMode mode = StopMode::Graceful);
   /// Asks the loop to call the reload handler at its next turn (SIGHUP). Safe from any thread.
   void requestReload();
   /// What to run on reload (re-read the configuration, apply the log level).
@@ -67,7 +82,7 @@ public:
   /// The daemon's own state: cloud link (online/offline since when, last contact), pause.
   DaemonState& state() { return state_; }
   /// Pauses or resumes intake. While paused the loop does not ask the cloud for jobs (a waiting
-  /// long-poll is cut; an offer that arrives anyway is given back) but still follows printing
+  /// long-poll is left to end; an offer it brings is given back) but still follows printing
   /// jobs and flushes the outbox. Safe from any thread; true when it changed.
   bool setPaused(bool paused, std::string by = {}, std::int64_t since = 0);
   /// Held by the loop while it uses the journal, the spooler and the processor (never during
@@ -115,6 +130,13 @@ private:
   /// Flushes the outbox; false when the credential was refused.
   bool flushOutbox();
   void handleProcessingOutcome(JobOutcome outcome);
+  /// Marks a long-poll of `wait` seconds as in flight; false (and nothing marked) when a stop
+  /// was requested, so no poll starts after one.
+  bool beginPoll(int wait);
+  void endPoll();
+  /// The body of the thread that, once a stop is requested, cuts a long-poll in flight when
+  /// its answer is overdue or the stop is urgent; returns when run() ends.
+  void cutPollWhenStopping();
 
   Settings settings_;
   AgentTiming timing_;
@@ -132,6 +154,12 @@ private:
   std::function<void()> reconnectHandler_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> reload_{false};
+  // Guarded by mutex_: the long-poll in flight and when its answer is due; a StopMode::Now
+  // request; the end of run().
+  bool polling_ = false;
+  std::chrono::steady_clock::time_point pollDue_{};
+  bool stopNow_ = false;
+  bool runEnded_ = false;
   bool offline_ = false;
   bool refused_ = false;
   std::mutex mutex_;

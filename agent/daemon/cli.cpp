@@ -4,19 +4,45 @@
 #include "agent/control/control_service.h"
 #include "agent/daemon/agent_config.h"
 #include "agent/daemon/agent_daemon.h"
+#include "agent/daemon/command_line.h"
 #include "agent/daemon/log_ring.h"
 #include "agent/identity/enrollment.h"
 #include "agent/identity/key_rotation.h"
+#include "agent/identity/state_lock.h"
 #include "agent/platform/service_host.h"
 #include "agent/spooler/print_backend.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
+#include "common/util/text.h"
 #include "common/util/version.h"
 #include "common/wire/http_client.h"
 
 #include <optional>
 
 namespace printrelay::agent {
+
+int exitStatusFor(std::string_view code) {
+  if (code == "state_locked") {
+    return kExitStateLocked;
+  }
+  if (code == "config_invalid") {
+    return kExitConfig;
+  }
+  if (code == "already_enrolled") {
+    return kExitAlreadyEnrolled;
+  }
+  if (code == "not_enrolled" || code.starts_with("state_")) {
+    return kExitNotEnrolled;
+  }
+  if (code == "invalid_request") {
+    return kExitUsage;
+  }
+  if (code.starts_with("spooler_") || code.starts_with("printer_")) {
+    return kExitSpooler;
+  }
+  return kExitFailure;
+}
+
 namespace {
 
 constexpr const char* kUsage = R"(usage:
@@ -44,34 +70,15 @@ options:
                  print a commented configuration file with every key and its default
 
 exit status: 0 ok, 1 failure, 2 usage, 3 configuration, 4 already enrolled, 5 not enrolled,
-             6 refused by the cloud, 7 cloud unreachable, 8 print spooler unavailable
+             6 refused by the cloud, 7 cloud unreachable, 8 print spooler unavailable,
+             9 another agent is using the state directory
 )";
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 int exitCodeFor(const Error& e) {
   if (const auto* cloud = dynamic_cast<const CloudError*>(&e); cloud != nullptr) {
     return cloud->status() == 0 ? kExitCloudUnreachable : kExitCloudRefused;
   }
-  const std::string& code = e.code();
-  if (code == "config_invalid") {
-    return kExitConfig;
-  }
-  if (code == "already_enrolled") {
-    return kExitAlreadyEnrolled;
-  }
-  if (code == "not_enrolled" || code.starts_with("state_")) {
-    return kExitNotEnrolled;
-  }
-  if (code == "invalid_request") {
-    return kExitUsage;
-  }
-  if (code.starts_with("spooler_") || code.starts_with("printer_")) {
-    return kExitSpooler;
-  }
-  return kExitFailure;
+  return exitStatusFor(e.code());
 }
 
 Settings settingsFor(const std::optional<std::string>& configPath, bool needCloud) {
@@ -91,26 +98,15 @@ Settings settingsFor(const std::optional<std::string>& configPath, bool needClou
 int commandEnroll(const std::optional<std::string>& configPath,
                   const std::vector<std::string>& args, std::ostream& out) {
   EnrollOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](const std::string& name) {
-      if (i + 1 >= args.size()) {
-        throw UsageError(name + " needs a value");
-      }
-      return args[++i];
-    };
-    if (arg == "--code") {
-      options.code = value(arg);
-    } else if (arg.starts_with("--code=")) {
-      options.code = arg.substr(7);
-    } else if (arg == "--name") {
-      options.name = value(arg);
-    } else if (arg.starts_with("--name=")) {
-      options.name = arg.substr(7);
-    } else if (arg == "--force") {
+  for (ArgumentReader reader(args); !reader.done();) {
+    if (auto code = reader.value("--code")) {
+      options.code = *code;
+    } else if (auto name = reader.value("--name")) {
+      options.name = *name;
+    } else if (reader.flag("--force")) {
       options.force = true;
     } else {
-      throw UsageError("enroll: unknown argument '" + arg + "'");
+      throw UsageError("enroll: unknown argument '" + reader.current() + "'");
     }
   }
   if (options.code.empty()) {
@@ -118,6 +114,9 @@ int commandEnroll(const std::optional<std::string>& configPath,
   }
   const Settings settings = settingsFor(configPath, true);
   const StatePaths paths(settings.stateDir);
+  // A running agent holds the key and credential in memory: replacing them under it would
+  // leave it printing for an enrollment that no longer exists.
+  const StateLock lock(settings.stateDir);
   if (isEnrolled(paths) && !options.force) {
     throw Error("already_enrolled", "this agent is already enrolled (" + settings.stateDir +
                                         "); use --force to replace the enrollment");
@@ -147,15 +146,11 @@ int commandPrinters(const std::optional<std::string>& configPath, std::ostream& 
     try {
       const auto caps = backend->capabilities(printer.name);
       auto list = [](const std::vector<std::string>& items) {
-        std::string text;
-        for (const auto& item : items) {
-          text += (text.empty() ? "" : " ") + item;
-        }
-        return text.empty() ? std::string("(not reported)") : text;
+        return items.empty() ? std::string("(not reported)") : joined(items, " ");
       };
-      std::string up;
+      std::vector<std::string> up;
       for (int n : caps.numberUp) {
-        up += (up.empty() ? "" : " ") + std::to_string(n);
+        up.push_back(std::to_string(n));
       }
       out << "  media:  " << list(caps.media)
           << (caps.defaultMedia.empty() ? "" : " (default " + caps.defaultMedia + ")") << "\n"
@@ -163,7 +158,7 @@ int commandPrinters(const std::optional<std::string>& configPath, std::ostream& 
           << "  color:  " << list(caps.colorModes) << "\n"
           << "  copies: " << caps.copiesMin << "-" << caps.copiesMax << "\n"
           << "  page ranges: " << (caps.pageRanges ? "yes" : "no") << "\n"
-          << "  number-up: " << (up.empty() ? std::string("(not reported)") : up) << "\n"
+          << "  number-up: " << list(up) << "\n"
           << "  orientation: " << list(caps.orientations) << "\n";
     } catch (const Error& e) {
       out << "  capabilities unavailable: " << e.what() << "\n";
@@ -173,7 +168,11 @@ int commandPrinters(const std::optional<std::string>& configPath, std::ostream& 
 }
 
 int commandRun(const std::optional<std::string>& configPath) {
+  // First, before the log capture, the control socket or anything else starts a thread: every
+  // thread must inherit the blocked stop and reload signals.
+  StopSignals signals;
   const Settings settings = settingsFor(configPath, true);
+  const StateLock lock(settings.stateDir);
   // Recent log lines for printrelayctl logs; the original stderr still gets every line.
   LogRing logs(static_cast<std::size_t>(settings.logBufferLines));
   std::optional<StderrCapture> capture;
@@ -194,11 +193,7 @@ int commandRun(const std::optional<std::string>& configPath) {
       if (!fresh.cloudUrl.empty()) {
         validateBaseUrl(fresh.cloudUrl, false);
       }
-      const auto restart = agent.applySettings(fresh);
-      std::string pending;
-      for (const auto& key : restart) {
-        pending += (pending.empty() ? "" : ", ") + key;
-      }
+      const std::string pending = joined(agent.applySettings(fresh));
       log::notice("configuration reloaded (log_level, printer, poll_wait_seconds, backoff, "
                   "purge_spooler_jobs, max_document_mib apply now)" +
                   (pending.empty() ? std::string()
@@ -210,7 +205,7 @@ int commandRun(const std::optional<std::string>& configPath) {
   AgentControl control(agent, logs);
   // The agent reports its printers itself (at start, on change, periodically, on reconnect).
   control.listen();
-  StopSignals signals(agent);
+  signals.deliverTo(agent);
   return agent.run();
 }
 
@@ -219,38 +214,32 @@ int commandRun(const std::optional<std::string>& configPath) {
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::optional<std::string> configPath;
   bool printConfig = false;
-  std::size_t i = 0;
+  ArgumentReader reader(args);
   try {
-    for (; i < args.size(); ++i) {
-      const std::string& arg = args[i];
-      if (arg == "--config") {
-        if (i + 1 >= args.size()) {
-          throw UsageError("--config needs a file name");
-        }
-        configPath = args[++i];
-      } else if (arg.starts_with("--config=")) {
-        configPath = arg.substr(9);
-      } else if (arg == "--print-config") {
+    while (!reader.done()) {
+      if (auto config = reader.value("--config")) {
+        configPath = *config;
+      } else if (reader.flag("--print-config")) {
         printConfig = true;
-      } else if (arg == "--help" || arg == "-h" || arg == "help") {
+      } else if (reader.flag("--help") || reader.flag("-h") || reader.flag("help")) {
         out << kUsage;
         return kExitOk;
-      } else if (arg == "--config-template") {
+      } else if (reader.flag("--config-template")) {
         out << "# PrintRelay agent configuration (" << kDefaultConfigPath << ").\n"
             << "# Every key can also be set as PRINTRELAY_AGENT_<KEY> in the environment.\n\n"
             << Config(configTable(), std::string(kEnvPrefix)).renderTemplate();
         return kExitOk;
-      } else if (arg == "--version") {
+      } else if (reader.flag("--version")) {
         out << "printrelay-agent " << version() << "\n";
         return kExitOk;
-      } else if (arg.starts_with("-")) {
-        throw UsageError("unknown option '" + arg + "'");
+      } else if (reader.current().starts_with("-")) {
+        throw UsageError("unknown option '" + reader.current() + "'");
       } else {
         break;
       }
     }
     if (printConfig) {
-      if (i < args.size()) {
+      if (!reader.done()) {
         throw UsageError("--print-config takes no command");
       }
       const Config config = loadConfig(configPath);
@@ -258,12 +247,11 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       out << config.dumpRedacted();
       return kExitOk;
     }
-    if (i >= args.size()) {
+    if (reader.done()) {
       throw UsageError("no command given");
     }
-    const std::string command = args[i];
-    const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                                        args.end());
+    const std::string command = reader.take();
+    const std::vector<std::string> rest = reader.rest();
     if (command == "enroll") {
       return commandEnroll(configPath, rest, out);
     }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,30 @@ private:
   std::deque<std::string> lines_;
   std::size_t total_ = 0;
 };
+
+/// Cuts a stream of bytes into log lines for a LogRing: a line ends at '\n' (a '\r' before it
+/// is dropped); a runaway line is cut at 64 KiB. What both platforms' StderrCapture share.
+class LogLineSplitter {
+public:
+  explicit LogLineSplitter(LogRing& ring) : ring_(ring) {}
+  /// Adds bytes as they arrive; every line they complete goes into the ring.
+  void feed(const char* data, std::size_t size);
+  /// The stream ended: a last line without '\n' goes into the ring too.
+  void finish();
+
+private:
+  void add(std::string line);
+
+  LogRing& ring_;
+  std::string partial_;
+};
+
+/// The log capture thread's loop, the same on every platform: reads the pipe with `readSome`
+/// (a byte count; 0 or less at its end) until it ends, passes every byte on to the original
+/// standard error with `writeSome` (bytes written; 0 or less when it cannot, and the rest of
+/// that piece is dropped) and every line into `ring`.
+void pumpCapturedLog(LogRing& ring, const std::function<long long(char*, std::size_t)>& readSome,
+                     const std::function<long long(const char*, std::size_t)>& writeSome);
 
 /// Copies everything the process writes to its standard error into a LogRing while it is
 /// still written to the original standard error (the service manager's journal). The log

@@ -198,9 +198,6 @@ PrinterReporter::PrinterReporter(PrintBackend& backend, Sender send, Timing timi
     : backend_(backend), send_(std::move(send)), timing_(timing) {}
 
 bool PrinterReporter::tick(const std::string& configuredPrinter) {
-  if (routeMissing_) {
-    return false;
-  }
   const auto now = Clock::now();
   if (!force_ && lastCheck_ && now - *lastCheck_ < timing_.checkEvery) {
     return false;
@@ -228,12 +225,6 @@ bool PrinterReporter::tick(const std::string& configuredPrinter) {
   try {
     send_(printers);
   } catch (const CloudError& e) {
-    if (e.code() == "cloud_unsupported") {
-      routeMissing_ = true;
-      log::info("the cloud cannot take printer reports yet (PUT /api/v1/agent/printers); not "
-                "sending them again until the agent restarts");
-      return false;
-    }
     const std::string problem = std::string("printers not reported to the cloud: ") + e.what();
     if (problem != lastProblem_) {
       log::warning(problem);

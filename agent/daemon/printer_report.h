@@ -41,8 +41,7 @@ public:
     std::chrono::milliseconds checkEvery{std::chrono::seconds(15)};
     std::chrono::milliseconds resendEvery{std::chrono::minutes(10)};
   };
-  /// PUT /api/v1/agent/printers {"printers": …}; throws CloudError (code "cloud_unsupported"
-  /// when the cloud lacks the route).
+  /// PUT /api/v1/agent/printers {"printers": …}; throws CloudError.
   using Sender = std::function<void(const nlohmann::json& printers)>;
 
   PrinterReporter(PrintBackend& backend, Sender send, Timing timing);
@@ -62,7 +61,6 @@ private:
   Sender send_;
   Timing timing_;
   bool force_ = true;
-  bool routeMissing_ = false;
   std::optional<Clock::time_point> lastCheck_;
   std::optional<Clock::time_point> lastSent_;
   std::string lastReport_;  ///< the report the cloud has

@@ -22,6 +22,22 @@ std::string trim(std::string text) {
 
 } // namespace
 
+void ensurePrivateDirectory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    return;
+  }
+  if (!dir.parent_path().empty() && dir.parent_path() != dir) {
+    std::filesystem::create_directories(dir.parent_path(), ec);
+  }
+  makePrivateDirectory(dir);
+}
+
+std::filesystem::path temporaryPathFor(const std::filesystem::path& path) {
+  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  return dir / ("." + path.filename().string() + ".tmp-" + hexEncode(randomBytes(6)));
+}
+
 void saveStoreKey(const std::filesystem::path& path, const hpke::KeyPair& key) {
   std::string text = base64Encode(key.privateKey()) + "\n";
   try {

@@ -1,10 +1,12 @@
 #include "agent/jobs/journal.h"
 
+#include "agent/identity/state_files.h"
 #include "common/util/error.h"
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <array>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 namespace printrelay::agent {
@@ -114,9 +116,17 @@ OutboxEvent readEvent(SQLite::Statement& q) {
 
 SQLite::Database openDatabase(const std::string& path) {
   try {
+    // Private like every other state file. SQLite gives the -wal and -shm files it creates the
+    // mode of the database; ones left by an older agent are tightened too.
+    makePrivateFile(path);
+    for (const char* companion : {"-wal", "-shm"}) {
+      if (std::filesystem::exists(path + companion)) {
+        makePrivateFile(path + companion);
+      }
+    }
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
     return db;
-  } catch (const SQLite::Exception& e) {
+  } catch (const std::exception& e) {
     throw Error("journal_unavailable", "cannot open the job journal " + path + ": " + e.what());
   }
 }

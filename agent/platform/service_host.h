@@ -22,17 +22,26 @@ void prepareProcess();
 /// This computer's name (for the label shown at enrollment); empty when unknown.
 std::string hostName();
 
-/// While alive, turns the platform's stop and reload requests into calls on `agent`, from a
-/// dedicated thread (no work in a signal handler): POSIX SIGTERM/SIGINT → requestStop, SIGHUP →
-/// requestReload; Windows Ctrl+C/Ctrl+Break/console close and the service control manager's
-/// STOP/SHUTDOWN/PRESHUTDOWN → requestStop, PARAMCHANGE → requestReload. A stop is repeated
-/// until the object is destroyed, so a long-poll that began just after the first one is cut too.
+/// The platform's stop and reload requests for the `run` command, turned into calls on the
+/// agent from a dedicated thread (no work in a signal handler): POSIX SIGTERM/SIGINT →
+/// requestStop, SIGHUP → requestReload; Windows Ctrl+C/Ctrl+Break and the service control
+/// manager's STOP/SHUTDOWN/PRESHUTDOWN → requestStop, PARAMCHANGE → requestReload. The first
+/// stop request is StopMode::Graceful, a second one (or the console closing on Windows) is
+/// StopMode::Now.
 class StopSignals {
 public:
-  explicit StopSignals(Agent& agent);
+  /// POSIX: blocks SIGTERM, SIGINT and SIGHUP for the process. Construct it before any other
+  /// thread starts, so every thread inherits the mask and none of them is killed by a signal
+  /// meant for the agent; a signal that arrives before deliverTo() waits for it. The mask is
+  /// not restored afterwards: a late SIGTERM must not turn a clean exit into a kill.
+  StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
+  /// Stops delivering (joins the thread).
   ~StopSignals();
+
+  /// From now on, stop and reload requests go to `agent` (call once).
+  void deliverTo(Agent& agent);
 
   struct Impl;
 

@@ -61,6 +61,8 @@ if(PRINTRELAY_BUILD_TESTS)
   # build until it is listed.
   set(PRINTRELAY_WINDOWS_POSIX_ONLY_TESTS
     tests/agent/identity/enroll_test.cpp # checks the state files' POSIX modes (chmod 0644 → refused)
+    tests/agent/jobs/journal_mode_test.cpp # the journal's POSIX modes (0600 under umask 022)
+    tests/agent/daemon/agent_stop_test.cpp # cuts a blocking recv from another thread (wine cannot)
   )
   set(PRINTRELAY_WINDOWS_TEST_TARGETS common_tests agent_tests ctl_tests fuzz_replay_tests)
   set(dropped)

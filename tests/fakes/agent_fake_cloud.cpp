@@ -234,6 +234,14 @@ std::vector<FakeCloud::ReceivedEvent> FakeCloud::eventsFor(const std::string& jo
   return out;
 }
 
+std::vector<std::string> FakeCloud::statesFor(const std::string& jobId) const {
+  std::vector<std::string> out;
+  for (const auto& e : eventsFor(jobId)) {
+    out.push_back(e.body["state"]);
+  }
+  return out;
+}
+
 std::vector<nlohmann::json> FakeCloud::enrollRequests() const {
   std::lock_guard lock(mutex_);
   return enrollRequests_;

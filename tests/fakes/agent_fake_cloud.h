@@ -63,6 +63,8 @@ public:
 
   std::vector<ReceivedEvent> events() const;
   std::vector<ReceivedEvent> eventsFor(const std::string& jobId) const;
+  /// The states of the job's events ("counted", "printing", …), oldest first.
+  std::vector<std::string> statesFor(const std::string& jobId) const;
   std::vector<nlohmann::json> enrollRequests() const;
   /// The "printers" lists received by PUT /api/v1/agent/printers, oldest first.
   std::vector<nlohmann::json> printerReports() const;

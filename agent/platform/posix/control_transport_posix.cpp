@@ -87,47 +87,9 @@ bool waitReadable(int fd, std::chrono::milliseconds timeout) {
   }
 }
 
-class UnixConnection : public ControlConnection {
+class UnixConnection : public LineConnection {
 public:
   explicit UnixConnection(int fd) : fd_(fd) {}
-
-  std::optional<std::string> readLine(std::chrono::milliseconds timeout,
-                                      std::size_t maxBytes) override {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (auto line = buffer_.takeLine(maxBytes)) {
-        return line;
-      }
-      if (eof_ || shut_) {
-        if (!buffer_.empty() && !shut_) {
-          throw Error("control_io_failed", "the connection closed in the middle of a line");
-        }
-        return std::nullopt;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0 || !waitReadable(fd_.get(), left)) {
-        throw Error("control_timeout",
-                    "no answer within " + std::to_string(timeout.count() / 1000) + " s");
-      }
-      char chunk[16 * 1024];
-      const ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
-      if (n < 0) {
-        if (errno == EINTR || errno == EAGAIN) {
-          continue;
-        }
-        if (shut_) {
-          return std::nullopt;
-        }
-        fail("control_io_failed", "reading from the control socket failed", errno);
-      }
-      if (n == 0) {
-        eof_ = true;
-        continue;
-      }
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
 
   void write(std::string_view data) override {
     while (!data.empty()) {
@@ -163,11 +125,24 @@ public:
     return out + ", pid " + std::to_string(cred.pid);
   }
 
+protected:
+  std::optional<std::size_t> readSome(char* buffer, std::size_t size,
+                                      std::chrono::milliseconds wait) override {
+    if (!waitReadable(fd_.get(), wait)) {
+      return std::nullopt;
+    }
+    const ssize_t n = ::recv(fd_.get(), buffer, size, 0);
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    if (errno == EINTR || errno == EAGAIN || shut_) {
+      return std::nullopt;
+    }
+    fail("control_io_failed", "reading from the control socket failed", errno);
+  }
+
 private:
   Fd fd_;
-  LineBuffer buffer_;
-  bool eof_ = false;
-  std::atomic<bool> shut_{false};
 };
 
 class UnixListener : public ControlListener {

@@ -19,47 +19,23 @@ struct StderrCapture::Impl {
 
   explicit Impl(LogRing& r) : ring(r) {}
 
-  void writeOriginal(const char* data, std::size_t size) const {
-    while (size > 0) {
-      const ssize_t n = ::write(original, data, size);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        return; // nowhere to write: the ring still gets the line
-      }
-      data += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-
-  void pump() {
-    std::string partial;
-    char buffer[8192];
-    for (;;) {
-      const ssize_t n = ::read(readEnd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        break;
-      }
-      writeOriginal(buffer, static_cast<std::size_t>(n));
-      partial.append(buffer, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', start)) {
-        ring.add(partial.substr(start, nl - start));
-        start = nl + 1;
-      }
-      partial.erase(0, start);
-      if (partial.size() > 64 * 1024) { // a runaway line without '\n'
-        ring.add(std::move(partial));
-        partial.clear();
-      }
-    }
-    if (!partial.empty()) {
-      ring.add(std::move(partial));
-    }
+  void pump() const {
+    pumpCapturedLog(
+        ring,
+        [this](char* buffer, std::size_t size) -> long long {
+          ssize_t n = 0;
+          do {
+            n = ::read(readEnd, buffer, size);
+          } while (n < 0 && errno == EINTR);
+          return n;
+        },
+        [this](const char* data, std::size_t size) -> long long {
+          ssize_t n = 0;
+          do {
+            n = ::write(original, data, size);
+          } while (n < 0 && errno == EINTR);
+          return n;
+        });
   }
 };
 

@@ -14,56 +14,58 @@
 
 namespace printrelay::agent {
 
-/// Blocks the stop/reload signals for the whole process and turns them into Agent calls from
-/// a dedicated thread, so no work happens in a signal handler.
+/// Blocks the stop/reload signals for the whole process (before any other thread exists) and,
+/// once there is an agent, waits for them on a dedicated thread.
 struct StopSignals::Impl {
-  explicit Impl(Agent& agent) : agent_(agent) {
+  Impl() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGTERM);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-    thread_ = std::thread([this] { loop(); });
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
   }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
     done_ = true;
-    thread_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    if (thread_.joinable()) {
+      thread_.join();
+    }
   }
 
-  void loop() {
-    bool stopping = false;
+  void loop(Agent& agent) {
+    int stops = 0;
     while (!done_) {
       timespec timeout{0, 200'000'000};
       const int sig = sigtimedwait(&set_, nullptr, &timeout);
       if (sig == SIGTERM || sig == SIGINT) {
-        if (!stopping) {
-          log::notice(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                      "; stopping");
+        const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+        if (++stops == 1) {
+          log::notice(std::string("received ") + name + "; stopping");
+          agent.requestStop(StopMode::Graceful);
+        } else {
+          log::notice(std::string("received ") + name + " again; stopping now");
+          agent.requestStop(StopMode::Now);
         }
-        stopping = true;
       } else if (sig == SIGHUP) {
-        agent_.requestReload();
-      }
-      if (stopping) {
-        // Repeated, so a long-poll that started just after the first call is cut too.
-        agent_.requestStop();
+        log::info("received SIGHUP; reloading the configuration");
+        agent.requestReload();
       }
     }
   }
 
-  Agent& agent_;
   sigset_t set_{};
-  sigset_t previous_{};
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
 
-StopSignals::StopSignals(Agent& agent) : impl_(std::make_unique<Impl>(agent)) {}
+StopSignals::StopSignals() : impl_(std::make_unique<Impl>()) {}
 
 StopSignals::~StopSignals() = default;
+
+void StopSignals::deliverTo(Agent& agent) {
+  impl_->thread_ = std::thread([this, &agent] { impl_->loop(agent); });
+}
 
 void prepareProcess() {
   std::signal(SIGPIPE, SIG_IGN);

@@ -47,18 +47,6 @@ bool ServiceNotifier::notify(std::string_view state) const {
   return sent == static_cast<ssize_t>(state.size());
 }
 
-void ServiceNotifier::ready(std::string_view status) const {
-  notify("READY=1\nSTATUS=" + std::string(status));
-}
-
-void ServiceNotifier::status(std::string_view status) const {
-  notify("STATUS=" + std::string(status));
-}
-
-void ServiceNotifier::stopping() const {
-  notify("STOPPING=1");
-}
-
 void ServiceNotifier::heartbeat() {
   if (!watchdog_) {
     return;

@@ -1,6 +1,5 @@
 // State files on POSIX: modes, O_EXCL, fsync and rename (see state_files.h).
 #include "agent/identity/state_files.h"
-#include "common/util/encoding.h"
 #include "common/util/error.h"
 
 #include <cerrno>
@@ -53,14 +52,7 @@ void fsyncDirectory(const std::filesystem::path& dir) {
 
 } // namespace
 
-void ensurePrivateDirectory(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) {
-    return;
-  }
-  if (!dir.parent_path().empty() && dir.parent_path() != dir) {
-    std::filesystem::create_directories(dir.parent_path(), ec);
-  }
+void makePrivateDirectory(const std::filesystem::path& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     throwErrno("cannot create state directory " + dir.string(), errno);
   }
@@ -69,8 +61,7 @@ void ensurePrivateDirectory(const std::filesystem::path& dir) {
 void writeFileAtomic(const std::filesystem::path& path, std::span<const std::uint8_t> data,
                      mode_t mode) {
   const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-  const std::filesystem::path temp =
-      dir / ("." + path.filename().string() + ".tmp-" + hexEncode(randomBytes(6)));
+  const std::filesystem::path temp = temporaryPathFor(path);
   FileDescriptor fd(
       ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
   if (fd.get() < 0) {
@@ -106,6 +97,20 @@ void writeFileAtomic(const std::filesystem::path& path, std::span<const std::uin
     fail("cannot rename " + temp.string() + " to " + path.string());
   }
   fsyncDirectory(dir);
+}
+
+void makePrivateFile(const std::filesystem::path& path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (fd.get() < 0) {
+    throwErrno("cannot open " + path.string(), errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    throwErrno("cannot stat " + path.string(), errno);
+  }
+  if ((st.st_mode & 077) != 0 && ::fchmod(fd.get(), st.st_mode & 0700) != 0) {
+    throwErrno("cannot set the mode of " + path.string(), errno);
+  }
 }
 
 std::string readPrivateFile(const std::filesystem::path& path) {

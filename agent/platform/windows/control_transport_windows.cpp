@@ -4,6 +4,7 @@
 // exists (the technicians an administrator put there); nobody else, and no remote client.
 #include "agent/control/control_transport.h"
 #include "agent/daemon/agent_config.h"
+#include "agent/platform/windows/windows_security.h"
 #include "agent/platform/windows/windows_text.h"
 #include "common/util/error.h"
 
@@ -22,6 +23,9 @@
 namespace printrelay::agent::control {
 namespace {
 
+using win32::Handle;
+using win32::LocalMemory;
+
 constexpr std::wstring_view kPipePrefix = L"\\\\.\\pipe\\";
 /// The pipe a POSIX-style address (a socket path, such as the built-in default
 /// /run/printrelay/agent.sock) stands for.
@@ -38,22 +42,6 @@ static_assert(FILE_CREATE_PIPE_INSTANCE == FILE_APPEND_DATA);
 [[noreturn]] void fail(const std::string& code, const std::string& what, DWORD error) {
   throw Error(code, what + ": " + win32::errorMessage(error));
 }
-
-/// Closes a kernel handle.
-struct HandleCloser {
-  void operator()(HANDLE handle) const {
-    if (handle != nullptr && handle != INVALID_HANDLE_VALUE) {
-      CloseHandle(handle);
-    }
-  }
-};
-using Handle = std::unique_ptr<std::remove_pointer_t<HANDLE>, HandleCloser>;
-
-/// Frees memory Windows allocated with LocalAlloc.
-struct LocalFreer {
-  void operator()(void* memory) const { LocalFree(memory); }
-};
-using LocalMemory = std::unique_ptr<void, LocalFreer>;
 
 Handle newEvent() {
   Handle event(CreateEventW(nullptr, TRUE, FALSE, nullptr));
@@ -101,28 +89,6 @@ std::wstring pipeNameFor(const std::string& address) {
   return std::wstring(kPipePrefix) + win32::widen(name);
 }
 
-/// The SID of the account this process runs as, as a string ("S-1-5-18" for LocalSystem).
-std::wstring processUserSid() {
-  HANDLE raw = nullptr;
-  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &raw)) {
-    fail("control_io_failed", "cannot open the process token", GetLastError());
-  }
-  Handle token(raw);
-  DWORD size = 0;
-  GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
-  std::vector<std::uint64_t> buffer(size / 8 + 1);
-  if (!GetTokenInformation(token.get(), TokenUser, buffer.data(),
-                           static_cast<DWORD>(buffer.size() * 8), &size)) {
-    fail("control_io_failed", "cannot read the process token", GetLastError());
-  }
-  wchar_t* text = nullptr;
-  if (!ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &text)) {
-    fail("control_io_failed", "cannot format the process SID", GetLastError());
-  }
-  LocalMemory owned(text);
-  return text;
-}
-
 /// The SID of the local group kOperatorsGroup, or empty when there is no such group.
 std::wstring operatorsGroupSid() {
   std::vector<std::uint64_t> sid(SECURITY_MAX_SID_SIZE / 8 + 1);
@@ -156,32 +122,15 @@ std::wstring hexMask(DWORD mask) {
 
 /// The pipe's security descriptor: protected DACL; full control for SYSTEM, Administrators and
 /// the agent's account; read and write (no new instances) for the operators' group.
-class PipeSecurity {
-public:
-  PipeSecurity() {
-    const std::wstring full = L"FA";
-    std::wstring sddl = L"D:P(A;;" + full + L";;;SY)(A;;" + full + L";;;BA)(A;;" + full + L";;;" +
-                        processUserSid() + L")";
-    if (const std::wstring group = operatorsGroupSid(); !group.empty()) {
-      sddl += L"(A;;" + hexMask(kClientAccess) + L";;;" + group + L")";
-    }
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
-                                                              &descriptor, nullptr)) {
-      fail("control_io_failed", "cannot build the control pipe's security descriptor",
-           GetLastError());
-    }
-    descriptor_.reset(descriptor);
-    attributes_.nLength = sizeof attributes_;
-    attributes_.lpSecurityDescriptor = descriptor;
-    attributes_.bInheritHandle = FALSE;
+std::wstring pipeSddl() {
+  const std::wstring full = L"FA";
+  std::wstring sddl = L"D:P(A;;" + full + L";;;SY)(A;;" + full + L";;;BA)(A;;" + full + L";;;" +
+                      win32::processUserSid("control_io_failed") + L")";
+  if (const std::wstring group = operatorsGroupSid(); !group.empty()) {
+    sddl += L"(A;;" + hexMask(kClientAccess) + L";;;" + group + L")";
   }
-  SECURITY_ATTRIBUTES* get() { return &attributes_; }
-
-private:
-  LocalMemory descriptor_;
-  SECURITY_ATTRIBUTES attributes_{};
-};
+  return sddl;
+}
 
 /// "DOMAIN\user, pid N" of a process; "pid N" when its account cannot be read.
 std::string describeProcess(ULONG pid) {
@@ -240,65 +189,11 @@ bool finishOverlapped(HANDLE handle, OVERLAPPED& overlapped, HANDLE stop, DWORD 
   fail("control_io_failed", "the control pipe failed", error);
 }
 
-class PipeConnection : public ControlConnection {
+class PipeConnection : public LineConnection {
 public:
   PipeConnection(Handle pipe, bool serverSide)
       : pipe_(std::move(pipe)), serverSide_(serverSide), readEvent_(newEvent()),
         writeEvent_(newEvent()), stop_(newEvent()) {}
-
-  std::optional<std::string> readLine(std::chrono::milliseconds timeout,
-                                      std::size_t maxBytes) override {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (auto line = buffer_.takeLine(maxBytes)) {
-        return line;
-      }
-      if (eof_ || shut_) {
-        if (!buffer_.empty() && !shut_) {
-          throw Error("control_io_failed", "the connection closed in the middle of a line");
-        }
-        return std::nullopt;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        throw Error("control_timeout",
-                    "no answer within " + std::to_string(timeout.count() / 1000) + " s");
-      }
-      char chunk[16 * 1024];
-      OVERLAPPED overlapped{};
-      overlapped.hEvent = readEvent_.get();
-      ResetEvent(readEvent_.get());
-      DWORD bytes = 0;
-      bool broken = false;
-      if (!ReadFile(pipe_.get(), chunk, sizeof chunk, nullptr, &overlapped)) {
-        const DWORD error = GetLastError();
-        if (error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED) {
-          eof_ = true;
-          continue;
-        }
-        if (error != ERROR_IO_PENDING) {
-          if (shut_) {
-            return std::nullopt;
-          }
-          fail("control_io_failed", "reading from the control pipe failed", error);
-        }
-      }
-      if (!finishOverlapped(pipe_.get(), overlapped, stop_.get(),
-                            static_cast<DWORD>(std::min<std::int64_t>(left.count(), INFINITE - 1)),
-                            bytes, broken)) {
-        if (shut_) {
-          return std::nullopt;
-        }
-        continue; // timed out: the deadline check above reports it
-      }
-      if (broken) {
-        eof_ = true;
-        continue;
-      }
-      buffer_.append(chunk, bytes);
-    }
-  }
 
   void write(std::string_view data) override {
     while (!data.empty()) {
@@ -339,15 +234,40 @@ public:
     return known ? describeProcess(pid) : std::string();
   }
 
+protected:
+  std::optional<std::size_t> readSome(char* buffer, std::size_t size,
+                                      std::chrono::milliseconds wait) override {
+    OVERLAPPED overlapped{};
+    overlapped.hEvent = readEvent_.get();
+    ResetEvent(readEvent_.get());
+    if (!ReadFile(pipe_.get(), buffer, static_cast<DWORD>(size), nullptr, &overlapped)) {
+      const DWORD error = GetLastError();
+      if (error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED) {
+        return 0;
+      }
+      if (error != ERROR_IO_PENDING) {
+        if (shut_) {
+          return std::nullopt;
+        }
+        fail("control_io_failed", "reading from the control pipe failed", error);
+      }
+    }
+    DWORD bytes = 0;
+    bool broken = false;
+    if (!finishOverlapped(pipe_.get(), overlapped, stop_.get(),
+                          static_cast<DWORD>(std::min<std::int64_t>(wait.count(), INFINITE - 1)),
+                          bytes, broken)) {
+      return std::nullopt;
+    }
+    return broken ? 0 : bytes;
+  }
+
 private:
   Handle pipe_;
   bool serverSide_;
   Handle readEvent_;
   Handle writeEvent_;
   Handle stop_;
-  LineBuffer buffer_;
-  bool eof_ = false;
-  std::atomic<bool> shut_{false};
 };
 
 class PipeListener : public ControlListener {
@@ -423,7 +343,8 @@ private:
   }
 
   Handle newInstance(bool first) {
-    PipeSecurity security;
+    win32::SecurityAttributes security(pipeSddl(), "control_io_failed",
+                                       "the control pipe's security descriptor");
     const DWORD openMode =
         PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
     HANDLE pipe = CreateNamedPipeW(

@@ -24,49 +24,16 @@ struct StderrCapture::Impl {
 
   explicit Impl(LogRing& r) : ring(r) {}
 
-  void writeOriginal(const char* data, std::size_t size) const {
-    while (size > 0) {
-      const int n =
-          ::_write(original, data, static_cast<unsigned>(std::min<std::size_t>(size, 64 * 1024)));
-      if (n <= 0) {
-        return; // nowhere to write: the ring still gets the line
-      }
-      data += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-
-  void addLine(std::string line) const {
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    ring.add(std::move(line));
-  }
-
-  void pump() {
-    std::string partial;
-    char buffer[8192];
-    for (;;) {
-      const int n = ::_read(readEnd, buffer, sizeof buffer);
-      if (n <= 0) {
-        break; // end of file: the capture ended (or the pipe broke)
-      }
-      writeOriginal(buffer, static_cast<std::size_t>(n));
-      partial.append(buffer, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (auto nl = partial.find('\n'); nl != std::string::npos; nl = partial.find('\n', start)) {
-        addLine(partial.substr(start, nl - start));
-        start = nl + 1;
-      }
-      partial.erase(0, start);
-      if (partial.size() > 64 * 1024) { // a runaway line without '\n'
-        addLine(std::move(partial));
-        partial.clear();
-      }
-    }
-    if (!partial.empty()) {
-      addLine(std::move(partial));
-    }
+  void pump() const {
+    pumpCapturedLog(
+        ring,
+        [this](char* buffer, std::size_t size) -> long long {
+          return ::_read(readEnd, buffer, static_cast<unsigned>(size));
+        },
+        [this](const char* data, std::size_t size) -> long long {
+          return ::_write(original, data,
+                          static_cast<unsigned>(std::min<std::size_t>(size, 64 * 1024)));
+        });
   }
 };
 

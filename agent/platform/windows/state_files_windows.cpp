@@ -1,8 +1,8 @@
 // State files on Windows: a private ACL instead of mode 0600, CREATE_NEW, FlushFileBuffers and
 // MoveFileEx write-through instead of fsync + rename (see state_files.h).
 #include "agent/identity/state_files.h"
+#include "agent/platform/windows/windows_security.h"
 #include "agent/platform/windows/windows_text.h"
-#include "common/util/encoding.h"
 #include "common/util/error.h"
 
 #include <aclapi.h>
@@ -17,68 +17,12 @@
 namespace printrelay::agent {
 namespace {
 
+using win32::Handle;
+using win32::LocalMemory;
+
 [[noreturn]] void throwWin32(const std::string& what, DWORD error) {
   throw Error("state_io_failed", what + ": " + win32::errorMessage(error));
 }
-
-/// Frees memory Windows allocated with LocalAlloc.
-struct LocalFreer {
-  void operator()(void* memory) const { LocalFree(memory); }
-};
-using LocalMemory = std::unique_ptr<void, LocalFreer>;
-
-/// Closes a kernel handle.
-struct HandleCloser {
-  void operator()(HANDLE handle) const {
-    if (handle != INVALID_HANDLE_VALUE) {
-      CloseHandle(handle);
-    }
-  }
-};
-using Handle = std::unique_ptr<std::remove_pointer_t<HANDLE>, HandleCloser>;
-
-/// The SID of the account this process runs as, as a string ("S-1-5-18" for LocalSystem).
-std::wstring processUserSid() {
-  HANDLE raw = nullptr;
-  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &raw)) {
-    throwWin32("cannot open the process token", GetLastError());
-  }
-  Handle token(raw);
-  DWORD size = 0;
-  GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
-  std::vector<std::uint64_t> buffer(size / 8 + 1);
-  if (!GetTokenInformation(token.get(), TokenUser, buffer.data(),
-                           static_cast<DWORD>(buffer.size() * 8), &size)) {
-    throwWin32("cannot read the process token", GetLastError());
-  }
-  wchar_t* text = nullptr;
-  if (!ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &text)) {
-    throwWin32("cannot format the process SID", GetLastError());
-  }
-  LocalMemory owned(text);
-  return text;
-}
-
-/// A security descriptor built from SDDL, with SECURITY_ATTRIBUTES pointing at it.
-class SecurityAttributes {
-public:
-  explicit SecurityAttributes(const std::wstring& sddl) {
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
-                                                              &descriptor, nullptr)) {
-      throwWin32("cannot build the state files' ACL", GetLastError());
-    }
-    descriptor_.reset(descriptor);
-    attributes_.nLength = sizeof attributes_;
-    attributes_.lpSecurityDescriptor = descriptor;
-    attributes_.bInheritHandle = FALSE;
-  }
-  SECURITY_ATTRIBUTES* get() { return &attributes_; }
-
-private:
-  LocalMemory descriptor_;
-  SECURITY_ATTRIBUTES attributes_{};
-};
 
 /// The private ACL: protected (nothing inherited from above), full control for SYSTEM,
 /// Administrators and this process's account; inherited by files and folders inside a
@@ -86,7 +30,7 @@ private:
 std::wstring privateAcl(bool directory, bool othersRead) {
   const std::wstring inherit = directory ? L"OICI" : L"";
   std::wstring sddl = L"D:P(A;" + inherit + L";FA;;;SY)(A;" + inherit + L";FA;;;BA)(A;" + inherit +
-                      L";FA;;;" + processUserSid() + L")";
+                      L";FA;;;" + win32::processUserSid("state_io_failed") + L")";
   if (othersRead) {
     sddl += L"(A;" + inherit + L";FR;;;BU)";
   }
@@ -122,7 +66,7 @@ std::string accountName(PSID sid) {
 /// The process account's SID in binary form (freed with LocalFree).
 LocalMemory processUserSidBinary() {
   PSID sid = nullptr;
-  if (!ConvertStringSidToSidW(processUserSid().c_str(), &sid)) {
+  if (!ConvertStringSidToSidW(win32::processUserSid("state_io_failed").c_str(), &sid)) {
     throwWin32("cannot parse the process SID", GetLastError());
   }
   return LocalMemory(sid);
@@ -130,15 +74,9 @@ LocalMemory processUserSidBinary() {
 
 } // namespace
 
-void ensurePrivateDirectory(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) {
-    return;
-  }
-  if (!dir.parent_path().empty() && dir.parent_path() != dir) {
-    std::filesystem::create_directories(dir.parent_path(), ec);
-  }
-  SecurityAttributes attributes(privateAcl(true, false));
+void makePrivateDirectory(const std::filesystem::path& dir) {
+  win32::SecurityAttributes attributes(privateAcl(true, false), "state_io_failed",
+                                       "the state files' ACL");
   if (!CreateDirectoryW(dir.wstring().c_str(), attributes.get())) {
     const DWORD error = GetLastError();
     if (error != ERROR_ALREADY_EXISTS) {
@@ -149,10 +87,9 @@ void ensurePrivateDirectory(const std::filesystem::path& dir) {
 
 void writeFileAtomic(const std::filesystem::path& path, std::span<const std::uint8_t> data,
                      mode_t mode) {
-  const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
-  const std::filesystem::path temp =
-      dir / ("." + path.filename().string() + ".tmp-" + hexEncode(randomBytes(6)));
-  SecurityAttributes attributes(privateAcl(false, (mode & 077) != 0));
+  const std::filesystem::path temp = temporaryPathFor(path);
+  win32::SecurityAttributes attributes(privateAcl(false, (mode & 077) != 0), "state_io_failed",
+                                       "the state files' ACL");
   Handle file(CreateFileW(temp.wstring().c_str(), GENERIC_WRITE, 0, attributes.get(), CREATE_NEW,
                           FILE_ATTRIBUTE_NORMAL, nullptr));
   if (file.get() == INVALID_HANDLE_VALUE) {
@@ -183,6 +120,10 @@ void writeFileAtomic(const std::filesystem::path& path, std::span<const std::uin
     DeleteFileW(temp.wstring().c_str());
     throwWin32("cannot rename " + temp.string() + " to " + path.string(), error);
   }
+}
+
+void makePrivateFile(const std::filesystem::path& /*path*/) {
+  // Created inside the state directory, the file inherits its private ACL.
 }
 
 std::string readPrivateFile(const std::filesystem::path& path) {

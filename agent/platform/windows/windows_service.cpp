@@ -1,7 +1,8 @@
 // The agent as a Windows service: the service control manager's side of ServiceNotifier
 // (service_notify.h) and the service host (service_host.h): StartServiceCtrlDispatcherW,
 // RegisterServiceCtrlHandlerExW, SetServiceStatus, console control events, install/uninstall.
-// STOP and SHUTDOWN end the agent exactly as SIGTERM does on Linux: Agent::requestStop().
+// STOP and SHUTDOWN end the agent exactly as SIGTERM does on Linux: Agent::requestStop(),
+// gracefully first, at once on a second request.
 #include "agent/daemon/agent_daemon.h"
 #include "agent/daemon/cli.h"
 #include "agent/platform/service_host.h"
@@ -80,7 +81,7 @@ DWORD currentState() {
 
 /// Asks the running agent to stop; false when none runs (yet). `remember` keeps the request for
 /// an agent that starts later (a STOP during start-up).
-bool requestStopFrom(const char* why, bool remember);
+bool requestStopFrom(const char* why, bool remember, StopMode mode);
 void requestReloadFrom();
 
 DWORD WINAPI controlHandler(DWORD code, DWORD /*eventType*/, LPVOID /*eventData*/,
@@ -92,7 +93,7 @@ DWORD WINAPI controlHandler(DWORD code, DWORD /*eventType*/, LPVOID /*eventData*
     reportState(SERVICE_STOP_PENDING, 30000);
     requestStopFrom(code == SERVICE_CONTROL_STOP ? "the service control manager asked to stop"
                                                  : "Windows is shutting down",
-                    true);
+                    true, StopMode::Graceful);
     return NO_ERROR;
   case SERVICE_CONTROL_PARAMCHANGE:
     requestReloadFrom();
@@ -105,9 +106,14 @@ DWORD WINAPI controlHandler(DWORD code, DWORD /*eventType*/, LPVOID /*eventData*
 }
 
 BOOL WINAPI consoleHandler(DWORD event) {
-  // Without a running agent, FALSE lets the default handling end the process.
-  return requestStopFrom(event == CTRL_C_EVENT ? "received Ctrl+C" : "received a console event",
-                         false)
+  // Without a running agent, FALSE lets the default handling end the process. Windows ends the
+  // process a few seconds after the console closes, the user logs off or the system shuts down:
+  // no time to let a long-poll end, so those stop now.
+  const bool interrupt = event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT;
+  return requestStopFrom(event == CTRL_C_EVENT       ? "received Ctrl+C"
+                         : event == CTRL_BREAK_EVENT ? "received Ctrl+Break"
+                                                     : "received a console event",
+                         false, interrupt ? StopMode::Graceful : StopMode::Now)
              ? TRUE
              : FALSE;
 }
@@ -299,18 +305,6 @@ bool ServiceNotifier::notify(std::string_view state) const {
   return true;
 }
 
-void ServiceNotifier::ready(std::string_view status) const {
-  notify("READY=1\nSTATUS=" + std::string(status));
-}
-
-void ServiceNotifier::status(std::string_view status) const {
-  notify("STATUS=" + std::string(status));
-}
-
-void ServiceNotifier::stopping() const {
-  notify("STOPPING=1");
-}
-
 void ServiceNotifier::heartbeat() {
   // While starting (recovery) or stopping, tell the SCM the agent is still making progress.
   const DWORD state = currentState();
@@ -327,24 +321,13 @@ void ServiceNotifier::heartbeat() {
 // --- StopSignals: console control events and the SCM's STOP ---------------------------------
 
 struct StopSignals::Impl {
-  explicit Impl(Agent& agent) : agent_(agent) {
-    thread_ = std::thread([this] { loop(); });
-    bool early = false;
-    {
-      std::lock_guard lock(gSignalsMutex);
-      gSignals = this;
-      ServiceControl& c = control();
-      std::lock_guard stateLock(c.mutex);
-      early = c.stopRequested;
-    }
-    SetConsoleCtrlHandler(consoleHandler, TRUE);
-    if (early) {
-      requestStop("the service control manager asked to stop");
-    }
-  }
+  Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
+    if (!thread_.joinable()) {
+      return;
+    }
     SetConsoleCtrlHandler(consoleHandler, FALSE);
     {
       std::lock_guard lock(gSignalsMutex);
@@ -358,46 +341,74 @@ struct StopSignals::Impl {
     thread_.join();
   }
 
-  void requestStop(const char* why) {
+  void start(Agent& agent) {
+    agent_ = &agent;
+    thread_ = std::thread([this] { loop(); });
+    bool early = false;
+    {
+      std::lock_guard lock(gSignalsMutex);
+      gSignals = this;
+      ServiceControl& c = control();
+      std::lock_guard stateLock(c.mutex);
+      early = c.stopRequested;
+    }
+    SetConsoleCtrlHandler(consoleHandler, TRUE);
+    if (early) {
+      requestStop("the service control manager asked to stop", StopMode::Graceful);
+    }
+  }
+
+  /// The first request stops gracefully; a second one, or an urgent one, stops now.
+  void requestStop(const char* why, StopMode mode) {
     {
       std::lock_guard lock(mutex_);
-      if (!stopping_) {
-        log::notice(std::string(why) + "; stopping");
+      ++stops_;
+      const bool now = mode == StopMode::Now || stops_ > 1;
+      if (stops_ == 1 || (now && !urgent_)) {
+        log::notice(std::string(why) + (now ? "; stopping now" : "; stopping"));
       }
-      stopping_ = true;
+      urgent_ = urgent_ || now;
     }
     wake_.notify_all();
   }
 
-  void requestReload() { agent_.requestReload(); }
+  void requestReload() { agent_->requestReload(); }
 
+  /// Passes stop requests to the agent from this thread, never from the handlers' threads.
   void loop() {
     std::unique_lock lock(mutex_);
+    StopMode delivered = StopMode::Graceful;
+    bool any = false;
     while (!done_) {
-      wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return done_; });
-      if (stopping_ && !done_) {
-        lock.unlock();
-        // Repeated, so a long-poll that started just after the first call is cut too.
-        agent_.requestStop();
-        lock.lock();
+      wake_.wait(lock, [&] {
+        return done_ || (stops_ > 0 && (!any || (urgent_ && delivered != StopMode::Now)));
+      });
+      if (done_) {
+        break;
       }
+      any = true;
+      delivered = urgent_ ? StopMode::Now : StopMode::Graceful;
+      lock.unlock();
+      agent_->requestStop(delivered);
+      lock.lock();
     }
   }
 
-  Agent& agent_;
+  Agent* agent_ = nullptr;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
+  int stops_ = 0;
+  bool urgent_ = false;
   bool done_ = false;
   std::thread thread_;
 };
 
 namespace {
 
-bool requestStopFrom(const char* why, bool remember) {
+bool requestStopFrom(const char* why, bool remember, StopMode mode) {
   std::lock_guard lock(gSignalsMutex);
   if (gSignals != nullptr) {
-    gSignals->requestStop(why);
+    gSignals->requestStop(why, mode);
     return true;
   }
   if (remember) {
@@ -417,9 +428,13 @@ void requestReloadFrom() {
 
 } // namespace
 
-StopSignals::StopSignals(Agent& agent) : impl_(std::make_unique<Impl>(agent)) {}
+StopSignals::StopSignals() : impl_(std::make_unique<Impl>()) {}
 
 StopSignals::~StopSignals() = default;
+
+void StopSignals::deliverTo(Agent& agent) {
+  impl_->start(agent);
+}
 
 // --- the rest of the service host ------------------------------------------------------------
 

@@ -284,7 +284,7 @@ TEST(Ctl, ErrorCodesMapToDocumentedExitStatuses) {
   EXPECT_EQ(ctl::exitCodeFor("job_not_cancellable"), ctl::kExitConflict);
   EXPECT_EQ(ctl::exitCodeFor("agent_busy"), ctl::kExitConflict);
   EXPECT_EQ(ctl::exitCodeFor("invalid_argument"), ctl::kExitUsage);
-  EXPECT_EQ(ctl::exitCodeFor("cloud_unsupported"), ctl::kExitCloudUnsupported);
+  EXPECT_EQ(ctl::exitCodeFor("route_not_found", 404), ctl::kExitCloudUnsupported);
   EXPECT_EQ(ctl::exitCodeFor("anything", 0), ctl::kExitCloudUnreachable);
   EXPECT_EQ(ctl::exitCodeFor("anything", 401), ctl::kExitCloudRefused);
   EXPECT_EQ(ctl::exitCodeFor("never-heard-of-it"), ctl::kExitFailure);

@@ -1,77 +1,12 @@
 // The daemon loop against the fake cloud and the fake spooler, run in a thread.
 
-#include "agent/daemon/agent_daemon.h"
-#include "tests/agent/agent_test_support.h"
-#include "tests/fakes/agent_fake_cloud.h"
-#include "tests/fakes/agent_fake_print_backend.h"
-
-#include <gtest/gtest.h>
-#include <thread>
+#include "tests/agent/daemon/agent_daemon_fixture.h"
 
 namespace printrelay::agent {
 namespace {
 
 using namespace testing;
 using std::chrono::milliseconds;
-
-class AgentDaemonTest : public ::testing::Test {
-protected:
-  void SetUp() override { cloud_.start(); }
-
-  void TearDown() override {
-    stopAgent();
-    agent_.reset(); // closes its keep-alive connections, so the server stops at once
-    cloud_.stop();
-  }
-
-  Settings settings() const {
-    Settings s;
-    s.cloudUrl = cloud_.url();
-    s.stateDir = (dir_.path() / "state").string();
-    s.pollWaitSeconds = 1;
-    s.backoffInitial = milliseconds(20);
-    s.backoffMax = milliseconds(300);
-    return s;
-  }
-
-  /// Starts the daemon; `prepare` sets up the fake spooler before the loop can look at it.
-  void startAgent(const std::function<void(FakePrintBackend&)>& prepare = {}) {
-    auto backend = std::make_unique<FakePrintBackend>();
-    backend->setAutoComplete(true);
-    if (prepare) {
-      prepare(*backend);
-    }
-    backend_ = backend.get();
-    Enrollment enrollment{key_, "device-credential", AgentIdentity{}};
-    agent_ = std::make_unique<Agent>(settings(), std::move(enrollment), std::move(backend),
-                                     AgentTiming{std::chrono::seconds(1), std::chrono::hours(1),
-                                                 milliseconds(100), std::chrono::hours(1)});
-    thread_ = std::thread([this] { exitCode_ = agent_->run(); });
-  }
-
-  void stopAgent() {
-    if (thread_.joinable()) {
-      agent_->requestStop();
-      thread_.join();
-    }
-  }
-
-  std::vector<std::string> statesReported(const std::string& jobId) {
-    std::vector<std::string> out;
-    for (const auto& e : cloud_.eventsFor(jobId)) {
-      out.push_back(e.body["state"]);
-    }
-    return out;
-  }
-
-  TempDir dir_;
-  FakeCloud cloud_;
-  hpke::KeyPair key_ = hpke::KeyPair::generate();
-  FakePrintBackend* backend_ = nullptr;
-  std::unique_ptr<Agent> agent_;
-  std::thread thread_;
-  int exitCode_ = -1;
-};
 
 TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
   startAgent();
@@ -81,7 +16,7 @@ TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
 
   ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
                                    std::chrono::seconds(10)));
-  EXPECT_EQ(statesReported("j1"), (std::vector<std::string>{"counted", "printing", "printed"}));
+  EXPECT_EQ(cloud_.statesFor("j1"), (std::vector<std::string>{"counted", "printing", "printed"}));
   ASSERT_EQ(backend_->jobs().size(), 1u);
   EXPECT_EQ(backend_->jobs()[0].data, document);
 
@@ -89,6 +24,25 @@ TEST_F(AgentDaemonTest, AnOfferedJobIsPrintedAndReported) {
   stopAgent();
   EXPECT_LT(std::chrono::steady_clock::now() - stopAsked, std::chrono::seconds(3));
   EXPECT_EQ(exitCode_, 0);
+}
+
+TEST_F(AgentDaemonTest, AStopLetsTheLongPollEndAndGivesBackWhatItBrings) {
+  pollWaitSeconds_ = 5;
+  cloud_.setMaxPollHold(std::chrono::seconds(5));
+  startAgent();
+  ASSERT_TRUE(eventually([this] { return cloud_.polls() >= 1; }));
+  std::this_thread::sleep_for(milliseconds(100)); // the poll is held by the cloud now
+  agent_->requestStop();
+  std::this_thread::sleep_for(milliseconds(300));
+  // The cloud hands a job to the poll after the stop: it must come back at once, not wait out
+  // its lease behind a cut connection.
+  const Bytes sealed = seal(key_, "order-late", textBytes(100));
+  cloud_.addOffer(makeOffer("late", key_, sealed), sealed);
+  thread_.join();
+  EXPECT_EQ(exitCode_, 0);
+  EXPECT_EQ(cloud_.polls(), 1) << "no poll starts after the stop";
+  EXPECT_EQ(cloud_.statesFor("late"), (std::vector<std::string>{"released"}));
+  EXPECT_EQ(backend_->createCount(), 0);
 }
 
 TEST_F(AgentDaemonTest, ARefusedCredentialDoesNotMakeTheAgentSpin) {
@@ -114,7 +68,7 @@ TEST_F(AgentDaemonTest, ACloudOutageIsRiddenOutWithBackoff) {
   cloud_.addOffer(makeOffer("j2", key_, sealed), sealed);
   EXPECT_TRUE(cloud_.waitForEvents([](const auto& events) { return events.size() >= 3; },
                                    std::chrono::seconds(10)));
-  EXPECT_EQ(statesReported("j2"), (std::vector<std::string>{"counted", "printing", "printed"}));
+  EXPECT_EQ(cloud_.statesFor("j2"), (std::vector<std::string>{"counted", "printing", "printed"}));
 }
 
 TEST_F(AgentDaemonTest, PrintersAreReportedAtStartOnChangeAndAfterReconnecting) {
@@ -160,7 +114,7 @@ TEST_F(AgentDaemonTest, WorkLeftByACrashIsRecoveredAtStartWithoutReprinting) {
                                    std::chrono::seconds(10)));
   stopAgent();
   EXPECT_EQ(backend_->createCount(), 0);
-  const auto reported = statesReported("old");
+  const auto reported = cloud_.statesFor("old");
   ASSERT_FALSE(reported.empty());
   EXPECT_EQ(reported.back(), "printed");
 }

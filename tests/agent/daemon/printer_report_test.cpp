@@ -185,16 +185,6 @@ TEST_F(PrinterReporterTest, ARefusedReportIsNotSentAgainUntilItChanges) {
   EXPECT_TRUE(reporter.tick(""));
 }
 
-TEST_F(PrinterReporterTest, ACloudWithoutTheRouteIsNotAskedAgain) {
-  auto reporter = makeReporter({0ms, 0ms});
-  failWith_ = CloudError(404, "cloud_unsupported", "no route");
-  EXPECT_FALSE(reporter.tick(""));
-  failWith_.reset();
-  reporter.forceNext();
-  EXPECT_FALSE(reporter.tick(""));
-  EXPECT_TRUE(reports_.empty());
-}
-
 TEST_F(PrinterReporterTest, ASpoolerThatIsDownIsRetriedQuietly) {
   auto reporter = makeReporter({0ms, 1h});
   backend_.setUnavailable(true);

@@ -1,14 +1,17 @@
 #include "agent/cloud/cloud_client.h"
 #include "agent/daemon/cli.h"
 #include "agent/identity/enrollment.h"
+#include "agent/identity/state_lock.h"
 #include "common/crypto/envelope.h"
 #include "common/util/encoding.h"
 #include "common/util/error.h"
 #include "tests/agent/agent_test_support.h"
+#include "tests/agent/posix_modes.h"
 #include "tests/fakes/agent_fake_cloud.h"
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -18,30 +21,12 @@ namespace {
 using namespace testing;
 using nlohmann::json;
 
-mode_t modeOf(const std::filesystem::path& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 0777;
-}
-
 std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
 }
-
-/// Sets the process umask for the scope.
-class ScopedUmask {
-public:
-  explicit ScopedUmask(mode_t mask) : previous_(::umask(mask)) {}
-  ScopedUmask(const ScopedUmask&) = delete;
-  ScopedUmask& operator=(const ScopedUmask&) = delete;
-  ~ScopedUmask() { ::umask(previous_); }
-
-private:
-  mode_t previous_;
-};
 
 class EnrollTest : public ::testing::Test {
 protected:
@@ -99,18 +84,28 @@ TEST_F(EnrollTest, WritesTheKeyWithMode0600AndRegistersItsPublicHalf) {
   EXPECT_EQ(out_.str().find("secret-credential-value"), std::string::npos)
       << "the credential is never shown";
 
-  // Only the three state files: no temporary file was left behind.
-  std::size_t files = 0;
+  // Only the three state files and the lock enroll held: no temporary file was left behind.
+  std::set<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(stateDir())) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
-    ++files;
+    files.insert(entry.path().filename().string());
   }
-  EXPECT_EQ(files, 3u);
+  EXPECT_EQ(files, (std::set<std::string>{"agent.json", "agent.lock", "credential", "store.key"}));
 
   const auto loaded = loadEnrollment(paths);
   EXPECT_EQ(loaded.key.publicKey(), key.publicKey());
   EXPECT_EQ(loaded.credential, "secret-credential-value");
   EXPECT_EQ(loaded.identity.storeName, "Corner Copies");
+}
+
+TEST_F(EnrollTest, IsRefusedWhileAnAgentRunsOnTheStateDirectory) {
+  const StateLock running(stateDir());
+  EXPECT_EQ(cli({"enroll", "--code", "ABCD-EFGH", "--force"}), kExitStateLocked);
+  EXPECT_NE(err_.str().find("is using the state directory " + stateDir().string()),
+            std::string::npos)
+      << err_.str();
+  EXPECT_FALSE(std::filesystem::exists(StatePaths(stateDir()).storeKey()));
+  EXPECT_TRUE(cloud_.enrollRequests().empty()) << "the code is not spent";
 }
 
 TEST_F(EnrollTest, RefusesToOverwriteAnEnrollmentUnlessForced) {

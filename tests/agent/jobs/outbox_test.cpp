@@ -43,9 +43,20 @@ protected:
     return out;
   }
 
+  /// Starts the fake cloud and returns a reporter that flushes to it.
+  StatusReporter& reporterToCloud() {
+    cloud_.start();
+    client_ =
+        std::make_unique<CloudClient>(testing::endpointFor(cloud_.url()), "device-credential");
+    reporter_ = std::make_unique<StatusReporter>(*journal_, *client_);
+    return *reporter_;
+  }
+
   TempDir dir_;
   FakeCloud cloud_;
   std::unique_ptr<Journal> journal_;
+  std::unique_ptr<CloudClient> client_; // after cloud_: its connections close first
+  std::unique_ptr<StatusReporter> reporter_;
 };
 
 TEST_F(OutboxTest, EventsWaitWhileOfflineAndFlushInOrderWhenTheCloudIsBack) {
@@ -83,9 +94,7 @@ TEST_F(OutboxTest, EventsWaitWhileOfflineAndFlushInOrderWhenTheCloudIsBack) {
 }
 
 TEST_F(OutboxTest, AServerErrorKeepsTheEventForLater) {
-  cloud_.start();
-  CloudClient client(testing::endpointFor(cloud_.url()), "device-credential");
-  StatusReporter reporter(*journal_, client);
+  StatusReporter& reporter = reporterToCloud();
   enqueue("a", "printing");
   cloud_.setEventStatus(503, "unavailable");
   EXPECT_EQ(reporter.flush(), FlushResult::Offline);
@@ -96,9 +105,7 @@ TEST_F(OutboxTest, AServerErrorKeepsTheEventForLater) {
 }
 
 TEST_F(OutboxTest, ConflictsAreRecordedAndDroppedNotRetriedForever) {
-  cloud_.start();
-  CloudClient client(testing::endpointFor(cloud_.url()), "device-credential");
-  StatusReporter reporter(*journal_, client);
+  StatusReporter& reporter = reporterToCloud();
   enqueue("a", "printing");
   cloud_.setEventStatus(409, "lease_expired");
   EXPECT_EQ(reporter.flush(), FlushResult::Done);
@@ -118,10 +125,8 @@ TEST_F(OutboxTest, ConflictsAreRecordedAndDroppedNotRetriedForever) {
 }
 
 TEST_F(OutboxTest, ARefusedCredentialStopsTheFlushAndKeepsEverything) {
-  cloud_.start();
+  StatusReporter& reporter = reporterToCloud();
   cloud_.setCredential("a-new-credential");
-  CloudClient client(testing::endpointFor(cloud_.url()), "device-credential");
-  StatusReporter reporter(*journal_, client);
   enqueue("a", "printing");
   enqueue("b", "printing");
   EXPECT_EQ(reporter.flush(), FlushResult::Unauthorized);

@@ -106,7 +106,24 @@ protected:
     return out;
   }
 
+  std::vector<std::string> eventStates() {
+    std::vector<std::string> out;
+    for (const auto& e : events()) {
+      out.push_back(e["state"]);
+    }
+    return out;
+  }
+
   JobState state() { return journal_.find("j1")->state; }
+
+  /// The cloud offers j1 again under a new lease (it never heard how the job ended).
+  static protocol::JobOffer offeredAgain() {
+    protocol::JobOffer again;
+    again.jobId = "j1";
+    again.orderId = "o1";
+    again.leaseId = "lease-2";
+    return again;
+  }
 
   TempDir dir_;
   Journal journal_;
@@ -114,17 +131,73 @@ protected:
   FakePrintBackend backend_;
 };
 
-TEST_F(RecoveryTest, CompletedAtTheSpoolerBecomesPrinted) {
-  crashedIn(JobState::Submitting, status(SpoolerJobState::Completed));
+/// One crash left the job in `crashed` with the spooler saying `spooler`; one recover() settles
+/// it without printing anything again.
+struct SettledCase {
+  const char* name;
+  JobState crashed;
+  SpoolerJobStatus spooler;
+  JobState settled;
+  std::vector<std::string> events;  ///< the states reported, oldest first
+  std::string messageHas;           ///< in the last event's message (empty: not checked)
+  bool spoolerJobCancelled = false; ///< the incomplete spooler job was cancelled
+};
+
+class SettledAtRecoveryTest : public RecoveryTest,
+                              public ::testing::WithParamInterface<SettledCase> {};
+
+TEST_P(SettledAtRecoveryTest, IsSettledOnceAndNeverReprinted) {
+  const SettledCase& c = GetParam();
+  crashedIn(c.crashed, c.spooler);
   restart().recover();
-  EXPECT_EQ(state(), JobState::Printed);
-  const auto ev = events();
-  ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0]["state"], "printed");
-  EXPECT_EQ(ev[0]["spooler_job_id"], kSpoolerJob);
+  EXPECT_EQ(state(), c.settled);
+  EXPECT_EQ(eventStates(), c.events);
+  const json last = events().back();
+  EXPECT_EQ(last["lease_id"], "lease-1");
+  if (c.crashed != JobState::Leased) {
+    EXPECT_EQ(last["spooler_job_id"], kSpoolerJob);
+  }
+  if (!c.messageHas.empty()) {
+    EXPECT_NE(last["message"].get<std::string>().find(c.messageHas), std::string::npos)
+        << last.dump();
+    EXPECT_NE(journal_.find("j1")->lastError.find(c.messageHas), std::string::npos);
+  }
+  EXPECT_EQ(backend_.cancelCount(), c.spoolerJobCancelled ? 1 : 0);
+  if (c.spoolerJobCancelled) {
+    EXPECT_TRUE(backend_.job(kSpoolerJob)->cancelled);
+  }
   EXPECT_EQ(backend_.createCount(), 0);
-  EXPECT_EQ(backend_.cancelCount(), 0);
 }
+
+using States = std::vector<std::string>;
+
+INSTANTIATE_TEST_SUITE_P(
+    Outcomes, SettledAtRecoveryTest,
+    ::testing::Values(SettledCase{"CompletedAtTheSpoolerBecomesPrinted", JobState::Submitting,
+                                  status(SpoolerJobState::Completed), JobState::Printed,
+                                  States{"printed"}, "", false},
+                      SettledCase{"ADocumentThatNeverFinishedIsCancelledAndGivenBack",
+                                  JobState::Submitting,
+                                  SpoolerJobStatus{SpoolerJobState::Held, {"job-incoming"}, true},
+                                  JobState::Cancelled, States{"released"}, "", true},
+                      SettledCase{"CanceledAtTheSpoolerIsFailedNotReprinted", JobState::Submitting,
+                                  status(SpoolerJobState::Canceled), JobState::Failed,
+                                  States{"failed"}, "spooler_job_canceled", false},
+                      SettledCase{"AbortedWhilePrintingIsFailed", JobState::Printing,
+                                  status(SpoolerJobState::Aborted), JobState::Failed,
+                                  States{"printing", "failed"}, "spooler_job_aborted", false},
+                      SettledCase{"AJobTheSpoolerForgotIsFailed", JobState::Printing,
+                                  status(SpoolerJobState::Unknown), JobState::Failed,
+                                  States{"printing", "failed"}, "spooler_job_unknown", false},
+                      SettledCase{"CompletedWhilePrintingBecomesPrinted", JobState::Printing,
+                                  status(SpoolerJobState::Completed), JobState::Printed,
+                                  States{"printing", "printed"}, "", false},
+                      SettledCase{"ALeasedJobThatNeverReachedTheSpoolerIsGivenBack",
+                                  JobState::Leased, status(SpoolerJobState::Unknown),
+                                  JobState::Cancelled, States{"released"}, "", false}),
+    [](const ::testing::TestParamInfo<SettledCase>& param) {
+      return std::string(param.param.name);
+    });
 
 TEST_F(RecoveryTest, StillProcessingIsFollowedUntilItCompletes) {
   crashedIn(JobState::Submitting, status(SpoolerJobState::Processing));
@@ -143,54 +216,6 @@ TEST_F(RecoveryTest, StillProcessingIsFollowedUntilItCompletes) {
   EXPECT_EQ(backend_.createCount(), 0);
 }
 
-TEST_F(RecoveryTest, ADocumentThatNeverFinishedIsCancelledAndGivenBack) {
-  crashedIn(JobState::Submitting, SpoolerJobStatus{SpoolerJobState::Held, {"job-incoming"}, true});
-  restart().recover();
-  EXPECT_EQ(state(), JobState::Cancelled);
-  EXPECT_TRUE(backend_.job(kSpoolerJob)->cancelled);
-  const auto ev = events();
-  ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0]["state"], "released");
-  EXPECT_EQ(backend_.createCount(), 0);
-}
-
-TEST_F(RecoveryTest, CanceledAtTheSpoolerIsFailedNotReprinted) {
-  crashedIn(JobState::Submitting, status(SpoolerJobState::Canceled));
-  restart().recover();
-  EXPECT_EQ(state(), JobState::Failed);
-  const auto ev = events();
-  ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0]["state"], "failed");
-  EXPECT_NE(ev[0]["message"].get<std::string>().find("spooler_job_canceled"), std::string::npos);
-  EXPECT_EQ(backend_.createCount(), 0);
-}
-
-TEST_F(RecoveryTest, AbortedWhilePrintingIsFailed) {
-  crashedIn(JobState::Printing, status(SpoolerJobState::Aborted));
-  restart().recover();
-  EXPECT_EQ(state(), JobState::Failed);
-  const auto ev = events();
-  ASSERT_EQ(ev.size(), 2u);
-  EXPECT_EQ(ev[1]["state"], "failed");
-  EXPECT_NE(ev[1]["message"].get<std::string>().find("spooler_job_aborted"), std::string::npos);
-  EXPECT_EQ(backend_.createCount(), 0);
-}
-
-TEST_F(RecoveryTest, AJobTheSpoolerForgotIsFailed) {
-  crashedIn(JobState::Printing, status(SpoolerJobState::Unknown));
-  restart().recover();
-  EXPECT_EQ(state(), JobState::Failed);
-  EXPECT_NE(journal_.find("j1")->lastError.find("spooler_job_unknown"), std::string::npos);
-  EXPECT_EQ(backend_.createCount(), 0);
-}
-
-TEST_F(RecoveryTest, CompletedWhilePrintingBecomesPrinted) {
-  crashedIn(JobState::Printing, status(SpoolerJobState::Completed));
-  restart().recover();
-  EXPECT_EQ(state(), JobState::Printed);
-  EXPECT_EQ(events().back()["state"], "printed");
-}
-
 TEST_F(RecoveryTest, PendingWhilePrintingIsKeptAndFollowed) {
   crashedIn(JobState::Printing, status(SpoolerJobState::Pending));
   auto processor = restart();
@@ -198,17 +223,6 @@ TEST_F(RecoveryTest, PendingWhilePrintingIsKeptAndFollowed) {
   EXPECT_EQ(state(), JobState::Printing);
   EXPECT_EQ(events().size(), 1u); // nothing new to say
   EXPECT_EQ(processor.followJobs(), 1u);
-}
-
-TEST_F(RecoveryTest, ALeasedJobThatNeverReachedTheSpoolerIsGivenBack) {
-  crashedIn(JobState::Leased, status(SpoolerJobState::Unknown));
-  restart().recover();
-  EXPECT_EQ(state(), JobState::Cancelled);
-  const auto ev = events();
-  ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0]["state"], "released");
-  EXPECT_EQ(ev[0]["lease_id"], "lease-1");
-  EXPECT_EQ(backend_.createCount(), 0);
 }
 
 TEST_F(RecoveryTest, WhenTheSpoolerIsDownTheJobWaitsAndIsResolvedLater) {
@@ -231,11 +245,7 @@ TEST_F(RecoveryTest, AJobOfferedAgainAfterPrintingIsReReportedNotReprinted) {
   processor.recover();
   ASSERT_EQ(state(), JobState::Printed);
 
-  protocol::JobOffer again;
-  again.jobId = "j1";
-  again.orderId = "o1";
-  again.leaseId = "lease-2";
-  EXPECT_EQ(processor.process(again), JobOutcome::Ok);
+  EXPECT_EQ(processor.process(offeredAgain()), JobOutcome::Ok);
   EXPECT_EQ(backend_.createCount(), 0);
   const auto ev = events();
   ASSERT_EQ(ev.size(), 2u);
@@ -248,11 +258,7 @@ TEST_F(RecoveryTest, AJobOfferedAgainWhilePrintingIsFollowedNotReprinted) {
   crashedIn(JobState::Printing, status(SpoolerJobState::Processing));
   auto processor = restart();
   processor.recover();
-  protocol::JobOffer again;
-  again.jobId = "j1";
-  again.orderId = "o1";
-  again.leaseId = "lease-2";
-  EXPECT_EQ(processor.process(again), JobOutcome::Ok);
+  EXPECT_EQ(processor.process(offeredAgain()), JobOutcome::Ok);
   EXPECT_EQ(backend_.createCount(), 0);
   EXPECT_EQ(events().back()["state"], "printing");
   EXPECT_EQ(events().back()["lease_id"], "lease-2");
@@ -266,11 +272,7 @@ TEST_F(RecoveryTest, AFailedJobOfferedAgainIsReportedFailedAgain) {
   crashedIn(JobState::Submitting, status(SpoolerJobState::Aborted));
   auto processor = restart();
   processor.recover();
-  protocol::JobOffer again;
-  again.jobId = "j1";
-  again.orderId = "o1";
-  again.leaseId = "lease-2";
-  processor.process(again);
+  processor.process(offeredAgain());
   EXPECT_EQ(backend_.createCount(), 0);
   EXPECT_EQ(events().back()["state"], "failed");
   EXPECT_FALSE(events().back()["message"].get<std::string>().empty());

@@ -13,6 +13,20 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
+TEST(LogLineSplitterTest, LinesEndAtNewlinesWithoutTheirCarriageReturnAndRunawaysAreCut) {
+  LogRing ring(10);
+  LogLineSplitter lines(ring);
+  lines.feed("one\r\ntw", 7);
+  lines.feed("o\n", 2);
+  EXPECT_EQ(ring.last(10), (Lines{"one", "two"}));
+  const std::string runaway(64 * 1024 + 1, 'x');
+  lines.feed(runaway.data(), runaway.size());
+  EXPECT_EQ(ring.total(), 3u) << "a line without end is cut at 64 KiB";
+  lines.feed("tail", 4);
+  lines.finish();
+  EXPECT_EQ(ring.last(1), (Lines{"tail"}));
+}
+
 TEST(StderrCaptureTest, WhatGoesToStderrReachesTheRingLineByLine) {
   LogRing ring(10);
   {
