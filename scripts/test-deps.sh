@@ -22,25 +22,10 @@ packages=(
   dpkg-dev lintian systemd bash-completion
 )
 
-missing=()
-for pkg in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
-done
-
+source "$(dirname "$0")/apt-packages.sh"
+mapfile -t missing < <(missing_packages "${packages[@]}")
 if ((${#missing[@]} > 0)); then
-  if [[ $(id -u) -eq 0 ]]; then
-    as_root=()
-  elif command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-  else
-    echo "test-deps: need root (or sudo) to install: ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "test-deps: installing ${missing[*]}"
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  install_packages test-deps "${missing[@]}"
 else
   echo "test-deps: all ${#packages[@]} packages present"
 fi

@@ -44,16 +44,10 @@ packages=(
   dpkg-dev cmake make perl tcl                 # apt-get source, the builds (OpenSSL: perl;
                                                # SQLite's amalgamation: tclsh)
 )
-missing=()
-for pkg in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
-done
+source "$root_dir/scripts/apt-packages.sh"
+mapfile -t missing < <(missing_packages "${packages[@]}")
 if ((${#missing[@]} > 0)); then
-  say "installing ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  install_packages windows-deps "${missing[@]}"
 fi
 
 cc=$triplet-gcc-posix

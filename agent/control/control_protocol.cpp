@@ -1,6 +1,7 @@
 #include "agent/control/control_protocol.h"
 
 #include "agent/control/control_transport.h"
+#include "common/util/enum_names.h"
 #include "common/util/error.h"
 
 #include <algorithm>
@@ -270,27 +271,14 @@ std::string reasonSeverity(std::string_view reason) {
                                                                                    : "warning";
 }
 
+constexpr auto kCheckStatusNames = enumNames(CheckStatus::Skip, {"pass", "warn", "fail", "skip"});
+
 std::string_view toString(CheckStatus status) {
-  switch (status) {
-  case CheckStatus::Pass:
-    return "pass";
-  case CheckStatus::Warn:
-    return "warn";
-  case CheckStatus::Fail:
-    return "fail";
-  case CheckStatus::Skip:
-    return "skip";
-  }
-  return "fail";
+  return kCheckStatusNames.name(status);
 }
 
 std::optional<CheckStatus> parseCheckStatus(std::string_view name) {
-  for (auto status : {CheckStatus::Pass, CheckStatus::Warn, CheckStatus::Fail, CheckStatus::Skip}) {
-    if (toString(status) == name) {
-      return status;
-    }
-  }
-  return std::nullopt;
+  return kCheckStatusNames.parse(name);
 }
 
 void to_json(json& j, const Check& check) {

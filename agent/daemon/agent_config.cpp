@@ -4,19 +4,6 @@
 #include "common/util/log.h"
 
 namespace printrelay::agent {
-namespace {
-
-long long intInRange(const Config& config, const std::string& name, long long min, long long max) {
-  const long long value = config.getInt(name);
-  if (value < min || value > max) {
-    throw Error("config_invalid", "'" + name + "' must be between " + std::to_string(min) +
-                                      " and " + std::to_string(max) + " (got " +
-                                      std::to_string(value) + ")");
-  }
-  return value;
-}
-
-} // namespace
 
 std::vector<ConfigKey> configTable() {
   return {
@@ -74,10 +61,10 @@ Settings settingsFrom(const Config& config) {
   }
   s.printer = config.getString("printer");
   s.cupsServer = config.getString("cups_server");
-  s.pollWaitSeconds = static_cast<int>(intInRange(config, "poll_wait_seconds", 1, 300));
+  s.pollWaitSeconds = static_cast<int>(config.getIntInRange("poll_wait_seconds", 1, 300));
   s.backoffInitial =
-      std::chrono::milliseconds(intInRange(config, "backoff_initial_ms", 1, 3'600'000));
-  s.backoffMax = std::chrono::milliseconds(intInRange(config, "backoff_max_ms", 1, 3'600'000));
+      std::chrono::milliseconds(config.getIntInRange("backoff_initial_ms", 1, 3'600'000));
+  s.backoffMax = std::chrono::milliseconds(config.getIntInRange("backoff_max_ms", 1, 3'600'000));
   if (s.backoffMax < s.backoffInitial) {
     throw Error("config_invalid", "'backoff_max_ms' must not be smaller than 'backoff_initial_ms'");
   }
@@ -86,9 +73,9 @@ Settings settingsFrom(const Config& config) {
   s.controlSocket = config.getString("control_socket");
   s.purgeSpoolerJobs = config.getBool("purge_spooler_jobs");
   s.cupsConfigDir = config.getString("cups_config_dir");
-  s.logBufferLines = static_cast<int>(intInRange(config, "log_buffer_lines", 0, 100'000));
+  s.logBufferLines = static_cast<int>(config.getIntInRange("log_buffer_lines", 0, 100'000));
   s.maxDocumentBytes =
-      static_cast<std::uint64_t>(intInRange(config, "max_document_mib", 1, 4096)) * 1024 * 1024;
+      static_cast<std::uint64_t>(config.getIntInRange("max_document_mib", 1, 4096)) * 1024 * 1024;
   return s;
 }
 

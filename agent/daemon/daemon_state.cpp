@@ -1,22 +1,17 @@
 #include "agent/daemon/daemon_state.h"
 
+#include "common/util/enum_names.h"
+
 #include <chrono>
 #include <ctime>
 
 namespace printrelay::agent {
 
+constexpr auto kLinkNames =
+    enumNames(CloudLink::Refused, {"connecting", "online", "offline", "refused"});
+
 std::string_view toString(CloudLink link) {
-  switch (link) {
-  case CloudLink::Connecting:
-    return "connecting";
-  case CloudLink::Online:
-    return "online";
-  case CloudLink::Offline:
-    return "offline";
-  case CloudLink::Refused:
-    return "refused";
-  }
-  return "connecting";
+  return kLinkNames.name(link);
 }
 
 std::int64_t unixNow() {

@@ -1,6 +1,7 @@
 #include "agent/jobs/job_outcome.h"
 
 #include "agent/cloud/cloud_client.h"
+#include "common/util/enum_names.h"
 #include "common/util/error.h"
 
 #include <array>
@@ -35,22 +36,13 @@ constexpr std::array kRules{
     OutcomeRule{"journal_", true, JobOutcome::StopQueue},
 };
 
+constexpr auto kOutcomeNames =
+    enumNames(JobOutcome::Cancel, {"ok", "retry", "hold", "stop_queue", "cancel"});
+
 } // namespace
 
 std::string_view toString(JobOutcome outcome) {
-  switch (outcome) {
-  case JobOutcome::Ok:
-    return "ok";
-  case JobOutcome::Retry:
-    return "retry";
-  case JobOutcome::Hold:
-    return "hold";
-  case JobOutcome::StopQueue:
-    return "stop_queue";
-  case JobOutcome::Cancel:
-    return "cancel";
-  }
-  return "cancel";
+  return kOutcomeNames.name(outcome);
 }
 
 std::span<const OutcomeRule> outcomeRules() {

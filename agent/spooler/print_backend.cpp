@@ -1,5 +1,7 @@
 #include "agent/spooler/print_backend.h"
 
+#include "common/util/enum_names.h"
+
 namespace printrelay::agent {
 
 std::vector<std::pair<std::string, std::string>>
@@ -25,26 +27,12 @@ ippJobAttributes(const protocol::PrintOptions& options) {
   return out;
 }
 
+constexpr auto kSpoolerStateNames =
+    enumNames(SpoolerJobState::Unknown, {"pending", "held", "processing", "stopped", "canceled",
+                                         "aborted", "completed", "unknown"});
+
 std::string_view toString(SpoolerJobState state) {
-  switch (state) {
-  case SpoolerJobState::Pending:
-    return "pending";
-  case SpoolerJobState::Held:
-    return "held";
-  case SpoolerJobState::Processing:
-    return "processing";
-  case SpoolerJobState::Stopped:
-    return "stopped";
-  case SpoolerJobState::Canceled:
-    return "canceled";
-  case SpoolerJobState::Aborted:
-    return "aborted";
-  case SpoolerJobState::Completed:
-    return "completed";
-  case SpoolerJobState::Unknown:
-    return "unknown";
-  }
-  return "unknown";
+  return kSpoolerStateNames.name(state);
 }
 
 } // namespace printrelay::agent

@@ -1,26 +1,18 @@
 #include "cloud/accounts/auth.h"
 
 #include "common/util/encoding.h"
+#include "common/util/enum_names.h"
 #include "common/util/error.h"
 
 #include <algorithm>
 
 namespace printrelay::cloud {
 
+constexpr auto kRoleNames =
+    enumNames(Role::Agent, {"anonymous", "customer", "shopkeeper", "admin", "agent"});
+
 std::string_view toString(Role role) {
-  switch (role) {
-  case Role::Anonymous:
-    return "anonymous";
-  case Role::Customer:
-    return "customer";
-  case Role::Shopkeeper:
-    return "shopkeeper";
-  case Role::Admin:
-    return "admin";
-  case Role::Agent:
-    return "agent";
-  }
-  return "anonymous";
+  return kRoleNames.name(role);
 }
 
 std::string RoleSet::describe() const {

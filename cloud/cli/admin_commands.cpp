@@ -9,6 +9,20 @@ namespace printrelay::cli {
 
 using nlohmann::json;
 
+namespace {
+
+// POST kApi + `before` + ID + `after` for an admin command whose one word is that ID.
+json postForId(CloudSession& cloud, const Arguments& args, const std::string& needs,
+               const std::string& before, const std::string& after, const std::string& doing) {
+  if (args.words.size() != 3) {
+    throw UsageError(needs);
+  }
+  return cloud.post(kApi + before + args.words[2] + after, cloud.adminToken(), json::object(),
+                    doing);
+}
+
+} // namespace
+
 int createStore(CloudSession& cloud, const Arguments& args) {
   const json result = cloud.post(kApi + "/admin/stores", cloud.adminToken(),
                                  {{"name", args.required("name")},
@@ -22,11 +36,9 @@ int createStore(CloudSession& cloud, const Arguments& args) {
 }
 
 int createEnrollmentCode(CloudSession& cloud, const Arguments& args) {
-  if (args.words.size() != 3) {
-    throw UsageError("admin enrollment-code needs STORE_ID");
-  }
-  const json result = cloud.post(kApi + "/shop/stores/" + args.words[2] + "/enrollment-codes",
-                                 cloud.adminToken(), json::object(), "creating an enrollment code");
+  const json result =
+      postForId(cloud, args, "admin enrollment-code needs STORE_ID", "/shop/stores/",
+                "/enrollment-codes", "creating an enrollment code");
   printResult(args, result,
               "enrollment code " + fieldText(result, "code") + " (valid until " +
                   formatTime(result.value("expires_at", std::int64_t{0})) + ")");
@@ -34,11 +46,8 @@ int createEnrollmentCode(CloudSession& cloud, const Arguments& args) {
 }
 
 int revokeAgent(CloudSession& cloud, const Arguments& args) {
-  if (args.words.size() != 3) {
-    throw UsageError("admin revoke-agent needs AGENT_ID");
-  }
-  const json result = cloud.post(kApi + "/admin/agents/" + args.words[2] + "/revoke",
-                                 cloud.adminToken(), json::object(), "revoking the agent");
+  const json result = postForId(cloud, args, "admin revoke-agent needs AGENT_ID", "/admin/agents/",
+                                "/revoke", "revoking the agent");
   printResult(args, result, "agent " + fieldText(result, "agent_id") + " revoked");
   return 0;
 }
@@ -76,11 +85,8 @@ int listUsers(CloudSession& cloud, const Arguments& args) {
 }
 
 int deactivateUser(CloudSession& cloud, const Arguments& args) {
-  if (args.words.size() != 3) {
-    throw UsageError("admin deactivate-user needs USER_ID");
-  }
-  const json result = cloud.post(kApi + "/admin/users/" + args.words[2] + "/deactivate",
-                                 cloud.adminToken(), json::object(), "deactivating the user");
+  const json result = postForId(cloud, args, "admin deactivate-user needs USER_ID", "/admin/users/",
+                                "/deactivate", "deactivating the user");
   printResult(args, result, "user " + fieldText(result, "id") + " deactivated");
   return 0;
 }

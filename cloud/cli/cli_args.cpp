@@ -1,5 +1,7 @@
 #include "cloud/cli/cli_args.h"
 
+#include "common/util/text.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -91,17 +93,11 @@ long long parseInteger(const std::string& text, const std::string& what, long lo
 }
 
 double parseNumber(const std::string& text, const std::string& what) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size()) {
+  const auto value = wholeNumber(text);
+  if (!value) {
     throw UsageError(what + " must be a number");
   }
-  return value;
+  return *value;
 }
 
 std::string readPassword(const std::string& prompt) {

@@ -17,15 +17,6 @@ namespace {
   throw Error("config_invalid", message);
 }
 
-long long intInRange(const Config& config, const std::string& name, long long min, long long max) {
-  const long long value = config.getInt(name);
-  if (value < min || value > max) {
-    invalid("'" + name + "' must be between " + std::to_string(min) + " and " +
-            std::to_string(max) + " (got " + std::to_string(value) + ")");
-  }
-  return value;
-}
-
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
     s.pop_back();
@@ -235,41 +226,44 @@ CloudSettings settingsFromConfig(const Config& config) {
   s.adminToken = config.getString("admin_token");
   s.allowPlainHttp = config.getBool("allow_plain_http");
   s.maxUploadBytes = static_cast<std::uint64_t>(
-      intInRange(config, "max_upload_bytes", 1, 1024ll * 1024 * 1024 * 1024));
-  s.leaseSeconds = intInRange(config, "lease_seconds", 5, 86400);
-  s.longPollMaxSeconds = intInRange(config, "long_poll_max_seconds", 0, 3600);
-  s.enrollmentCodeTtlSeconds = intInRange(config, "enrollment_code_ttl_seconds", 60, 365ll * 86400);
-  s.httpThreads = static_cast<int>(intInRange(config, "http_threads", 2, 4096));
+      config.getIntInRange("max_upload_bytes", 1, 1024ll * 1024 * 1024 * 1024));
+  s.leaseSeconds = config.getIntInRange("lease_seconds", 5, 86400);
+  s.longPollMaxSeconds = config.getIntInRange("long_poll_max_seconds", 0, 3600);
+  s.enrollmentCodeTtlSeconds =
+      config.getIntInRange("enrollment_code_ttl_seconds", 60, 365ll * 86400);
+  s.httpThreads = static_cast<int>(config.getIntInRange("http_threads", 2, 4096));
   s.logLevel = log::parseLevel(config.getString("log_level"));
   s.publicUrl = config.getString("public_url");
   s.webOrigin = config.getString("web_origin");
-  s.accessTokenTtlSeconds = intInRange(config, "access_token_ttl_seconds", 60, 3600);
-  s.refreshTokenTtlSeconds = intInRange(config, "refresh_token_ttl_seconds", 3600, 90ll * 86400);
-  s.sessionMaxSeconds = intInRange(config, "session_max_seconds", 3600, 365ll * 86400);
-  s.signingKeyRotationSeconds = intInRange(config, "signing_key_rotation_days", 1, 365) * 86400;
+  s.accessTokenTtlSeconds = config.getIntInRange("access_token_ttl_seconds", 60, 3600);
+  s.refreshTokenTtlSeconds = config.getIntInRange("refresh_token_ttl_seconds", 3600, 90ll * 86400);
+  s.sessionMaxSeconds = config.getIntInRange("session_max_seconds", 3600, 365ll * 86400);
+  s.signingKeyRotationSeconds = config.getIntInRange("signing_key_rotation_days", 1, 365) * 86400;
   s.verificationTokenTtlSeconds =
-      intInRange(config, "verification_token_ttl_seconds", 900, 7ll * 86400);
-  s.resetTokenTtlSeconds = intInRange(config, "reset_token_ttl_seconds", 900, 3600);
+      config.getIntInRange("verification_token_ttl_seconds", 900, 7ll * 86400);
+  s.resetTokenTtlSeconds = config.getIntInRange("reset_token_ttl_seconds", 900, 3600);
   // The floor holds here: nothing read from a file or the environment can weaken the hashing.
   s.argon2.memoryKiB =
-      static_cast<std::uint32_t>(intInRange(config, "argon2_memory_kib", 19456, 4ll << 20));
-  s.argon2.iterations = static_cast<std::uint32_t>(intInRange(config, "argon2_iterations", 2, 20));
+      static_cast<std::uint32_t>(config.getIntInRange("argon2_memory_kib", 19456, 4ll << 20));
+  s.argon2.iterations =
+      static_cast<std::uint32_t>(config.getIntInRange("argon2_iterations", 2, 20));
   s.argon2.parallelism =
-      static_cast<std::uint32_t>(intInRange(config, "argon2_parallelism", 1, 16));
+      static_cast<std::uint32_t>(config.getIntInRange("argon2_parallelism", 1, 16));
   s.loginFailuresPerAccount =
-      static_cast<std::uint32_t>(intInRange(config, "login_failures_per_account", 1, 1000));
+      static_cast<std::uint32_t>(config.getIntInRange("login_failures_per_account", 1, 1000));
   s.loginFailuresPerAddress =
-      static_cast<std::uint32_t>(intInRange(config, "login_failures_per_address", 1, 100000));
-  s.loginThrottleWindowSeconds = intInRange(config, "login_throttle_window_seconds", 60, 86400);
+      static_cast<std::uint32_t>(config.getIntInRange("login_failures_per_address", 1, 100000));
+  s.loginThrottleWindowSeconds = config.getIntInRange("login_throttle_window_seconds", 60, 86400);
   s.accountRequestsPerAddressPerHour = static_cast<std::uint32_t>(
-      intInRange(config, "account_requests_per_address_per_hour", 1, 100000));
-  s.ordersPerHour = static_cast<std::uint32_t>(intInRange(config, "orders_per_hour", 1, 100000));
-  s.uploadsPerHour = static_cast<std::uint32_t>(intInRange(config, "uploads_per_hour", 1, 100000));
+      config.getIntInRange("account_requests_per_address_per_hour", 1, 100000));
+  s.ordersPerHour = static_cast<std::uint32_t>(config.getIntInRange("orders_per_hour", 1, 100000));
+  s.uploadsPerHour =
+      static_cast<std::uint32_t>(config.getIntInRange("uploads_per_hour", 1, 100000));
   s.quotesPerAddressPerHour =
-      static_cast<std::uint32_t>(intInRange(config, "quotes_per_address_per_hour", 1, 1000000));
+      static_cast<std::uint32_t>(config.getIntInRange("quotes_per_address_per_hour", 1, 1000000));
   s.paymentWebhookSecret = config.getString("payment_webhook_secret");
   s.smtp.host = config.getString("smtp_host");
-  s.smtp.port = static_cast<int>(intInRange(config, "smtp_port", 1, 65535));
+  s.smtp.port = static_cast<int>(config.getIntInRange("smtp_port", 1, 65535));
   s.smtp.username = config.getString("smtp_username");
   s.smtp.password = config.getString("smtp_password");
   s.smtp.starttls = config.getString("smtp_starttls");

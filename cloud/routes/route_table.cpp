@@ -1,23 +1,15 @@
 #include "cloud/routes/route_table.h"
 
+#include "common/util/enum_names.h"
+
 namespace printrelay::cloud {
 
+constexpr auto kAccessNames =
+    enumNames(Access::Operator,
+              {"public", "self", "own-orders", "assigned-stores", "agent-store", "operator"});
+
 std::string_view toString(Access access) {
-  switch (access) {
-  case Access::Public:
-    return "public";
-  case Access::Self:
-    return "self";
-  case Access::OwnOrders:
-    return "own-orders";
-  case Access::AssignedStores:
-    return "assigned-stores";
-  case Access::AgentStore:
-    return "agent-store";
-  case Access::Operator:
-    return "operator";
-  }
-  return "public";
+  return kAccessNames.name(access);
 }
 
 const std::vector<Route>& routeTable() {

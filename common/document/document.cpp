@@ -1,5 +1,6 @@
 #include "common/document/document.h"
 
+#include "common/util/enum_names.h"
 #include "common/util/error.h"
 
 #include <algorithm>
@@ -106,29 +107,15 @@ int countTextPages(std::span<const std::uint8_t> bytes) {
 
 int countPdfPages(std::span<const std::uint8_t> bytes); // document_pdf_*.cpp
 
+constexpr auto kMediaTypes =
+    enumNames(Kind::Unknown, {"application/pdf", "image/png", "image/jpeg", "text/plain", ""});
+
 std::string_view mediaType(Kind kind) {
-  switch (kind) {
-  case Kind::Pdf:
-    return "application/pdf";
-  case Kind::Png:
-    return "image/png";
-  case Kind::Jpeg:
-    return "image/jpeg";
-  case Kind::Text:
-    return "text/plain";
-  case Kind::Unknown:
-    return "";
-  }
-  return "";
+  return kMediaTypes.name(kind);
 }
 
 Kind kindOfMediaType(std::string_view type) {
-  for (Kind k : {Kind::Pdf, Kind::Png, Kind::Jpeg, Kind::Text}) {
-    if (mediaType(k) == type) {
-      return k;
-    }
-  }
-  return Kind::Unknown;
+  return kMediaTypes.parse(type).value_or(Kind::Unknown);
 }
 
 Kind sniff(std::span<const std::uint8_t> head) {

@@ -172,6 +172,16 @@ long long Config::getInt(const std::string& name) const {
   return n;
 }
 
+long long Config::getIntInRange(const std::string& name, long long min, long long max) const {
+  const long long value = getInt(name);
+  if (value < min || value > max) {
+    throw Error("config_invalid", "'" + name + "' must be between " + std::to_string(min) +
+                                      " and " + std::to_string(max) + " (got " +
+                                      std::to_string(value) + ")");
+  }
+  return value;
+}
+
 bool Config::getBool(const std::string& name) const {
   bool b = false;
   const std::string value = getString(name);

@@ -36,6 +36,9 @@ public:
 
   std::string getString(const std::string& name) const;
   long long getInt(const std::string& name) const;
+  /// The integer `name`, which must lie in [min, max]; otherwise a config_invalid error that
+  /// names the key, the range and the value.
+  long long getIntInRange(const std::string& name, long long min, long long max) const;
   bool getBool(const std::string& name) const;
   bool isSet(const std::string& name) const;
 

@@ -13,36 +13,20 @@ namespace {
 constexpr std::string_view kBase64Alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+constexpr std::string_view kHexDigits = "0123456789abcdef";
+
+// The place of `c` in `digits`, or -1 when it is not one of them.
+int digitValue(std::string_view digits, char c) {
+  const auto at = digits.find(c);
+  return at == std::string_view::npos ? -1 : static_cast<int>(at);
+}
+
 int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
+  return digitValue(kBase64Alphabet, c);
 }
 
 int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
+  return digitValue(kHexDigits, c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c);
 }
 
 } // namespace
@@ -168,12 +152,11 @@ std::string percentEncode(std::string_view text) {
 }
 
 std::string hexEncode(std::span<const std::uint8_t> data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   out.reserve(data.size() * 2);
   for (std::uint8_t b : data) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
+    out += kHexDigits[b >> 4];
+    out += kHexDigits[b & 15];
   }
   return out;
 }

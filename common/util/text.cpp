@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 namespace printrelay {
 namespace {
@@ -66,6 +67,20 @@ std::string spokenDuration(std::int64_t seconds) {
     return counted(seconds / 60, "minute");
   }
   return counted(seconds, "second");
+}
+
+std::optional<double> wholeNumber(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (used != text.size()) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::string mediaTypeOf(std::string_view contentType) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,10 @@ std::string spokenDuration(std::int64_t seconds);
 /// The media type of a Content-Type value, lower-cased, without parameters or white space:
 /// "Text/Plain; charset=utf-8" → "text/plain".
 std::string mediaTypeOf(std::string_view contentType);
+
+/// The number all of `text` spells, as std::stod reads it ("2.5", "-1e3", " 7"), or nothing
+/// when `text` is empty or anything after the number is left over ("2.5x").
+std::optional<double> wholeNumber(const std::string& text);
 
 /// `text` in ASCII lower case.
 std::string asciiLower(std::string text);

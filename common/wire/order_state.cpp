@@ -1,5 +1,6 @@
 #include "common/wire/order_state.h"
 
+#include "common/util/enum_names.h"
 #include "common/util/error.h"
 
 #include <array>
@@ -8,18 +9,9 @@
 namespace printrelay {
 namespace {
 
-constexpr std::array<std::pair<OrderState, std::string_view>, 10> kNames{{
-    {OrderState::AwaitingUpload, "awaiting_upload"},
-    {OrderState::AwaitingPayment, "awaiting_payment"},
-    {OrderState::Held, "held"},
-    {OrderState::Queued, "queued"},
-    {OrderState::Dispatched, "dispatched"},
-    {OrderState::Printing, "printing"},
-    {OrderState::Printed, "printed"},
-    {OrderState::Failed, "failed"},
-    {OrderState::Cancelled, "cancelled"},
-    {OrderState::Expired, "expired"},
-}};
+constexpr auto kNames = enumNames(
+    OrderState::Expired, {"awaiting_upload", "awaiting_payment", "held", "queued", "dispatched",
+                          "printing", "printed", "failed", "cancelled", "expired"});
 
 using S = OrderState;
 
@@ -64,21 +56,11 @@ constexpr std::array<std::pair<S, S>, 29> kEdges{{
 } // namespace
 
 std::string_view toString(OrderState state) {
-  for (const auto& [s, name] : kNames) {
-    if (s == state) {
-      return name;
-    }
-  }
-  return "unknown";
+  return kNames.name(state);
 }
 
 std::optional<OrderState> parseOrderState(std::string_view name) {
-  for (const auto& [s, n] : kNames) {
-    if (n == name) {
-      return s;
-    }
-  }
-  return std::nullopt;
+  return kNames.parse(name);
 }
 
 bool canTransition(OrderState from, OrderState to) {

@@ -4,6 +4,7 @@
 #include "common/crypto/hpke.h"
 #include "tests/support/temp_dir.h"
 
+#include <algorithm>
 #include <atomic>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -137,6 +138,41 @@ protected:
   /// CA for HTTPS servers (subclasses that configure TLS set it).
   std::filesystem::path caFile_;
   int emailCounter_ = 0;
+};
+
+/// The cloud with one store, its enrolled agent and a signed-in customer.
+class StoreFixture : public CloudFixture {
+protected:
+  void SetUp() override {
+    CloudFixture::SetUp();
+    storeId_ = createStore();
+    agent_ = enrollAgent(storeId_);
+    customer_ = customerToken();
+  }
+
+  /// The customer PUTs `body` as the order's document in `chunk`-byte pieces, chunked (without
+  /// a Content-Length).
+  httplib::Result uploadChunked(const std::string& orderId, const std::string& body,
+                                std::size_t chunk, const std::string& contentType) {
+    auto client = newClient();
+    std::size_t offset = 0;
+    return client->Put(
+        "/api/v1/orders/" + orderId + "/document", {{"Authorization", "Bearer " + customer_}},
+        [&](std::size_t, httplib::DataSink& sink) {
+          if (offset >= body.size()) {
+            sink.done();
+            return true;
+          }
+          const std::size_t n = std::min(chunk, body.size() - offset);
+          offset += n;
+          return sink.write(body.data() + offset - n, n);
+        },
+        contentType);
+  }
+
+  std::string storeId_;
+  EnrolledAgent agent_;
+  std::string customer_;
 };
 
 } // namespace printrelay::cloud::testing

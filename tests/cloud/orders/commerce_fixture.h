@@ -80,6 +80,17 @@ protected:
     return id;
   }
 
+  /// Takes the one queued job and reports it `state` ("printed", "failed") at once; call it
+  /// under ASSERT_NO_FATAL_FAILURE.
+  void endTheJob(const std::string& state) {
+    const json offers = pollNow(agent_);
+    ASSERT_EQ(offers.size(), 1u);
+    ASSERT_EQ(postEvent(agent_, offers[0]["job_id"],
+                        {{"seq", 1}, {"lease_id", offers[0]["lease_id"]}, {"state", state}})
+                  .status,
+              200);
+  }
+
   json getOrder(const std::string& orderId, const std::string& token = "") {
     const auto reply =
         request("GET", "/api/v1/orders/" + orderId, token.empty() ? customer_ : token);

@@ -189,15 +189,7 @@ TEST_F(LifecycleTest, NoCancelOncePrintingStartedOrTheOrderEnded) {
 
 TEST_F(LifecycleTest, AnOrderAwaitingPaymentCanBeCancelled) {
   const std::string orderId = newOrder(false);
-  {
-    // What the commerce track does for a pay-first store.
-    auto tx = server_->store().begin();
-    OrderRecord order = *tx->findOrder(orderId);
-    order.state = OrderState::AwaitingPayment;
-    tx->updateOrder(order);
-    tx->appendOrderHistory({orderId, OrderState::AwaitingPayment, clock_.now(), "unpaid"});
-    tx->commit();
-  }
+  markAwaitingPayment(orderId);
   const auto reply = post("/api/v1/orders/" + orderId + "/cancel", customer_);
   EXPECT_EQ(reply.status, 200) << reply.describe();
   EXPECT_EQ(reply.asJson()["state"], "cancelled");

@@ -126,14 +126,7 @@ TEST_F(LifecycleTest, AHeldOrderExpiresAfterTheStoresReleaseWindowAndItsCipherte
 
 TEST_F(LifecycleTest, AnUnpaidOrderExpiresAfterThePaymentWindow) {
   const std::string orderId = newOrder(false);
-  {
-    auto tx = server_->store().begin();
-    OrderRecord order = *tx->findOrder(orderId);
-    order.state = OrderState::AwaitingPayment;
-    tx->updateOrder(order);
-    tx->appendOrderHistory({orderId, OrderState::AwaitingPayment, clock_.now(), "unpaid"});
-    tx->commit();
-  }
+  markAwaitingPayment(orderId);
   clock_.advance(86400);
   sweep(); // (the worker's own sweep may have come first)
   EXPECT_EQ(getOrder(orderId)["history"].back()["note"], "expired: not paid within 1 day");

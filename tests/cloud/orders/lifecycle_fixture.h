@@ -53,6 +53,16 @@ protected:
     return reply.asJson().value("id", "");
   }
 
+  /// What the commerce track does for a pay-first store: the order now awaits its payment.
+  void markAwaitingPayment(const std::string& orderId) {
+    auto tx = server_->store().begin();
+    OrderRecord order = *tx->findOrder(orderId);
+    order.state = OrderState::AwaitingPayment;
+    tx->updateOrder(order);
+    tx->appendOrderHistory({orderId, OrderState::AwaitingPayment, clock_.now(), "unpaid"});
+    tx->commit();
+  }
+
   /// Uploads a sealed document; returns the order JSON the upload answered.
   json uploadTo(const std::string& orderId, const std::string& token = std::string()) {
     const auto reply =

@@ -48,15 +48,8 @@ inline json twoPrinters() {
                                  {"one-sided", "two-sided-long-edge"}, {"monochrome", "color"}))});
 }
 
-class OrderDocumentsTest : public CloudFixture {
+class OrderDocumentsTest : public StoreFixture {
 protected:
-  void SetUp() override {
-    CloudFixture::SetUp();
-    storeId_ = createStore();
-    agent_ = enrollAgent(storeId_);
-    customer_ = customerToken();
-  }
-
   /// The agent's printer report as the cloud stores it. (PUT /agent/printers keeps "abilities"
   /// once the printers track lands; written to the store directly here so these tests test only
   /// what they own.)
@@ -126,10 +119,6 @@ protected:
     createUser(email, "shopkeeper", json::array({storeId}));
     return accessToken(email);
   }
-
-  std::string storeId_;
-  EnrolledAgent agent_;
-  std::string customer_;
 };
 
 } // namespace printrelay::cloud::testing

@@ -69,20 +69,7 @@ TEST_F(OrderDocumentsTest, AProgramIsRefusedBeforeItIsReadWhole) {
   const std::string orderId = newOrder({{"content_type", "application/pdf"}});
   std::string big = exeBytes();
   big.resize(settings_.maxUploadBytes * 4, '\x01');
-  auto client = newClient();
-  std::size_t offset = 0;
-  auto result = client->Put(
-      "/api/v1/orders/" + orderId + "/document", {{"Authorization", "Bearer " + customer_}},
-      [&](std::size_t, httplib::DataSink& sink) {
-        if (offset >= big.size()) {
-          sink.done();
-          return true;
-        }
-        const std::size_t n = std::min<std::size_t>(4096, big.size() - offset);
-        offset += n;
-        return sink.write(big.data() + offset - n, n);
-      },
-      "application/pdf");
+  const auto result = uploadChunked(orderId, big, 4096, "application/pdf");
   ASSERT_TRUE(result) << httplib::to_string(result.error());
   EXPECT_EQ(result->status, 415) << result->body;
   EXPECT_NE(result->body.find("unsupported_document"), std::string::npos) << result->body;

@@ -94,12 +94,7 @@ TEST_F(CommerceTest, APaidOrderThatFailsIsRefunded) {
 TEST_F(CommerceTest, AnUnpaidOrderThatFailsHasNothingToRefund) {
   setPrices();
   const std::string id = pricedOrder(1);
-  const json offers = pollNow(agent_);
-  ASSERT_EQ(offers.size(), 1u);
-  ASSERT_EQ(postEvent(agent_, offers[0]["job_id"],
-                      {{"seq", 1}, {"lease_id", offers[0]["lease_id"]}, {"state", "failed"}})
-                .status,
-            200);
+  ASSERT_NO_FATAL_FAILURE(endTheJob("failed"));
   EXPECT_EQ(paymentState(id), "unpaid");
   EXPECT_TRUE(getOrder(id)["charge"]["refund"].is_null());
 }
@@ -312,12 +307,7 @@ TEST_F(CommerceTest, EventsThatAreNotOursAreIgnoredOnce) {
 TEST_F(CommerceTest, APaymentArrivingForAFailedOrderIsRefundedOnArrival) {
   setPrices();
   const std::string id = pricedOrder(10);
-  const json offers = pollNow(agent_);
-  ASSERT_EQ(offers.size(), 1u);
-  ASSERT_EQ(postEvent(agent_, offers[0]["job_id"],
-                      {{"seq", 1}, {"lease_id", offers[0]["lease_id"]}, {"state", "failed"}})
-                .status,
-            200);
+  ASSERT_NO_FATAL_FAILURE(endTheJob("failed"));
   const auto reply = signedWebhook(paymentEvent("evt_late", id, 119));
   ASSERT_EQ(reply.status, 200) << reply.describe();
   EXPECT_EQ(reply.asJson()["outcome"], "refunded_on_arrival");

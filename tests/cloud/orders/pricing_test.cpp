@@ -2,6 +2,7 @@
 // option that changes what is printed, half-up tax, and refusal instead of overflow.
 #include "cloud/orders/pricing.h"
 #include "common/util/error.h"
+#include "tests/cloud/orders/price_list_edits.h"
 #include "tests/support/error_code.h"
 
 #include <gtest/gtest.h>
@@ -271,16 +272,7 @@ TEST(PriceListTest, ParsesAndShowsTheCanonicalForm) {
 }
 
 TEST(PriceListTest, RefusesAnythingNotExactlyAPriceList) {
-  const auto with = [](const std::string& key, const json& value) {
-    json j = goodListJson();
-    j[key] = value;
-    return j;
-  };
-  const auto side = [](const std::string& mode, const std::string& media, const json& value) {
-    json j = goodListJson();
-    j["per_side_minor"][mode][media] = value;
-    return j;
-  };
+  const PriceListEdits edits{goodListJson()};
   json withoutCurrency = goodListJson();
   withoutCurrency.erase("currency");
   json withoutColor = goodListJson();
@@ -294,46 +286,46 @@ TEST(PriceListTest, RefusesAnythingNotExactlyAPriceList) {
   const std::vector<std::pair<std::string, json>> hostile{
       {"not an object", json::array()},
       {"no currency", withoutCurrency},
-      {"unknown currency", with("currency", "XYZ")},
-      {"lower-case currency", with("currency", "eur")},
-      {"long currency", with("currency", "EURO")},
-      {"numeric currency", with("currency", 978)},
-      {"wrong exponent", with("currency_exponent", 3)},
-      {"negative tax", with("tax_rate_bp", -1)},
-      {"tax above 100 %", with("tax_rate_bp", 10001)},
-      {"tax as a fraction", with("tax_rate_bp", 19.5)},
-      {"tax included", with("tax_included", true)},
-      {"tax included as text", with("tax_included", "no")},
-      {"negative price", side("monochrome", "default", -1)},
-      {"decimal price", side("monochrome", "default", 0.1)},
-      {"float that looks whole", side("monochrome", "default", 10.0)},
-      {"price as text", side("monochrome", "default", "10")},
-      {"price as bool", side("monochrome", "default", true)},
-      {"huge float", side("color", "default", 1e30)},
-      {"beyond int64", side("color", "default", std::numeric_limits<std::uint64_t>::max())},
-      {"absurd price", side("color", "default", kMaxPriceMinor + 1)},
-      {"unknown media", side("color", "a4paper", 10)},
-      {"media without size", side("color", "iso_a4", 10)},
-      {"media with spaces", side("color", "iso a4 210x297mm", 10)},
-      {"duplicate media", side("monochrome", "iso_a3_297x420mm", 20)},
-      {"unknown color mode", side("sepia", "default", 10)},
+      {"unknown currency", edits.with("currency", "XYZ")},
+      {"lower-case currency", edits.with("currency", "eur")},
+      {"long currency", edits.with("currency", "EURO")},
+      {"numeric currency", edits.with("currency", 978)},
+      {"wrong exponent", edits.with("currency_exponent", 3)},
+      {"negative tax", edits.with("tax_rate_bp", -1)},
+      {"tax above 100 %", edits.with("tax_rate_bp", 10001)},
+      {"tax as a fraction", edits.with("tax_rate_bp", 19.5)},
+      {"tax included", edits.with("tax_included", true)},
+      {"tax included as text", edits.with("tax_included", "no")},
+      {"negative price", edits.side("monochrome", "default", -1)},
+      {"decimal price", edits.side("monochrome", "default", 0.1)},
+      {"float that looks whole", edits.side("monochrome", "default", 10.0)},
+      {"price as text", edits.side("monochrome", "default", "10")},
+      {"price as bool", edits.side("monochrome", "default", true)},
+      {"huge float", edits.side("color", "default", 1e30)},
+      {"beyond int64", edits.side("color", "default", std::numeric_limits<std::uint64_t>::max())},
+      {"absurd price", edits.side("color", "default", kMaxPriceMinor + 1)},
+      {"unknown media", edits.side("color", "a4paper", 10)},
+      {"media without size", edits.side("color", "iso_a4", 10)},
+      {"media with spaces", edits.side("color", "iso a4 210x297mm", 10)},
+      {"duplicate media", edits.side("monochrome", "iso_a3_297x420mm", 20)},
+      {"unknown color mode", edits.side("sepia", "default", 10)},
       {"no color prices", withoutColor},
       {"no default", withoutDefault},
       {"too many media", tooManyMedia},
-      {"per side not an object", with("per_side_minor", 10)},
-      {"mode not an object", with("per_side_minor", {{"monochrome", 10}, {"color", 10}})},
-      {"negative fee", with("per_copy_minor", -5)},
-      {"absurd minimum", with("minimum_order_minor", kMaxPriceMinor + 1)},
-      {"discount beyond the cheapest side", with("duplex_per_sheet_minor", -11)},
-      {"absurd surcharge", with("duplex_per_sheet_minor", kMaxPriceMinor + 1)},
-      {"unknown field", with("discount", 5)},
-      {"a price smuggled in", with("total", 0)},
+      {"per side not an object", edits.with("per_side_minor", 10)},
+      {"mode not an object", edits.with("per_side_minor", {{"monochrome", 10}, {"color", 10}})},
+      {"negative fee", edits.with("per_copy_minor", -5)},
+      {"absurd minimum", edits.with("minimum_order_minor", kMaxPriceMinor + 1)},
+      {"discount beyond the cheapest side", edits.with("duplex_per_sheet_minor", -11)},
+      {"absurd surcharge", edits.with("duplex_per_sheet_minor", kMaxPriceMinor + 1)},
+      {"unknown field", edits.with("discount", 5)},
+      {"a price smuggled in", edits.with("total", 0)},
   };
   for (const auto& [what, body] : hostile) {
     EXPECT_EQ(errorCode([&] { priceListFromJson(body); }), "invalid_request") << what;
   }
   // The largest discount allowed is the cheapest side.
-  EXPECT_EQ(priceListFromJson(with("duplex_per_sheet_minor", -10)).duplexPerSheetMinor, -10);
+  EXPECT_EQ(priceListFromJson(edits.with("duplex_per_sheet_minor", -10)).duplexPerSheetMinor, -10);
 }
 
 } // namespace

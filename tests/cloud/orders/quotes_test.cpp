@@ -1,5 +1,6 @@
 // Price lists, quotes and the charge an order is given, through the HTTP API.
 #include "tests/cloud/orders/commerce_fixture.h"
+#include "tests/cloud/orders/price_list_edits.h"
 
 namespace printrelay::cloud::testing {
 namespace {
@@ -64,35 +65,26 @@ TEST_F(CommerceTest, OnlyTheStoresShopkeeperSetsItsPrices) {
 TEST_F(CommerceTest, HostilePriceListsAreRefusedAndTheOldOneStays) {
   setPrices();
   const json before = request("GET", "/api/v1/stores/" + storeId_ + "/prices").asJson();
-  const auto with = [](const std::string& key, const json& value) {
-    json j = priceBody();
-    j[key] = value;
-    return j;
-  };
-  const auto side = [](const std::string& mode, const std::string& media, const json& value) {
-    json j = priceBody();
-    j["per_side_minor"][mode][media] = value;
-    return j;
-  };
+  const PriceListEdits edits{priceBody()};
   const std::vector<std::pair<std::string, json>> hostile{
-      {"negative", side("monochrome", "default", -10)},
-      {"a tenth", side("monochrome", "default", 0.1)},
-      {"whole float", side("color", "default", 50.0)},
-      {"string", side("color", "default", "50")},
-      {"overflow", side("color", "default", 9223372036854775807LL)},
-      {"beyond int64", side("color", "default", 18446744073709551615ULL)},
-      {"exponent notation", side("color", "default", 1e18)},
-      {"unknown currency", with("currency", "XBT")},
-      {"lower-case currency", with("currency", "eur")},
-      {"unknown media", side("color", "a4-ish", 10)},
-      {"unknown color", side("sepia", "default", 10)},
-      {"tax too high", with("tax_rate_bp", 10001)},
-      {"tax negative", with("tax_rate_bp", -1)},
-      {"tax included", with("tax_included", true)},
-      {"unknown policy", with("payment_policy", "pay_later")},
-      {"policy not a string", with("payment_policy", true)},
-      {"unknown field", with("store_id", "st_other")},
-      {"discount beyond a side", with("duplex_per_sheet_minor", -11)},
+      {"negative", edits.side("monochrome", "default", -10)},
+      {"a tenth", edits.side("monochrome", "default", 0.1)},
+      {"whole float", edits.side("color", "default", 50.0)},
+      {"string", edits.side("color", "default", "50")},
+      {"overflow", edits.side("color", "default", 9223372036854775807LL)},
+      {"beyond int64", edits.side("color", "default", 18446744073709551615ULL)},
+      {"exponent notation", edits.side("color", "default", 1e18)},
+      {"unknown currency", edits.with("currency", "XBT")},
+      {"lower-case currency", edits.with("currency", "eur")},
+      {"unknown media", edits.side("color", "a4-ish", 10)},
+      {"unknown color", edits.side("sepia", "default", 10)},
+      {"tax too high", edits.with("tax_rate_bp", 10001)},
+      {"tax negative", edits.with("tax_rate_bp", -1)},
+      {"tax included", edits.with("tax_included", true)},
+      {"unknown policy", edits.with("payment_policy", "pay_later")},
+      {"policy not a string", edits.with("payment_policy", true)},
+      {"unknown field", edits.with("store_id", "st_other")},
+      {"discount beyond a side", edits.with("duplex_per_sheet_minor", -11)},
   };
   for (const auto& [what, body] : hostile) {
     const auto reply = putPrices(body);

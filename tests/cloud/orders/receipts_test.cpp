@@ -57,12 +57,7 @@ TEST_F(CommerceTest, APaidOrderHasAPdfReceipt) {
 TEST_F(CommerceTest, APrintedOrderHasAReceiptBeforeItIsPaid) {
   setPrices();
   const std::string id = pricedOrder(10);
-  const json offers = pollNow(agent_);
-  ASSERT_EQ(offers.size(), 1u);
-  ASSERT_EQ(postEvent(agent_, offers[0]["job_id"],
-                      {{"seq", 1}, {"lease_id", offers[0]["lease_id"]}, {"state", "printed"}})
-                .status,
-            200);
+  ASSERT_NO_FATAL_FAILURE(endTheJob("printed"));
   const auto reply = request("GET", "/api/v1/orders/" + id + "/receipt", customer_);
   ASSERT_EQ(reply.status, 200) << reply.describe();
   const std::string text = pdfText(dir_->path(), reply.body);

@@ -8,15 +8,8 @@
 namespace printrelay::cloud::testing {
 namespace {
 
-class OrdersApiTest : public CloudFixture {
+class OrdersApiTest : public StoreFixture {
 protected:
-  void SetUp() override {
-    CloudFixture::SetUp();
-    storeId_ = createStore();
-    agent_ = enrollAgent(storeId_);
-    customer_ = customerToken();
-  }
-
   json getOrder(const std::string& orderId, const std::string& token) {
     const auto reply = request("GET", "/api/v1/orders/" + orderId, token);
     EXPECT_EQ(reply.status, 200) << reply.describe();
@@ -32,10 +25,6 @@ protected:
     EXPECT_TRUE(documentFiles().empty()) << documentFiles().front();
     EXPECT_TRUE(pollNow(agent_).empty());
   }
-
-  std::string storeId_;
-  EnrolledAgent agent_;
-  std::string customer_;
 };
 
 TEST_F(OrdersApiTest, CreateOrderStartsAwaitingUpload) {
@@ -203,20 +192,7 @@ TEST_F(OrdersApiTest, OversizedUploadIs413) {
   expectNothingStored(orderId);
 
   // Without a Content-Length (chunked), the limit applies while streaming.
-  auto client = newClient();
-  std::size_t offset = 0;
-  auto result = client->Put(
-      "/api/v1/orders/" + orderId + "/document", {{"Authorization", "Bearer " + customer_}},
-      [&](std::size_t, httplib::DataSink& sink) {
-        if (offset >= big.size()) {
-          sink.done();
-          return true;
-        }
-        const std::size_t n = std::min<std::size_t>(16 * 1024, big.size() - offset);
-        offset += n;
-        return sink.write(big.data() + offset - n, n);
-      },
-      "text/plain");
+  const auto result = uploadChunked(orderId, big, 16 * 1024, "text/plain");
   ASSERT_TRUE(result) << httplib::to_string(result.error());
   EXPECT_EQ(result->status, 413) << result->body;
   expectNothingStored(orderId);

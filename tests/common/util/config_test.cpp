@@ -138,6 +138,16 @@ TEST_F(ConfigTest, UnknownKeysAreRefusedEverywhere) {
   EXPECT_EQ(errorCode([&] { c.getInt("data_dir"); }), "config_invalid"); // unset integer
 }
 
+TEST_F(ConfigTest, AnIntegerOutsideItsRangeIsRefusedWithTheRangeAndTheValue) {
+  Config c(table(), "PRTEST_");
+  c.set("poll_wait", "45");
+  EXPECT_EQ(c.getIntInRange("poll_wait", 1, 45), 45);
+  EXPECT_EQ(c.getIntInRange("poll_wait", 45, 300), 45);
+  EXPECT_EQ(errorCode([&] { c.getIntInRange("poll_wait", 1, 44); }), "config_invalid");
+  EXPECT_EQ(errorMessage([&] { c.getIntInRange("poll_wait", 46, 300); }),
+            "'poll_wait' must be between 46 and 300 (got 45)");
+}
+
 TEST_F(ConfigTest, EnvironmentOverridesFile) {
   Config c(table(), "PRTEST_");
   c.loadFile(file("cloud_url = https://from-file\npoll_wait = 10\n"), true);

@@ -1,5 +1,6 @@
 #include "common/util/error.h"
 #include "common/wire/protocol.h"
+#include "tests/support/error_code.h"
 
 #include <functional>
 #include <gtest/gtest.h>
@@ -12,21 +13,12 @@ using nlohmann::json;
 
 /// The code thrown while converting `j` to T, or "no error".
 template <typename T> std::string codeFor(const json& j) {
-  try {
-    (void)j.get<T>();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "no error";
+  return test_support::errorCode([&] { (void)j.get<T>(); });
 }
 
+/// The message thrown while converting `j` to T, or "".
 template <typename T> std::string messageFor(const json& j) {
-  try {
-    (void)j.get<T>();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test_support::errorMessage([&] { (void)j.get<T>(); });
 }
 
 json validOffer() {
