@@ -2,6 +2,7 @@
 // recovery at start-up (decideRecovery), cancelling at the shop's request, purging.
 #include "agent/jobs/job_event.h"
 #include "agent/jobs/job_processor.h"
+#include "common/util/enum_names.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
 #include "common/util/text.h"
@@ -9,23 +10,10 @@
 namespace printrelay::agent {
 
 std::string_view toString(RecoveryAction action) {
-  switch (action) {
-  case RecoveryAction::None:
-    return "none";
-  case RecoveryAction::Release:
-    return "release";
-  case RecoveryAction::CancelAndRelease:
-    return "cancel_and_release";
-  case RecoveryAction::MarkPrinting:
-    return "mark_printing";
-  case RecoveryAction::KeepFollowing:
-    return "keep_following";
-  case RecoveryAction::MarkPrinted:
-    return "mark_printed";
-  case RecoveryAction::MarkFailed:
-    return "mark_failed";
-  }
-  return "none";
+  static constexpr auto kNames = enumNames(
+      RecoveryAction::MarkFailed, {"none", "release", "cancel_and_release", "mark_printing",
+                                   "keep_following", "mark_printed", "mark_failed"});
+  return kNames.name(action);
 }
 
 RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status) {

@@ -186,8 +186,7 @@ void Api::registerAccount(RequestContext& ctx) {
               now());
     log::info("account " + user.id + " registered; verification mail queued");
   }
-  tx->commit();
-  accounts_.mailQueued();
+  commitAndWakeMail(*tx);
   replyJson(ctx.response, 202,
             {{"status", "verification_sent"},
              {"message", "check your e-mail: we sent a link to confirm the address"}});
@@ -258,8 +257,7 @@ void Api::requestPasswordReset(RequestContext& ctx) {
                   "If this was not you, ignore this mail: your password stays as it is.\n",
               now());
   }
-  tx->commit();
-  accounts_.mailQueued();
+  commitAndWakeMail(*tx);
   replyJson(ctx.response, 202,
             {{"status", "reset_sent"},
              {"message", "if the address has an account, a reset token is on its way"}});
@@ -296,8 +294,7 @@ void Api::resetPassword(RequestContext& ctx) {
             "The password of your PrintRelay account was just reset and every session was "
             "signed out.\nIf this was not you, reset it again at once and tell us.\n",
             now());
-  tx->commit();
-  accounts_.mailQueued();
+  commitAndWakeMail(*tx);
   loginFailuresByAccount_.reset("acct:" + user->email);
   log::notice("account " + user->id + " reset its password; " + std::to_string(revoked) +
               " session(s) revoked");
@@ -436,8 +433,7 @@ void Api::changePassword(RequestContext& ctx) {
             "The password of your PrintRelay account was just changed and every session was "
             "signed out.\nIf this was not you, reset your password at once.\n",
             now());
-  tx->commit();
-  accounts_.mailQueued();
+  commitAndWakeMail(*tx);
   log::notice("account " + user.id + " changed its password; " + std::to_string(revoked) +
               " session(s) revoked");
   replyJson(ctx.response, 200, {{"status", "password_changed"}, {"sessions_revoked", revoked}});
@@ -466,10 +462,14 @@ void Api::deactivateAccount(RequestContext& ctx) {
   tx->denyAccessToken(ctx.principal.tokenId, ctx.principal.tokenExpiresAt);
   queueMail(*tx, user.email, "Your PrintRelay account was deactivated",
             "Your PrintRelay account was deactivated at your request. Goodbye!\n", now());
-  tx->commit();
-  accounts_.mailQueued();
+  commitAndWakeMail(*tx);
   log::notice("account " + user.id + " deactivated by its owner");
   replyJson(ctx.response, 200, {{"status", "deactivated"}});
+}
+
+void Api::commitAndWakeMail(StoreTransaction& tx) {
+  tx.commit();
+  accounts_.mailQueued();
 }
 
 } // namespace printrelay::cloud

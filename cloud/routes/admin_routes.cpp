@@ -51,27 +51,21 @@ void Api::updateStore(RequestContext& ctx) {
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
   auto tx = store_.begin();
-  std::optional<StoreRecord> store;
-  if (isWellFormedId(storeId)) {
-    store = tx->findStore(storeId);
-  }
-  if (!store) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
+  StoreRecord store = existingStore(*tx, storeId);
   if (body.contains("name")) {
-    store->name = requiredString(body, "name", 200);
+    store.name = requiredString(body, "name", 200);
   }
   if (body.contains("address")) {
-    store->address = optionalString(body, "address", 500);
+    store.address = optionalString(body, "address", 500);
   }
   if (body.contains("latitude")) {
-    store->latitude = requiredNumber(body, "latitude", -90, 90);
+    store.latitude = requiredNumber(body, "latitude", -90, 90);
   }
   if (body.contains("longitude")) {
-    store->longitude = requiredNumber(body, "longitude", -180, 180);
+    store.longitude = requiredNumber(body, "longitude", -180, 180);
   }
-  tx->updateStore(*store);
-  const json reply = storeJson(*tx, *store, true);
+  tx->updateStore(store);
+  const json reply = storeJson(*tx, store, true);
   tx->commit();
   replyJson(ctx.response, 200, reply);
 }
@@ -178,9 +172,7 @@ void Api::assignShopkeeper(RequestContext& ctx) {
   const std::string userId = ctx.pathParam(1);
   parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   auto tx = store_.begin();
-  if (!isWellFormedId(storeId) || !tx->findStore(storeId)) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
+  existingStore(*tx, storeId);
   std::optional<UserRecord> user;
   if (isWellFormedId(userId)) {
     user = tx->findUser(userId);

@@ -186,6 +186,12 @@ private:
   void replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop);
   /// Deletes a cancelled order's ciphertext once the cancel committed.
   void deleteCancelledDocument(const std::string& orderId);
+  /// Commits a transaction that queued mail, then wakes the mail sender.
+  void commitAndWakeMail(StoreTransaction& tx);
+  /// Cancels `order` in `tx` (its store's leases expired first) with the history `note`, commits,
+  /// deletes the ciphertext and reads the order back for the reply; `by` names who, for the log.
+  nlohmann::json cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
+                               const std::string& note, const std::string& by);
   RateLimiter pickupFailuresByStore_{kPickupFailureWindowSeconds, kPickupFailuresPerStore,
                                      settings_.clock};
 
@@ -217,6 +223,10 @@ std::optional<std::string> queryParam(const httplib::Request& request, const std
 /// naming the parameter otherwise.
 std::int64_t wholeNumberParam(const std::string& name, const std::string& text, std::int64_t min,
                               std::int64_t max);
+
+/// The store `storeId`; ApiError 404 store_not_found when it does not exist (or the id cannot
+/// be one).
+StoreRecord existingStore(StoreTransaction& tx, const std::string& storeId);
 
 /// Sends a JSON response.
 void replyJson(httplib::Response& response, int status, const nlohmann::json& body);

@@ -23,17 +23,6 @@ namespace {
 /// Largest webhook body accepted (Stripe's events are a few KiB).
 constexpr std::size_t kMaxWebhookBody = 64 * 1024;
 
-StoreRecord existingStore(StoreTransaction& tx, const std::string& storeId) {
-  std::optional<StoreRecord> store;
-  if (isWellFormedId(storeId)) {
-    store = tx.findStore(storeId);
-  }
-  if (!store) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
-  return *store;
-}
-
 /// A required whole number in [min, max] (never a float, never a string).
 std::int64_t requiredInteger(const json& object, const std::string& field, std::int64_t min,
                              std::int64_t max) {

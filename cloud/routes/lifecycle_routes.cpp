@@ -143,34 +143,36 @@ void Api::deleteCancelledDocument(const std::string& orderId) {
   }
 }
 
-void Api::cancelOwnOrder(RequestContext& ctx) {
-  const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
-  auto tx = store_.begin();
-  OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+json Api::cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
+                        const std::string& note, const std::string& by) {
   OrderService orders = orderService(*tx);
   orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
-  orders.cancel(order, withReason("cancelled by the customer", reason));
+  orders.cancel(order, note);
   orders.commit();
-  log::info("order " + order.id + " cancelled by its customer");
+  log::info("order " + order.id + " cancelled by " + by);
   deleteCancelledDocument(order.id);
   auto read = store_.beginRead();
-  replyJson(ctx.response, 200, orderJson(*read, *read->findOrder(order.id), true));
+  return orderJson(*read, *read->findOrder(order.id), true);
+}
+
+void Api::cancelOwnOrder(RequestContext& ctx) {
+  const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
+  auto tx = store_.begin();
+  const OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+  replyJson(ctx.response, 200,
+            cancelAndRead(std::move(tx), order, withReason("cancelled by the customer", reason),
+                          "its customer"));
 }
 
 void Api::cancelStoreOrder(RequestContext& ctx) {
   const std::string reason = reasonOf(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
   auto tx = store_.begin();
-  OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
-  OrderService orders = orderService(*tx);
-  orders.expireLeases(order.storeId);
-  order = *tx->findOrder(order.id);
-  orders.cancel(order, withReason("cancelled by the shop (" + ctx.principal.subject + ")", reason));
-  orders.commit();
-  log::info("order " + order.id + " cancelled by " + ctx.principal.subject);
-  deleteCancelledDocument(order.id);
-  auto read = store_.beginRead();
-  json reply = orderJson(*read, *read->findOrder(order.id), true);
+  const OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
+  json reply =
+      cancelAndRead(std::move(tx), order,
+                    withReason("cancelled by the shop (" + ctx.principal.subject + ")", reason),
+                    ctx.principal.subject);
   reply["customer_id"] = order.customerId;
   replyJson(ctx.response, 200, reply);
 }

@@ -87,21 +87,15 @@ void Api::createOrder(RequestContext& ctx) {
                "too many orders in the last hour; try again later");
 
   auto tx = store_.begin();
-  std::optional<StoreRecord> store;
-  if (isWellFormedId(storeId)) {
-    store = tx->findStore(storeId);
-  }
-  if (!store) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
-  if (store->keyId.empty()) {
+  const StoreRecord store = existingStore(*tx, storeId);
+  if (store.keyId.empty()) {
     throw ApiError(409, "store_not_ready", "this store has no enrolled agent yet");
   }
   // The shop's defaults fill what the customer left out; the store's
   // printers must be able to print the result; a declared count must hold the page-ranges.
-  const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store->id);
+  const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store.id);
   try {
-    checkOptionsAgainstStore(*tx, store->id, options);
+    checkOptionsAgainstStore(*tx, store.id, options);
   } catch (const OptionsNotSupported& e) {
     replyJson(ctx.response, statusForErrorCode(e.code()), e.body());
     return;
@@ -111,7 +105,7 @@ void Api::createOrder(RequestContext& ctx) {
   }
   OrderRecord order;
   order.id = newId("ord");
-  order.storeId = store->id;
+  order.storeId = store.id;
   order.customerId = ctx.principal.subject;
   order.state = OrderState::AwaitingUpload;
   order.optionsJson = dumpJson(json(options));

@@ -157,15 +157,9 @@ void Api::listStores(RequestContext& ctx) {
 void Api::getStore(RequestContext& ctx) {
   const std::string id = ctx.pathParam(0);
   auto tx = store_.beginRead();
-  std::optional<StoreRecord> store;
-  if (isWellFormedId(id)) {
-    store = tx->findStore(id);
-  }
-  if (!store) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
-  json reply = storeJson(*tx, *store, true);
-  reply["prices"] = storePricesJson(*tx, store->id);
+  const StoreRecord store = existingStore(*tx, id);
+  json reply = storeJson(*tx, store, true);
+  reply["prices"] = storePricesJson(*tx, store.id);
   replyJson(ctx.response, 200, reply);
 }
 

@@ -274,9 +274,18 @@ void Api::requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
   if (!ctx.principal.managesStore(storeId)) {
     throw ApiError(403, "forbidden", "a shopkeeper manages only the stores they are assigned");
   }
-  if (!isWellFormedId(storeId) || !tx.findStore(storeId)) {
+  existingStore(tx, storeId);
+}
+
+StoreRecord existingStore(StoreTransaction& tx, const std::string& storeId) {
+  std::optional<StoreRecord> store;
+  if (isWellFormedId(storeId)) {
+    store = tx.findStore(storeId);
+  }
+  if (!store) {
     throw ApiError(404, "store_not_found", "no such store");
   }
+  return *store;
 }
 
 } // namespace printrelay::cloud
