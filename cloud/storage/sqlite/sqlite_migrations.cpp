@@ -257,7 +257,6 @@ CREATE INDEX jobs_by_store ON jobs(store_id, created_at);
 CREATE INDEX jobs_by_order ON jobs(order_id);
 CREATE INDEX jobs_by_lease_expiry ON jobs(lease_expires_at) WHERE lease_id <> '';
 )sql"},
-      // Issue 4 — commerce (5 is LIFECYCLE's, 7 DOCUMENTS')
       {6, "prices and payment policy per store, the charge of each order, processed payment events",
        R"sql(
 CREATE TABLE store_prices (
@@ -295,7 +294,6 @@ CREATE TABLE payment_events (
   received_at INTEGER NOT NULL
 );
 )sql"},
-      // Issue 4 — DOCUMENTS
       {7, "page counts per order and shopkeepers' print defaults per store",
        R"sql(
 CREATE TABLE order_pages (
