@@ -122,6 +122,7 @@ TEST(ParkedWaitTest, TwoThousandParkedLongPolls) {
   Hub hub;
   ServerOptions options;
   options.maxConnectionsPerAddress = kPolls + 10;
+  options.maxQueuedTasks = kPolls; // all arrive at once: none may be turned away with 503
   TestServer s(pollRoutes(hub), options);
   std::vector<RawClient> clients;
   clients.reserve(kPolls);
@@ -130,7 +131,9 @@ TEST(ParkedWaitTest, TwoThousandParkedLongPolls) {
     ASSERT_TRUE(
         clients.back().send("GET /poll?" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
   }
-  ASSERT_TRUE(eventually([&] { return s.server().metrics().parkedWaits == kPolls; }));
+  ASSERT_TRUE(eventually([&] { return s.server().metrics().parkedWaits == kPolls; }))
+      << s.server().metrics().parkedWaits << " parked, "
+      << s.server().metrics().requestsByStatus[503] << " answered 503";
   {
     RawClient customer(s.port());
     EXPECT_EQ(customer.request("GET", "/hello").body, "hello");

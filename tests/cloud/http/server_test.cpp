@@ -154,6 +154,39 @@ TEST(HttpServerTest, HeaderDeadlineDropsASlowClientWhileOthersAreServed) {
   EXPECT_EQ(other.request("GET", "/hello").status, 200);
 }
 
+TEST(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
+  ServerOptions options;
+  options.idleTimeout = std::chrono::milliseconds(100);
+  TestServer s(basicRoutes(), options);
+  RawClient c(s.port());
+  EXPECT_EQ(c.request("GET", "/hello").status, 200);
+  EXPECT_TRUE(c.waitClosed());
+}
+
+TEST(HttpServerTest, BodyBelowTheMinimumRateIsCut) {
+  ServerOptions options;
+  options.bodyGrace = std::chrono::milliseconds(100);
+  options.minBodyBytesPerSecond = 1 << 20;
+  std::promise<std::string> outcome;
+  Router router;
+  router.add("PUT", "/upload", [&outcome](HttpRequest&, RequestBody& body) -> Reply {
+    try {
+      body.readAll(1 << 20);
+      outcome.set_value("complete");
+    } catch (const BodyError&) {
+      outcome.set_value("aborted");
+      throw;
+    }
+    return HttpResponse::text(200, "");
+  });
+  TestServer s(std::move(router), options);
+  RawClient slow(s.port());
+  slow.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789");
+  EXPECT_EQ(outcome.get_future().get(), "aborted");
+  EXPECT_TRUE(slow.waitClosed());
+  EXPECT_GE(s.server().metrics().connectionsTimedOut, 1u);
+}
+
 TEST(HttpServerTest, ConnectionsPerAddressAreCapped) {
   ServerOptions options;
   options.maxConnectionsPerAddress = 3;
@@ -218,7 +251,7 @@ TEST(HttpServerTest, UploadStreamsThroughTheHandlerWithoutPilingUp) {
       },
       RouteOptions{kTotal});
   TestServer s(std::move(router));
-  auto before = peakRssKiB();
+  [[maybe_unused]] auto before = peakRssKiB();
   RawClient c(s.port());
   c.send("PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kTotal) +
          "\r\n\r\n");
