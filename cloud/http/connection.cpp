@@ -289,18 +289,21 @@ template <class Stream> asio::awaitable<bool> Connection<Stream>::serveOne() {
   }
   ExchangeGuard guard{ex};
   const Handler* handler = &match.route->handler;
-  if (!core_.pool.tryPost([ex, handler] { runHandler(*ex, *handler, kPipeChunks); })) {
+  std::optional<Reply> reply;
+  bool bodyComplete = true;
+  if (!match.route->options.blocking && !hasBody) {
+    reply = runInline(*ex, *handler); // a quick handler: no hop to the pool
+  } else if (!core_.pool.tryPost([ex, handler] { runHandler(*ex, *handler, kPipeChunks); })) {
     bool ok = co_await writeError(ex->request, 503, "overloaded", "server busy, retry later");
     co_return ok;
-  }
-  bool bodyComplete = true;
-  if (hasBody) {
-    bodyComplete = co_await pumpBody(parser, *ex);
-  }
-  clearDeadline();
-  std::optional<Reply> reply;
-  while (!(reply = ex->takeReply())) {
-    co_await waitWake(Clock::time_point::max());
+  } else {
+    if (hasBody) {
+      bodyComplete = co_await pumpBody(parser, *ex);
+    }
+    clearDeadline();
+    while (!(reply = ex->takeReply())) {
+      co_await waitWake(Clock::time_point::max());
+    }
   }
   keepAlive = keepAlive && bodyComplete && parser.is_done() && !core_.draining;
   auto& value = reply->value();

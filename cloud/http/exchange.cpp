@@ -58,22 +58,37 @@ void Exchange::abandon() {
   }
 }
 
-void runHandler(Exchange& ex, const Handler& handler, std::size_t pipeChunks) {
-  Reply reply = [&]() -> Reply {
-    try {
-      return handler(ex.request, ex);
-    } catch (const BodyError& e) {
-      if (e.kind() == BodyError::Kind::TooLarge) {
-        return HttpResponse::error(413, "payload_too_large", e.what());
-      }
-      return HttpResponse::error(400, "body_aborted", e.what());
-    } catch (const std::exception& e) {
-      log::error("[Request " + ex.request.requestId + "] handler failed: " + e.what());
-    } catch (...) {
-      log::error("[Request " + ex.request.requestId + "] handler failed");
+namespace {
+
+Reply callHandler(Exchange& ex, const Handler& handler) {
+  try {
+    return handler(ex.request, ex);
+  } catch (const BodyError& e) {
+    if (e.kind() == BodyError::Kind::TooLarge) {
+      return HttpResponse::error(413, "payload_too_large", e.what());
     }
+    return HttpResponse::error(400, "body_aborted", e.what());
+  } catch (const std::exception& e) {
+    log::error("[Request " + ex.request.requestId + "] handler failed: " + e.what());
+  } catch (...) {
+    log::error("[Request " + ex.request.requestId + "] handler failed");
+  }
+  return HttpResponse::error(500, "internal_error", "internal error");
+}
+
+} // namespace
+
+Reply runInline(Exchange& ex, const Handler& handler) {
+  Reply reply = callHandler(ex, handler);
+  if (auto* r = std::get_if<HttpResponse>(&reply.value()); r && r->provider) {
+    log::error("[Request " + ex.request.requestId + "] a non-blocking route streamed its body");
     return HttpResponse::error(500, "internal_error", "internal error");
-  }();
+  }
+  return reply;
+}
+
+void runHandler(Exchange& ex, const Handler& handler, std::size_t pipeChunks) {
+  Reply reply = callHandler(ex, handler);
   ex.upload->closeReader();
   BodyProvider provider;
   if (auto* r = std::get_if<HttpResponse>(&reply.value()); r && r->provider) {

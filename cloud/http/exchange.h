@@ -48,5 +48,7 @@ struct ExchangeGuard {
 /// Runs `handler` for the exchange on the calling (worker) thread, then streams the response
 /// body from its provider, if any. Exceptions become error responses.
 void runHandler(Exchange& exchange, const Handler& handler, std::size_t pipeChunks);
+/// Runs a non-blocking route's handler on the calling (I/O) thread; a streamed body is refused.
+Reply runInline(Exchange& exchange, const Handler& handler);
 
 } // namespace printrelay::http

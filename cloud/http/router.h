@@ -15,6 +15,10 @@ namespace printrelay::http {
 struct RouteOptions {
   /// The largest body taken; a larger Content-Length is refused (413) before a byte is read.
   std::uint64_t maxBodyBytes = 64 * 1024;
+  /// false: a quick handler that never blocks (health, metrics, an answer from memory) runs on
+  /// the I/O thread without the hop to the worker pool; requests with a body still take the
+  /// pool, and it must not stream its response body.
+  bool blocking = true;
 };
 
 /// Routes by method and path. A pattern is a path whose segments may be `{name}` (one segment,

@@ -219,6 +219,10 @@ TEST(HttpServerTest, FullWorkerPoolAnswers503WithRetryAfter) {
     released.wait();
     return HttpResponse::text(200, "done");
   });
+  router.add(
+      "GET", "/health",
+      [](HttpRequest&, RequestBody&) -> Reply { return HttpResponse::text(200, "ok"); },
+      RouteOptions{0, false});
   TestServer s(std::move(router), options);
   RawClient first(s.port());
   first.send("GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -227,6 +231,9 @@ TEST(HttpServerTest, FullWorkerPoolAnswers503WithRetryAfter) {
   auto r = second.request("GET", "/block");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.headers["retry-after"], "1");
+  // A non-blocking route runs on the I/O thread: it answers while the pool is full.
+  RawClient third(s.port());
+  EXPECT_EQ(third.request("GET", "/health").body, "ok");
   release.set_value();
   EXPECT_EQ(first.readResponse().body, "done");
   EXPECT_EQ(s.server().metrics().requestsByStatus[503], 1u);
