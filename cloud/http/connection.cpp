@@ -208,6 +208,7 @@ HttpRequest requestFromHead(const bhttp::request_parser<bhttp::buffer_body>& par
     req.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
   req.remoteAddress = std::move(address);
+  req.received = Clock::now();
   auto id = req.headers.find("X-Request-Id");
   req.requestId = id && isSaneRequestId(*id) ? std::string(*id) : makeRequestId();
   if (auto length = parser.content_length()) {
@@ -239,6 +240,7 @@ template <class Stream> asio::awaitable<bool> Connection<Stream>::serveOne() {
   if (ec) {
     HttpRequest none;
     none.requestId = makeRequestId();
+    none.received = Clock::now();
     if (ec == bhttp::error::header_limit) {
       bool ok = co_await writeError(none, 431, "headers_too_large", "request headers too large");
       co_return ok;
@@ -258,7 +260,7 @@ template <class Stream> asio::awaitable<bool> Connection<Stream>::serveOne() {
   auto match = core_.router.match(req.method, req.path);
   if (!match.route) {
     auto r = match.pathKnown ? HttpResponse::error(405, "method_not_allowed", "method not allowed")
-                             : HttpResponse::error(404, "not_found", "no such resource");
+                             : HttpResponse::error(404, "route_not_found", "no such route");
     keepAlive = keepAlive && !hasBody;
     bool ok = co_await writeResponse(r, req, keepAlive, nullptr);
     co_return ok&& keepAlive;
@@ -271,6 +273,7 @@ template <class Stream> asio::awaitable<bool> Connection<Stream>::serveOne() {
   }
   parser.body_limit(limit);
   req.params = std::move(match.params);
+  req.route = match.route->pattern;
   auto expect = req.headers.find("Expect");
   if (hasBody && expect && (*expect == "100-continue" || *expect == "100-Continue")) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -369,6 +372,9 @@ Connection<Stream>::pumpBody(bhttp::request_parser<bhttp::buffer_body>& parser, 
 template <class Stream>
 asio::awaitable<bool> Connection<Stream>::writeResponse(HttpResponse& r, const HttpRequest& req,
                                                         bool keepAlive, ChunkPipe* download) {
+  if (core_.options.onResponse) {
+    core_.options.onResponse(req, r);
+  }
   core_.countStatus(r.status);
   bhttp::response<bhttp::string_body> res;
   res.result(static_cast<unsigned>(r.status));
@@ -492,8 +498,15 @@ asio::awaitable<void> Connection<Stream>::streamEvents(std::shared_ptr<EventStre
       core.eventStreams.fetch_sub(1);
     }
   } unstream{core_, stream.get()};
+  HttpResponse head{200, {}, {}, {}, {}};
+  if (core_.options.onResponse) {
+    core_.options.onResponse(req, head);
+  }
   core_.countStatus(200);
   bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
+  for (const auto& h : head.headers.all()) {
+    res.insert(h.name, h.value);
+  }
   res.set(bhttp::field::content_type, "text/event-stream");
   res.set(bhttp::field::cache_control, "no-cache");
   res.set("X-Accel-Buffering", "no");

@@ -43,6 +43,8 @@ struct HttpRequest {
   std::string remoteAddress;                 ///< the peer's IP address
   std::string requestId;                     ///< the client's sane X-Request-Id, or one made here
   std::map<std::string, std::string> params; ///< values of the route's {name} segments
+  std::string route; ///< the matched route's pattern ("/orders/{id}"); empty when none matched
+  std::chrono::steady_clock::time_point received; ///< when its head was read
   std::optional<std::uint64_t> contentLength;
   bool chunked = false;
 

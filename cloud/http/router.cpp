@@ -25,7 +25,7 @@ bool isParam(std::string_view segment) {
 
 void Router::add(std::string method, std::string_view pattern, Handler handler,
                  RouteOptions options) {
-  Route route{std::move(method), {}, std::move(handler), options};
+  Route route{std::move(method), std::string(pattern), {}, std::move(handler), options};
   for (auto s : splitPath(pattern)) {
     route.segments.emplace_back(s);
   }

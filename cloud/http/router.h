@@ -27,6 +27,7 @@ class Router {
 public:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
     RouteOptions options;

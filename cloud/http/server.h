@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +37,10 @@ struct ServerOptions {
   std::size_t maxConnectionsPerAddress = 256;
   std::chrono::milliseconds heartbeatInterval{std::chrono::seconds(15)}; ///< event streams
   int retryAfterSeconds = 1;                                             ///< in 503 answers
+  /// Called with every response the server writes (a handler's, a parked wait's, an event
+  /// stream's head, or one of its own errors) just before it goes out: headers to add, a log
+  /// line, counters. Runs on an I/O thread: must not block.
+  std::function<void(const HttpRequest&, HttpResponse&)> onResponse;
 };
 
 /// Counters a /metrics route can read (a snapshot).
