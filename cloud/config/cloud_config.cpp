@@ -50,7 +50,8 @@ std::vector<ConfigKey> cloudConfigTable() {
       {"enrollment_code_ttl_seconds", ConfigType::Integer, "86400",
        "How long a one-time enrollment code stays valid."},
       {"http_threads", ConfigType::Integer, "64",
-       "Worker threads serving requests (each waiting long-poll holds one)."},
+       "Worker threads running the handlers (database, password hashing, documents); I/O runs on "
+       "one thread per core, and a waiting long-poll holds no thread."},
       {"log_level", ConfigType::String, "info", "error, warning, notice, info or debug."},
       {"public_url", ConfigType::String, "",
        "The cloud's public base URL, used in links sent by e-mail and as the tokens' issuer. "

@@ -299,6 +299,21 @@ void OrderService::expireLeases(const std::string& storeId) {
   }
 }
 
+bool OrderService::handBackLease(const std::string& jobId, const std::string& leaseId) {
+  const auto job = tx_.findJob(jobId);
+  if (!job || job->leaseId != leaseId) {
+    return false;
+  }
+  auto order = tx_.findOrder(job->orderId);
+  if (!order || order->state != OrderState::Dispatched) {
+    return false;
+  }
+  log::job(log::Level::Notice, jobId,
+           "offer under lease " + leaseId + " not delivered; back in the queue");
+  queue(*order, "offer not delivered");
+  return true;
+}
+
 void OrderService::tellCustomer(const OrderRecord& order) {
   const auto customer = tx_.findUser(order.customerId);
   const auto store = tx_.findStore(order.storeId);

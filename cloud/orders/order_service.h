@@ -85,6 +85,9 @@ public:
 
   /// Returns the store's dispatched and printing jobs whose lease ran out to the queue.
   void expireLeases(const std::string& storeId);
+  /// An offer that never reached its agent: the job goes back to the queue at once when it
+  /// still holds lease `leaseId` and nothing was reported on it. Returns whether it did.
+  bool handBackLease(const std::string& jobId, const std::string& leaseId);
 
   /// Commits the transaction, then wakes the stores' agents and the mail sender as needed.
   void commit();

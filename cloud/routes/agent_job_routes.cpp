@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <span>
 #include <string_view>
 #include <sys/stat.h>
@@ -99,39 +100,89 @@ std::optional<json> Api::claimNextJob(const Principal& agent) {
   return json(offer);
 }
 
+std::chrono::steady_clock::time_point Api::nextLeaseCheck(const std::string& storeId) {
+  // A job another agent of this store holds comes back when its lease runs out: look then too.
+  auto tx = store_.beginRead();
+  if (const auto expiry = tx->nextLeaseExpiry(storeId); expiry) {
+    const auto inSeconds = std::max<std::int64_t>(1, *expiry - now() + 1);
+    return std::chrono::steady_clock::now() + std::chrono::seconds(inSeconds);
+  }
+  return std::chrono::steady_clock::time_point::max();
+}
+
+std::optional<std::chrono::steady_clock::time_point> Api::offerToParkedPoll(const Principal& agent,
+                                                                            HeldRequest& held) {
+  if (!held.isOpen()) {
+    return std::nullopt;
+  }
+  const auto offer = claimNextJob(agent);
+  if (!offer) {
+    return nextLeaseCheck(agent.storeId);
+  }
+  const std::string jobId = offer->at("job_id").get<std::string>();
+  const std::string leaseId = offer->at("lease_id").get<std::string>();
+  // The offer's write may fail on an I/O thread: the hand-back runs on the hub's thread.
+  const auto handBack = [this, jobId, leaseId] {
+    hub_.post([this, jobId, leaseId] { handBackOffer(jobId, leaseId); });
+  };
+  HttpResponse response;
+  replyJson(response, 200, {{"jobs", json::array({*offer})}});
+  if (!held.answer(std::move(response), [handBack](bool written) {
+        if (!written) {
+          handBack();
+        }
+      })) {
+    handBack();
+  }
+  return std::nullopt;
+}
+
+void Api::handBackOffer(const std::string& jobId, const std::string& leaseId) {
+  auto tx = store_.begin();
+  OrderService orders = orderService(*tx);
+  orders.handBackLease(jobId, leaseId);
+  orders.commit(); // wakes the store's polls when the job is queued again
+}
+
 void Api::pollJobs(RequestContext& ctx) {
   using SteadyClock = std::chrono::steady_clock;
   const std::int64_t wait = waitSeconds(ctx.request, settings_.longPollMaxSeconds);
-  const auto deadline = SteadyClock::now() + std::chrono::seconds(wait);
   const std::string& storeId = ctx.principal.storeId;
-  for (;;) {
-    // The ticket is taken before looking, so a job queued in between still wakes the wait.
-    const std::uint64_t ticket = hub_.ticket(storeId);
-    if (auto offer = claimNextJob(ctx.principal); offer) {
-      replyJson(ctx.response, 200, {{"jobs", json::array({*offer})}});
-      return;
-    }
-    if (SteadyClock::now() >= deadline) {
-      break;
-    }
-    // A job another agent of this store holds comes back when its lease runs out: wake then too.
-    auto until = deadline;
-    {
-      auto tx = store_.beginRead();
-      if (const auto expiry = tx->nextLeaseExpiry(storeId); expiry) {
-        const auto inSeconds = std::max<std::int64_t>(1, *expiry - now() + 1);
-        until = std::min(until, SteadyClock::now() + std::chrono::seconds(inSeconds));
-      }
-    }
-    const auto wake = hub_.wait(storeId, ticket, until);
-    if (wake == DispatchHub::Wake::Shutdown) {
-      throw ApiError(503, "shutting_down", "the cloud is stopping; poll again shortly");
-    }
-    if (wake == DispatchHub::Wake::Timeout && until == deadline) {
-      break;
-    }
+  // The ticket is taken before looking, so a job queued in between still wakes the wait.
+  const std::uint64_t ticket = hub_.ticket(storeId);
+  if (auto offer = claimNextJob(ctx.principal); offer) {
+    replyJson(ctx.response, 200, {{"jobs", json::array({*offer})}});
+    return;
   }
   replyJson(ctx.response, 200, {{"jobs", json::array()}});
+  if (wait <= 0) {
+    return;
+  }
+  // No job yet: the request is parked (no thread held) and the hub's dispatcher thread offers it
+  // the store's next job.
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(wait);
+  const auto recheck = nextLeaseCheck(storeId);
+  auto hold = std::make_shared<Hold>();
+  hold->timeout = std::chrono::seconds(wait);
+  hold->timeoutResponse = ctx.response;
+  hold->drainResponse.emplace();
+  hold->drainResponse->status = 503;
+  hold->drainResponse->setBody(
+      errorBody("shutting_down", "the cloud is stopping; poll again shortly"), "application/json");
+  auto parkedId = std::make_shared<std::atomic<std::uint64_t>>(0);
+  hold->start = [this, agent = ctx.principal, ticket, deadline, recheck,
+                 parkedId](std::shared_ptr<HeldRequest> held) {
+    const std::uint64_t id =
+        hub_.park(agent.storeId, ticket, recheck, deadline,
+                  [this, agent, held]() { return offerToParkedPoll(agent, *held); });
+    if (id == 0) {
+      // The hub is shut down: the server is draining and answers the hold (no job).
+      return;
+    }
+    parkedId->store(id);
+  };
+  hold->onCancel = [this, storeId, parkedId] { hub_.unpark(storeId, parkedId->load()); };
+  ctx.response.hold = std::move(hold);
 }
 
 void Api::getJobDocument(RequestContext& ctx) {

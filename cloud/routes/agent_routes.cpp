@@ -20,8 +20,6 @@ namespace {
 constexpr std::size_t kMaxPrinters = 64;
 constexpr std::size_t kMaxReasons = 32;
 constexpr std::size_t kMaxText = 256;
-/// A report of 64 printers with their abilities is larger than other JSON bodies.
-constexpr std::size_t kMaxPrinterReport = 512 * 1024;
 
 /// One reported printer, checked field by field and re-built, so only known fields of known
 /// types are stored (a report is shown to customers and shopkeepers later).

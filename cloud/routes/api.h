@@ -108,6 +108,10 @@ public:
   void releaseOrderByAgent(RequestContext& ctx);
   // the payment provider (signed)
   void paymentWebhook(RequestContext& ctx);
+  // operations: liveness (never blocks), readiness (the database answers), metrics
+  void liveness(RequestContext& ctx);
+  void readiness(RequestContext& ctx);
+  void metrics(RequestContext& ctx);
 
   /// Failed pickup-code releases a store may have in the window before it gets 429.
   static constexpr std::uint32_t kPickupFailuresPerStore = 10;
@@ -115,11 +119,15 @@ public:
 
   /// Largest JSON request body accepted.
   static constexpr std::size_t kMaxJsonBody = 64 * 1024;
+  /// Largest printer report accepted: 64 printers with their abilities are more than other JSON.
+  static constexpr std::size_t kMaxPrinterReport = 512 * 1024;
   /// An agent seen within this many seconds makes its store "online".
   static constexpr std::int64_t kOnlineWindowSeconds = 90;
 
   /// The cloud's public base URL (set by the server once the port is known).
   void setPublicUrl(std::string url) { publicUrl_ = std::move(url); }
+  /// What GET /metrics answers: the server's counters in Prometheus text format.
+  void setMetricsSource(std::function<std::string()> source) { metricsSource_ = std::move(source); }
 
 private:
   std::int64_t now() const { return settings_.clock(); }
@@ -191,6 +199,15 @@ private:
   // Agents' jobs (agent_job_routes.cpp)
   /// Hands the next queued job of the store to `agentId` under a new lease, if there is one.
   std::optional<nlohmann::json> claimNextJob(const Principal& agent);
+  /// When a parked poll of the store should look again without a notify: when the next lease
+  /// of the store runs out (its job comes back), else never (time_point::max()).
+  std::chrono::steady_clock::time_point nextLeaseCheck(const std::string& storeId);
+  /// One look of a parked poll (on the hub's dispatcher thread): claims a job and answers
+  /// `held` with it (nullopt: done), or says when to look again.
+  std::optional<std::chrono::steady_clock::time_point> offerToParkedPoll(const Principal& agent,
+                                                                         HeldRequest& held);
+  /// An offer that did not reach its agent: its job goes back to the queue at once.
+  void handBackOffer(const std::string& jobId, const std::string& leaseId);
   /// The agent's "counted" event for `job`: records the count, holds the order when it is above
   /// the quote, records the event; the answer.
   nlohmann::json countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,
@@ -212,6 +229,7 @@ private:
                                      settings_.clock};
   RateLimiter quotesByAddress_;
   std::string publicUrl_;
+  std::function<std::string()> metricsSource_;
   /// The schema version after the migrations at start (it does not change while serving).
   int schemaVersion_;
 };

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -43,7 +45,10 @@ struct HttpRequest {
 /// can be read (the server then drops the connection).
 using BodyProducer = std::function<std::size_t(std::uint64_t offset, std::span<char> buffer)>;
 
-/// The response a handler fills: a status, headers and a body, either whole or streamed.
+struct Hold;
+
+/// The response a handler fills: a status, headers and a body, either whole or streamed; or a
+/// hold (the answer comes later).
 struct HttpResponse {
   int status = 200;
   HttpFields headers;
@@ -51,6 +56,9 @@ struct HttpResponse {
   std::string body;
   /// Set for a streamed body (a document download): its length and where its bytes come from.
   std::optional<std::pair<std::uint64_t, BodyProducer>> stream;
+  /// Set by a handler that answers later (a long-poll): the server holds the request open
+  /// without a thread and ignores the rest of this response.
+  std::shared_ptr<Hold> hold;
 
   /// Sets header `name`, replacing a value set before.
   void setHeader(const std::string& name, std::string value);
@@ -58,6 +66,31 @@ struct HttpResponse {
   void setBody(std::string content, std::string type);
   /// A body of `length` bytes sent as `producer` gives them.
   void setStream(std::uint64_t length, std::string type, BodyProducer producer);
+};
+
+/// A held request, answered later from any thread.
+class HeldRequest {
+public:
+  virtual ~HeldRequest() = default;
+  /// Answers the client. `written(ok)` runs once the answer is written, or could not be (then
+  /// what it offered should be taken back); it runs on an I/O thread and must not block. False,
+  /// and `written` never runs, when the request is over already (timed out, client gone).
+  virtual bool answer(HttpResponse response, std::function<void(bool written)> written) = 0;
+  /// True until it is answered, timed out or its client went away.
+  virtual bool isOpen() const = 0;
+};
+
+/// How a handler holds its request open (HttpResponse::hold).
+struct Hold {
+  /// After this the client gets `timeoutResponse`.
+  std::chrono::milliseconds timeout{0};
+  HttpResponse timeoutResponse;
+  /// What the client gets when the server stops meanwhile (else `timeoutResponse`).
+  std::optional<HttpResponse> drainResponse;
+  /// Called once, before the handler's answer goes back to the server, with the held request.
+  std::function<void(std::shared_ptr<HeldRequest>)> start;
+  /// The client went away while held. Runs on an I/O thread: must not block.
+  std::function<void()> onCancel;
 };
 
 /// Receives one piece of a request body; false stops the reading.

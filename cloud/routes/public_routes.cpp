@@ -99,6 +99,24 @@ void Api::health(RequestContext& ctx) {
              {"schema_version", schemaVersion_}});
 }
 
+void Api::liveness(RequestContext& ctx) {
+  replyJson(ctx.response, 200, {{"status", "ok"}});
+}
+
+void Api::readiness(RequestContext& ctx) {
+  try {
+    replyJson(ctx.response, 200, {{"status", "ok"}, {"schema_version", store_.schemaVersion()}});
+  } catch (const std::exception&) {
+    throw ApiError(503, "not_ready", "the database does not answer");
+  }
+}
+
+void Api::metrics(RequestContext& ctx) {
+  ctx.response.status = 200;
+  ctx.response.setBody(metricsSource_ ? metricsSource_() : std::string(),
+                       "text/plain; version=0.0.4; charset=utf-8");
+}
+
 void Api::listStores(RequestContext& ctx) {
   auto lat = queryNumber(ctx.request, "lat", -90, 90);
   auto lon = queryNumber(ctx.request, "lon", -180, 180);

@@ -15,6 +15,7 @@ std::string_view toString(Access access) {
 const std::vector<Route>& routeTable() {
   using R = Role;
   using A = Access;
+  using B = BodyLimit;
   static const RoleSet kAnyone{R::Anonymous};
   static const RoleSet kUsers{R::Customer, R::Shopkeeper, R::Admin};
   static const RoleSet kShop{R::Shopkeeper, R::Admin};
@@ -24,7 +25,11 @@ const std::vector<Route>& routeTable() {
   static const RoleSet kCustomerOrAdmin{R::Customer, R::Admin};
   static const std::vector<Route> kRoutes = {
       // anyone: health, the store finder, prices, quotes (public_routes.cpp)
-      {"GET", "/api/v1/health", kAnyone, A::Public, "getHealth", &Api::health},
+      {"GET", "/api/v1/health", kAnyone, A::Public, "getHealth", &Api::health, B::Json, false},
+      // operations: liveness, readiness, Prometheus metrics (public_routes.cpp)
+      {"GET", "/healthz", kAnyone, A::Public, "getLiveness", &Api::liveness, B::Json, false},
+      {"GET", "/readyz", kAnyone, A::Public, "getReadiness", &Api::readiness},
+      {"GET", "/metrics", kAdmin, A::Operator, "getMetrics", &Api::metrics},
       {"GET", "/api/v1/stores", kAnyone, A::Public, "listStores", &Api::listStores},
       {"GET", "/api/v1/stores/{id}", kAnyone, A::Public, "getStore", &Api::getStore},
       {"GET", "/api/v1/stores/{id}/prices", kAnyone, A::Public, "getStorePrices",
@@ -53,7 +58,7 @@ const std::vector<Route>& routeTable() {
       {"GET", "/api/v1/orders", kCustomer, A::OwnOrders, "listOrders", &Api::listOrders},
       {"GET", "/api/v1/orders/{id}", kCustomerOrAdmin, A::OwnOrders, "getOrder", &Api::getOrder},
       {"PUT", "/api/v1/orders/{id}/document", kCustomer, A::OwnOrders, "uploadDocument",
-       &Api::uploadDocument},
+       &Api::uploadDocument, B::Document},
       {"POST", "/api/v1/orders/{id}/cancel", kCustomer, A::OwnOrders, "cancelOrder",
        &Api::cancelOwnOrder},
       {"GET", "/api/v1/orders/{id}/receipt", kCustomerOrAdmin, A::OwnOrders, "getOrderReceipt",
@@ -89,7 +94,7 @@ const std::vector<Route>& routeTable() {
       {"POST", "/api/v1/agent/enroll", kAnyone, A::Public, "enrollAgent", &Api::enrollAgent},
       {"GET", "/api/v1/agent/me", kAgent, A::AgentStore, "getAgentMe", &Api::agentMe},
       {"PUT", "/api/v1/agent/printers", kAgent, A::AgentStore, "reportPrinters",
-       &Api::reportPrinters},
+       &Api::reportPrinters, B::PrinterReport},
       {"POST", "/api/v1/agent/keys", kAgent, A::AgentStore, "registerStoreKey",
        &Api::registerStoreKey},
       {"POST", "/api/v1/agent/release", kAgent, A::AgentStore, "releaseOrderByAgent",

@@ -24,6 +24,13 @@ enum class Access : std::uint8_t {
 /// The names above, as in docs/openapi.yaml.
 std::string_view toString(Access access);
 
+/// How large a body a route takes; the server refuses a larger one (413) before reading it.
+enum class BodyLimit : std::uint8_t {
+  Json,          ///< Api::kMaxJsonBody
+  PrinterReport, ///< Api::kMaxPrinterReport
+  Document,      ///< the configured max_upload_bytes
+};
+
 /// One route of the HTTP API. The table (routeTable()) is the single definition: the server
 /// registers from it and a test compares it with docs/openapi.yaml.
 struct Route {
@@ -33,6 +40,10 @@ struct Route {
   Access access;                ///< whose data it may touch
   std::string_view operationId; ///< as in docs/openapi.yaml
   void (Api::*handler)(RequestContext&);
+  BodyLimit bodyLimit = BodyLimit::Json;
+  /// false: the handler answers from memory without blocking, so the server may run it on an
+  /// I/O thread (it answers while the worker pool is full).
+  bool blocking = true;
 };
 
 /// Every route of the API.

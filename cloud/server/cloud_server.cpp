@@ -1,17 +1,14 @@
 #include "cloud/server/cloud_server.h"
 
-#include "cloud/routes/api_error.h"
-#include "cloud/routes/json_body.h"
+#include "cloud/server/route_adapter.h"
 #include "cloud/storage/store_factory.h"
 #include "common/util/log.h"
 
-#include <algorithm>
-#include <array>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <openssl/ssl.h>
-#include <span>
+#include <set>
 
 namespace printrelay::cloud {
 namespace {
@@ -31,131 +28,31 @@ std::string httpDate(std::int64_t unixSeconds) {
   return out;
 }
 
-/// Requests that declare bodies bigger than this are not drained after an error (the client is
-/// asked to close the connection instead).
-constexpr std::uint64_t kDrainSlack = 1024 * 1024;
+/// A body a handler left unread is read and discarded up to this much, so the connection can
+/// stay open; beyond, the core closes it after the answer.
+constexpr std::uint64_t kDrainLimit = 1024 * 1024;
 
-std::string codeForStatus(int status) {
-  switch (status) {
-  case 400:
-    return "bad_request";
-  case 401:
-    return "unauthorized";
-  case 403:
-    return "forbidden";
-  case 404:
-    return "route_not_found";
-  case 405:
-    return "method_not_allowed";
-  case 413:
-    return "payload_too_large";
-  case 414:
-    return "uri_too_long";
-  case 429:
-    return "too_many_requests";
-  case 415:
-    return "unsupported_media_type";
-  case 416:
-    return "range_not_satisfiable";
-  case 417:
-    return "expectation_failed";
-  case 500:
-    return "internal_error";
-  case 503:
-    return "unavailable";
-  default:
-    return "http_" + std::to_string(status);
-  }
-}
-
-std::string messageForStatus(int status) {
-  switch (status) {
-  case 400:
-    return "the request is not well-formed HTTP (request line, headers or body)";
-  case 404:
-    return "no such route";
-  case 413:
-    return "the request body is too large";
-  case 414:
-    return "the request URI is too long";
-  default:
-    return "HTTP status " + std::to_string(status);
-  }
-}
-
-std::optional<std::uint64_t> contentLength(const httplib::Request& request) {
-  const std::string value = request.get_header_value("Content-Length");
-  if (value.empty() || value.size() > 19 ||
-      value.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::stoull(value);
-}
-
-/// A cpp-httplib request's body as the routes read it: through the route's content reader, or
-/// nothing for a route registered without one (GET).
-class HttplibBody : public BodySource {
-public:
-  HttplibBody(const httplib::Request& request, const httplib::ContentReader* reader)
-      : reader_(reader), declaredLength_(contentLength(request)),
-        chunked_(request.get_header_value("Transfer-Encoding").find("chunked") !=
-                 std::string::npos) {}
-
-  std::optional<std::uint64_t> declaredLength() const override { return declaredLength_; }
-  bool chunked() const override { return chunked_; }
-  bool read(const BodyChunkSink& sink) override {
-    if (reader_ == nullptr) {
-      return true;
-    }
-    return (*reader_)([&](const char* data, std::size_t length) {
-      return sink({reinterpret_cast<const std::uint8_t*>(data), length});
-    });
-  }
-
-private:
-  const httplib::ContentReader* reader_;
-  std::optional<std::uint64_t> declaredLength_;
-  bool chunked_;
+/// Headers on every response (the API serves JSON and ciphertext, never pages).
+constexpr std::pair<const char*, const char*> kSecurityHeaders[] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+    {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+    {"Cache-Control", "no-store"},
 };
 
-/// The request as the routes see it.
-HttpRequest exchangeRequest(const httplib::Request& request) {
-  HttpRequest out;
-  out.method = request.method;
-  out.path = request.path;
-  out.remoteAddress = request.remote_addr;
-  out.headers.assign(request.headers.begin(), request.headers.end());
-  out.query.assign(request.params.begin(), request.params.end());
-  for (std::size_t i = 1; i < request.matches.size(); ++i) {
-    out.pathParams.push_back(request.matches[static_cast<int>(i)].str());
+/// Throws Error{"config_invalid"} unless the certificate and key load and belong together.
+void checkTlsFiles(const std::string& certFile, const std::string& keyFile) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()),
+                                                        &SSL_CTX_free);
+  if (!ctx || SSL_CTX_use_certificate_chain_file(ctx.get(), certFile.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx.get(), keyFile.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx.get()) != 1) {
+    throw Error("config_invalid",
+                "cannot use the TLS certificate " + certFile + " with the key " + keyFile);
   }
-  return out;
-}
-
-/// The headers a handler set, onto the response (also when it then failed: Retry-After).
-void copyHeaders(const HttpResponse& from, httplib::Response& to) {
-  for (const auto& [name, value] : from.headers) {
-    to.set_header(name, value);
-  }
-}
-
-/// The handler's answer, onto the response cpp-httplib sends.
-void copyResponse(HttpResponse& from, httplib::Response& to) {
-  to.status = from.status;
-  copyHeaders(from, to);
-  if (!from.stream) {
-    to.set_content(from.body, from.contentType);
-    return;
-  }
-  to.set_content_provider(
-      static_cast<std::size_t>(from.stream->first), from.contentType,
-      [producer = std::move(from.stream->second)](std::size_t offset, std::size_t length,
-                                                  httplib::DataSink& sink) {
-        std::array<char, 64 * 1024> buffer{};
-        const std::size_t n =
-            producer(offset, std::span<char>(buffer.data(), std::min(length, buffer.size())));
-        return n > 0 && sink.write(buffer.data(), n);
-      });
 }
 
 } // namespace
@@ -185,17 +82,7 @@ CloudServer::CloudServer(CloudSettings settings) : settings_(std::move(settings)
   log::info("outgoing mail goes to " + mailer_->describe());
 
   if (settings_.tlsEnabled()) {
-    auto ssl =
-        std::make_unique<httplib::SSLServer>(settings_.tlsCert.c_str(), settings_.tlsKey.c_str());
-    if (!ssl->is_valid()) {
-      throw Error("config_invalid", "cannot use the TLS certificate " + settings_.tlsCert +
-                                        " with the key " + settings_.tlsKey);
-    }
-    SSL_CTX_set_min_proto_version(ssl->ssl_context(), TLS1_2_VERSION);
-    SSL_CTX_set_options(ssl->ssl_context(), SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
-    http_ = std::move(ssl);
-  } else {
-    http_ = std::make_unique<httplib::Server>();
+    checkTlsFiles(settings_.tlsCert, settings_.tlsKey);
   }
 }
 
@@ -203,192 +90,143 @@ CloudServer::~CloudServer() {
   stop();
 }
 
-void CloudServer::registerRoutes() {
-  auto& http = *http_;
-  const int threads = settings_.httpThreads;
-  // Each waiting long-poll holds a worker, so the pool is sized by configuration.
-  http.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
-  };
-  http.set_payload_max_length(static_cast<std::size_t>(settings_.maxUploadBytes + kDrainSlack));
-  http.set_read_timeout(30, 0);
-  http.set_write_timeout(30, 0);
-  // Security headers on every response (the API serves JSON and ciphertext, never pages).
-  httplib::Headers headers{
-      {"X-Content-Type-Options", "nosniff"},
-      {"X-Frame-Options", "DENY"},
-      {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
-      {"Referrer-Policy", "no-referrer"},
-      {"Cross-Origin-Resource-Policy", "same-origin"},
-      {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
-      {"Cache-Control", "no-store"}};
-  if (settings_.tlsEnabled()) {
-    headers.emplace("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  }
-  http.set_default_headers(headers);
-  // Every answer carries the server's time (RFC 9110 says an origin server with a clock must);
-  // agents compare it with theirs (printrelayctl diagnose: clock skew).
-  http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Date", httpDate(settings_.clock()));
-    addCorsHeaders(req, res);
-  });
-  // CORS preflight: answered for the configured web origin only.
-  http.Options(".*", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string origin = req.get_header_value("Origin");
-    if (settings_.webOrigin.empty() || origin != settings_.webOrigin) {
-      res.status = 403;
-      res.set_content(
-          errorBody("cors_origin_refused",
-                    "cross-origin requests are allowed only from the web page's origin"),
-          "application/json");
-      return;
-    }
-    res.status = 204;
-    res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
-    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
-    res.set_header("Access-Control-Max-Age", "600");
-  });
-
+http::Router CloudServer::buildRouter() {
+  http::Router router;
+  std::set<std::string_view> paths;
   for (const Route& route : routeTable()) {
-    const std::string pattern = pathPattern(route.path);
-    const Route* r = &route;
-    if (route.method == "GET") {
-      http.Get(pattern, [this, r](const httplib::Request& req, httplib::Response& res) {
-        dispatch(*r, req, res, nullptr);
-      });
-    } else {
-      httplib::Server::HandlerWithContentReader handler =
-          [this, r](const httplib::Request& req, httplib::Response& res,
-                    const httplib::ContentReader& reader) { dispatch(*r, req, res, &reader); };
-      if (route.method == "POST") {
-        http.Post(pattern, handler);
-      } else if (route.method == "PUT") {
-        http.Put(pattern, handler);
-      } else if (route.method == "PATCH") {
-        http.Patch(pattern, handler);
-      } else {
-        http.Delete(pattern, handler);
-      }
+    http::RouteOptions options;
+    switch (route.bodyLimit) {
+    case BodyLimit::Json:
+      options.maxBodyBytes = Api::kMaxJsonBody;
+      break;
+    case BodyLimit::PrinterReport:
+      options.maxBodyBytes = Api::kMaxPrinterReport;
+      break;
+    case BodyLimit::Document:
+      options.maxBodyBytes = settings_.maxUploadBytes;
+      break;
     }
+    options.blocking = route.blocking;
+    router.add(
+        std::string(route.method), route.path,
+        [this, &route](http::HttpRequest& request, http::RequestBody& body) {
+          return serve(route, request, body);
+        },
+        options);
+    paths.insert(route.path);
   }
-
-  // Refuse an oversized upload before the client sends it, when the client asks first.
-  http.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
-    const auto length = contentLength(req);
-    if (length && *length > settings_.maxUploadBytes) {
-      res.status = 413;
-      res.set_content(errorBody("payload_too_large", "documents are limited to " +
-                                                         std::to_string(settings_.maxUploadBytes) +
-                                                         " bytes"),
-                      "application/json");
-      return 413;
-    }
-    return 100;
-  });
-
-  // The one place that turns exceptions into JSON error responses.
-  http.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr failure) {
-        int status = 500;
-        std::string code = "internal_error";
-        std::string message = "internal error";
-        try {
-          std::rethrow_exception(failure);
-        } catch (const ApiError& e) {
-          status = e.status();
-          code = e.code();
-          message = e.what();
-        } catch (const Error& e) {
-          status = statusForErrorCode(e.code());
-          if (status == 500) {
-            log::error(req.method + " " + req.path + ": " + e.code() + ": " + e.what());
-          } else {
-            code = e.code();
-            message = e.what();
-          }
-        } catch (const nlohmann::json::exception& e) {
-          status = 400;
-          code = "invalid_request";
-          message = std::string("the JSON does not have the expected shape: ") + e.what();
-        } catch (const std::exception& e) {
-          log::error(req.method + " " + req.path + ": " + e.what());
-        } catch (...) {
-          log::error(req.method + " " + req.path + ": unknown exception");
-        }
-        res.status = status;
-        res.set_content(errorBody(code, message), "application/json");
-      });
-
-  // Errors cpp-httplib produces by itself (unknown route, malformed request, too large, …) get
-  // the same JSON shape.
-  http.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty() || res.content_length_ > 0) {
-          return httplib::Server::HandlerResponse::Unhandled;
-        }
-        res.set_content(errorBody(codeForStatus(res.status), messageForStatus(res.status)),
-                        "application/json");
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-
-  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    const auto level = res.status >= 500 ? log::Level::Warning : log::Level::Debug;
-    log::write(level, req.method + " " + req.path + " -> " + std::to_string(res.status));
-  });
+  // CORS preflights, answered from memory.
+  for (const auto path : paths) {
+    router.add(
+        "OPTIONS", path,
+        [this](http::HttpRequest& request, http::RequestBody&) { return preflight(request); },
+        http::RouteOptions{Api::kMaxJsonBody, false});
+  }
+  return router;
 }
 
-void CloudServer::addCorsHeaders(const httplib::Request& request,
-                                 httplib::Response& response) const {
-  if (settings_.webOrigin.empty() || !request.has_header("Origin")) {
-    return;
+http::ServerOptions CloudServer::serverOptions() {
+  http::ServerOptions options;
+  options.host = settings_.listenHost;
+  options.port = static_cast<std::uint16_t>(settings_.listenPort);
+  options.workerThreads = static_cast<unsigned>(settings_.httpThreads);
+  // A burst may wait for a worker; beyond this many the client gets 503 with Retry-After.
+  options.maxQueuedTasks = static_cast<std::size_t>(settings_.httpThreads) * 4;
+  if (settings_.tlsEnabled()) {
+    options.tls = http::TlsFiles{settings_.tlsCert, settings_.tlsKey};
   }
-  response.set_header("Vary", "Origin");
-  if (request.get_header_value("Origin") == settings_.webOrigin) {
-    response.set_header("Access-Control-Allow-Origin", settings_.webOrigin);
-    response.set_header("Access-Control-Expose-Headers", "Retry-After");
-  }
-}
-
-void CloudServer::dispatch(const Route& route, const httplib::Request& request,
-                           httplib::Response& response, const httplib::ContentReader* reader) {
-  HttplibBody source(request, reader);
-  RequestBody body(source, settings_.maxUploadBytes + kDrainSlack);
-  const HttpRequest exchange = exchangeRequest(request);
-  HttpResponse answer;
-  const auto finish = [&] {
-    body.drain();
-    const auto declared = body.declaredLength();
-    if (declared && *declared > settings_.maxUploadBytes + kDrainSlack) {
-      response.set_header("Connection", "close");
-    }
+  options.onResponse = [this](const http::HttpRequest& request, http::HttpResponse& response) {
+    finishResponse(request, response);
   };
+  return options;
+}
+
+http::Reply CloudServer::serve(const Route& route, http::HttpRequest& request,
+                               http::RequestBody& body) {
+  if (!ready_.load()) {
+    return http::HttpResponse::error(503, "starting", "the cloud is starting; retry shortly");
+  }
+  CoreBodySource source(request, body);
+  RequestBody routeBody(source, kDrainLimit);
+  const HttpRequest exchange = routesRequest(request, route);
+  HttpResponse answer;
   try {
     Principal principal;
     if (!route.roles.contains(Role::Anonymous)) {
       principal = authenticator_->authenticate(exchange.headerValues("Authorization"));
       Authenticator::require(principal, route.roles);
     }
-    RequestContext ctx{exchange, answer, principal, body};
+    RequestContext ctx{exchange, answer, principal, routeBody};
     (api_.get()->*route.handler)(ctx);
   } catch (...) {
-    copyHeaders(answer, response);
-    finish();
-    throw;
+    HttpResponse error =
+        errorResponse(std::current_exception(),
+                      "[Request " + request.requestId + "] " + request.method + " " + request.path);
+    // Headers the handler set before it failed still go out (Retry-After).
+    for (auto& [name, value] : answer.headers) {
+      error.setHeader(name, std::move(value));
+    }
+    routeBody.drain();
+    return coreResponse(error);
   }
-  copyResponse(answer, response);
-  finish();
+  routeBody.drain();
+  if (answer.hold) {
+    return parkedReply(*answer.hold);
+  }
+  return coreResponse(answer);
+}
+
+http::HttpResponse CloudServer::preflight(const http::HttpRequest& request) const {
+  const auto origin = request.headers.find("Origin");
+  if (settings_.webOrigin.empty() || !origin || *origin != settings_.webOrigin) {
+    return http::HttpResponse::error(403, "cors_origin_refused",
+                                     "cross-origin requests are allowed only from the web "
+                                     "page's origin");
+  }
+  http::HttpResponse response{204, {}, {}, {}, {}};
+  response.headers.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+  response.headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+  response.headers.set("Access-Control-Max-Age", "600");
+  return response;
+}
+
+void CloudServer::finishResponse(const http::HttpRequest& request, http::HttpResponse& response) {
+  auto& headers = response.headers;
+  for (const auto& [name, value] : kSecurityHeaders) {
+    if (!headers.find(name)) {
+      headers.add(name, value);
+    }
+  }
+  if (settings_.tlsEnabled()) {
+    headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  }
+  // Every answer carries the server's time (RFC 9110 says an origin server with a clock must);
+  // agents compare it with theirs (printrelayctl diagnose: clock skew).
+  headers.set("Date", httpDate(settings_.clock()));
+  // CORS for the configured web origin (nothing for any other origin).
+  if (const auto origin = request.headers.find("Origin"); origin && !settings_.webOrigin.empty()) {
+    headers.set("Vary", "Origin");
+    if (*origin == settings_.webOrigin) {
+      headers.set("Access-Control-Allow-Origin", settings_.webOrigin);
+      headers.set("Access-Control-Expose-Headers", "Retry-After");
+    }
+  }
+  const auto level = response.status >= 500 ? log::Level::Warning : log::Level::Debug;
+  log::write(level, "[Request " + request.requestId + "] " + request.method + " " + request.path +
+                        " -> " + std::to_string(response.status));
+  requestMetrics_.record(request.method, request.route, response.status,
+                         std::chrono::steady_clock::now() - request.received);
 }
 
 int CloudServer::bind() {
-  port_ =
-      settings_.listenPort == 0
-          ? http_->bind_to_any_port(settings_.listenHost)
-          : (http_->bind_to_port(settings_.listenHost, settings_.listenPort) ? settings_.listenPort
-                                                                             : -1);
-  if (port_ <= 0) {
+  http_ = std::make_unique<http::HttpServer>(serverOptions(), buildRouter());
+  try {
+    http_->start();
+  } catch (const std::exception& e) {
     throw Error("listen_failed", "cannot listen on " + settings_.listenHost + ":" +
-                                     std::to_string(settings_.listenPort));
+                                     std::to_string(settings_.listenPort) + ": " + e.what());
   }
+  port_ = http_->port();
   // The issuer and the links in mail need the public URL, which may name the bound port.
   publicUrl_ = settings_.effectivePublicUrl(port_);
   TokenSettings tokenSettings;
@@ -406,40 +244,35 @@ int CloudServer::bind() {
   api_ = std::make_unique<Api>(settings_, *store_, hub_, *documents_,
                                AccountServices{*tokens_, *hasher_, [worker] { worker->wake(); }});
   api_->setPublicUrl(publicUrl_);
-  registerRoutes();
+  api_->setMetricsSource([this] { return requestMetrics_.render(http_->metrics()); });
   worker_->start();
+  // Requests that came before this point were answered 503 "starting".
+  ready_.store(true);
+  log::notice("serving " + url() + " (" + std::to_string(settings_.httpThreads) +
+              " worker threads)");
   return port_;
 }
 
 void CloudServer::run() {
-  {
-    std::lock_guard lock(runMutex_);
-    if (stopRequested_) {
-      return;
-    }
-    running_ = true;
-  }
-  log::notice("serving " + url() + " (" + std::to_string(settings_.httpThreads) + " threads)");
-  http_->listen_after_bind();
-  {
-    std::lock_guard lock(runMutex_);
-    running_ = false;
-  }
-  runExited_.notify_all();
+  std::unique_lock lock(runMutex_);
+  runExited_.wait(lock, [this] { return stopped_; });
 }
 
 void CloudServer::stop() {
   std::unique_lock lock(runMutex_);
-  stopRequested_ = true;
+  if (stopped_) {
+    return;
+  }
   hub_.shutdown();
+  if (http_) {
+    http_->drain(kDrainTime);
+  }
+  hub_.close(); // the offers handed back meanwhile are queued again
   if (worker_) {
     worker_->stop();
   }
-  // listen_after_bind() may not have started accepting yet; ask again until run() returned.
-  while (running_) {
-    http_->stop();
-    runExited_.wait_for(lock, std::chrono::milliseconds(20));
-  }
+  stopped_ = true;
+  runExited_.notify_all();
 }
 
 std::string CloudServer::url() const {

@@ -4,17 +4,19 @@
 #include "cloud/accounts/password_hasher.h"
 #include "cloud/accounts/token_service.h"
 #include "cloud/config/cloud_config.h"
+#include "cloud/http/server.h"
 #include "cloud/mail/mailer.h"
 #include "cloud/orders/dispatch_hub.h"
 #include "cloud/routes/api.h"
 #include "cloud/routes/route_table.h"
 #include "cloud/server/background_worker.h"
+#include "cloud/server/request_metrics.h"
 #include "cloud/storage/document_directory.h"
 #include "cloud/storage/store.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
-#include <httplib.h>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,8 +24,9 @@
 namespace printrelay::cloud {
 
 /// The cloud node: opens the data directory and the store, and serves the HTTP API (HTTPS when
-/// a certificate is configured) from the route table. Lifecycle: construct, bind(), run() on
-/// some thread, stop() from any thread (or a signal watcher), destroy.
+/// a certificate is configured) from the route table on the event-driven HTTP core (cloud/http):
+/// a few I/O threads, handlers on a pool of `http_threads` workers. Lifecycle: construct,
+/// bind(), run() on some thread, stop() from any thread (or a signal watcher), destroy.
 class CloudServer {
 public:
   /// Prepares everything short of listening: creates the data directory, loads or generates the
@@ -34,14 +37,18 @@ public:
   /// Stops serving if still running.
   ~CloudServer();
 
-  /// Binds the listening socket, starts the background worker (mail, key rotation) and returns
-  /// the port (the chosen one when configured as 0). Throws Error{"listen_failed"}.
+  /// Binds the listening socket and starts answering, starts the background worker (mail, key
+  /// rotation) and returns the port (the chosen one when configured as 0). Throws
+  /// Error{"listen_failed"}.
   int bind();
-  /// Serves until stop(); returns at once if stop() came first.
+  /// Returns once stop() has finished; at once if it has already.
   void run();
-  /// Wakes waiting long-polls, stops serving and the background worker; thread-safe,
-  /// idempotent, waits for run() to return.
+  /// Drains: stops accepting, answers parked long-polls (no job), lets requests in flight finish
+  /// (up to kDrainTime), then stops serving and the background worker. Thread-safe, idempotent.
   void stop();
+
+  /// How long stop() lets requests in flight finish.
+  static constexpr std::chrono::seconds kDrainTime{10};
 
   int port() const { return port_; }
   /// "https://host:port" or "http://host:port".
@@ -57,11 +64,16 @@ public:
   BackgroundWorker& worker() { return *worker_; }
 
 private:
-  void registerRoutes();
-  /// CORS headers for the configured web origin (nothing for any other origin).
-  void addCorsHeaders(const httplib::Request& request, httplib::Response& response) const;
-  void dispatch(const Route& route, const httplib::Request& request, httplib::Response& response,
-                const httplib::ContentReader* reader);
+  /// The route table, the CORS preflights and the operations' routes, for the HTTP core.
+  http::Router buildRouter();
+  http::ServerOptions serverOptions();
+  /// Authenticates, runs the route's handler and turns its answer or its exception into the
+  /// response.
+  http::Reply serve(const Route& route, http::HttpRequest& request, http::RequestBody& body);
+  /// The OPTIONS preflight: allowed for the configured web origin only.
+  http::HttpResponse preflight(const http::HttpRequest& request) const;
+  /// On every response: security headers, Date, CORS, the log line, the counters.
+  void finishResponse(const http::HttpRequest& request, http::HttpResponse& response);
 
   CloudSettings settings_;
   std::unique_ptr<Store> store_;
@@ -73,14 +85,15 @@ private:
   std::unique_ptr<BackgroundWorker> worker_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<Api> api_;
-  std::unique_ptr<httplib::Server> http_;
+  RequestMetrics requestMetrics_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::atomic<bool> ready_{false};
   int port_ = -1;
   std::string publicUrl_;
 
   std::mutex runMutex_;
   std::condition_variable runExited_;
-  bool running_ = false;
-  bool stopRequested_ = false;
+  bool stopped_ = false;
 };
 
 } // namespace printrelay::cloud

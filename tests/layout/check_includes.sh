@@ -1,7 +1,9 @@
 #!/bin/sh
 # The arrows between the source folders point one way: the domain (cloud/orders, accounts, mail,
 # storage) never includes the HTTP edge (cloud/routes, cloud/server), common/ includes neither
-# the cloud nor the agent, and the HTTP core (cloud/http) includes only common/. Prints every include that points the wrong way; fails when there is one.
+# the cloud nor the agent, the HTTP core (cloud/http) includes only common/, and only the server
+# (cloud/server) includes the HTTP core: the routes speak their own request and response types.
+# Prints every include that points the wrong way; fails when there is one.
 set -eu
 root=${1:-$(dirname "$0")/../..}
 cd "$root"
@@ -17,6 +19,8 @@ check() {
 check "cloud/orders cloud/accounts cloud/mail cloud/storage" "cloud/routes/|cloud/server/"
 check "common" "cloud/|agent/"
 check "cloud/http" "cloud/(accounts|cli|config|mail|orders|routes|server|storage)/|agent/"
+check "cloud/routes cloud/orders cloud/accounts cloud/mail cloud/storage cloud/config cloud/cli" \
+  "cloud/http/"
 if [ "$found" -ne 0 ]; then
   echo "layout: the includes above point from a lower layer to a higher one" >&2
   exit 1

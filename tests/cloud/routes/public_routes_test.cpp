@@ -18,13 +18,15 @@ TEST_F(PublicApiTest, HealthAnswersWithVersionAndSchema) {
   EXPECT_EQ(reply.headers.find("Content-Type")->second, "application/json");
 }
 
-TEST_F(PublicApiTest, UnknownRouteIsJson404) {
+TEST_F(PublicApiTest, UnknownRouteIsJson404AndWrongMethodJson405) {
   const auto reply = request("GET", "/api/v1/no-such-thing");
   EXPECT_EQ(reply.status, 404);
   EXPECT_EQ(reply.errorCode(), "route_not_found") << reply.body;
+  EXPECT_TRUE(reply.headers.contains("Date"));
+  EXPECT_EQ(reply.headers.find("X-Content-Type-Options")->second, "nosniff");
   const auto wrongMethod = request("DELETE", "/api/v1/health");
-  EXPECT_EQ(wrongMethod.status, 404);
-  EXPECT_EQ(wrongMethod.errorCode(), "route_not_found") << wrongMethod.body;
+  EXPECT_EQ(wrongMethod.status, 405);
+  EXPECT_EQ(wrongMethod.errorCode(), "method_not_allowed") << wrongMethod.body;
 }
 
 TEST_F(PublicApiTest, TheGuestRouteIsGone) {
