@@ -62,7 +62,6 @@ void fill(Store& store) {
     tx->putOrderPages(pages);
     OrderChargeRecord charge;
     charge.orderId = id;
-    charge.pages = 3;
     charge.totalMinor = charge.quotedTotalMinor = 45;
     charge.currency = "EUR";
     tx->putOrderCharge(charge);

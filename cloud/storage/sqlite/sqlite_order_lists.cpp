@@ -69,8 +69,9 @@ PageClauses pageClauses(const OrderListQuery& q) {
 const std::string& orderViewSelect() {
   static const std::string sql =
       std::string("SELECT ") + kOrderColumnsOfO + ", " + kJobColumns + ", " +
-      qualified("p", kPagesColumns) + ", " + qualified("c", kChargeColumns) + ", " +
-      qualified("l", kOrderLifecycleColumns) + ", " + qualified("s", kStoreLifecycleColumns) +
+      qualified("p", kPagesColumns) + ", " + qualified("c", kChargeColumns) + ", " + kChargePages +
+      ", " + qualified("l", kOrderLifecycleColumns) + ", " +
+      qualified("s", kStoreLifecycleColumns) +
       ", (SELECT h.at FROM order_history h WHERE h.order_id = o.id AND h.state = o.state "
       "ORDER BY h.id DESC LIMIT 1) "
       "FROM orders o "
@@ -101,7 +102,7 @@ OrderView readOrderView(SQLite::Statement& st) {
   if (present(column)) {
     v.charge = readOrderCharge(st, column);
   }
-  column += columnCount(kChargeColumns);
+  column += columnCount(kChargeColumns) + kChargePagesCount;
   if (present(column)) {
     v.lifecycle = readOrderLifecycle(st, column);
   }

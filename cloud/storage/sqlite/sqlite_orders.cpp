@@ -109,34 +109,33 @@ std::optional<OrderPagesRecord> SqliteTransaction::findOrderPages(const std::str
 }
 
 void SqliteTransaction::putOrderCharge(const OrderChargeRecord& c) {
-  SQLite::Statement st(db_,
-                       std::string("INSERT OR REPLACE INTO order_charges (") + kChargeColumns +
-                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement st(db_, std::string("INSERT OR REPLACE INTO order_charges (") + kChargeColumns +
+                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   st.bind(1, c.orderId);
-  st.bind(2, c.pages);
-  st.bind(3, c.pagesSource);
-  st.bind(4, c.priceListJson);
-  st.bind(5, c.breakdownJson);
-  st.bind(6, c.totalMinor);
-  st.bind(7, c.currency);
-  st.bind(8, c.quotedTotalMinor);
-  bindOptional(st, 9, c.finalizedAt);
-  st.bind(10, c.paymentState);
-  st.bind(11, c.paymentMethod);
-  st.bind(12, c.paidMinor);
-  bindOptional(st, 13, c.paidAt);
-  st.bind(14, c.paymentReference);
-  st.bind(15, c.refundedMinor);
-  bindOptional(st, 16, c.refundedAt);
-  st.bind(17, c.refundReason);
-  st.bind(18, c.createdAt);
-  st.bind(19, c.updatedAt);
+  st.bind(2, c.priceListJson);
+  st.bind(3, c.breakdownJson);
+  st.bind(4, c.totalMinor);
+  st.bind(5, c.currency);
+  st.bind(6, c.quotedTotalMinor);
+  bindOptional(st, 7, c.finalizedAt);
+  st.bind(8, c.paymentState);
+  st.bind(9, c.paymentMethod);
+  st.bind(10, c.paidMinor);
+  bindOptional(st, 11, c.paidAt);
+  st.bind(12, c.paymentReference);
+  st.bind(13, c.refundedMinor);
+  bindOptional(st, 14, c.refundedAt);
+  st.bind(15, c.refundReason);
+  st.bind(16, c.createdAt);
+  st.bind(17, c.updatedAt);
   st.exec();
 }
 
 std::optional<OrderChargeRecord> SqliteTransaction::findOrderCharge(const std::string& orderId) {
-  SQLite::Statement st(db_, std::string("SELECT ") + kChargeColumns +
-                                " FROM order_charges WHERE order_id = ?");
+  SQLite::Statement st(db_, "SELECT " + qualified("c", kChargeColumns) + ", " + kChargePages +
+                                " FROM order_charges c "
+                                "LEFT JOIN order_pages p ON p.order_id = c.order_id "
+                                "WHERE c.order_id = ?");
   st.bind(1, orderId);
   if (!st.executeStep()) {
     return std::nullopt;

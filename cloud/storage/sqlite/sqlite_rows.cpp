@@ -140,24 +140,24 @@ OrderPagesRecord readOrderPages(SQLite::Statement& st, int first) {
 OrderChargeRecord readOrderCharge(SQLite::Statement& st, int first) {
   OrderChargeRecord c;
   c.orderId = st.getColumn(first).getString();
-  c.pages = st.getColumn(first + 1).getInt();
-  c.pagesSource = st.getColumn(first + 2).getString();
-  c.priceListJson = st.getColumn(first + 3).getString();
-  c.breakdownJson = st.getColumn(first + 4).getString();
-  c.totalMinor = st.getColumn(first + 5).getInt64();
-  c.currency = st.getColumn(first + 6).getString();
-  c.quotedTotalMinor = st.getColumn(first + 7).getInt64();
-  c.finalizedAt = optionalInt(st.getColumn(first + 8));
-  c.paymentState = st.getColumn(first + 9).getString();
-  c.paymentMethod = st.getColumn(first + 10).getString();
-  c.paidMinor = st.getColumn(first + 11).getInt64();
-  c.paidAt = optionalInt(st.getColumn(first + 12));
-  c.paymentReference = st.getColumn(first + 13).getString();
-  c.refundedMinor = st.getColumn(first + 14).getInt64();
-  c.refundedAt = optionalInt(st.getColumn(first + 15));
-  c.refundReason = st.getColumn(first + 16).getString();
-  c.createdAt = st.getColumn(first + 17).getInt64();
-  c.updatedAt = st.getColumn(first + 18).getInt64();
+  c.priceListJson = st.getColumn(first + 1).getString();
+  c.breakdownJson = st.getColumn(first + 2).getString();
+  c.totalMinor = st.getColumn(first + 3).getInt64();
+  c.currency = st.getColumn(first + 4).getString();
+  c.quotedTotalMinor = st.getColumn(first + 5).getInt64();
+  c.finalizedAt = optionalInt(st.getColumn(first + 6));
+  c.paymentState = st.getColumn(first + 7).getString();
+  c.paymentMethod = st.getColumn(first + 8).getString();
+  c.paidMinor = st.getColumn(first + 9).getInt64();
+  c.paidAt = optionalInt(st.getColumn(first + 10));
+  c.paymentReference = st.getColumn(first + 11).getString();
+  c.refundedMinor = st.getColumn(first + 12).getInt64();
+  c.refundedAt = optionalInt(st.getColumn(first + 13));
+  c.refundReason = st.getColumn(first + 14).getString();
+  c.createdAt = st.getColumn(first + 15).getInt64();
+  c.updatedAt = st.getColumn(first + 16).getInt64();
+  c.pages = st.getColumn(first + 17).getInt();
+  c.pagesSource = st.getColumn(first + 18).getString();
   return c;
 }
 

@@ -69,11 +69,20 @@ inline constexpr const char* kCurrentJob =
 JobRecord readJob(SQLite::Statement& st, int first = 0);
 
 inline constexpr const char* kChargeColumns =
-    "order_id, pages, pages_source, price_list, breakdown, total_minor, currency, "
-    "quoted_total_minor, finalized_at, payment_state, payment_method, paid_minor, paid_at, "
-    "payment_reference, refunded_minor, refunded_at, refund_reason, created_at, updated_at";
+    "order_id, price_list, breakdown, total_minor, currency, quoted_total_minor, finalized_at, "
+    "payment_state, payment_method, paid_minor, paid_at, payment_reference, refunded_minor, "
+    "refunded_at, refund_reason, created_at, updated_at";
 
-/// Reads the columns of kChargeColumns from column `first` on.
+/// A charge's page count and its source, read from the order's page counts (alias "p") beside
+/// the charge (alias "c"): the quoted count, or once the charge is final the agent's count (the
+/// quoted one when the agent did not count), source "agent".
+inline constexpr const char* kChargePages =
+    "CASE WHEN c.finalized_at IS NULL THEN p.quoted_pages "
+    "ELSE COALESCE(p.agent_pages, p.quoted_pages) END, "
+    "CASE WHEN c.finalized_at IS NULL THEN p.source ELSE 'agent' END";
+inline constexpr int kChargePagesCount = 2;
+
+/// Reads the columns of kChargeColumns, then those of kChargePages, from column `first` on.
 OrderChargeRecord readOrderCharge(SQLite::Statement& st, int first = 0);
 
 inline constexpr const char* kPagesColumns =

@@ -164,6 +164,94 @@ TEST_F(SqliteMigrationsTest, APageCountHoldMovesToTheOrdersLifecycle) {
   EXPECT_EQ(tx->findOrderPages("ord_held")->quotedPages, 3);
 }
 
+TEST_F(SqliteMigrationsTest, EveryChargeKeepsItsPageCountWhenItMovesToTheOrdersPages) {
+  const auto& all = sqliteMigrations();
+  {
+    auto db = openRaw();
+    db.exec("PRAGMA foreign_keys = ON");
+    EXPECT_EQ(applyMigrations(db, std::vector<Migration>(all.begin(), all.begin() + 8)), 8);
+    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
+            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
+    db.exec("INSERT INTO users (id, email, role, name, password_hash, created_at, updated_at) "
+            "VALUES ('cu_1', 'a@example.com', 'customer', 'A', 'h', 1, 1)");
+    // id, quoted pages and source (NULL: no order_pages row), agent pages, the charge's pages,
+    // its source, finalized_at.
+    const char* const charges[] = {
+        "'ord_quoted', 3, 'client', NULL, 3, 'client', NULL",  // the quote, as order_pages
+        "'ord_final', 3, 'cloud', 4, 4, 'agent', 9",           // final on the agent's count
+        "'ord_uncounted', 5, 'client', NULL, 5, 'agent', 9",   // final; the agent did not count
+        "'ord_old_quote', NULL, NULL, NULL, 6, 'cloud', NULL", // older than order_pages
+        "'ord_old_final', NULL, NULL, NULL, 7, 'agent', 9",    // older than order_pages, final
+        "'ord_recounted', 2, 'client', 8, 2, 'client', NULL",  // counted after the quote
+        "'ord_requoted', 4, 'agent', 4, 2, 'client', NULL",    // re-quoted, charge not repriced
+        "'ord_reprinted', 3, 'cloud', 5, 3, 'agent', 9",       // counted again after the final
+    };
+    for (const std::string row : charges) {
+      SQLite::Statement values(db, "SELECT " + row);
+      ASSERT_TRUE(values.executeStep());
+      const std::string id = values.getColumn(0).getString();
+      db.exec("INSERT INTO orders (id, store_id, customer_id, state, options, document_name, "
+              "content_type, created_at, updated_at) VALUES ('" +
+              id + "', 'st_1', 'cu_1', 'printed', '{}', 'a.pdf', 'application/pdf', 5, 6)");
+      if (!values.getColumn(1).isNull()) {
+        SQLite::Statement pages(db, "INSERT INTO order_pages (order_id, quoted_pages, source, "
+                                    "agent_pages) VALUES (?, ?, ?, ?)");
+        pages.bind(1, id);
+        pages.bind(2, values.getColumn(1).getInt());
+        pages.bind(3, values.getColumn(2).getString());
+        if (!values.getColumn(3).isNull()) {
+          pages.bind(4, values.getColumn(3).getInt());
+        }
+        pages.exec();
+      }
+      SQLite::Statement charge(
+          db, "INSERT INTO order_charges (order_id, pages, pages_source, price_list, breakdown, "
+              "total_minor, currency, quoted_total_minor, finalized_at, payment_state, "
+              "created_at, updated_at) VALUES (?, ?, ?, '{}', '{}', 100, 'EUR', 100, ?, "
+              "'unpaid', 6, 6)");
+      charge.bind(1, id);
+      charge.bind(2, values.getColumn(4).getInt());
+      charge.bind(3, values.getColumn(5).getString());
+      if (!values.getColumn(6).isNull()) {
+        charge.bind(4, values.getColumn(6).getInt64());
+      }
+      charge.exec();
+    }
+  }
+  SqliteStore store(dbPath().string());
+  EXPECT_EQ(store.schemaVersion(), all.back().version);
+  auto tx = store.begin();
+  const std::pair<const char*, std::pair<int, const char*>> expected[] = {
+      {"ord_quoted", {3, "client"}},   {"ord_final", {4, "agent"}},
+      {"ord_uncounted", {5, "agent"}}, {"ord_old_quote", {6, "cloud"}},
+      {"ord_old_final", {7, "agent"}}, {"ord_recounted", {2, "client"}},
+      {"ord_requoted", {2, "client"}}, {"ord_reprinted", {3, "agent"}},
+  };
+  for (const auto& [id, count] : expected) {
+    const auto charge = tx->findOrderCharge(id);
+    ASSERT_TRUE(charge) << id;
+    EXPECT_EQ(charge->pages, count.first) << id;
+    EXPECT_EQ(charge->pagesSource, count.second) << id;
+    EXPECT_EQ(charge->totalMinor, 100) << id;
+    const auto view = tx->findOrderView(id, false);
+    ASSERT_TRUE(view && view->charge) << id;
+    EXPECT_EQ(view->charge->pages, count.first) << id;
+  }
+  // Counts nothing contradicts stay as they were.
+  EXPECT_EQ(tx->findOrderPages("ord_final")->quotedPages, 3);
+  EXPECT_EQ(tx->findOrderPages("ord_recounted")->agentPages, 8);
+  EXPECT_EQ(tx->findOrderPages("ord_uncounted")->agentPages, std::nullopt);
+  auto db = openRaw();
+  for (const char* column : {"pages", "pages_source"}) {
+    EXPECT_EQ(db.execAndGet(std::string("SELECT COUNT(*) FROM pragma_table_info('order_charges') "
+                                        "WHERE name = '") +
+                            column + "'")
+                  .getInt(),
+              0)
+        << column;
+  }
+}
+
 TEST_F(SqliteMigrationsTest, FailingMigrationRollsBackAlone) {
   auto db = openRaw();
   const std::vector<Migration> migrations{
