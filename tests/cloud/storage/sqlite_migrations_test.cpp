@@ -16,6 +16,19 @@ protected:
   SQLite::Database openRaw() {
     return SQLite::Database(dbPath().string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   }
+  /// The database at schema `version` (3 or later), with the store st_1 and the customer cu_1.
+  SQLite::Database openAtVersion(int version) {
+    auto db = openRaw();
+    db.exec("PRAGMA foreign_keys = ON");
+    const auto& all = sqliteMigrations();
+    EXPECT_EQ(applyMigrations(db, std::vector<Migration>(all.begin(), all.begin() + version)),
+              version);
+    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
+            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
+    db.exec("INSERT INTO users (id, email, role, name, password_hash, created_at, updated_at) "
+            "VALUES ('cu_1', 'a@example.com', 'customer', 'A', 'h', 1, 1)");
+    return db;
+  }
   static std::vector<std::pair<int, std::int64_t>> recorded(SQLite::Database& db) {
     SQLite::Statement st(db, "SELECT version, applied_at FROM schema_migrations ORDER BY version");
     std::vector<std::pair<int, std::int64_t>> out;
@@ -132,13 +145,7 @@ TEST_F(SqliteMigrationsTest, GuestOrdersSurviveTheMoveToAccounts) {
 TEST_F(SqliteMigrationsTest, APageCountHoldMovesToTheOrdersLifecycle) {
   const auto& all = sqliteMigrations();
   {
-    auto db = openRaw();
-    db.exec("PRAGMA foreign_keys = ON");
-    EXPECT_EQ(applyMigrations(db, std::vector<Migration>(all.begin(), all.begin() + 7)), 7);
-    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
-            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
-    db.exec("INSERT INTO users (id, email, role, name, password_hash, created_at, updated_at) "
-            "VALUES ('cu_1', 'a@example.com', 'customer', 'A', 'h', 1, 1)");
+    auto db = openAtVersion(7);
     for (const char* id : {"ord_held", "ord_coded", "ord_done"}) {
       db.exec(std::string("INSERT INTO orders (id, store_id, customer_id, state, options, "
                           "document_name, content_type, created_at, updated_at) VALUES ('") +
@@ -167,56 +174,29 @@ TEST_F(SqliteMigrationsTest, APageCountHoldMovesToTheOrdersLifecycle) {
 TEST_F(SqliteMigrationsTest, EveryChargeKeepsItsPageCountWhenItMovesToTheOrdersPages) {
   const auto& all = sqliteMigrations();
   {
-    auto db = openRaw();
-    db.exec("PRAGMA foreign_keys = ON");
-    EXPECT_EQ(applyMigrations(db, std::vector<Migration>(all.begin(), all.begin() + 8)), 8);
-    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
-            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
-    db.exec("INSERT INTO users (id, email, role, name, password_hash, created_at, updated_at) "
-            "VALUES ('cu_1', 'a@example.com', 'customer', 'A', 'h', 1, 1)");
-    // id, quoted pages and source (NULL: no order_pages row), agent pages, the charge's pages,
-    // its source, finalized_at.
-    const char* const charges[] = {
-        "'ord_quoted', 3, 'client', NULL, 3, 'client', NULL",  // the quote, as order_pages
-        "'ord_final', 3, 'cloud', 4, 4, 'agent', 9",           // final on the agent's count
-        "'ord_uncounted', 5, 'client', NULL, 5, 'agent', 9",   // final; the agent did not count
-        "'ord_old_quote', NULL, NULL, NULL, 6, 'cloud', NULL", // older than order_pages
-        "'ord_old_final', NULL, NULL, NULL, 7, 'agent', 9",    // older than order_pages, final
-        "'ord_recounted', 2, 'client', 8, 2, 'client', NULL",  // counted after the quote
-        "'ord_requoted', 4, 'agent', 4, 2, 'client', NULL",    // re-quoted, charge not repriced
-        "'ord_reprinted', 3, 'cloud', 5, 3, 'agent', 9",       // counted again after the final
-    };
-    for (const std::string row : charges) {
-      SQLite::Statement values(db, "SELECT " + row);
-      ASSERT_TRUE(values.executeStep());
-      const std::string id = values.getColumn(0).getString();
-      db.exec("INSERT INTO orders (id, store_id, customer_id, state, options, document_name, "
-              "content_type, created_at, updated_at) VALUES ('" +
-              id + "', 'st_1', 'cu_1', 'printed', '{}', 'a.pdf', 'application/pdf', 5, 6)");
-      if (!values.getColumn(1).isNull()) {
-        SQLite::Statement pages(db, "INSERT INTO order_pages (order_id, quoted_pages, source, "
-                                    "agent_pages) VALUES (?, ?, ?, ?)");
-        pages.bind(1, id);
-        pages.bind(2, values.getColumn(1).getInt());
-        pages.bind(3, values.getColumn(2).getString());
-        if (!values.getColumn(3).isNull()) {
-          pages.bind(4, values.getColumn(3).getInt());
-        }
-        pages.exec();
-      }
-      SQLite::Statement charge(
-          db, "INSERT INTO order_charges (order_id, pages, pages_source, price_list, breakdown, "
-              "total_minor, currency, quoted_total_minor, finalized_at, payment_state, "
-              "created_at, updated_at) VALUES (?, ?, ?, '{}', '{}', 100, 'EUR', 100, ?, "
-              "'unpaid', 6, 6)");
-      charge.bind(1, id);
-      charge.bind(2, values.getColumn(4).getInt());
-      charge.bind(3, values.getColumn(5).getString());
-      if (!values.getColumn(6).isNull()) {
-        charge.bind(4, values.getColumn(6).getInt64());
-      }
-      charge.exec();
-    }
+    auto db = openAtVersion(8);
+    // Per order: its quoted pages and their source (NULL: no order_pages row), the agent's
+    // pages, and its charge's pages, their source and when the charge was made final.
+    db.exec("CREATE TEMP TABLE cases (id, quoted, source, agent, pages, pages_source, final)");
+    db.exec("INSERT INTO cases VALUES "
+            "('ord_quoted', 3, 'client', NULL, 3, 'client', NULL), "  // the quote, as it stands
+            "('ord_final', 3, 'cloud', 4, 4, 'agent', 9), "           // final on the agent's count
+            "('ord_uncounted', 5, 'client', NULL, 5, 'agent', 9), "   // the agent could not count
+            "('ord_old_quote', NULL, NULL, NULL, 6, 'cloud', NULL), " // older than order_pages
+            "('ord_old_final', NULL, NULL, NULL, 7, 'agent', 9), "    // the same, final
+            "('ord_recounted', 2, 'client', 8, 2, 'client', NULL), "  // counted after the quote
+            "('ord_requoted', 4, 'agent', 4, 2, 'client', NULL), "    // charge not repriced
+            "('ord_reprinted', 3, 'cloud', 5, 3, 'agent', 9)");       // counted after the final
+    db.exec("INSERT INTO orders (id, store_id, customer_id, state, options, document_name, "
+            "content_type, created_at, updated_at) "
+            "SELECT id, 'st_1', 'cu_1', 'printed', '{}', 'a.pdf', 'application/pdf', 5, 6 "
+            "FROM cases");
+    db.exec("INSERT INTO order_pages (order_id, quoted_pages, source, agent_pages) "
+            "SELECT id, quoted, source, agent FROM cases WHERE quoted IS NOT NULL");
+    db.exec("INSERT INTO order_charges (order_id, pages, pages_source, price_list, breakdown, "
+            "total_minor, currency, quoted_total_minor, finalized_at, payment_state, created_at, "
+            "updated_at) SELECT id, pages, pages_source, '{}', '{}', 100, 'EUR', 100, final, "
+            "'unpaid', 6, 6 FROM cases");
   }
   SqliteStore store(dbPath().string());
   EXPECT_EQ(store.schemaVersion(), all.back().version);
