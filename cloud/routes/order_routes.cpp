@@ -1,5 +1,6 @@
 // Routes for a customer's own orders: create, list, read, upload the document, cancel, the
-// receipt.
+// receipt. The cancel (cancelAndRead) and the paged order list (replyOrderPage) also serve the
+// shop's routes.
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
 #include "cloud/orders/payments.h"
