@@ -26,16 +26,11 @@ std::string RoleSet::describe() const {
 }
 
 std::optional<Role> userRoleFromString(std::string_view name) {
-  if (name == "customer") {
-    return Role::Customer;
+  const auto role = kRoleNames.parse(name);
+  if (role == Role::Anonymous || role == Role::Agent) {
+    return std::nullopt; // not roles a user account holds
   }
-  if (name == "shopkeeper") {
-    return Role::Shopkeeper;
-  }
-  if (name == "admin") {
-    return Role::Admin;
-  }
-  return std::nullopt;
+  return role;
 }
 
 bool Principal::managesStore(const std::string& id) const {
@@ -53,7 +48,7 @@ Authenticator::Authenticator(Store& store, std::string adminToken, TokenService&
 
 Principal Authenticator::authenticateUser(std::string_view token) const {
   const AccessClaims claims = tokens_.verify(token);
-  auto tx = store_.begin();
+  auto tx = store_.beginRead();
   if (tx->isAccessTokenDenied(claims.tokenId)) {
     throw Error("token_revoked", "this access token has been revoked (logged out)");
   }
@@ -84,14 +79,14 @@ Principal Authenticator::authenticateUser(std::string_view token) const {
   return p;
 }
 
-Principal Authenticator::authenticate(const httplib::Request& request) const {
-  if (!request.has_header("Authorization")) {
+Principal Authenticator::authenticate(const std::vector<std::string>& authorization) const {
+  if (authorization.empty()) {
     return {};
   }
-  if (request.get_header_value_count("Authorization") != 1) {
+  if (authorization.size() != 1) {
     throw Error("invalid_credentials", "send exactly one Authorization header");
   }
-  const std::string header = request.get_header_value("Authorization");
+  const std::string& header = authorization.front();
   constexpr std::string_view kScheme = "Bearer ";
   if (header.size() <= kScheme.size() || header.compare(0, kScheme.size(), kScheme) != 0) {
     throw Error("invalid_credentials", "the Authorization header must be 'Bearer <token>'");
@@ -112,6 +107,8 @@ Principal Authenticator::authenticate(const httplib::Request& request) const {
   }
   // Tokens are 256 random bits, so looking their SHA-256 up by equality reveals nothing useful.
   const std::string hash = sha256Hex(token);
+  // An agent's call is the one that writes (its last contact, which makes its store "online"),
+  // so only this path takes a writer transaction.
   auto tx = store_.begin();
   if (auto agent = tx->findAgentByCredentialHash(hash); agent) {
     if (agent->revokedAt) {

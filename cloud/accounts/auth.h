@@ -5,7 +5,6 @@
 #include "common/util/clock.h"
 
 #include <cstdint>
-#include <httplib.h>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -71,7 +70,9 @@ class Authenticator {
 public:
   Authenticator(Store& store, std::string adminToken, TokenService& tokens, Clock clock);
 
-  Principal authenticate(const httplib::Request& request) const;
+  /// The caller named by `authorization`, the values of the request's Authorization headers
+  /// (none: anonymous; more than one: refused).
+  Principal authenticate(const std::vector<std::string>& authorization) const;
 
   /// Throws Error "unauthorized" for an anonymous caller and "forbidden" for a caller whose role
   /// is not in `allowed`.

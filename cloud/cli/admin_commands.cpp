@@ -21,7 +21,50 @@ json postForId(CloudSession& cloud, const Arguments& args, const std::string& ne
                     doing);
 }
 
+/// An admin action on one thing named by ID: POST kApi + before + ID + after, then say
+/// "<noun> <the reply's idField> <done>".
+struct IdAction {
+  const char* needs;
+  const char* before;
+  const char* after;
+  const char* doing;
+  const char* noun;
+  const char* idField;
+  const char* done;
+};
+
+constexpr IdAction kRevokeAgent{"admin revoke-agent needs AGENT_ID",
+                                "/admin/agents/",
+                                "/revoke",
+                                "revoking the agent",
+                                "agent",
+                                "agent_id",
+                                "revoked"};
+constexpr IdAction kDeactivateUser{"admin deactivate-user needs USER_ID",
+                                   "/admin/users/",
+                                   "/deactivate",
+                                   "deactivating the user",
+                                   "user",
+                                   "id",
+                                   "deactivated"};
+
+int runIdAction(CloudSession& cloud, const Arguments& args, const IdAction& action) {
+  const json result =
+      postForId(cloud, args, action.needs, action.before, action.after, action.doing);
+  printResult(args, result,
+              std::string(action.noun) + " " + fieldText(result, action.idField) + " " +
+                  action.done);
+  return 0;
+}
+
 } // namespace
+
+int revokeAgent(CloudSession& cloud, const Arguments& args) {
+  return runIdAction(cloud, args, kRevokeAgent);
+}
+int deactivateUser(CloudSession& cloud, const Arguments& args) {
+  return runIdAction(cloud, args, kDeactivateUser);
+}
 
 int createStore(CloudSession& cloud, const Arguments& args) {
   const json result = cloud.post(kApi + "/admin/stores", cloud.adminToken(),
@@ -42,13 +85,6 @@ int createEnrollmentCode(CloudSession& cloud, const Arguments& args) {
   printResult(args, result,
               "enrollment code " + fieldText(result, "code") + " (valid until " +
                   formatTime(result.value("expires_at", std::int64_t{0})) + ")");
-  return 0;
-}
-
-int revokeAgent(CloudSession& cloud, const Arguments& args) {
-  const json result = postForId(cloud, args, "admin revoke-agent needs AGENT_ID", "/admin/agents/",
-                                "/revoke", "revoking the agent");
-  printResult(args, result, "agent " + fieldText(result, "agent_id") + " revoked");
   return 0;
 }
 
@@ -81,13 +117,6 @@ int listUsers(CloudSession& cloud, const Arguments& args) {
               << fieldText(u, "role") << std::setw(6)
               << (u.value("deactivated", false) ? "off" : "on") << fieldText(u, "email") << "\n";
   }
-  return 0;
-}
-
-int deactivateUser(CloudSession& cloud, const Arguments& args) {
-  const json result = postForId(cloud, args, "admin deactivate-user needs USER_ID", "/admin/users/",
-                                "/deactivate", "deactivating the user");
-  printResult(args, result, "user " + fieldText(result, "id") + " deactivated");
   return 0;
 }
 

@@ -22,7 +22,7 @@ constexpr const char* kVerifyEmail = "verify_email";
 constexpr const char* kResetPassword = "reset_password";
 
 std::string clientAddress(const RequestContext& ctx) {
-  return "addr:" + ctx.request.remote_addr;
+  return "addr:" + ctx.request.remoteAddress;
 }
 
 /// A password as typed at login: checked for type and size only (the hash decides the rest).
@@ -84,20 +84,6 @@ std::string Api::newAccountToken(StoreTransaction& tx, const std::string& userId
   record.expiresAt = record.createdAt + ttl;
   tx.insertAccountToken(record);
   return token;
-}
-
-json Api::userJson(StoreTransaction& tx, const UserRecord& user) {
-  json j{{"id", user.id},
-         {"email", user.email},
-         {"role", user.role},
-         {"name", user.name},
-         {"email_verified", user.emailVerifiedAt.has_value()},
-         {"deactivated", user.deactivatedAt.has_value()},
-         {"created_at", user.createdAt}};
-  if (user.role == "shopkeeper") {
-    j["store_ids"] = tx.storesOfUser(user.id);
-  }
-  return j;
 }
 
 UserRecord Api::callingUser(StoreTransaction& tx, const RequestContext& ctx) {
@@ -195,7 +181,7 @@ void Api::registerAccount(RequestContext& ctx) {
 void Api::verifyEmail(RequestContext& ctx) {
   std::string token;
   if (ctx.request.method == "GET") {
-    token = ctx.request.get_param_value("token");
+    token = ctx.request.queryValue("token");
   } else {
     const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
     rejectUnknownFields(body, {"token"});
@@ -311,8 +297,8 @@ void Api::login(RequestContext& ctx) {
   for (RateLimiter* limiter : {&loginFailuresByAccount_, &loginFailuresByAddress_}) {
     const std::string& key = limiter == &loginFailuresByAccount_ ? accountKey : addressKey;
     if (limiter->exhausted(key)) {
-      ctx.response.set_header("Retry-After",
-                              std::to_string(std::max<std::int64_t>(1, limiter->retryAfter(key))));
+      ctx.response.setHeader("Retry-After",
+                             std::to_string(std::max<std::int64_t>(1, limiter->retryAfter(key))));
       throw ApiError(429, "too_many_attempts", "too many failed logins; wait before trying again");
     }
   }
@@ -335,7 +321,7 @@ void Api::login(RequestContext& ctx) {
 
   auto tx = store_.begin();
   json reply = startSession(*tx, *user);
-  reply["user"] = userJson(*tx, *user);
+  reply["user"] = userWithStores(*tx, *user);
   tx->commit();
   replyJson(ctx.response, 200, reply);
 }
@@ -399,7 +385,7 @@ void Api::getMe(RequestContext& ctx) {
   }
   auto tx = store_.beginRead();
   const UserRecord user = callingUser(*tx, ctx);
-  replyJson(ctx.response, 200, userJson(*tx, user));
+  replyJson(ctx.response, 200, userWithStores(*tx, user));
 }
 
 void Api::changePassword(RequestContext& ctx) {
@@ -421,19 +407,11 @@ void Api::changePassword(RequestContext& ctx) {
     throw ApiError(403, "wrong_password", "the current password is wrong");
   }
   const std::string hash = accounts_.hasher.hash(next);
-  const std::int64_t t = now();
-  auto tx = store_.begin();
-  auto fresh = tx->findUser(user.id);
-  fresh->passwordHash = hash;
-  fresh->updatedAt = t;
-  tx->updateUser(*fresh);
-  const int revoked = tx->revokeUserSessions(user.id, t, "password changed");
-  tx->denyAccessToken(ctx.principal.tokenId, ctx.principal.tokenExpiresAt);
-  queueMail(*tx, user.email, "Your PrintRelay password was changed",
-            "The password of your PrintRelay account was just changed and every session was "
-            "signed out.\nIf this was not you, reset your password at once.\n",
-            now());
-  commitAndWakeMail(*tx);
+  const int revoked = changeOwnAccount(
+      ctx, user, [&](UserRecord& fresh, std::int64_t) { fresh.passwordHash = hash; },
+      "password changed", "Your PrintRelay password was changed",
+      "The password of your PrintRelay account was just changed and every session was "
+      "signed out.\nIf this was not you, reset your password at once.\n");
   log::notice("account " + user.id + " changed its password; " + std::to_string(revoked) +
               " session(s) revoked");
   replyJson(ctx.response, 200, {{"status", "password_changed"}, {"sessions_revoked", revoked}});
@@ -452,19 +430,29 @@ void Api::deactivateAccount(RequestContext& ctx) {
     loginFailuresByAccount_.record("acct:" + user.email);
     throw ApiError(403, "wrong_password", "the password is wrong");
   }
+  changeOwnAccount(
+      ctx, user, [](UserRecord& fresh, std::int64_t at) { fresh.deactivatedAt = at; },
+      "account deactivated", "Your PrintRelay account was deactivated",
+      "Your PrintRelay account was deactivated at your request. Goodbye!\n");
+  log::notice("account " + user.id + " deactivated by its owner");
+  replyJson(ctx.response, 200, {{"status", "deactivated"}});
+}
+
+int Api::changeOwnAccount(const RequestContext& ctx, const UserRecord& user,
+                          const std::function<void(UserRecord&, std::int64_t)>& change,
+                          const std::string& why, const std::string& mailSubject,
+                          const std::string& mailText) {
   const std::int64_t t = now();
   auto tx = store_.begin();
   auto fresh = tx->findUser(user.id);
-  fresh->deactivatedAt = t;
+  change(*fresh, t);
   fresh->updatedAt = t;
   tx->updateUser(*fresh);
-  tx->revokeUserSessions(user.id, t, "account deactivated");
+  const int revoked = tx->revokeUserSessions(user.id, t, why);
   tx->denyAccessToken(ctx.principal.tokenId, ctx.principal.tokenExpiresAt);
-  queueMail(*tx, user.email, "Your PrintRelay account was deactivated",
-            "Your PrintRelay account was deactivated at your request. Goodbye!\n", now());
+  queueMail(*tx, user.email, mailSubject, mailText, t);
   commitAndWakeMail(*tx);
-  log::notice("account " + user.id + " deactivated by its owner");
-  replyJson(ctx.response, 200, {{"status", "deactivated"}});
+  return revoked;
 }
 
 void Api::commitAndWakeMail(StoreTransaction& tx) {

@@ -1,86 +1,55 @@
-// Routes for admins (the operator token or an admin account) and shopkeepers of a store.
+// Routes for admins (the operator token or an admin account): users, stores, shopkeepers'
+// assignments, revoking an agent.
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
+#include "cloud/routes/render.h"
 #include "cloud/storage/ids.h"
-#include "common/util/encoding.h"
 #include "common/util/log.h"
 
 namespace printrelay::cloud {
 
 using nlohmann::json;
 
-void Api::createStore(RequestContext& ctx) {
-  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
-  rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
-  StoreRecord store;
-  store.id = newId("st");
-  store.name = requiredString(body, "name", 200);
-  store.address = optionalString(body, "address", 500);
-  store.latitude = requiredNumber(body, "latitude", -90, 90);
-  store.longitude = requiredNumber(body, "longitude", -180, 180);
-  store.createdAt = now();
-  auto tx = store_.begin();
-  tx->insertStore(store);
-  const json reply = storeJson(*tx, store, true);
-  tx->commit();
-  log::notice("store " + store.id + " created");
-  replyJson(ctx.response, 201, reply);
+namespace {
+
+/// The user `userId`; ApiError 404 user_not_found when there is none.
+UserRecord existingUser(StoreTransaction& tx, const std::string& userId) {
+  return existingRecord(
+      userId, [&](const std::string& id) { return tx.findUser(id); }, "user_not_found",
+      "no such user");
 }
 
-void Api::createEnrollmentCode(RequestContext& ctx) {
+/// Assigns (or unassigns) the path's user to (from) the path's store; the answer is the user's
+/// stores after the change.
+void changeAssignment(Store& store, RequestContext& ctx, bool assign, std::int64_t at) {
   const std::string storeId = ctx.pathParam(0);
-  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
-  auto tx = store_.begin();
-  requireManagedStore(*tx, ctx, storeId);
-  // 120 random bits, URL-safe: short enough to type, far too many to guess.
-  const std::string code = randomToken(15);
-  EnrollmentCodeRecord record;
-  record.codeHash = sha256Hex(code);
-  record.storeId = storeId;
-  record.createdAt = now();
-  record.expiresAt = record.createdAt + settings_.enrollmentCodeTtlSeconds;
-  tx->insertEnrollmentCode(record);
-  tx->commit();
-  replyJson(ctx.response, 201,
-            {{"code", code}, {"store_id", storeId}, {"expires_at", record.expiresAt}});
-}
-
-void Api::updateStore(RequestContext& ctx) {
-  const std::string storeId = ctx.pathParam(0);
-  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
-  rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
-  auto tx = store_.begin();
-  StoreRecord store = existingStore(*tx, storeId);
-  if (body.contains("name")) {
-    store.name = requiredString(body, "name", 200);
+  const std::string userId = ctx.pathParam(1);
+  parseJsonObject(ctx.body.readAll(Api::kMaxJsonBody));
+  auto tx = store.begin();
+  if (assign) {
+    existingStore(*tx, storeId);
+    const UserRecord user = existingUser(*tx, userId);
+    if (user.role != "shopkeeper") {
+      throw ApiError(409, "not_a_shopkeeper", "only shopkeeper accounts are assigned stores");
+    }
+    tx->assignStore(user.id, storeId, at);
+  } else if (!isWellFormedId(storeId) || !isWellFormedId(userId) ||
+             !tx->unassignStore(userId, storeId)) {
+    throw ApiError(404, "assignment_not_found", "this user is not assigned this store");
   }
-  if (body.contains("address")) {
-    store.address = optionalString(body, "address", 500);
-  }
-  if (body.contains("latitude")) {
-    store.latitude = requiredNumber(body, "latitude", -90, 90);
-  }
-  if (body.contains("longitude")) {
-    store.longitude = requiredNumber(body, "longitude", -180, 180);
-  }
-  tx->updateStore(store);
-  const json reply = storeJson(*tx, store, true);
+  const json reply{{"user_id", userId}, {"store_ids", tx->storesOfUser(userId)}};
   tx->commit();
   replyJson(ctx.response, 200, reply);
 }
 
-void Api::listStoreOrders(RequestContext& ctx) {
-  const std::string storeId = ctx.pathParam(0);
-  requireManagedStore(*store_.beginRead(), ctx, storeId);
-  replyOrderPage(ctx, storeId, true);
-}
+} // namespace
 
 void Api::listUsers(RequestContext& ctx) {
   auto tx = store_.beginRead();
   json list = json::array();
   for (const auto& user : tx->listUsers()) {
-    list.push_back(userJson(*tx, user));
+    list.push_back(userWithStores(*tx, user));
   }
   replyJson(ctx.response, 200, {{"users", std::move(list)}});
 }
@@ -136,7 +105,7 @@ void Api::createUser(RequestContext& ctx) {
   for (const auto& id : storeIds) {
     tx->assignStore(user.id, id, user.createdAt);
   }
-  const json reply = userJson(*tx, user);
+  const json reply = userWithStores(*tx, user);
   tx->commit();
   log::notice("admin created " + role + " account " + user.id);
   replyJson(ctx.response, 201, reply);
@@ -147,84 +116,89 @@ void Api::deactivateUser(RequestContext& ctx) {
   parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   const std::int64_t t = now();
   auto tx = store_.begin();
-  std::optional<UserRecord> user;
-  if (isWellFormedId(userId)) {
-    user = tx->findUser(userId);
+  UserRecord user = existingUser(*tx, userId);
+  if (!user.deactivatedAt) {
+    user.deactivatedAt = t;
+    user.updatedAt = t;
+    tx->updateUser(user);
   }
-  if (!user) {
-    throw ApiError(404, "user_not_found", "no such user");
-  }
-  if (!user->deactivatedAt) {
-    user->deactivatedAt = t;
-    user->updatedAt = t;
-    tx->updateUser(*user);
-  }
-  const int revoked = tx->revokeUserSessions(user->id, t, "deactivated by an admin");
-  json reply = userJson(*tx, *user);
+  const int revoked = tx->revokeUserSessions(user.id, t, "deactivated by an admin");
+  json reply = userWithStores(*tx, user);
   reply["sessions_revoked"] = revoked;
   tx->commit();
-  log::notice("account " + user->id + " deactivated by an admin");
+  log::notice("account " + user.id + " deactivated by an admin");
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::createStore(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
+  StoreRecord store;
+  store.id = newId("st");
+  store.name = requiredString(body, "name", 200);
+  store.address = optionalString(body, "address", 500);
+  store.latitude = requiredNumber(body, "latitude", -90, 90);
+  store.longitude = requiredNumber(body, "longitude", -180, 180);
+  store.createdAt = now();
+  auto tx = store_.begin();
+  tx->insertStore(store);
+  const json reply = storeDetail(*tx, store);
+  tx->commit();
+  log::notice("store " + store.id + " created");
+  replyJson(ctx.response, 201, reply);
+}
+
+void Api::updateStore(RequestContext& ctx) {
+  const std::string storeId = ctx.pathParam(0);
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
+  auto tx = store_.begin();
+  StoreRecord store = existingStore(*tx, storeId);
+  if (body.contains("name")) {
+    store.name = requiredString(body, "name", 200);
+  }
+  if (body.contains("address")) {
+    store.address = optionalString(body, "address", 500);
+  }
+  if (body.contains("latitude")) {
+    store.latitude = requiredNumber(body, "latitude", -90, 90);
+  }
+  if (body.contains("longitude")) {
+    store.longitude = requiredNumber(body, "longitude", -180, 180);
+  }
+  tx->updateStore(store);
+  const json reply = storeDetail(*tx, store);
+  tx->commit();
   replyJson(ctx.response, 200, reply);
 }
 
 void Api::assignShopkeeper(RequestContext& ctx) {
-  const std::string storeId = ctx.pathParam(0);
-  const std::string userId = ctx.pathParam(1);
-  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
-  auto tx = store_.begin();
-  existingStore(*tx, storeId);
-  std::optional<UserRecord> user;
-  if (isWellFormedId(userId)) {
-    user = tx->findUser(userId);
-  }
-  if (!user) {
-    throw ApiError(404, "user_not_found", "no such user");
-  }
-  if (user->role != "shopkeeper") {
-    throw ApiError(409, "not_a_shopkeeper", "only shopkeeper accounts are assigned stores");
-  }
-  tx->assignStore(user->id, storeId, now());
-  const json reply{{"user_id", user->id}, {"store_ids", tx->storesOfUser(user->id)}};
-  tx->commit();
-  replyJson(ctx.response, 200, reply);
+  changeAssignment(store_, ctx, true, now());
 }
 
 void Api::unassignShopkeeper(RequestContext& ctx) {
-  const std::string storeId = ctx.pathParam(0);
-  const std::string userId = ctx.pathParam(1);
-  parseJsonObject(ctx.body.readAll(kMaxJsonBody));
-  auto tx = store_.begin();
-  if (!isWellFormedId(storeId) || !isWellFormedId(userId) || !tx->unassignStore(userId, storeId)) {
-    throw ApiError(404, "assignment_not_found", "this user is not assigned this store");
-  }
-  const json reply{{"user_id", userId}, {"store_ids", tx->storesOfUser(userId)}};
-  tx->commit();
-  replyJson(ctx.response, 200, reply);
+  changeAssignment(store_, ctx, false, now());
 }
 
 void Api::revokeAgent(RequestContext& ctx) {
   const std::string agentId = ctx.pathParam(0);
   parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   auto tx = store_.begin();
-  std::optional<AgentRecord> agent;
-  if (isWellFormedId(agentId)) {
-    agent = tx->findAgent(agentId);
-  }
-  if (!agent) {
-    throw ApiError(404, "agent_not_found", "no such agent");
-  }
-  tx->revokeAgent(agent->id, now());
+  const AgentRecord agent = existingRecord(
+      agentId, [&](const std::string& id) { return tx->findAgent(id); }, "agent_not_found",
+      "no such agent");
+  tx->revokeAgent(agent.id, now());
   // A revoked agent's key may be in a thief's hands: stop sealing new documents to it.
-  if (auto store = tx->findStore(agent->storeId); store && store->keyId == agent->keyId) {
+  if (auto store = tx->findStore(agent.storeId); store && store->keyId == agent.keyId) {
     tx->setStoreKey(store->id, "", "");
   }
-  const auto revoked = tx->findAgent(agent->id);
+  const auto revoked = tx->findAgent(agent.id);
   tx->commit();
-  log::notice("agent " + agent->id + " revoked");
+  log::notice("agent " + agent.id + " revoked");
   replyJson(
       ctx.response, 200,
-      {{"agent_id", agent->id},
-       {"store_id", agent->storeId},
+      {{"agent_id", agent.id},
+       {"store_id", agent.storeId},
        {"revoked_at", revoked && revoked->revokedAt ? json(*revoked->revokedAt) : json(nullptr)}});
 }
 

@@ -1,12 +1,18 @@
-// Routes for enrolled agents: the long-poll for jobs, the ciphertext download, status events.
+// Routes of an agent's job flow: the long-poll for jobs, the ciphertext download, status events
+// (the page count among them), a reprint asked at the printer.
 #include "cloud/orders/order_documents.h"
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
+#include "cloud/routes/render.h"
 #include "common/crypto/envelope.h"
 #include "common/util/log.h"
 #include "common/wire/protocol.h"
 
+#include <algorithm>
+#include <array>
+#include <span>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,25 +22,27 @@ using nlohmann::json;
 
 namespace {
 
-std::int64_t waitSeconds(const httplib::Request& request, std::int64_t cap) {
-  if (!request.has_param("wait")) {
+std::int64_t waitSeconds(const HttpRequest& request, std::int64_t cap) {
+  if (request.queryCount("wait") == 0) {
     return 0;
   }
-  return std::min(wholeNumberParam("wait", request.get_param_value("wait"), 0, 999'999'999), cap);
+  return std::min(wholeNumberParam("wait", request.queryValue("wait"), 0, 999'999'999), cap);
 }
 
-std::optional<OrderState> targetState(const std::string& eventState) {
-  if (eventState == "printing") {
-    return OrderState::Printing;
-  }
-  if (eventState == "printed") {
-    return OrderState::Printed;
-  }
-  if (eventState == "failed") {
-    return OrderState::Failed;
-  }
-  if (eventState == "released") {
-    return OrderState::Queued;
+/// The order state each event state of an agent's report moves the order to ("counted" is
+/// handled apart: it does not move the order by itself).
+constexpr std::array<std::pair<std::string_view, OrderState>, 4> kEventTargets{{
+    {"printing", OrderState::Printing},
+    {"printed", OrderState::Printed},
+    {"failed", OrderState::Failed},
+    {"released", OrderState::Queued},
+}};
+
+std::optional<OrderState> targetState(std::string_view eventState) {
+  for (const auto& [name, state] : kEventTargets) {
+    if (name == eventState) {
+      return state;
+    }
   }
   return std::nullopt;
 }
@@ -139,7 +147,7 @@ void Api::getJobDocument(RequestContext& ctx) {
     const bool leased =
         order && (order->state == OrderState::Dispatched || order->state == OrderState::Printing) &&
         !job.leaseId.empty();
-    const std::string asked = ctx.request.get_param_value("lease_id");
+    const std::string asked = ctx.request.queryValue("lease_id");
     if (!leased || (!asked.empty() && asked != job.leaseId)) {
       throw ApiError(409, "lease_expired", "this job is not leased to you (any more)");
     }
@@ -151,17 +159,12 @@ void Api::getJobDocument(RequestContext& ctx) {
     throw Error("io_failed", "cannot stat the document of order " + orderId);
   }
   ctx.response.status = 200;
-  ctx.response.set_content_provider(
-      static_cast<std::size_t>(st.st_size), std::string(envelope::kMediaType),
-      [fd](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-        std::array<char, 64 * 1024> buffer{};
-        const std::size_t want = std::min(length, buffer.size());
-        const ssize_t n = ::pread(fd->get(), buffer.data(), want, static_cast<off_t>(offset));
-        if (n <= 0) {
-          return false;
-        }
-        return sink.write(buffer.data(), static_cast<std::size_t>(n));
-      });
+  ctx.response.setStream(static_cast<std::uint64_t>(st.st_size), std::string(envelope::kMediaType),
+                         [fd](std::uint64_t offset, std::span<char> buffer) -> std::size_t {
+                           const ssize_t n = ::pread(fd->get(), buffer.data(), buffer.size(),
+                                                     static_cast<off_t>(offset));
+                           return n > 0 ? static_cast<std::size_t>(n) : 0;
+                         });
 }
 
 void Api::postJobEvent(RequestContext& ctx) {
@@ -234,6 +237,65 @@ void Api::postJobEvent(RequestContext& ctx) {
   log::job(log::Level::Info, job.id,
            "agent reports " + event.state + "; order " + order->id + " is " +
                std::string(toString(target)));
+  replyJson(ctx.response, 200, reply);
+}
+
+json Api::countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,
+                       JobRecord& job, const protocol::JobEvent& event, const std::string& payload,
+                       std::int64_t at) {
+  if (order.state != OrderState::Dispatched && order.state != OrderState::Printing) {
+    throw ApiError(409, "illegal_transition",
+                   "a count is reported before printing; the order is " +
+                       std::string(toString(order.state)));
+  }
+  const int pages = event.pages.value_or(0);
+  if (pages < 1) {
+    throw ApiError(400, "invalid_request", "field 'pages' must be at least 1 with state counted");
+  }
+  const CountVerdict verdict = recordAgentCount(tx, order, pages, event.contentType);
+  std::string note = "agent counted " + std::to_string(pages) + " page(s)";
+  if (!event.contentType.empty()) {
+    note += " of " + event.contentType;
+  }
+  if (!verdict.proceed) {
+    note += ": " + verdict.message;
+  }
+  job.lastEventSeq = event.seq;
+  job.updatedAt = at;
+  tx.updateJob(job);
+  orders.pagesCounted(order, verdict.proceed, note);
+  job = *tx.findJob(job.id);
+
+  json reply{{"job_id", job.id},
+             {"order_id", order.id},
+             {"seq", event.seq},
+             {"state", toString(order.state)},
+             {"order_state", toString(order.state)},
+             {"proceed", verdict.proceed},
+             {"lease_expires_at", job.leaseId.empty() ? json(nullptr) : json(job.leaseExpiresAt)}};
+  if (!verdict.message.empty()) {
+    reply["message"] = verdict.message;
+  }
+  tx.insertJobEvent({job.id, event.seq, payload, dumpJson(reply), at});
+  log::job(log::Level::Info, job.id,
+           note + (verdict.proceed ? "; proceed" : "; order " + order.id + " held"));
+  return reply;
+}
+
+void Api::reprintJob(RequestContext& ctx) {
+  const std::string reason = reasonField(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
+  auto tx = store_.begin();
+  const JobRecord job = agentJob(*tx, ctx, ctx.pathParam(0));
+  OrderRecord order = *tx->findOrder(job.orderId);
+  OrderService orders = orderService(*tx);
+  orders.reprint(order, documents_,
+                 withReason("reprint asked by agent " + ctx.principal.subject, reason));
+  json reply = render::orderJson(existingOrderView(*tx, order.id), true);
+  reply["order_id"] = order.id;
+  orders.commit();
+  log::job(log::Level::Info, job.id,
+           "reprint asked by agent " + ctx.principal.subject + "; order " + order.id +
+               " queued again as job " + reply["job_id"].get<std::string>());
   replyJson(ctx.response, 200, reply);
 }
 

@@ -1,8 +1,11 @@
-// Routes an enrolled agent uses besides the job flow, for the shop's technician: who am I (also
-// the paused agent's check-in), the shop's printers and their state, and store key rotation.
+// Routes for a store's agent outside the job flow: enrollment with a one-time code, who am I
+// (also the paused agent's check-in), the shop's printers and their state, store key rotation,
+// release by pickup code at the counter.
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
+#include "cloud/routes/render.h"
+#include "cloud/storage/ids.h"
 #include "common/crypto/envelope.h"
 #include "common/util/encoding.h"
 #include "common/util/log.h"
@@ -74,7 +77,7 @@ json checkedPrinter(const json& in, std::size_t index) {
                {"info", optionalString(in, "info", kMaxText)},
                {"location", optionalString(in, "location", kMaxText)},
                {"make_and_model", optionalString(in, "make_and_model", kMaxText)}};
-  // What the printer can do (issue 4): parsed by the wire model, stored re-serialized.
+  // What the printer can do: parsed by the wire model, stored re-serialized.
   if (const auto it = in.find("abilities"); it != in.end() && !it->is_null()) {
     try {
       printer["abilities"] = json(it->get<protocol::PrinterAbilities>());
@@ -88,6 +91,65 @@ json checkedPrinter(const json& in, std::size_t index) {
 }
 
 } // namespace
+
+void Api::enrollAgent(RequestContext& ctx) {
+  const auto request =
+      parseJsonObject(ctx.body.readAll(kMaxJsonBody)).get<protocol::EnrollRequest>();
+  Bytes publicKey;
+  try {
+    publicKey = base64Decode(request.publicKey);
+  } catch (const Error&) {
+    publicKey.clear();
+  }
+  if (publicKey.size() != 32) {
+    throw ApiError(400, "invalid_public_key",
+                   "public_key must be the base64 of a 32-byte X25519 public key");
+  }
+  const std::int64_t t = now();
+  const std::string codeHash = sha256Hex(request.code);
+  auto tx = store_.begin();
+  const auto code = tx->findEnrollmentCode(codeHash);
+  if (!code) {
+    throw ApiError(403, "enrollment_code_invalid", "unknown enrollment code");
+  }
+  if (code->usedAt) {
+    throw ApiError(409, "enrollment_code_used", "this enrollment code has already been used");
+  }
+  if (code->expiresAt <= t) {
+    throw ApiError(410, "enrollment_code_expired", "this enrollment code has expired");
+  }
+  const auto store = tx->findStore(code->storeId);
+  if (!store) {
+    throw ApiError(404, "store_not_found", "the code's store no longer exists");
+  }
+  AgentRecord agent;
+  agent.id = newId("ag");
+  agent.storeId = store->id;
+  agent.name = request.agentName.empty() ? "agent" : request.agentName;
+  agent.version = request.agentVersion;
+  agent.publicKey = base64Encode(publicKey);
+  agent.keyId = envelope::keyIdFor(publicKey);
+  const std::string credential = randomToken(32);
+  agent.credentialHash = sha256Hex(credential);
+  agent.createdAt = t;
+  agent.lastSeenAt = t;
+  if (!tx->markEnrollmentCodeUsed(codeHash, t, agent.id)) {
+    throw ApiError(409, "enrollment_code_used", "this enrollment code has already been used");
+  }
+  tx->insertAgent(agent);
+  tx->setStoreKey(store->id, agent.publicKey, agent.keyId);
+  tx->commit();
+  log::notice("agent " + agent.id + " ('" + agent.name + "') enrolled for store " + store->id +
+              " with key " + agent.keyId);
+
+  protocol::EnrollResponse response;
+  response.agentId = agent.id;
+  response.storeId = store->id;
+  response.storeName = store->name;
+  response.keyId = agent.keyId;
+  response.credential = credential;
+  replyJson(ctx.response, 201, response);
+}
 
 void Api::agentMe(RequestContext& ctx) {
   auto tx = store_.beginRead();
@@ -153,6 +215,15 @@ void Api::registerStoreKey(RequestContext& ctx) {
   log::notice("store " + store->id + " now seals to key " + keyId + " (was " + store->keyId +
               ", rotated by agent " + ctx.principal.subject + ")");
   replyJson(ctx.response, 200, json{{"key_id", keyId}, {"previous_key_id", store->keyId}});
+}
+
+void Api::releaseOrderByAgent(RequestContext& ctx) {
+  const OrderRecord order =
+      releaseWithCode(ctx, ctx.principal.storeId, "agent " + ctx.principal.subject);
+  auto tx = store_.begin();
+  json reply = render::orderJson(existingOrderView(*tx, order.id), true);
+  reply["order_id"] = order.id;
+  replyJson(ctx.response, 200, reply);
 }
 
 } // namespace printrelay::cloud

@@ -7,14 +7,16 @@
 #include "cloud/config/cloud_config.h"
 #include "cloud/orders/dispatch_hub.h"
 #include "cloud/orders/order_service.h"
+#include "cloud/routes/api_error.h"
+#include "cloud/routes/http_exchange.h"
 #include "cloud/routes/request_body.h"
 #include "cloud/storage/document_directory.h"
+#include "cloud/storage/ids.h"
 #include "cloud/storage/store.h"
 #include "common/util/text.h"
 #include "common/wire/protocol.h"
 
 #include <functional>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -22,8 +24,8 @@ namespace printrelay::cloud {
 
 /// Everything a handler gets for one request.
 struct RequestContext {
-  const httplib::Request& request;
-  httplib::Response& response;
+  const HttpRequest& request;
+  HttpResponse& response;
   const Principal& principal;
   RequestBody& body;
 
@@ -116,19 +118,39 @@ public:
   /// An agent seen within this many seconds makes its store "online".
   static constexpr std::int64_t kOnlineWindowSeconds = 90;
 
+  /// The cloud's public base URL (set by the server once the port is known).
+  void setPublicUrl(std::string url) { publicUrl_ = std::move(url); }
+
 private:
   std::int64_t now() const { return settings_.clock(); }
   /// The order service for a change in `tx`: its commit() wakes the agents and the mail sender.
   OrderService orderService(StoreTransaction& tx) const {
     return OrderService(tx, orderHooks_, now());
   }
-  /// Hands the next queued job of the store to `agentId` under a new lease, if there is one.
-  std::optional<nlohmann::json> claimNextJob(const Principal& agent);
+
+  // Access and shared reads (route_support.cpp)
+  /// Refuses (429, Retry-After) when `limiter` has no room for `key`, else counts one event.
+  static void takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
+                           const std::string& code, const std::string& message);
+  /// The order if it exists and belongs to the calling customer; ApiError 404 otherwise.
+  OrderRecord ownedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                         const std::string& orderId);
+  /// The job if it exists and belongs to the calling agent's store; ApiError 404 otherwise.
+  JobRecord agentJob(StoreTransaction& tx, const RequestContext& ctx, const std::string& jobId);
+  /// The order of a /shop/orders/{id} route: ApiError 404 order_not_found when it does not exist
+  /// or the caller does not manage its store (another shop's order looks like none at all).
+  static OrderRecord managedOrder(StoreTransaction& tx, const RequestContext& ctx,
+                                  const std::string& orderId);
+  /// The check of a /shop/stores/{id} route: ApiError 403 forbidden for a store the caller does
+  /// not manage, 404 store_not_found for one that does not exist.
+  static void requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
+                                  const std::string& storeId);
+  /// Whether an agent of the store called within kOnlineWindowSeconds.
   bool isOnline(StoreTransaction& tx, const std::string& storeId);
-  nlohmann::json storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey);
-  /// The order's JSON: `order` with what findOrderView reads about it.
-  nlohmann::json orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHistory);
-  nlohmann::json orderJson(const OrderView& view, bool withHistory);
+  /// The store with its key, its agent's last call and printers report (render::storeDetailJson).
+  nlohmann::json storeDetail(StoreTransaction& tx, const StoreRecord& store);
+
+  // Accounts and sessions (account_routes.cpp)
   /// A new session for `user` with its first refresh token, and the token response.
   nlohmann::json startSession(StoreTransaction& tx, const UserRecord& user);
   /// The token response for a session: a new access token and `refreshToken`.
@@ -137,22 +159,40 @@ private:
   /// A new single-use e-mailed token for `purpose`, valid `ttl` seconds.
   std::string newAccountToken(StoreTransaction& tx, const std::string& userId,
                               const std::string& purpose, std::int64_t ttl);
-  nlohmann::json userJson(StoreTransaction& tx, const UserRecord& user);
   /// The signed-in user's record; ApiError 400 for the operator token (no account).
   UserRecord callingUser(StoreTransaction& tx, const RequestContext& ctx);
-  /// Refuses (429, Retry-After) when `limiter` has no room for `key`, else counts one event.
-  static void takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
-                           const std::string& code, const std::string& message);
   /// The link a verification mail carries.
   std::string verificationLink(const std::string& token) const;
+  /// Changes the signed-in `user`'s account with `change` (given a fresh read of the record and
+  /// the time), ends every session of theirs (`why`), revokes this request's token and mails
+  /// them; the number of sessions ended.
+  int changeOwnAccount(const RequestContext& ctx, const UserRecord& user,
+                       const std::function<void(UserRecord&, std::int64_t)>& change,
+                       const std::string& why, const std::string& mailSubject,
+                       const std::string& mailText);
+  /// Commits a transaction that queued mail, then wakes the mail sender.
+  void commitAndWakeMail(StoreTransaction& tx);
 
-  /// The order if it exists and belongs to the calling customer; ApiError 404 otherwise.
-  OrderRecord ownedOrder(StoreTransaction& tx, const RequestContext& ctx,
-                         const std::string& orderId);
-  /// The job if it exists and belongs to the calling agent's store; ApiError 404 otherwise.
-  JobRecord agentJob(StoreTransaction& tx, const RequestContext& ctx, const std::string& jobId);
-  /// The agent's "counted" event for `job` (document_routes.cpp): records
-  /// the count, holds the order when it is above the quote, records the event; the answer.
+  // Orders: the customer's and the shop's (order_routes.cpp, shop_routes.cpp)
+  /// Answers one page of an order list read from the request's query parameters; `forShop`
+  /// lists a store's queue (path store id), else the caller's own orders.
+  void replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop);
+  /// Cancels `order` in `tx` (its store's leases expired first) with the history `note`, commits,
+  /// deletes the ciphertext and reads the order back for the reply; `by` names who, for the log.
+  nlohmann::json cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
+                               const std::string& note, const std::string& by);
+  /// Deletes a cancelled order's ciphertext once the cancel committed.
+  void deleteCancelledDocument(const std::string& orderId);
+  /// Releases the store's order held with the body's pickup code (rate-limited per store); the
+  /// shop's and the agent's release.
+  OrderRecord releaseWithCode(RequestContext& ctx, const std::string& storeId,
+                              const std::string& who);
+
+  // Agents' jobs (agent_job_routes.cpp)
+  /// Hands the next queued job of the store to `agentId` under a new lease, if there is one.
+  std::optional<nlohmann::json> claimNextJob(const Principal& agent);
+  /// The agent's "counted" event for `job`: records the count, holds the order when it is above
+  /// the quote, records the event; the answer.
   nlohmann::json countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,
                               JobRecord& job, const protocol::JobEvent& event,
                               const std::string& payload, std::int64_t at);
@@ -168,44 +208,12 @@ private:
   RateLimiter accountRequestsByAddress_;
   RateLimiter ordersByUser_;
   RateLimiter uploadsByUser_;
-
-  /// The order of a /shop/orders/{id} route: ApiError 404 order_not_found when it does not exist
-  /// or the caller does not manage its store (another shop's order looks like none at all).
-  static OrderRecord managedOrder(StoreTransaction& tx, const RequestContext& ctx,
-                                  const std::string& orderId);
-  /// The check of a /shop/stores/{id} route: ApiError 403 forbidden for a store the caller does
-  /// not manage, 404 store_not_found for one that does not exist.
-  static void requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
-                                  const std::string& storeId);
-  // the order lifecycle (lifecycle_routes.cpp)
-  /// Releases the store's order held with the body's pickup code (rate-limited per store).
-  OrderRecord releaseWithCode(RequestContext& ctx, const std::string& storeId,
-                              const std::string& who);
-  /// Answers one page of an order list read from the request's query parameters; `forShop`
-  /// lists a store's queue (path store id), else the caller's own orders.
-  void replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop);
-  /// Deletes a cancelled order's ciphertext once the cancel committed.
-  void deleteCancelledDocument(const std::string& orderId);
-  /// Commits a transaction that queued mail, then wakes the mail sender.
-  void commitAndWakeMail(StoreTransaction& tx);
-  /// Cancels `order` in `tx` (its store's leases expired first) with the history `note`, commits,
-  /// deletes the ciphertext and reads the order back for the reply; `by` names who, for the log.
-  nlohmann::json cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
-                               const std::string& note, const std::string& by);
   RateLimiter pickupFailuresByStore_{kPickupFailureWindowSeconds, kPickupFailuresPerStore,
                                      settings_.clock};
-
-public:
-  /// The cloud's public base URL (set by the server once the port is known).
-  void setPublicUrl(std::string url) { publicUrl_ = std::move(url); }
-
-private:
-  std::string publicUrl_;
-
-  // prices (commerce_routes.cpp)
-  /// The store's price list JSON with its payment policy; null when it has none.
-  nlohmann::json storePricesJson(StoreTransaction& tx, const std::string& storeId);
   RateLimiter quotesByAddress_;
+  std::string publicUrl_;
+  /// The schema version after the migrations at start (it does not change while serving).
+  int schemaVersion_;
 };
 
 /// The "email" field: a lower-cased address local@domain.tld, safe in a mail header; ApiError
@@ -217,19 +225,48 @@ std::string emailField(const nlohmann::json& body);
 std::string newPasswordField(const nlohmann::json& body, const std::string& field);
 
 /// A query parameter given at most once; nullopt when absent. ApiError 400 when given twice.
-std::optional<std::string> queryParam(const httplib::Request& request, const std::string& name);
+std::optional<std::string> queryParam(const HttpRequest& request, const std::string& name);
 
 /// A query parameter's whole number in [min, max], written as plain decimal digits; ApiError 400
 /// naming the parameter otherwise.
 std::int64_t wholeNumberParam(const std::string& name, const std::string& text, std::int64_t min,
                               std::int64_t max);
 
+/// The order's view with its history, for the reply to a route that read or changed it; Error
+/// "store_corrupt" when the order is missing (the caller found it in the same transaction).
+OrderView existingOrderView(StoreTransaction& tx, const std::string& orderId);
+
+/// The user as the API shows it, with the stores a shopkeeper is assigned.
+nlohmann::json userWithStores(StoreTransaction& tx, const UserRecord& user);
+
+/// The optional "reason" of an action's body (free text for the order's history), the only
+/// field allowed.
+std::string reasonField(const nlohmann::json& body);
+
+/// `note`, followed by ": reason" when a reason was given.
+std::string withReason(std::string note, const std::string& reason);
+
+/// The record `find(id)` gives; ApiError 404 `code` with `message` when there is none (or `id`
+/// cannot be an id).
+template <typename Find>
+auto existingRecord(const std::string& id, Find find, const std::string& code,
+                    const std::string& message) {
+  decltype(find(id)) record;
+  if (isWellFormedId(id)) {
+    record = find(id);
+  }
+  if (!record) {
+    throw ApiError(404, code, message);
+  }
+  return *std::move(record);
+}
+
 /// The store `storeId`; ApiError 404 store_not_found when it does not exist (or the id cannot
 /// be one).
 StoreRecord existingStore(StoreTransaction& tx, const std::string& storeId);
 
 /// Sends a JSON response.
-void replyJson(httplib::Response& response, int status, const nlohmann::json& body);
+void replyJson(HttpResponse& response, int status, const nlohmann::json& body);
 
 /// The plaintext document types the cloud accepts (and seals on arrival).
 bool isSupportedDocumentType(const std::string& mediaType);

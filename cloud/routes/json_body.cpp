@@ -104,4 +104,21 @@ std::string errorBody(std::string_view code, std::string_view message) {
   return dumpJson(json{{"error", {{"code", code}, {"message", message}}}});
 }
 
+std::int64_t requiredInteger(const json& object, const std::string& field, std::int64_t min,
+                             std::int64_t max) {
+  const auto it = object.find(field);
+  if (it == object.end() || it->is_null()) {
+    throw ApiError(400, "invalid_request", "field '" + field + "' is required");
+  }
+  if (!it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) ||
+      (!it->is_number_unsigned() && (it->get<std::int64_t>() < min)) ||
+      it->get<std::int64_t>() > max) {
+    throw ApiError(400, "invalid_request",
+                   "field '" + field + "' must be a whole number from " + std::to_string(min) +
+                       " to " + std::to_string(max));
+  }
+  return it->get<std::int64_t>();
+}
+
 } // namespace printrelay::cloud

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,6 +30,10 @@ std::string optionalString(const nlohmann::json& object, const std::string& fiel
 /// A required number in [min, max].
 double requiredNumber(const nlohmann::json& object, const std::string& field, double min,
                       double max);
+
+/// A required whole number in [min, max] (never a float, never a string).
+std::int64_t requiredInteger(const nlohmann::json& object, const std::string& field,
+                             std::int64_t min, std::int64_t max);
 
 /// Serializes a response; invalid UTF-8 (from stored input) is replaced, never thrown about.
 std::string dumpJson(const nlohmann::json& value);

@@ -1,16 +1,22 @@
-// Routes for customers: orders and their documents.
+// Routes for a customer's own orders: create, list, read, upload the document, cancel, the
+// receipt. The cancel (cancelAndRead) and the paged order list (replyOrderPage) also serve the
+// shop's routes.
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
 #include "cloud/orders/payments.h"
+#include "cloud/orders/receipt.h"
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
+#include "cloud/routes/render.h"
 #include "cloud/storage/ids.h"
 #include "common/crypto/envelope.h"
 #include "common/document/document.h"
 #include "common/util/encoding.h"
 #include "common/util/log.h"
 #include "common/wire/protocol.h"
+
+#include <algorithm>
 
 namespace printrelay::cloud {
 
@@ -50,6 +56,86 @@ protocol::PrintOptions optionsOf(const OrderRecord& order) {
 
 /// Memory reserved up front for a plaintext upload (it grows from there up to the limit).
 constexpr std::uint64_t kPlaintextReserve = 16 * 1024 * 1024;
+
+constexpr int kDefaultPageSize = 20;
+constexpr int kMaxPageSize = 100;
+
+/// Who a cursor is for and what it says: the list it belongs to (a customer's or a store's)
+/// and the sort, so a cursor works only where it was handed out.
+struct CursorContext {
+  std::string_view secret; ///< the key of its MAC (the operator's admin token)
+  std::string scope;       ///< "customer:<id>" or "store:<id>"
+  bool oldestFirst = false;
+};
+
+std::string cursorMac(const CursorContext& c, const std::string& payload) {
+  return hs256Signature(asBytes(c.secret), "printrelay order-list cursor v1\n" + c.scope + "\n" +
+                                               (c.oldestFirst ? "asc" : "desc") + "\n" + payload);
+}
+
+/// The opaque cursor: base64url of "<created_at>:<order id>" (the last order of the page), a
+/// dot, and an HMAC-SHA256 over it and its context, so a cursor cannot be edited or moved to
+/// another list or sort.
+std::string encodeCursor(const CursorContext& c, const OrderRecord& last) {
+  const std::string payload = std::to_string(last.createdAt) + ":" + last.id;
+  return base64UrlEncode(asBytes(payload)) + "." + cursorMac(c, payload);
+}
+
+std::pair<std::int64_t, std::string> decodeCursor(const CursorContext& c,
+                                                  const std::string& cursor) {
+  const auto invalid = [] {
+    return ApiError(400, "invalid_cursor",
+                    "the cursor is not one this list handed out (pass next_cursor as it came, "
+                    "with the same sort)");
+  };
+  const auto dot = cursor.find('.');
+  if (cursor.size() > 200 || dot == std::string::npos) {
+    throw invalid();
+  }
+  const auto bytes = base64UrlDecode(std::string_view(cursor).substr(0, dot));
+  if (!bytes) {
+    throw invalid();
+  }
+  const std::string payload(bytes->begin(), bytes->end());
+  if (!constantTimeEquals(cursor.substr(dot + 1), cursorMac(c, payload))) {
+    throw invalid();
+  }
+  const auto colon = payload.find(':');
+  if (colon == std::string::npos) {
+    throw invalid();
+  }
+  const std::string createdAt = payload.substr(0, colon);
+  const std::string id = payload.substr(colon + 1);
+  if (createdAt.empty() || createdAt.size() > 18 ||
+      createdAt.find_first_not_of("0123456789") != std::string::npos || !isWellFormedId(id)) {
+    throw invalid();
+  }
+  return {std::stoll(createdAt), id};
+}
+
+/// The "status" filter: a comma-separated list of order states.
+std::vector<OrderState> statesParam(const std::string& text) {
+  std::vector<OrderState> states;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = text.find(',', start);
+    const std::string name = text.substr(start, comma - start);
+    const auto state = parseOrderState(name);
+    if (!state) {
+      throw ApiError(400, "invalid_request",
+                     "query parameter 'status' lists an unknown state '" + name.substr(0, 40) +
+                         "' (awaiting_upload, awaiting_payment, held, queued, dispatched, "
+                         "printing, printed, failed, cancelled, expired)");
+    }
+    if (std::find(states.begin(), states.end(), *state) == states.end()) {
+      states.push_back(*state);
+    }
+    if (comma == std::string::npos) {
+      return states;
+    }
+    start = comma + 1;
+  }
+}
 
 } // namespace
 
@@ -118,7 +204,7 @@ void Api::createOrder(RequestContext& ctx) {
   pages.clientPages = declaredPages;
   tx->putOrderPages(pages);
   recordHoldChoice(*tx, order, hold);
-  const json reply = orderJson(*tx, order, true);
+  const json reply = render::orderJson(existingOrderView(*tx, order.id), true);
   tx->commit();
   replyJson(ctx.response, 201, reply);
 }
@@ -133,7 +219,7 @@ void Api::getOrder(RequestContext& ctx) {
   OrderService orders = orderService(*tx);
   orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
-  const json reply = orderJson(*tx, order, true);
+  const json reply = render::orderJson(existingOrderView(*tx, order.id), true);
   orders.commit();
   replyJson(ctx.response, 200, reply);
 }
@@ -160,7 +246,7 @@ void Api::uploadDocument(RequestContext& ctx) {
   }
   takeOrRefuse(uploadsByUser_, ctx.principal.subject, ctx, "too_many_uploads",
                "too many uploads in the last hour; try again later");
-  const std::string mediaType = mediaTypeOf(ctx.request.get_header_value("Content-Type"));
+  const std::string mediaType = mediaTypeOf(ctx.request.header("Content-Type"));
   const bool sealed = mediaType == envelope::kMediaType;
   if (!sealed && !isSupportedDocumentType(mediaType)) {
     throw ApiError(415, "unsupported_media_type",
@@ -300,7 +386,7 @@ void Api::uploadDocument(RequestContext& ctx) {
     next = orders.documentArrived(*current, note);
     try {
       upload->commit();
-      reply = orderJson(*tx, *current, true);
+      reply = render::orderJson(existingOrderView(*tx, current->id), true);
       orders.commit();
     } catch (...) {
       // Neither half may stay: the transaction rolls back, the renamed file goes.
@@ -310,6 +396,146 @@ void Api::uploadDocument(RequestContext& ctx) {
     log::info("order " + current->id + ": " + std::to_string(upload->size()) +
               " bytes of ciphertext stored; " + std::string(toString(next)) + " at store " +
               current->storeId);
+  }
+  replyJson(ctx.response, 200, reply);
+}
+
+void Api::cancelOwnOrder(RequestContext& ctx) {
+  const std::string reason = reasonField(parseJsonObject(ctx.body.readAll(kMaxJsonBody)));
+  auto tx = store_.begin();
+  const OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+  replyJson(ctx.response, 200,
+            cancelAndRead(std::move(tx), order, withReason("cancelled by the customer", reason),
+                          "its customer"));
+}
+
+void Api::getOrderReceipt(RequestContext& ctx) {
+  auto tx = store_.beginRead();
+  const OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
+  const auto charge = tx->findOrderCharge(order.id);
+  const bool paid =
+      charge && (charge->paymentState == "paid" || charge->paymentState == "refunded");
+  if (!charge || (!paid && order.state != OrderState::Printed)) {
+    throw ApiError(409, "receipt_unavailable",
+                   "a receipt exists once the order is paid or printed (and has a price)");
+  }
+  const auto store = tx->findStore(order.storeId);
+  if (!store) {
+    throw Error("store_corrupt", "order " + order.id + " has no store");
+  }
+  const std::string pdf = receiptPdf(*store, order, *charge, now());
+  ctx.response.status = 200;
+  ctx.response.setHeader("Content-Disposition",
+                         "inline; filename=\"receipt-" + order.id + ".pdf\"");
+  ctx.response.setBody(pdf, "application/pdf");
+}
+
+void Api::deleteCancelledDocument(const std::string& orderId) {
+  try {
+    deleteDocumentIfDue(store_, documents_, orderId, now());
+  } catch (const std::exception& e) {
+    // The order is cancelled; the background sweep deletes the file later.
+    log::warning("order " + orderId + ": ciphertext not deleted yet: " + e.what());
+  }
+}
+
+json Api::cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
+                        const std::string& note, const std::string& by) {
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
+  order = *tx->findOrder(order.id);
+  orders.cancel(order, note);
+  orders.commit();
+  log::info("order " + order.id + " cancelled by " + by);
+  deleteCancelledDocument(order.id);
+  auto read = store_.beginRead();
+  return render::orderJson(existingOrderView(*read, order.id), true);
+}
+
+void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop) {
+  const auto& request = ctx.request;
+  for (const auto& [name, value] : request.query) {
+    static const std::vector<std::string> kKnown = {
+        "limit", "cursor", "status", "store_id", "created_after", "created_before", "sort"};
+    if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end() ||
+        (forShop && name == "store_id")) {
+      throw ApiError(400, "invalid_request",
+                     "unknown query parameter '" + name.substr(0, 40) + "'");
+    }
+  }
+  OrderListQuery query;
+  if (forShop) {
+    query.storeId = storeId;
+  } else {
+    query.customerId = ctx.principal.subject;
+    if (const auto store = queryParam(request, "store_id"); store) {
+      if (!isWellFormedId(*store)) {
+        throw ApiError(400, "invalid_request", "query parameter 'store_id' is not a store id");
+      }
+      query.storeId = *store;
+    }
+  }
+  query.limit = kDefaultPageSize;
+  if (const auto limit = queryParam(request, "limit"); limit) {
+    query.limit = static_cast<int>(wholeNumberParam("limit", *limit, 1, kMaxPageSize));
+  }
+  if (const auto sort = queryParam(request, "sort"); sort) {
+    if (*sort != "created_at" && *sort != "-created_at") {
+      throw ApiError(400, "invalid_request",
+                     "query parameter 'sort' must be created_at (oldest first) or -created_at "
+                     "(newest first)");
+    }
+    query.oldestFirst = *sort == "created_at";
+  }
+  if (const auto status = queryParam(request, "status"); status) {
+    query.states = statesParam(*status);
+  }
+  constexpr std::int64_t kMaxTime = 999'999'999'999;
+  if (const auto after = queryParam(request, "created_after"); after) {
+    query.createdAfter = wholeNumberParam("created_after", *after, 0, kMaxTime);
+  }
+  if (const auto before = queryParam(request, "created_before"); before) {
+    query.createdBefore = wholeNumberParam("created_before", *before, 0, kMaxTime);
+  }
+  const CursorContext cursorContext{
+      settings_.adminToken, forShop ? "store:" + storeId : "customer:" + ctx.principal.subject,
+      query.oldestFirst};
+  if (const auto cursor = queryParam(request, "cursor"); cursor) {
+    query.after = decodeCursor(cursorContext, *cursor);
+  }
+  const int wanted = query.limit;
+  query.limit = wanted + 1; // one more tells whether there is a next page
+
+  // A shop's list first expires the store's leases, which writes; a customer's only reads.
+  auto tx = forShop ? store_.begin() : store_.beginRead();
+  std::optional<OrderService> service;
+  if (forShop) {
+    service.emplace(orderService(*tx));
+    service->expireLeases(storeId);
+  }
+  auto views = tx->listOrderViews(query);
+  const bool more = static_cast<int>(views.size()) > wanted;
+  if (more) {
+    views.resize(static_cast<std::size_t>(wanted));
+  }
+  json list = json::array();
+  for (const auto& view : views) {
+    json j = render::orderJson(view, false);
+    if (forShop) {
+      j["customer_id"] = view.order.customerId;
+    }
+    list.push_back(std::move(j));
+  }
+  if (service) {
+    service->commit();
+  } else {
+    tx->commit();
+  }
+  json reply{{"orders", std::move(list)},
+             {"next_cursor",
+              more ? json(encodeCursor(cursorContext, views.back().order)) : json(nullptr)}};
+  if (forShop) {
+    reply["store_id"] = storeId;
   }
   replyJson(ctx.response, 200, reply);
 }

@@ -1,11 +1,11 @@
-// Routes anyone may call: health, the store list, agent enrollment.
+// Routes anyone may call without signing in: health, the store finder, one store, its prices,
+// quotes.
+#include "cloud/orders/order_documents.h"
+#include "cloud/orders/pricing.h"
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
-#include "cloud/storage/ids.h"
-#include "common/crypto/envelope.h"
-#include "common/util/encoding.h"
-#include "common/util/log.h"
+#include "cloud/routes/render.h"
 #include "common/util/version.h"
 #include "common/wire/protocol.h"
 
@@ -30,12 +30,12 @@ double distanceKm(double lat1, double lon1, double lat2, double lon2) {
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
-std::optional<double> queryNumber(const httplib::Request& request, const char* name, double min,
+std::optional<double> queryNumber(const HttpRequest& request, const char* name, double min,
                                   double max) {
-  if (!request.has_param(name)) {
+  if (request.queryCount(name) == 0) {
     return std::nullopt;
   }
-  const std::string text = request.get_param_value(name);
+  const std::string text = request.queryValue(name);
   std::size_t used = 0;
   double value = 0;
   try {
@@ -62,11 +62,11 @@ std::optional<double> decimal(std::string_view text) {
 }
 
 /// ?near=LAT,LON; nullopt when absent.
-std::optional<std::pair<double, double>> nearParam(const httplib::Request& request) {
-  if (!request.has_param("near")) {
+std::optional<std::pair<double, double>> nearParam(const HttpRequest& request) {
+  if (request.queryCount("near") == 0) {
     return std::nullopt;
   }
-  const std::string text = request.get_param_value("near");
+  const std::string text = request.queryValue("near");
   const auto comma = text.find(',');
   const auto lat = comma == std::string::npos ? std::nullopt : decimal(text.substr(0, comma));
   const auto lon = comma == std::string::npos ? std::nullopt : decimal(text.substr(comma + 1));
@@ -79,12 +79,12 @@ std::optional<std::pair<double, double>> nearParam(const httplib::Request& reque
 }
 
 /// ?limit=N (1..kMaxStoresListed); all when absent.
-std::size_t limitParam(const httplib::Request& request, std::size_t max) {
-  if (!request.has_param("limit")) {
+std::size_t limitParam(const HttpRequest& request, std::size_t max) {
+  if (request.queryCount("limit") == 0) {
     return max;
   }
-  return static_cast<std::size_t>(wholeNumberParam("limit", request.get_param_value("limit"), 1,
-                                                   static_cast<std::int64_t>(max)));
+  return static_cast<std::size_t>(
+      wholeNumberParam("limit", request.queryValue("limit"), 1, static_cast<std::int64_t>(max)));
 }
 
 constexpr std::size_t kMaxStoresListed = 1000;
@@ -96,7 +96,7 @@ void Api::health(RequestContext& ctx) {
             {{"status", "ok"},
              {"version", std::string(version())},
              {"database", store_.backendName()},
-             {"schema_version", store_.schemaVersion()}});
+             {"schema_version", schemaVersion_}});
 }
 
 void Api::listStores(RequestContext& ctx) {
@@ -118,13 +118,9 @@ void Api::listStores(RequestContext& ctx) {
   // Each store as a finder shows it: online state, its printers (what the agent reported,
   // abilities included) and its prices.
   const auto item = [&](const StoreRecord& s) {
-    json j = storeJson(*tx, s, false);
-    const auto printers = tx->storePrinters(s.id);
-    j["printers"] = printers ? json::parse(printers->first, nullptr, false) : json::array();
-    if (j["printers"].is_discarded()) {
-      j["printers"] = json::array();
-    }
-    j["prices"] = storePricesJson(*tx, s.id);
+    json j = render::storeJson(s, isOnline(*tx, s.id));
+    j["printers"] = render::printersJson(tx->storePrinters(s.id));
+    j["prices"] = render::storePricesJson(tx->findStorePrices(s.id));
     return j;
   };
   json list = json::array();
@@ -158,68 +154,48 @@ void Api::getStore(RequestContext& ctx) {
   const std::string id = ctx.pathParam(0);
   auto tx = store_.beginRead();
   const StoreRecord store = existingStore(*tx, id);
-  json reply = storeJson(*tx, store, true);
-  reply["prices"] = storePricesJson(*tx, store.id);
+  json reply = storeDetail(*tx, store);
+  reply["prices"] = render::storePricesJson(tx->findStorePrices(store.id));
   replyJson(ctx.response, 200, reply);
 }
 
-void Api::enrollAgent(RequestContext& ctx) {
-  const auto request =
-      parseJsonObject(ctx.body.readAll(kMaxJsonBody)).get<protocol::EnrollRequest>();
-  Bytes publicKey;
-  try {
-    publicKey = base64Decode(request.publicKey);
-  } catch (const Error&) {
-    publicKey.clear();
+void Api::getStorePrices(RequestContext& ctx) {
+  auto tx = store_.beginRead();
+  const StoreRecord store = existingStore(*tx, ctx.pathParam(0));
+  json prices = render::storePricesJson(tx->findStorePrices(store.id));
+  if (prices.is_null()) {
+    throw ApiError(404, "prices_not_set", "this store has not published prices");
   }
-  if (publicKey.size() != 32) {
-    throw ApiError(400, "invalid_public_key",
-                   "public_key must be the base64 of a 32-byte X25519 public key");
-  }
-  const std::int64_t t = now();
-  const std::string codeHash = sha256Hex(request.code);
-  auto tx = store_.begin();
-  const auto code = tx->findEnrollmentCode(codeHash);
-  if (!code) {
-    throw ApiError(403, "enrollment_code_invalid", "unknown enrollment code");
-  }
-  if (code->usedAt) {
-    throw ApiError(409, "enrollment_code_used", "this enrollment code has already been used");
-  }
-  if (code->expiresAt <= t) {
-    throw ApiError(410, "enrollment_code_expired", "this enrollment code has expired");
-  }
-  const auto store = tx->findStore(code->storeId);
-  if (!store) {
-    throw ApiError(404, "store_not_found", "the code's store no longer exists");
-  }
-  AgentRecord agent;
-  agent.id = newId("ag");
-  agent.storeId = store->id;
-  agent.name = request.agentName.empty() ? "agent" : request.agentName;
-  agent.version = request.agentVersion;
-  agent.publicKey = base64Encode(publicKey);
-  agent.keyId = envelope::keyIdFor(publicKey);
-  const std::string credential = randomToken(32);
-  agent.credentialHash = sha256Hex(credential);
-  agent.createdAt = t;
-  agent.lastSeenAt = t;
-  if (!tx->markEnrollmentCodeUsed(codeHash, t, agent.id)) {
-    throw ApiError(409, "enrollment_code_used", "this enrollment code has already been used");
-  }
-  tx->insertAgent(agent);
-  tx->setStoreKey(store->id, agent.publicKey, agent.keyId);
-  tx->commit();
-  log::notice("agent " + agent.id + " ('" + agent.name + "') enrolled for store " + store->id +
-              " with key " + agent.keyId);
+  prices["store_id"] = store.id;
+  replyJson(ctx.response, 200, prices);
+}
 
-  protocol::EnrollResponse response;
-  response.agentId = agent.id;
-  response.storeId = store->id;
-  response.storeName = store->name;
-  response.keyId = agent.keyId;
-  response.credential = credential;
-  replyJson(ctx.response, 201, response);
+void Api::createQuote(RequestContext& ctx) {
+  takeOrRefuse(quotesByAddress_, "addr:" + ctx.request.remoteAddress, ctx, "too_many_requests",
+               "too many quotes from this address in the last hour; try again later");
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"store_id", "options", "pages"});
+  const std::string storeId = requiredString(body, "store_id", 64);
+  const auto optionsIt = body.find("options");
+  const json customerOptions =
+      optionsIt == body.end() || optionsIt->is_null() ? json::object() : *optionsIt;
+  const int pages = static_cast<int>(requiredInteger(body, "pages", 1, protocol::kMaxPageNumber));
+  auto tx = store_.beginRead();
+  const StoreRecord store = existingStore(*tx, storeId);
+  // The options as POST /orders would take them: over the shop's defaults, and only what the
+  // store's printers can do.
+  const protocol::PrintOptions options = optionsWithDefaults(customerOptions, *tx, store.id);
+  checkOptionsAgainstStore(*tx, store.id, options);
+  const auto prices = tx->findStorePrices(store.id);
+  if (!prices) {
+    throw ApiError(404, "prices_not_set", "this store has not published prices");
+  }
+  const Quote quote =
+      priceQuote(priceListFromJson(json::parse(prices->priceListJson)), options, pages);
+  json reply = quoteJson(quote);
+  reply["store_id"] = store.id;
+  reply["payment_policy"] = prices->paymentPolicy;
+  replyJson(ctx.response, 200, reply);
 }
 
 } // namespace printrelay::cloud

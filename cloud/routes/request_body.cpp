@@ -6,42 +6,32 @@
 
 namespace printrelay::cloud {
 
-RequestBody::RequestBody(const httplib::Request& request, const httplib::ContentReader* reader,
-                         std::uint64_t drainLimit)
-    : reader_(reader), drainLimit_(drainLimit) {
-  if (request.has_header("Content-Length")) {
-    const std::string value = request.get_header_value("Content-Length");
-    if (!value.empty() && value.size() <= 19 &&
-        value.find_first_not_of("0123456789") == std::string::npos) {
-      declaredLength_ = std::stoull(value);
-    }
-  }
-  const std::string te = request.get_header_value("Transfer-Encoding");
-  chunked_ = te.find("chunked") != std::string::npos;
+RequestBody::RequestBody(BodySource& source, std::uint64_t drainLimit)
+    : source_(source), drainLimit_(drainLimit) {
   if (!present()) {
     consumed_ = true;
   }
 }
 
 bool RequestBody::present() const {
-  return chunked_ || (declaredLength_ && *declaredLength_ > 0);
+  const auto declared = source_.declaredLength();
+  return source_.chunked() || (declared && *declared > 0);
 }
 
 void RequestBody::stream(const std::function<void(std::span<const std::uint8_t>)>& consumer) {
-  if (consumed_ || reader_ == nullptr) {
-    consumed_ = true;
+  if (consumed_) {
     return;
   }
   consumed_ = true;
   std::exception_ptr failure;
   std::uint64_t discarded = 0;
-  const bool complete = (*reader_)([&](const char* data, std::size_t length) {
+  const bool complete = source_.read([&](std::span<const std::uint8_t> piece) {
     if (failure) {
-      discarded += length;
+      discarded += piece.size();
       return discarded <= drainLimit_;
     }
     try {
-      consumer({reinterpret_cast<const std::uint8_t*>(data), length});
+      consumer(piece);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -68,17 +58,17 @@ std::string RequestBody::readAll(std::size_t limit) {
 }
 
 void RequestBody::drain() noexcept {
-  if (consumed_ || reader_ == nullptr) {
+  if (consumed_) {
     return;
   }
   consumed_ = true;
-  if (declaredLength_ && *declaredLength_ > drainLimit_) {
+  if (const auto declared = source_.declaredLength(); declared && *declared > drainLimit_) {
     return; // too much to swallow; the response asks the client to close the connection
   }
   std::uint64_t discarded = 0;
   try {
-    (*reader_)([&](const char*, std::size_t length) {
-      discarded += length;
+    source_.read([&](std::span<const std::uint8_t> piece) {
+      discarded += piece.size();
       return discarded <= drainLimit_;
     });
   } catch (...) {

@@ -1,30 +1,30 @@
 #pragma once
 
+#include "cloud/routes/http_exchange.h"
+
 #include <cstdint>
 #include <functional>
-#include <httplib.h>
 #include <optional>
 #include <span>
 #include <string>
 
 namespace printrelay::cloud {
 
-/// The body of one request, read at most once and always to its end: cpp-httplib 0.11 keeps a
-/// connection alive after a handler that left body bytes unread and would then parse them as
-/// the next request, so whatever a handler does not consume (it failed early, or gave up half
-/// way) is drained and discarded, up to a limit.
+/// The body of one request, read at most once and always to its end: an HTTP/1.1 server that
+/// keeps a connection alive after a handler left body bytes unread would parse them as the next
+/// request (the server the cloud runs on today does), so whatever a handler does not consume (it
+/// failed early, or gave up half way) is drained and discarded, up to a limit.
 class RequestBody {
 public:
-  /// `reader` is null for requests whose handler does not take a body.
-  RequestBody(const httplib::Request& request, const httplib::ContentReader* reader,
-              std::uint64_t drainLimit);
+  /// Reads from `source`, which outlives this body.
+  RequestBody(BodySource& source, std::uint64_t drainLimit);
   RequestBody(const RequestBody&) = delete;
   RequestBody& operator=(const RequestBody&) = delete;
 
   /// Whether the request announced a body (Content-Length > 0 or chunked).
   bool present() const;
   /// The announced Content-Length, when there is one.
-  std::optional<std::uint64_t> declaredLength() const { return declaredLength_; }
+  std::optional<std::uint64_t> declaredLength() const { return source_.declaredLength(); }
 
   /// Feeds the body to `consumer` piece by piece as it arrives. When the consumer throws, the
   /// rest of the body is discarded and the exception rethrown; a client that stops sending
@@ -38,10 +38,8 @@ public:
   void drain() noexcept;
 
 private:
-  const httplib::ContentReader* reader_;
+  BodySource& source_;
   std::uint64_t drainLimit_;
-  std::optional<std::uint64_t> declaredLength_;
-  bool chunked_ = false;
   bool consumed_ = false;
 };
 

@@ -4,6 +4,7 @@
 #include "cloud/routes/api.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
+#include "cloud/routes/render.h"
 #include "cloud/storage/ids.h"
 #include "common/util/log.h"
 #include "common/wire/protocol.h"
@@ -84,15 +85,15 @@ int statusForErrorCode(const std::string& code) {
 }
 
 /// A query parameter given at most once; nullopt when absent.
-std::optional<std::string> queryParam(const httplib::Request& request, const std::string& name) {
-  const auto count = request.get_param_value_count(name);
-  if (count == 0) {
+std::optional<std::string> queryParam(const HttpRequest& request, const std::string& name) {
+  const auto values = request.queryValues(name);
+  if (values.empty()) {
     return std::nullopt;
   }
-  if (count > 1) {
+  if (values.size() > 1) {
     throw ApiError(400, "invalid_request", "query parameter '" + name + "' is given twice");
   }
-  return request.get_param_value(name);
+  return values.front();
 }
 
 /// A whole number in [min, max] written as plain decimal digits.
@@ -114,15 +115,15 @@ std::int64_t wholeNumberParam(const std::string& name, const std::string& text, 
 }
 
 std::string RequestContext::pathParam(std::size_t index) const {
-  if (index + 1 >= request.matches.size()) {
+  if (index >= request.pathParams.size()) {
     throw ApiError(500, "internal_error", "route has no path parameter " + std::to_string(index));
   }
-  return request.matches[static_cast<int>(index) + 1].str();
+  return request.pathParams[index];
 }
 
-void replyJson(httplib::Response& response, int status, const json& body) {
+void replyJson(HttpResponse& response, int status, const json& body) {
   response.status = status;
-  response.set_content(dumpJson(body), "application/json");
+  response.setBody(dumpJson(body), "application/json");
 }
 
 bool isSupportedDocumentType(const std::string& mediaType) {
@@ -144,13 +145,14 @@ Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
       accountRequestsByAddress_(3600, settings.accountRequestsPerAddressPerHour, settings.clock),
       ordersByUser_(3600, settings.ordersPerHour, settings.clock),
       uploadsByUser_(3600, settings.uploadsPerHour, settings.clock),
-      quotesByAddress_(3600, settings.quotesPerAddressPerHour, settings.clock) {}
+      quotesByAddress_(3600, settings.quotesPerAddressPerHour, settings.clock),
+      schemaVersion_(store.schemaVersion()) {}
 
 void Api::takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
                        const std::string& code, const std::string& message) {
   if (!limiter.tryAcquire(key)) {
-    ctx.response.set_header("Retry-After",
-                            std::to_string(std::max<std::int64_t>(1, limiter.retryAfter(key))));
+    ctx.response.setHeader("Retry-After",
+                           std::to_string(std::max<std::int64_t>(1, limiter.retryAfter(key))));
     throw ApiError(429, code, message);
   }
 }
@@ -160,75 +162,14 @@ bool Api::isOnline(StoreTransaction& tx, const std::string& storeId) {
   return seen && *seen >= now() - kOnlineWindowSeconds;
 }
 
-json Api::storeJson(StoreTransaction& tx, const StoreRecord& store, bool withKey) {
-  json j{{"id", store.id},
-         {"name", store.name},
-         {"address", store.address},
-         {"latitude", store.latitude},
-         {"longitude", store.longitude},
-         {"online", isOnline(tx, store.id)},
-         {"accepting_orders", !store.keyId.empty()},
-         {"key_id", store.keyId.empty() ? json(nullptr) : json(store.keyId)},
-         {"created_at", store.createdAt}};
-  if (withKey) {
-    j["public_key"] = store.publicKey.empty() ? json(nullptr) : json(store.publicKey);
-    const auto seen = tx.lastAgentContact(store.id);
-    j["last_seen_at"] = seen ? json(*seen) : json(nullptr);
-    const auto printers = tx.storePrinters(store.id);
-    j["printers"] = printers ? json::parse(printers->first, nullptr, false) : json::array();
-    if (j["printers"].is_discarded()) {
-      j["printers"] = json::array();
-    }
-    j["printers_reported_at"] = printers ? json(printers->second) : json(nullptr);
-  }
-  return j;
+json Api::storeDetail(StoreTransaction& tx, const StoreRecord& store) {
+  return render::storeDetailJson(store, isOnline(tx, store.id), tx.lastAgentContact(store.id),
+                                 tx.storePrinters(store.id));
 }
 
-json Api::orderJson(StoreTransaction& tx, const OrderRecord& order, bool withHistory) {
-  auto view = tx.findOrderView(order.id, withHistory);
-  if (!view) {
-    throw Error("store_not_found", "no order " + order.id);
-  }
-  view->order = order;
-  return orderJson(*view, withHistory);
-}
-
-json Api::orderJson(const OrderView& view, bool withHistory) {
-  const OrderRecord& order = view.order;
-  json options = json::parse(order.optionsJson, nullptr, false);
-  if (options.is_discarded()) {
-    options = json::object();
-  }
-  json j{{"id", order.id},
-         {"store_id", order.storeId},
-         {"state", toString(order.state)},
-         {"options", options},
-         {"document",
-          {{"name", order.documentName},
-           {"content_type", order.contentType},
-           {"size", order.documentSize ? json(*order.documentSize) : json(nullptr)},
-           {"key_id", order.keyId.empty() ? json(nullptr) : json(order.keyId)}}},
-         {"created_at", order.createdAt},
-         {"updated_at", order.updatedAt}};
-  const auto& job = view.job;
-  j["job_id"] = job ? json(job->id) : json(nullptr);
-  j["spooler_job_id"] = job && job->spoolerJobId ? json(*job->spoolerJobId) : json(nullptr);
-  j["printer"] = job && !job->printer.empty() ? json(job->printer) : json(nullptr);
-  addPagesToOrderJson(view.pages, j);
-  j["charge"] = chargeJson(view.charge);
-  addLifecycleJson(view, j);
-  if (withHistory) {
-    json history = json::array();
-    for (const auto& change : view.history) {
-      json entry{{"state", toString(change.state)}, {"at", change.at}};
-      if (!change.note.empty()) {
-        entry["note"] = change.note;
-      }
-      history.push_back(std::move(entry));
-    }
-    j["history"] = std::move(history);
-  }
-  return j;
+json userWithStores(StoreTransaction& tx, const UserRecord& user) {
+  return render::userJson(user, user.role == "shopkeeper" ? tx.storesOfUser(user.id)
+                                                          : std::vector<std::string>{});
 }
 
 OrderRecord Api::ownedOrder(StoreTransaction& tx, const RequestContext& ctx,
@@ -255,18 +196,14 @@ JobRecord Api::agentJob(StoreTransaction& tx, const RequestContext& ctx, const s
 
 OrderRecord Api::managedOrder(StoreTransaction& tx, const RequestContext& ctx,
                               const std::string& orderId) {
-  std::optional<OrderRecord> order;
-  if (isWellFormedId(orderId)) {
-    order = tx.findOrder(orderId);
-  }
-  if (!order) {
-    throw ApiError(404, "order_not_found", "no such order");
-  }
-  if (!ctx.principal.managesStore(order->storeId)) {
+  OrderRecord order = existingRecord(
+      orderId, [&](const std::string& id) { return tx.findOrder(id); }, "order_not_found",
+      "no such order");
+  if (!ctx.principal.managesStore(order.storeId)) {
     // Another shop's order looks like none at all (as on every /shop/orders/{id} route).
     throw ApiError(404, "order_not_found", "no such order in your stores");
   }
-  return *order;
+  return order;
 }
 
 void Api::requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
@@ -277,15 +214,27 @@ void Api::requireManagedStore(StoreTransaction& tx, const RequestContext& ctx,
   existingStore(tx, storeId);
 }
 
+OrderView existingOrderView(StoreTransaction& tx, const std::string& orderId) {
+  auto view = tx.findOrderView(orderId, true);
+  if (!view) {
+    throw Error("store_corrupt", "no order " + orderId);
+  }
+  return std::move(*view);
+}
+
+std::string reasonField(const json& body) {
+  rejectUnknownFields(body, {"reason"});
+  return optionalString(body, "reason", 500);
+}
+
+std::string withReason(std::string note, const std::string& reason) {
+  return reason.empty() ? note : note + ": " + reason;
+}
+
 StoreRecord existingStore(StoreTransaction& tx, const std::string& storeId) {
-  std::optional<StoreRecord> store;
-  if (isWellFormedId(storeId)) {
-    store = tx.findStore(storeId);
-  }
-  if (!store) {
-    throw ApiError(404, "store_not_found", "no such store");
-  }
-  return *store;
+  return existingRecord(
+      storeId, [&](const std::string& id) { return tx.findStore(id); }, "store_not_found",
+      "no such store");
 }
 
 } // namespace printrelay::cloud

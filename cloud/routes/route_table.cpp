@@ -21,11 +21,17 @@ const std::vector<Route>& routeTable() {
   static const RoleSet kAdmin{R::Admin};
   static const RoleSet kAgent{R::Agent};
   static const RoleSet kCustomer{R::Customer};
+  static const RoleSet kCustomerOrAdmin{R::Customer, R::Admin};
   static const std::vector<Route> kRoutes = {
-      // anyone
+      // anyone: health, the store finder, prices, quotes (public_routes.cpp)
       {"GET", "/api/v1/health", kAnyone, A::Public, "getHealth", &Api::health},
       {"GET", "/api/v1/stores", kAnyone, A::Public, "listStores", &Api::listStores},
       {"GET", "/api/v1/stores/{id}", kAnyone, A::Public, "getStore", &Api::getStore},
+      {"GET", "/api/v1/stores/{id}/prices", kAnyone, A::Public, "getStorePrices",
+       &Api::getStorePrices},
+      {"POST", "/api/v1/quotes", kAnyone, A::Public, "createQuote", &Api::createQuote},
+      // accounts: registration, e-mail verification, password reset, signing in
+      // (account_routes.cpp)
       {"POST", "/api/v1/accounts", kAnyone, A::Public, "registerAccount", &Api::registerAccount},
       {"GET", "/api/v1/accounts/verify", kAnyone, A::Public, "verifyEmailLink", &Api::verifyEmail},
       {"POST", "/api/v1/accounts/verify", kAnyone, A::Public, "verifyEmail", &Api::verifyEmail},
@@ -35,49 +41,68 @@ const std::vector<Route>& routeTable() {
        &Api::resetPassword},
       {"POST", "/api/v1/auth/login", kAnyone, A::Public, "login", &Api::login},
       {"POST", "/api/v1/auth/refresh", kAnyone, A::Public, "refreshSession", &Api::refresh},
-      {"POST", "/api/v1/agent/enroll", kAnyone, A::Public, "enrollAgent", &Api::enrollAgent},
-      // any signed-in user, about their own account
+      // any signed-in user, about their own account and session (account_routes.cpp)
       {"POST", "/api/v1/auth/logout", kUsers, A::Self, "logout", &Api::logout},
       {"GET", "/api/v1/me", kUsers, A::Self, "getMe", &Api::getMe},
       {"POST", "/api/v1/me/password", kUsers, A::Self, "changePassword", &Api::changePassword},
       {"POST", "/api/v1/me/deactivate", kUsers, A::Self, "deactivateAccount",
        &Api::deactivateAccount},
-      // customers
+      // customers: their own orders; an admin may read any order and its receipt
+      // (order_routes.cpp)
       {"POST", "/api/v1/orders", kCustomer, A::OwnOrders, "createOrder", &Api::createOrder},
       {"GET", "/api/v1/orders", kCustomer, A::OwnOrders, "listOrders", &Api::listOrders},
-      {"GET",
-       "/api/v1/orders/{id}",
-       {R::Customer, R::Admin},
-       A::OwnOrders,
-       "getOrder",
-       &Api::getOrder},
+      {"GET", "/api/v1/orders/{id}", kCustomerOrAdmin, A::OwnOrders, "getOrder", &Api::getOrder},
       {"PUT", "/api/v1/orders/{id}/document", kCustomer, A::OwnOrders, "uploadDocument",
        &Api::uploadDocument},
       {"POST", "/api/v1/orders/{id}/cancel", kCustomer, A::OwnOrders, "cancelOrder",
        &Api::cancelOwnOrder},
-      // shopkeepers (their stores) and admins
+      {"GET", "/api/v1/orders/{id}/receipt", kCustomerOrAdmin, A::OwnOrders, "getOrderReceipt",
+       &Api::getOrderReceipt},
+      // shopkeepers (their assigned stores) and admins: a store's queue and settings, then its
+      // orders (shop_routes.cpp)
       {"GET", "/api/v1/shop/stores/{id}/orders", kShop, A::AssignedStores, "listStoreOrders",
        &Api::listStoreOrders},
       {"POST", "/api/v1/shop/stores/{id}/enrollment-codes", kShop, A::AssignedStores,
        "createEnrollmentCode", &Api::createEnrollmentCode},
-      // documents and page counts
       {"GET", "/api/v1/shop/stores/{id}/print-defaults", kShop, A::AssignedStores,
        "getPrintDefaults", &Api::getPrintDefaults},
       {"PUT", "/api/v1/shop/stores/{id}/print-defaults", kShop, A::AssignedStores,
        "setPrintDefaults", &Api::setPrintDefaults},
-      {"POST", "/api/v1/shop/orders/{id}/approve-pages", kShop, A::AssignedStores, "approvePages",
-       &Api::approvePages},
-      {"POST", "/api/v1/shop/stores/{id}/release", kShop, A::AssignedStores, "releaseStoreOrder",
-       &Api::releaseStoreOrder},
+      {"PUT", "/api/v1/shop/stores/{id}/prices", kShop, A::AssignedStores, "putStorePrices",
+       &Api::putStorePrices},
       {"GET", "/api/v1/shop/stores/{id}/settings", kShop, A::AssignedStores, "getStoreSettings",
        &Api::getStoreSettings},
       {"PUT", "/api/v1/shop/stores/{id}/settings", kShop, A::AssignedStores, "updateStoreSettings",
        &Api::updateStoreSettings},
+      {"POST", "/api/v1/shop/stores/{id}/release", kShop, A::AssignedStores, "releaseStoreOrder",
+       &Api::releaseStoreOrder},
+      {"POST", "/api/v1/shop/orders/{id}/approve-pages", kShop, A::AssignedStores, "approvePages",
+       &Api::approvePages},
+      {"POST", "/api/v1/shop/orders/{id}/paid", kShop, A::AssignedStores, "markOrderPaid",
+       &Api::markOrderPaid},
       {"POST", "/api/v1/shop/orders/{id}/cancel", kShop, A::AssignedStores, "cancelStoreOrder",
        &Api::cancelStoreOrder},
       {"POST", "/api/v1/shop/orders/{id}/reprint", kShop, A::AssignedStores, "reprintStoreOrder",
        &Api::reprintStoreOrder},
-      // admins
+      // agents: enrollment with a one-time code, then their device credential
+      // (agent_routes.cpp)
+      {"POST", "/api/v1/agent/enroll", kAnyone, A::Public, "enrollAgent", &Api::enrollAgent},
+      {"GET", "/api/v1/agent/me", kAgent, A::AgentStore, "getAgentMe", &Api::agentMe},
+      {"PUT", "/api/v1/agent/printers", kAgent, A::AgentStore, "reportPrinters",
+       &Api::reportPrinters},
+      {"POST", "/api/v1/agent/keys", kAgent, A::AgentStore, "registerStoreKey",
+       &Api::registerStoreKey},
+      {"POST", "/api/v1/agent/release", kAgent, A::AgentStore, "releaseOrderByAgent",
+       &Api::releaseOrderByAgent},
+      // agents: the job flow (agent_job_routes.cpp)
+      {"GET", "/api/v1/agent/jobs", kAgent, A::AgentStore, "pollJobs", &Api::pollJobs},
+      {"GET", "/api/v1/agent/jobs/{id}/document", kAgent, A::AgentStore, "getJobDocument",
+       &Api::getJobDocument},
+      {"POST", "/api/v1/agent/jobs/{id}/events", kAgent, A::AgentStore, "postJobEvent",
+       &Api::postJobEvent},
+      {"POST", "/api/v1/agent/jobs/{id}/reprint", kAgent, A::AgentStore, "reprintJob",
+       &Api::reprintJob},
+      // admins (admin_routes.cpp)
       {"GET", "/api/v1/admin/users", kAdmin, A::Operator, "listUsers", &Api::listUsers},
       {"POST", "/api/v1/admin/users", kAdmin, A::Operator, "createUser", &Api::createUser},
       {"POST", "/api/v1/admin/users/{id}/deactivate", kAdmin, A::Operator, "deactivateUser",
@@ -90,37 +115,9 @@ const std::vector<Route>& routeTable() {
        "unassignShopkeeper", &Api::unassignShopkeeper},
       {"POST", "/api/v1/admin/agents/{id}/revoke", kAdmin, A::Operator, "revokeAgent",
        &Api::revokeAgent},
-      // agents
-      {"GET", "/api/v1/agent/jobs", kAgent, A::AgentStore, "pollJobs", &Api::pollJobs},
-      {"GET", "/api/v1/agent/jobs/{id}/document", kAgent, A::AgentStore, "getJobDocument",
-       &Api::getJobDocument},
-      {"POST", "/api/v1/agent/jobs/{id}/events", kAgent, A::AgentStore, "postJobEvent",
-       &Api::postJobEvent},
-      {"GET", "/api/v1/agent/me", kAgent, A::AgentStore, "getAgentMe", &Api::agentMe},
-      {"PUT", "/api/v1/agent/printers", kAgent, A::AgentStore, "reportPrinters",
-       &Api::reportPrinters},
-      {"POST", "/api/v1/agent/keys", kAgent, A::AgentStore, "registerStoreKey",
-       &Api::registerStoreKey},
-      // commerce: prices, quotes, payment, receipts
-      {"GET", "/api/v1/stores/{id}/prices", kAnyone, A::Public, "getStorePrices",
-       &Api::getStorePrices},
-      {"PUT", "/api/v1/shop/stores/{id}/prices", kShop, A::AssignedStores, "putStorePrices",
-       &Api::putStorePrices},
-      {"POST", "/api/v1/quotes", kAnyone, A::Public, "createQuote", &Api::createQuote},
-      {"POST", "/api/v1/shop/orders/{id}/paid", kShop, A::AssignedStores, "markOrderPaid",
-       &Api::markOrderPaid},
+      // the payment provider, by its signature (payment_webhook_routes.cpp)
       {"POST", "/api/v1/payments/webhook", kAnyone, A::Public, "paymentWebhook",
        &Api::paymentWebhook},
-      {"GET",
-       "/api/v1/orders/{id}/receipt",
-       {R::Customer, R::Admin},
-       A::OwnOrders,
-       "getOrderReceipt",
-       &Api::getOrderReceipt},
-      {"POST", "/api/v1/agent/jobs/{id}/reprint", kAgent, A::AgentStore, "reprintJob",
-       &Api::reprintJob},
-      {"POST", "/api/v1/agent/release", kAgent, A::AgentStore, "releaseOrderByAgent",
-       &Api::releaseOrderByAgent},
   };
   return kRoutes;
 }

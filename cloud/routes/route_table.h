@@ -38,7 +38,7 @@ struct Route {
 /// Every route of the API.
 const std::vector<Route>& routeTable();
 
-/// The route's path as the regular expression cpp-httplib matches: each {placeholder} becomes
+/// The route's path as a regular expression for a server's router: each {placeholder} becomes
 /// one capture group of a single path segment.
 std::string pathPattern(std::string_view path);
 

@@ -5,10 +5,13 @@
 #include "cloud/storage/store_factory.h"
 #include "common/util/log.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <openssl/ssl.h>
+#include <span>
 
 namespace printrelay::cloud {
 namespace {
@@ -87,6 +90,72 @@ std::optional<std::uint64_t> contentLength(const httplib::Request& request) {
     return std::nullopt;
   }
   return std::stoull(value);
+}
+
+/// A cpp-httplib request's body as the routes read it: through the route's content reader, or
+/// nothing for a route registered without one (GET).
+class HttplibBody : public BodySource {
+public:
+  HttplibBody(const httplib::Request& request, const httplib::ContentReader* reader)
+      : reader_(reader), declaredLength_(contentLength(request)),
+        chunked_(request.get_header_value("Transfer-Encoding").find("chunked") !=
+                 std::string::npos) {}
+
+  std::optional<std::uint64_t> declaredLength() const override { return declaredLength_; }
+  bool chunked() const override { return chunked_; }
+  bool read(const BodyChunkSink& sink) override {
+    if (reader_ == nullptr) {
+      return true;
+    }
+    return (*reader_)([&](const char* data, std::size_t length) {
+      return sink({reinterpret_cast<const std::uint8_t*>(data), length});
+    });
+  }
+
+private:
+  const httplib::ContentReader* reader_;
+  std::optional<std::uint64_t> declaredLength_;
+  bool chunked_;
+};
+
+/// The request as the routes see it.
+HttpRequest exchangeRequest(const httplib::Request& request) {
+  HttpRequest out;
+  out.method = request.method;
+  out.path = request.path;
+  out.remoteAddress = request.remote_addr;
+  out.headers.assign(request.headers.begin(), request.headers.end());
+  out.query.assign(request.params.begin(), request.params.end());
+  for (std::size_t i = 1; i < request.matches.size(); ++i) {
+    out.pathParams.push_back(request.matches[static_cast<int>(i)].str());
+  }
+  return out;
+}
+
+/// The headers a handler set, onto the response (also when it then failed: Retry-After).
+void copyHeaders(const HttpResponse& from, httplib::Response& to) {
+  for (const auto& [name, value] : from.headers) {
+    to.set_header(name, value);
+  }
+}
+
+/// The handler's answer, onto the response cpp-httplib sends.
+void copyResponse(HttpResponse& from, httplib::Response& to) {
+  to.status = from.status;
+  copyHeaders(from, to);
+  if (!from.stream) {
+    to.set_content(from.body, from.contentType);
+    return;
+  }
+  to.set_content_provider(
+      static_cast<std::size_t>(from.stream->first), from.contentType,
+      [producer = std::move(from.stream->second)](std::size_t offset, std::size_t length,
+                                                  httplib::DataSink& sink) {
+        std::array<char, 64 * 1024> buffer{};
+        const std::size_t n =
+            producer(offset, std::span<char>(buffer.data(), std::min(length, buffer.size())));
+        return n > 0 && sink.write(buffer.data(), n);
+      });
 }
 
 } // namespace
@@ -282,7 +351,10 @@ void CloudServer::addCorsHeaders(const httplib::Request& request,
 
 void CloudServer::dispatch(const Route& route, const httplib::Request& request,
                            httplib::Response& response, const httplib::ContentReader* reader) {
-  RequestBody body(request, reader, settings_.maxUploadBytes + kDrainSlack);
+  HttplibBody source(request, reader);
+  RequestBody body(source, settings_.maxUploadBytes + kDrainSlack);
+  const HttpRequest exchange = exchangeRequest(request);
+  HttpResponse answer;
   const auto finish = [&] {
     body.drain();
     const auto declared = body.declaredLength();
@@ -293,15 +365,17 @@ void CloudServer::dispatch(const Route& route, const httplib::Request& request,
   try {
     Principal principal;
     if (!route.roles.contains(Role::Anonymous)) {
-      principal = authenticator_->authenticate(request);
+      principal = authenticator_->authenticate(exchange.headerValues("Authorization"));
       Authenticator::require(principal, route.roles);
     }
-    RequestContext ctx{request, response, principal, body};
+    RequestContext ctx{exchange, answer, principal, body};
     (api_.get()->*route.handler)(ctx);
   } catch (...) {
+    copyHeaders(answer, response);
     finish();
     throw;
   }
+  copyResponse(answer, response);
   finish();
 }
 

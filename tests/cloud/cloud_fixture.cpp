@@ -179,6 +179,16 @@ std::string CloudFixture::customerToken() {
   return accessToken(email);
 }
 
+CloudFixture::SignedInUser CloudFixture::signedInCustomer() {
+  SignedInUser me;
+  me.email = freshEmail();
+  me.user = createUser(me.email);
+  const json tokens = login(me.email).asJson();
+  me.accessToken = tokens.value("access_token", "");
+  me.refreshToken = tokens.value("refresh_token", "");
+  return me;
+}
+
 std::vector<std::string> CloudFixture::mailFiles() const {
   return printrelay::testing::readFilesOldestFirst(settings_.effectiveMailDir(), ".eml");
 }
@@ -219,6 +229,16 @@ json CloudFixture::pollNow(const EnrolledAgent& agent) {
 HttpReply CloudFixture::postEvent(const EnrolledAgent& agent, const std::string& jobId,
                                   const json& event) {
   return request("POST", "/api/v1/agent/jobs/" + jobId + "/events", agent.credential, event.dump());
+}
+
+HttpReply CloudFixture::reportPrinting(const EnrolledAgent& agent, const json& offer,
+                                       int spoolerJobId) {
+  return postEvent(agent, offer["job_id"],
+                   {{"seq", 1},
+                    {"lease_id", offer["lease_id"]},
+                    {"state", "printing"},
+                    {"spooler_job_id", spoolerJobId},
+                    {"printer", "front-desk"}});
 }
 
 CloudFixture::QueuedOrder CloudFixture::queuedOrder(const std::string& document) {

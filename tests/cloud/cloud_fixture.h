@@ -108,6 +108,18 @@ protected:
   /// Polls once without waiting; returns the offers.
   json pollNow(const EnrolledAgent& agent);
   HttpReply postEvent(const EnrolledAgent& agent, const std::string& jobId, const json& event);
+  /// The agent's first event on `offer`'s job (seq 1): printing on "front-desk" as spooler job
+  /// `spoolerJobId`.
+  HttpReply reportPrinting(const EnrolledAgent& agent, const json& offer, int spoolerJobId);
+
+  /// A new verified customer, signed in.
+  struct SignedInUser {
+    std::string email;
+    json user; ///< as the admin route created it
+    std::string accessToken;
+    std::string refreshToken;
+  };
+  SignedInUser signedInCustomer();
 
   /// A store with an enrolled agent, a customer and an order queued with `document`.
   struct QueuedOrder {

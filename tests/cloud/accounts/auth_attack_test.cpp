@@ -1,4 +1,4 @@
-// The attack battery of issue 3: every way a token, a session or a request could be abused,
+// The attack battery: every way a token, a session or a request could be abused,
 // each its own test, against the real server.
 #include "cloud/accounts/token_service.h"
 #include "cloud/routes/route_table.h"
@@ -17,12 +17,8 @@ class AuthAttackTest : public CloudFixture {
 protected:
   void SetUp() override {
     CloudFixture::SetUp();
-    email_ = freshEmail();
-    user_ = createUser(email_);
-    const json tokens = login(email_).asJson();
-    token_ = tokens.value("access_token", "");
-    refreshToken_ = tokens.value("refresh_token", "");
-    ASSERT_FALSE(token_.empty());
+    me_ = signedInCustomer();
+    ASSERT_FALSE(me_.accessToken.empty());
   }
 
   /// The server's current signing key, read from its key ring file as an insider would.
@@ -43,8 +39,18 @@ protected:
     const auto bytes = base64UrlDecode(token.substr(start, end - start));
     return json::parse(bytes->begin(), bytes->end());
   }
-  json header() const { return part(token_, 0); }
-  json claims() const { return part(token_, 1); }
+  json header() const { return part(me_.accessToken, 0); }
+  json claims() const { return part(me_.accessToken, 1); }
+  /// The token's header with `field` set to `value`, or without it when `value` is null.
+  json headerWith(const std::string& field, const json& value) const {
+    json h = header();
+    if (value.is_null()) {
+      h.erase(field);
+    } else {
+      h[field] = value;
+    }
+    return h;
+  }
 
   /// A token with the given header and claims, HS256-signed with `key`.
   static std::string forge(const json& header, const json& claims, const Bytes& key) {
@@ -63,14 +69,11 @@ protected:
                    json{{"refresh_token", refreshToken}}.dump());
   }
 
-  std::string email_;
-  json user_;
-  std::string token_;
-  std::string refreshToken_;
+  SignedInUser me_;
 };
 
 TEST_F(AuthAttackTest, ForgingWithTheServerKeyWorksSoTheChecksBelowAreMeaningful) {
-  EXPECT_EQ(meStatus(token_), 200);
+  EXPECT_EQ(meStatus(me_.accessToken), 200);
   EXPECT_EQ(meStatus(forgeWithServerKey(header(), claims())), 200);
 }
 
@@ -81,7 +84,8 @@ TEST_F(AuthAttackTest, AlgNoneInAnyCapitalisationIsRefused) {
     const std::string input =
         base64UrlEncode(asBytes(h.dump())) + "." + base64UrlEncode(asBytes(claims().dump()));
     for (const std::string& token :
-         {input + ".", input, input + "." + token_.substr(token_.rfind('.') + 1)}) {
+         {input + ".", input,
+          input + "." + me_.accessToken.substr(me_.accessToken.rfind('.') + 1)}) {
       const auto reply = request("GET", "/api/v1/me", token);
       EXPECT_EQ(reply.status, 401) << alg << ": " << reply.describe();
     }
@@ -99,8 +103,8 @@ TEST_F(AuthAttackTest, TokenSignedWithAnotherAlgorithmOrKeyIsRefused) {
 }
 
 TEST_F(AuthAttackTest, TamperedPayloadIsRefused) {
-  const std::string signature = token_.substr(token_.rfind('.'));
-  const std::string headerPart = token_.substr(0, token_.find('.'));
+  const std::string signature = me_.accessToken.substr(me_.accessToken.rfind('.'));
+  const std::string headerPart = me_.accessToken.substr(0, me_.accessToken.find('.'));
   for (const auto& [field, value] :
        std::vector<std::pair<std::string, json>>{{"role", "admin"},
                                                  {"sub", "usr_someone_else"},
@@ -111,20 +115,20 @@ TEST_F(AuthAttackTest, TamperedPayloadIsRefused) {
     EXPECT_EQ(meStatus(tampered), 401) << field;
   }
   // One flipped character of the signature is enough too.
-  std::string flipped = token_;
+  std::string flipped = me_.accessToken;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
   EXPECT_EQ(meStatus(flipped), 401);
 }
 
 TEST_F(AuthAttackTest, ExpiredTokenIsRefused) {
   clock_.advance(settings_.accessTokenTtlSeconds - 1);
-  EXPECT_EQ(meStatus(token_), 200);
+  EXPECT_EQ(meStatus(me_.accessToken), 200);
   clock_.advance(1);
-  const auto reply = request("GET", "/api/v1/me", token_);
+  const auto reply = request("GET", "/api/v1/me", me_.accessToken);
   EXPECT_EQ(reply.status, 401);
   EXPECT_EQ(reply.errorCode(), "token_expired");
   // The refresh token still gets a new one.
-  const auto renewed = refresh(refreshToken_);
+  const auto renewed = refresh(me_.refreshToken);
   ASSERT_EQ(renewed.status, 200) << renewed.describe();
   EXPECT_EQ(meStatus(renewed.asJson().value("access_token", "")), 200);
 }
@@ -151,13 +155,7 @@ TEST_F(AuthAttackTest, WrongAudienceIssuerOrTypeIsRefused) {
   c["iss"] = "https://evil.example";
   EXPECT_EQ(meStatus(forgeWithServerKey(header(), c)), 401) << "iss";
   for (const json& typ : {json("JWT"), json("refresh+jwt"), json(nullptr)}) {
-    json h = header();
-    if (typ.is_null()) {
-      h.erase("typ");
-    } else {
-      h["typ"] = typ;
-    }
-    EXPECT_EQ(meStatus(forgeWithServerKey(h, claims())), 401) << "typ " << typ;
+    EXPECT_EQ(meStatus(forgeWithServerKey(headerWith("typ", typ), claims())), 401) << "typ " << typ;
   }
   for (const char* missing : {"jti", "sub", "exp", "nbf", "iat", "sid"}) {
     c = claims();
@@ -168,13 +166,7 @@ TEST_F(AuthAttackTest, WrongAudienceIssuerOrTypeIsRefused) {
 
 TEST_F(AuthAttackTest, UnknownKidIsRefused) {
   for (const json& kid : {json("k-unknown"), json(""), json(17), json(nullptr)}) {
-    json h = header();
-    if (kid.is_null()) {
-      h.erase("kid");
-    } else {
-      h["kid"] = kid;
-    }
-    EXPECT_EQ(meStatus(forgeWithServerKey(h, claims())), 401) << "kid " << kid;
+    EXPECT_EQ(meStatus(forgeWithServerKey(headerWith("kid", kid), claims())), 401) << "kid " << kid;
   }
 }
 
@@ -201,32 +193,32 @@ TEST_F(AuthAttackTest, CriticalHeaderExtensionsAreRefused) {
 }
 
 TEST_F(AuthAttackTest, ReplayedRefreshTokenRevokesTheWholeFamily) {
-  const auto first = refresh(refreshToken_);
+  const auto first = refresh(me_.refreshToken);
   ASSERT_EQ(first.status, 200) << first.describe();
   const std::string second = first.asJson().value("refresh_token", "");
   const std::string accessOfSecond = first.asJson().value("access_token", "");
-  EXPECT_NE(second, refreshToken_);
+  EXPECT_NE(second, me_.refreshToken);
   EXPECT_EQ(meStatus(accessOfSecond), 200);
 
-  const auto replay = refresh(refreshToken_); // the thief (or a confused client) comes back
+  const auto replay = refresh(me_.refreshToken); // the thief (or a confused client) comes back
   EXPECT_EQ(replay.status, 401);
   EXPECT_EQ(replay.errorCode(), "refresh_token_reused");
   const auto next = refresh(second); // the family is dead: the legitimate holder too
   EXPECT_EQ(next.status, 401) << next.describe();
   EXPECT_EQ(meStatus(accessOfSecond), 401);
-  EXPECT_EQ(meStatus(token_), 401);
+  EXPECT_EQ(meStatus(me_.accessToken), 401);
   // Another session of the same user is not affected.
-  EXPECT_EQ(meStatus(accessToken(email_)), 200);
+  EXPECT_EQ(meStatus(accessToken(me_.email)), 200);
 }
 
 TEST_F(AuthAttackTest, LoggedOutAccessTokenIsRefused) {
-  const std::string other = accessToken(email_); // a second session stays
-  const auto out = request("POST", "/api/v1/auth/logout", token_, "{}");
+  const std::string other = accessToken(me_.email); // a second session stays
+  const auto out = request("POST", "/api/v1/auth/logout", me_.accessToken, "{}");
   ASSERT_EQ(out.status, 200) << out.describe();
-  const auto reply = request("GET", "/api/v1/me", token_);
+  const auto reply = request("GET", "/api/v1/me", me_.accessToken);
   EXPECT_EQ(reply.status, 401);
   EXPECT_EQ(reply.errorCode(), "token_revoked");
-  EXPECT_EQ(refresh(refreshToken_).status, 401);
+  EXPECT_EQ(refresh(me_.refreshToken).status, 401);
   EXPECT_EQ(meStatus(other), 200);
   // The denylist keeps the jti until the token would have expired anyway.
   auto tx = server_->store().begin();
@@ -234,13 +226,13 @@ TEST_F(AuthAttackTest, LoggedOutAccessTokenIsRefused) {
 }
 
 TEST_F(AuthAttackTest, DeactivatedUserIsRefused) {
-  const auto off = request("POST", "/api/v1/admin/users/" + user_.value("id", "") + "/deactivate",
-                           kAdminToken, "{}");
+  const auto off = request(
+      "POST", "/api/v1/admin/users/" + me_.user.value("id", "") + "/deactivate", kAdminToken, "{}");
   ASSERT_EQ(off.status, 200) << off.describe();
-  const auto reply = request("GET", "/api/v1/me", token_);
+  const auto reply = request("GET", "/api/v1/me", me_.accessToken);
   EXPECT_EQ(reply.status, 401);
-  EXPECT_EQ(refresh(refreshToken_).status, 401);
-  const auto again = login(email_);
+  EXPECT_EQ(refresh(me_.refreshToken).status, 401);
+  const auto again = login(me_.email);
   EXPECT_EQ(again.status, 401);
   EXPECT_EQ(again.errorCode(), "invalid_credentials"); // no hint that the account exists
 
@@ -258,7 +250,7 @@ TEST_F(AuthAttackTest, DeactivatedUserIsRefused) {
 TEST_F(AuthAttackTest, CustomerCannotReadOrChangeAnotherCustomersOrderOnAnyOrderRoute) {
   const QueuedOrder queued = queuedOrder();
   const std::string pending = createOrder(queued.customerToken, queued.storeId);
-  const std::string stranger = token_;
+  const std::string stranger = me_.accessToken;
   int routesTried = 0;
   for (const Route& route : routeTable()) {
     if (route.access != Access::OwnOrders ||
@@ -360,10 +352,10 @@ TEST_F(AuthAttackTest, RoleFieldInRegistrationIsIgnored) {
 
 TEST_F(AuthAttackTest, LoginBruteForceIsThrottledPerAccount) {
   for (std::uint32_t i = 0; i < settings_.loginFailuresPerAccount; ++i) {
-    const auto wrong = login(email_, "guess number " + std::to_string(i));
+    const auto wrong = login(me_.email, "guess number " + std::to_string(i));
     EXPECT_EQ(wrong.status, 401) << wrong.describe();
   }
-  const auto throttled = login(email_); // even the right password now waits
+  const auto throttled = login(me_.email); // even the right password now waits
   EXPECT_EQ(throttled.status, 429) << throttled.describe();
   EXPECT_EQ(throttled.errorCode(), "too_many_attempts");
   bool retryAfter = false;
@@ -376,14 +368,14 @@ TEST_F(AuthAttackTest, LoginBruteForceIsThrottledPerAccount) {
   createUser(other);
   EXPECT_EQ(login(other).status, 200);
   clock_.advance(settings_.loginThrottleWindowSeconds);
-  EXPECT_EQ(login(email_).status, 200);
+  EXPECT_EQ(login(me_.email).status, 200);
 }
 
 TEST_F(AuthAttackTest, LoginBruteForceIsThrottledPerClientAddress) {
   for (std::uint32_t i = 0; i < settings_.loginFailuresPerAddress; ++i) {
     EXPECT_EQ(login("victim" + std::to_string(i) + "@example.com", "guess").status, 401);
   }
-  const auto throttled = login(email_);
+  const auto throttled = login(me_.email);
   EXPECT_EQ(throttled.status, 429);
   EXPECT_EQ(throttled.errorCode(), "too_many_attempts");
 }
@@ -391,7 +383,7 @@ TEST_F(AuthAttackTest, LoginBruteForceIsThrottledPerClientAddress) {
 TEST_F(AuthAttackTest, UnknownUserAndWrongPasswordLookTheSameAndCostTheSame) {
   auto& hasher = server_->passwordHasher();
   const auto dummiesBefore = hasher.dummyVerifications();
-  const auto wrongPassword = login(email_, "not the password");
+  const auto wrongPassword = login(me_.email, "not the password");
   EXPECT_EQ(hasher.dummyVerifications(), dummiesBefore); // a real hash was checked
   const auto unknownUser = login("nobody-here@example.com", "not the password");
   EXPECT_EQ(hasher.dummyVerifications(), dummiesBefore + 1); // the dummy hash ran instead
@@ -427,7 +419,7 @@ TEST_F(AuthAttackTest, SqlMetacharactersAreStoredVerbatimAndHarmless) {
   // An order's document name and an agent's name.
   const EnrolledAgent agent = enrollAgent(storeId);
   const auto order = request(
-      "POST", "/api/v1/orders", token_,
+      "POST", "/api/v1/orders", me_.accessToken,
       json{{"store_id", storeId}, {"document_name", evil}, {"content_type", "application/pdf"}}
           .dump());
   ASSERT_EQ(order.status, 201) << order.describe();
@@ -454,10 +446,10 @@ TEST_F(AuthAttackTest, OversizedOrMalformedJsonIsRefusedWithAClearError) {
       {"/api/v1/auth/login", ""},
       {"/api/v1/auth/refresh", ""},
       {"/api/v1/accounts/password-reset", ""},
-      {"/api/v1/orders", token_},
+      {"/api/v1/orders", me_.accessToken},
       {"/api/v1/admin/users", kAdminToken},
       {"/api/v1/admin/stores", kAdminToken},
-      {"/api/v1/me/password", token_}};
+      {"/api/v1/me/password", me_.accessToken}};
   for (const auto& [path, token] : routes) {
     const auto malformed = request("POST", path, token, "{\"email\": ");
     EXPECT_EQ(malformed.status, 400) << path;
@@ -478,7 +470,7 @@ TEST_F(AuthAttackTest, EveryRouteRefusesTheWrongKindOfCaller) {
   const EnrolledAgent agent = enrollAgent(storeId);
   const std::string keeperEmail = freshEmail("keeper");
   createUser(keeperEmail, "shopkeeper", json::array({storeId}));
-  const std::map<Role, std::string> tokens{{Role::Customer, token_},
+  const std::map<Role, std::string> tokens{{Role::Customer, me_.accessToken},
                                            {Role::Shopkeeper, accessToken(keeperEmail)},
                                            {Role::Admin, kAdminToken},
                                            {Role::Agent, agent.credential}};

@@ -89,12 +89,7 @@ protected:
   /// Reports printing then `outcome` ("printed" or "failed") under the offer's lease.
   void finish(const json& offer, const std::string& outcome, const std::string& message = "") {
     const std::string jobId = offer["job_id"];
-    auto printing = postEvent(agent_, jobId,
-                              {{"seq", 1},
-                               {"lease_id", offer["lease_id"]},
-                               {"state", "printing"},
-                               {"spooler_job_id", 7},
-                               {"printer", "front-desk"}});
+    auto printing = reportPrinting(agent_, offer, 7);
     ASSERT_EQ(printing.status, 200) << printing.describe();
     json ended{{"seq", 2}, {"lease_id", offer["lease_id"]}, {"state", outcome}};
     if (!message.empty()) {

@@ -189,12 +189,7 @@ TEST_F(AgentApiTest, EventsDriveTheOrderToPrinted) {
   const json offer = lease(q.agent);
   const std::string jobId = offer["job_id"];
   clock_.advance(30);
-  const auto printing = postEvent(q.agent, jobId,
-                                  {{"seq", 1},
-                                   {"lease_id", offer["lease_id"]},
-                                   {"state", "printing"},
-                                   {"spooler_job_id", 42},
-                                   {"printer", "front-desk"}});
+  const auto printing = reportPrinting(q.agent, offer, 42);
   ASSERT_EQ(printing.status, 200) << printing.describe();
   EXPECT_EQ(printing.asJson()["state"], "printing");
   // Events extend the lease.

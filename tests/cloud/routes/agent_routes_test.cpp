@@ -9,20 +9,11 @@
 namespace printrelay::cloud::testing {
 namespace {
 
-class AgentControlApiTest : public CloudFixture {
+class AgentControlApiTest : public StoreFixture {
 protected:
-  void SetUp() override {
-    CloudFixture::SetUp();
-    storeId_ = createStore();
-    agent_ = enrollAgent(storeId_);
-  }
-
   HttpReply put(const std::string& path, const json& body, const std::string& token) {
     return request("PUT", path, token, body.dump());
   }
-
-  std::string storeId_;
-  EnrolledAgent agent_;
 };
 
 json printer(const std::string& name) {
