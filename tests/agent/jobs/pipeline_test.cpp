@@ -3,6 +3,7 @@
 
 #include "agent/cloud/cloud_client.h"
 #include "agent/daemon/status_reporter.h"
+#include "agent/jobs/document_transfer.h"
 #include "agent/jobs/job_processor.h"
 #include "agent/jobs/journal.h"
 #include "common/document/document.h"
@@ -86,7 +87,7 @@ TEST_F(PipelineTest, TheBytesThatReachThePrinterAreTheOriginalDocument) {
   EXPECT_EQ(job.documentName, "flyer.txt");
   EXPECT_EQ(job.contentType, "text/plain") << "the type recognised from the bytes";
   for (auto size : job.writes) {
-    EXPECT_LE(size, 64u * 1024) << "the document reaches the spooler in pieces";
+    EXPECT_LE(size, kSpoolerWritePiece) << "the document reaches the spooler in pieces";
   }
   EXPECT_EQ(journal_->find("j1")->state, JobState::Printing);
   EXPECT_EQ(journal_->find("j1")->spoolerJobId, job.id);
@@ -239,7 +240,7 @@ TEST_F(PipelineTest, StoppingMidDownloadGivesTheJobBack) {
 }
 
 TEST_F(PipelineTest, StoppingWhileSendingCancelsTheSpoolerJobAndGivesTheJobBack) {
-  const Bytes document = textBytes(100 * kChunk); // more than one 64 KiB piece
+  const Bytes document = textBytes(kSpoolerWritePiece + 100 * kChunk); // more than one piece
   const Bytes sealed = seal(key_, "order-j1", document, kChunk);
   const auto offer = makeOffer("j1", key_, sealed);
   int sends = 0;
@@ -252,7 +253,7 @@ TEST_F(PipelineTest, StoppingWhileSendingCancelsTheSpoolerJobAndGivesTheJobBack)
   EXPECT_FALSE(job.finished);
   EXPECT_TRUE(job.aborted);
   EXPECT_TRUE(job.cancelled);
-  EXPECT_EQ(job.data.size(), 64u * 1024);
+  EXPECT_EQ(job.data.size(), kSpoolerWritePiece);
   EXPECT_EQ(journal_->find("j1")->state, JobState::Cancelled);
   EXPECT_EQ(cloud_.statesFor("j1"), (std::vector<std::string>{"counted", "released"}));
 }
