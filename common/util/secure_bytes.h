@@ -57,12 +57,10 @@ inline void appendBytes(SecureBytes& bytes, std::span<const std::uint8_t> data) 
   std::memcpy(bytes.data() + at, data.data(), data.size());
 }
 
-/// Wipes the bytes in use now and empties the buffer (its capacity is wiped again when freed).
+/// Wipes the buffer and empties it: its whole block is freed, and so wiped once, at once
+/// (wiping the bytes in use first and the block again when freed would cost two passes).
 inline void wipe(SecureBytes& bytes) noexcept {
-  if (!bytes.empty()) {
-    OPENSSL_cleanse(bytes.data(), bytes.size());
-  }
-  bytes.clear();
+  SecureBytes().swap(bytes);
 }
 
 } // namespace printrelay
