@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 #include <windows.h>
 #include <winspool.h>
@@ -201,26 +202,18 @@ Buffer jobDevMode(HANDLE printer, const std::string& name, const ws::DevModeRequ
   auto* dm = devMode.as<DEVMODEW>();
   const DWORD supported = dm->dmFields;
   DWORD fields = 0;
-  if (request.copies && (supported & DM_COPIES) != 0) {
-    dm->dmCopies = *request.copies;
-    fields |= DM_COPIES;
-  }
-  if (request.paperSize && (supported & DM_PAPERSIZE) != 0) {
-    dm->dmPaperSize = *request.paperSize;
-    fields |= DM_PAPERSIZE;
-  }
-  if (request.duplex && (supported & DM_DUPLEX) != 0) {
-    dm->dmDuplex = *request.duplex;
-    fields |= DM_DUPLEX;
-  }
-  if (request.color && (supported & DM_COLOR) != 0) {
-    dm->dmColor = *request.color;
-    fields |= DM_COLOR;
-  }
-  if (request.orientation && (supported & DM_ORIENTATION) != 0) {
-    dm->dmOrientation = *request.orientation;
-    fields |= DM_ORIENTATION;
-  }
+  // Each requested field the driver supports is set and marked.
+  const auto apply = [&](const std::optional<short>& value, DWORD flag, short& field) {
+    if (value && (supported & flag) != 0) {
+      field = *value;
+      fields |= flag;
+    }
+  };
+  apply(request.copies, DM_COPIES, dm->dmCopies);
+  apply(request.paperSize, DM_PAPERSIZE, dm->dmPaperSize);
+  apply(request.duplex, DM_DUPLEX, dm->dmDuplex);
+  apply(request.color, DM_COLOR, dm->dmColor);
+  apply(request.orientation, DM_ORIENTATION, dm->dmOrientation);
   dm->dmFields = supported | fields;
   Buffer merged(devMode.size());
   std::wstring wide = win32::widen(name);

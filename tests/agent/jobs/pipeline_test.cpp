@@ -1,16 +1,10 @@
 // The processing pipeline end to end inside the agent: a cpp-httplib server plays the cloud
 // and serves a real sealed envelope; FakePrintBackend captures what would reach the printer.
 
-#include "agent/cloud/cloud_client.h"
-#include "agent/daemon/status_reporter.h"
 #include "agent/jobs/document_transfer.h"
-#include "agent/jobs/job_processor.h"
-#include "agent/jobs/journal.h"
 #include "common/document/document.h"
 #include "common/util/error.h"
-#include "tests/agent/agent_test_support.h"
-#include "tests/fakes/agent_fake_cloud.h"
-#include "tests/fakes/agent_fake_print_backend.h"
+#include "tests/agent/jobs/processor_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -22,24 +16,8 @@ using nlohmann::json;
 
 constexpr std::uint32_t kChunk = 4096;
 
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public ProcessorFixture {
 protected:
-  void SetUp() override {
-    cloud_.start();
-    journal_ = std::make_unique<Journal>((dir_.path() / "journal.db").string());
-    client_ =
-        std::make_unique<CloudClient>(testing::endpointFor(cloud_.url()), "device-credential");
-    processor_ = std::make_unique<JobProcessor>(*journal_, *client_, backend_, key_, "",
-                                                [this] { return !stop_; });
-    reporter_ = std::make_unique<StatusReporter>(*journal_, *client_);
-  }
-  void TearDown() override {
-    processor_.reset();
-    reporter_.reset();
-    client_.reset(); // closes its keep-alive connections, so the server stops at once
-    cloud_.stop();
-  }
-
   /// Offers a sealed document through the cloud and processes what the poll hands out.
   JobOutcome printThroughCloud(const protocol::JobOffer& offer, const Bytes& sealed) {
     cloud_.addOffer(offer, sealed);
@@ -57,16 +35,6 @@ protected:
     EXPECT_EQ(backend_.createCount(), 0);
     return cloud_.eventsFor(offer.jobId).at(0).body["message"];
   }
-
-  TempDir dir_;
-  FakeCloud cloud_;
-  FakePrintBackend backend_;
-  hpke::KeyPair key_ = hpke::KeyPair::generate();
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<CloudClient> client_;
-  std::unique_ptr<JobProcessor> processor_;
-  std::unique_ptr<StatusReporter> reporter_;
-  bool stop_ = false;
 };
 
 TEST_F(PipelineTest, TheBytesThatReachThePrinterAreTheOriginalDocument) {

@@ -2,34 +2,18 @@
 // agent checks every job it asks about, cancels or purges (name tag, job-uuid, printer) and
 // treats one that is not its own as unknown, never touching it.
 
-#include "agent/cloud/cloud_client.h"
-#include "agent/jobs/job_processor.h"
-#include "agent/jobs/journal.h"
-#include "tests/agent/agent_test_support.h"
-#include "tests/fakes/agent_fake_cloud.h"
-#include "tests/fakes/agent_fake_print_backend.h"
-
-#include <gtest/gtest.h>
+#include "tests/agent/jobs/processor_fixture.h"
 
 namespace printrelay::agent {
 namespace {
 
 using namespace testing;
 
-class SpoolerIdentityTest : public ::testing::Test {
+class SpoolerIdentityTest : public ProcessorFixture {
 protected:
   void SetUp() override {
-    cloud_.start();
-    journal_ = std::make_unique<Journal>((dir_.path() / "journal.db").string());
-    client_ =
-        std::make_unique<CloudClient>(testing::endpointFor(cloud_.url()), "device-credential");
-    processor_ = std::make_unique<JobProcessor>(*journal_, *client_, backend_, key_, "");
+    ProcessorFixture::SetUp();
     processor_->setPurgeSpoolerJobs(true);
-  }
-  void TearDown() override {
-    processor_.reset();
-    client_.reset();
-    cloud_.stop();
   }
 
   /// Hands `jobId` out through the cloud and processes it; returns its spooler job number.
@@ -53,23 +37,18 @@ protected:
     journal_->advance(jobId, JobState::Printing, StepDetails{});
   }
 
-  /// A completed job of the spooler's, named for our job `ourJobId`.
-  void spoolerHas(int spoolerJobId, const std::string& ourJobId, const std::string& uuid) {
+  /// A job of the spooler's under `spoolerJobId`, named `title` (or for our job `ourJobId`).
+  void spoolerHas(int spoolerJobId, const std::string& ourJobId, const std::string& uuid,
+                  SpoolerJobState state = SpoolerJobState::Completed,
+                  const std::string& printer = "Front", const std::string& title = {}) {
     FakePrintBackend::Job job;
     job.id = spoolerJobId;
-    job.printer = "Front";
+    job.printer = printer;
+    job.title = title;
     job.uuid = uuid;
-    job.status.state = SpoolerJobState::Completed;
+    job.status.state = state;
     backend_.addJob(job, ourJobId);
   }
-
-  TempDir dir_;
-  FakeCloud cloud_;
-  FakePrintBackend backend_;
-  hpke::KeyPair key_ = hpke::KeyPair::generate();
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<CloudClient> client_;
-  std::unique_ptr<JobProcessor> processor_;
 };
 
 TEST_F(SpoolerIdentityTest, TheJobNumberRecordedIsTheSpoolersWithItsUuid) {
@@ -130,12 +109,7 @@ TEST_F(SpoolerIdentityTest, AJobRecordedWithoutUuidIsKnownByItsName) {
 
 TEST_F(SpoolerIdentityTest, CancellingAtTheShopNeverCancelsSomeoneElsesJob) {
   journalPrinting("a", 577, "urn:uuid:a");
-  FakePrintBackend::Job other;
-  other.id = 577;
-  other.printer = "Front";
-  other.title = "quarterly report";
-  other.status.state = SpoolerJobState::Processing;
-  backend_.addJob(other);
+  spoolerHas(577, "", "urn:uuid:other", SpoolerJobState::Processing, "Front", "quarterly report");
 
   processor_->cancelAtShop("a", "cancelled_at_shop: test");
   EXPECT_EQ(journal_->find("a")->state, JobState::Failed);
@@ -145,11 +119,7 @@ TEST_F(SpoolerIdentityTest, CancellingAtTheShopNeverCancelsSomeoneElsesJob) {
 
 TEST_F(SpoolerIdentityTest, AJobOnAnotherPrinterIsNotOurs) {
   journalPrinting("a", 577, "");
-  FakePrintBackend::Job job;
-  job.id = 577;
-  job.printer = "Back";
-  job.status.state = SpoolerJobState::Completed;
-  backend_.addJob(job, "a");
+  spoolerHas(577, "a", "", SpoolerJobState::Completed, "Back");
   processor_->followJobs();
   EXPECT_EQ(journal_->find("a")->state, JobState::Failed);
 }
