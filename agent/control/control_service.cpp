@@ -326,8 +326,10 @@ json AgentControl::job(const json& args) {
   json spooler;
   if (found->spoolerJobId && !isSettled(found->state)) {
     try {
-      const auto status = agent_.backend().jobStatus(found->printer, *found->spoolerJobId);
-      spooler = json{{"state", toString(status.state)}, {"reasons", status.reasons}};
+      const auto status = agent_.backend().jobStatus(spoolerJobOf(*found));
+      spooler = json{{"state", toString(status.state)},
+                     {"reasons", status.reasons},
+                     {"not_ours", status.foreign}};
     } catch (const Error& e) {
       spooler = json{{"error", e.what()}};
     }
@@ -410,7 +412,9 @@ json AgentControl::testPage(const json& args, const std::string& /*peer*/) {
   }
   const std::string text =
       testPageText(printer, agent_.identity().storeName, std::string(version()));
-  const int spoolerJobId = backend.createJob(printer, "PrintRelay test page", options);
+  const std::string title = "PrintRelay test page";
+  const CreatedJob created = backend.createJob(printer, title, options, "text/plain");
+  const int spoolerJobId = created.id;
   try {
     auto writer =
         backend.startDocument(printer, spoolerJobId, "printrelay-test-page.txt", "text/plain");
@@ -418,7 +422,7 @@ json AgentControl::testPage(const json& args, const std::string& /*peer*/) {
     writer->finish();
   } catch (...) {
     try {
-      backend.cancelJob(printer, spoolerJobId);
+      backend.cancelJob(SpoolerJobRef{printer, spoolerJobId, title, created.uuid});
     } catch (const std::exception&) {
       // The job never got its document; it cannot print.
     }

@@ -41,6 +41,10 @@ std::vector<ConfigKey> configTable() {
           "max_document_mib", 256,
           "Largest document (sealed size) the agent decrypts into memory to count its pages and "
           "print it, in MiB (1-4096); larger ones fail"),
+      integerKey("offline_probe_ms", 1000,
+                 "While the cloud is unreachable, how often a cheap request (GET /api/v1/health) "
+                 "checks whether it is back, ending the retry wait at once, in milliseconds (0 "
+                 "turns it off)"),
   };
 }
 
@@ -78,6 +82,8 @@ Settings settingsFrom(const Config& config) {
   s.purgeSpoolerJobs = config.getBool("purge_spooler_jobs");
   s.cupsConfigDir = config.getString("cups_config_dir");
   s.logBufferLines = static_cast<int>(config.getIntInRange("log_buffer_lines", 0, 100'000));
+  s.offlineProbe =
+      std::chrono::milliseconds(config.getIntInRange("offline_probe_ms", 0, 3'600'000));
   s.maxDocumentBytes =
       static_cast<std::uint64_t>(config.getIntInRange("max_document_mib", 1, 4096)) * 1024 * 1024;
   return s;
