@@ -4,6 +4,7 @@
 #include "common/util/text.h"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace printrelay {
@@ -49,24 +50,18 @@ std::optional<std::int64_t> retryAfterOf(const httplib::Response& res) {
 } // namespace
 
 std::string transportReason(httplib::Error error, const CloudEndpoint& endpoint) {
-  switch (error) {
-  case httplib::Error::SSLServerVerification:
-    return "tls_verification_failed";
-  case httplib::Error::SSLConnection:
-    return "tls_handshake_failed";
-  case httplib::Error::SSLLoadingCerts:
-    return "ca_file_unreadable";
-  case httplib::Error::Connection:
-    return "connection_refused";
-  case httplib::Error::ConnectionTimeout:
-    return "timeout";
-  case httplib::Error::Read:
-  case httplib::Error::Write:
+  if (error == httplib::Error::Read || error == httplib::Error::Write) {
     // A plain-http request to a TLS port is answered with a closed connection.
     return isHttps(endpoint) ? "connection_lost" : "wrong_scheme";
-  default:
-    return "transport_error";
   }
+  static const std::map<httplib::Error, std::string> kReasons{
+      {httplib::Error::SSLServerVerification, "tls_verification_failed"},
+      {httplib::Error::SSLConnection, "tls_handshake_failed"},
+      {httplib::Error::SSLLoadingCerts, "ca_file_unreadable"},
+      {httplib::Error::Connection, "connection_refused"},
+      {httplib::Error::ConnectionTimeout, "timeout"}};
+  const auto it = kReasons.find(error);
+  return it == kReasons.end() ? "transport_error" : it->second;
 }
 
 std::string explainTransportError(httplib::Error error, const CloudEndpoint& endpoint) {
