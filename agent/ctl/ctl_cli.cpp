@@ -303,7 +303,7 @@ control::Response ask(const std::string& socket, const control::Request& request
 int reportError(const Invocation& inv, const std::string& code, const std::string& message,
                 std::optional<int> cloudStatus, std::ostream& out, std::ostream& err) {
   const int status = exitCodeFor(code, cloudStatus);
-  err << "printrelayctl: " << message << " [" << code << "]\n";
+  err << wrapped("printrelayctl: " + message + " [" + code + "]") << "\n";
   if (code == "control_unavailable") {
     err << "Is the agent running? systemctl status printrelay-agent\n";
   }

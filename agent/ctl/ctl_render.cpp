@@ -266,6 +266,26 @@ std::string fitted(std::string_view text, std::size_t maxWidth) {
   return out + "…";
 }
 
+std::string wrapped(std::string_view text, std::size_t maxWidth, std::size_t indent) {
+  std::string out;
+  std::size_t lineWidth = 0;
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    if (lineWidth > 0 && lineWidth + 1 + width(word) > maxWidth) {
+      out += "\n" + std::string(indent, ' ');
+      lineWidth = indent;
+    } else if (lineWidth > 0) {
+      out += ' ';
+      ++lineWidth;
+    }
+    out += word;
+    lineWidth += width(word);
+  }
+  return out;
+}
+
 std::string shortId(std::string_view id) {
   const auto underscore = id.find('_');
   const std::size_t keep = underscore == std::string_view::npos ? 8 : underscore + 1 + 8;
@@ -405,8 +425,10 @@ std::string renderAction(std::string_view command, const json& r) {
   }
   if (command == "release") {
     const json cloud = r.value("cloud", json::object());
-    return "Released" + (str(cloud, "order_id").empty() ? "" : " order " + str(cloud, "order_id")) +
-           "; it prints when the agent receives it.\n";
+    return wrapped("Released" +
+                   (str(cloud, "order_id").empty() ? "" : " order " + str(cloud, "order_id")) +
+                   ": it prints as soon as the agent receives it.") +
+           "\n";
   }
   if (command == "test-page") {
     return "Test page sent to " + str(r, "printer") + " (CUPS job " + str(r, "spooler_job_id") +

@@ -37,6 +37,10 @@ inline constexpr std::size_t kTableWidth = 80;
 /// `text` cut to `width` characters (UTF-8 aware), ending in "…" when it was longer.
 std::string fitted(std::string_view text, std::size_t width);
 
+/// `text` broken at spaces into lines of at most `width` characters (a longer word stands on a
+/// line of its own); lines after the first start with `indent` spaces.
+std::string wrapped(std::string_view text, std::size_t width = kTableWidth, std::size_t indent = 2);
+
 /// An id for an 80-column table: its prefix and the first 8 characters after the '_'
 /// ("job_1a2b3c4d"), which printrelayctl job / cancel / reprint accept as well.
 std::string shortId(std::string_view id);

@@ -13,6 +13,9 @@ using nlohmann::json;
 
 namespace {
 
+/// The width of a standard terminal, which order details and tables keep to.
+constexpr std::size_t kLineWidth = 80;
+
 /// A PWG media name's size for people: iso_a4_210x297mm → A4, na_letter_8.5x11in → Letter.
 std::string mediaWords(const std::string& media) {
   const auto first = media.find('_');
@@ -239,8 +242,11 @@ std::string orderDetails(const json& order, const StoreNames& stores) {
       const std::string note = publicNote(text(entry, "note"));
       std::string line =
           "  " + formatTime(integer(entry, "at")) + "  " + padded(text(entry, "state"), stateWidth);
-      if (!note.empty()) {
+      // A note that does not fit beside its state goes on a line of its own below it.
+      if (!note.empty() && width(line) + 2 + width(note) <= kLineWidth) {
         line += "  " + note;
+      } else if (!note.empty()) {
+        line += "\n      " + fitted(note, kLineWidth - 6);
       }
       out << line << "\n";
     }

@@ -8,9 +8,11 @@
 namespace printrelay::cli {
 namespace {
 
-std::string mebibytes(std::uint64_t bytes) {
+/// `bytes` in the unit `total` reads best in: KiB below 1 MiB, else MiB.
+std::string amount(std::uint64_t bytes, std::uint64_t total) {
+  const double unit = total < 1024 * 1024 ? 1024.0 : 1024.0 * 1024.0;
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(bytes) / unit);
   return text;
 }
 
@@ -35,7 +37,8 @@ std::string ProgressBar::line(std::uint64_t done, std::uint64_t total) {
   std::snprintf(percent, sizeof percent, "%3d %%", static_cast<int>(fraction * 100));
   return "sending [" + std::string(static_cast<std::size_t>(filled), '#') +
          std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] " + percent + "  " +
-         mebibytes(done) + " of " + mebibytes(total) + " MiB";
+         amount(done, total) + " of " + amount(total, total) +
+         (total < 1024 * 1024 ? " KiB" : " MiB");
 }
 
 void ProgressBar::update(std::uint64_t done) {

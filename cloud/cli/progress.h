@@ -6,8 +6,8 @@
 namespace printrelay::cli {
 
 /// An upload's progress on standard error, redrawn in place: "sending [#####.....]  45 %
-/// 12.0 of 27.0 MiB". Draws nothing unless `enabled` (standard error is a terminal and the
-/// output is not --json).
+/// 12.0 of 27.0 MiB" (KiB for a file under 1 MiB). Draws nothing unless `enabled` (standard error
+/// is a terminal and the output is not --json).
 class ProgressBar {
 public:
   ProgressBar(std::uint64_t total, bool enabled);

@@ -83,6 +83,14 @@ TEST(CliRender, AHeldOrderShowsItsPickupCodeStoreNameAndWhatIsDue) {
   // The history's notes line up after the longest state.
   EXPECT_NE(text.find("awaiting_upload   created\n"), std::string::npos) << text;
   EXPECT_NE(text.find("awaiting_payment  sealed document received\n"), std::string::npos) << text;
+  // A note too long to stand beside its state goes below it, so every line fits 80 columns.
+  json longNote = heldOrder();
+  longNote["history"][1]["note"] = "sealed document received (3 page(s) declared by the client)";
+  const std::string below = orderDetails(longNote, {});
+  EXPECT_NE(below.find("awaiting_payment\n      sealed document received (3 page(s) declared by "
+                       "the client)\n"),
+            std::string::npos)
+      << below;
 }
 
 TEST(CliRender, TheOrdersTableHasAHeaderAndFits80Columns) {
@@ -127,8 +135,8 @@ TEST(CliRender, ErrorsSayWhatHappenedAndKeepTheCode) {
 TEST(CliRender, TheProgressBarCountsMebibytes) {
   EXPECT_EQ(ProgressBar::line(13 * 1024 * 1024 + 524288, 27 * 1024 * 1024),
             "sending [###############...............]  50 %  13.5 of 27.0 MiB");
-  EXPECT_EQ(ProgressBar::line(0, 0),
-            "sending [##############################] 100 %  0.0 of 0.0 MiB");
+  EXPECT_EQ(ProgressBar::line(512, 2048),
+            "sending [#######.......................]  25 %  0.5 of 2.0 KiB");
 }
 
 class KnownStoresTest : public ::testing::Test {
