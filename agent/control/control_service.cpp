@@ -408,7 +408,7 @@ json AgentControl::pause(bool paused, const std::string& peer) {
 json AgentControl::release(const json& args, const std::string& /*peer*/) {
   const std::string code = control::requireId(args, "code");
   if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) {
-    throw Error("pickup_code_malformed", "a pickup code is six digits");
+    throw Error("code_not_six_digits", "a pickup code is six digits");
   }
   const json answer = cloud().releaseByPickupCode(code);
   return json{{"released", true}, {"cloud", answer}};

@@ -217,7 +217,7 @@ std::string pickupCode(const std::string& typed) {
     }
   }
   if (digits.size() != 6 || digits.find_first_not_of("0123456789") != std::string::npos) {
-    throw Error("pickup_code_malformed",
+    throw Error("code_not_six_digits",
                 "'" + typed +
                     "' is not a pickup code: a pickup code is six digits, as the "
                     "customer's order shows it. Nothing was sent to the cloud");

@@ -87,7 +87,7 @@ int exitCodeFor(std::string_view code, std::optional<int> cloudStatus) {
   if (code.ends_with("_not_found")) {
     return kExitNotFound;
   }
-  if (code == "pickup_code_malformed") {
+  if (code == "code_not_six_digits") {
     return kExitBadPickupCode;
   }
   if (cloudStatus) {
