@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev libpoco-dev libgtest-dev libgmock-dev libsystemd-dev libargon2-dev libqpdf-dev
   # PDF receipts (libharu)
   libhpdf-dev
+  # the cloud's event-driven HTTP core (Boost.Beast, Boost.Asio); wrk for its bench
+  libboost1.81-dev wrk
   # tests with real parts: a private cupsd (cups-daemon), lp/lpadmin/lpstat (cups-client),
   # CUPS's socket:// backend (shipped in package cups), openssl, qpdf
   cups-daemon cups-client cups openssl qpdf

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The arrows between the source folders point one way: the domain (cloud/orders, accounts, mail,
-# storage) never includes the HTTP edge (cloud/routes, cloud/server), and common/ includes neither
-# the cloud nor the agent. Prints every include that points the wrong way; fails when there is one.
+# storage) never includes the HTTP edge (cloud/routes, cloud/server), common/ includes neither
+# the cloud nor the agent, and the HTTP core (cloud/http) includes only common/. Prints every include that points the wrong way; fails when there is one.
 set -eu
 root=${1:-$(dirname "$0")/../..}
 cd "$root"
@@ -16,6 +16,7 @@ check() {
 }
 check "cloud/orders cloud/accounts cloud/mail cloud/storage" "cloud/routes/|cloud/server/"
 check "common" "cloud/|agent/"
+check "cloud/http" "cloud/(accounts|cli|config|mail|orders|routes|server|storage)/|agent/"
 if [ "$found" -ne 0 ]; then
   echo "layout: the includes above point from a lower layer to a higher one" >&2
   exit 1
