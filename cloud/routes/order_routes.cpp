@@ -313,7 +313,7 @@ void Api::uploadDocument(RequestContext& ctx) {
       });
       ctx.body.stream([&](std::span<const std::uint8_t> piece) {
         countBytes(piece.size());
-        plaintext.insert(plaintext.end(), piece.begin(), piece.end());
+        appendBytes(plaintext, piece);
         if (!recognised && plaintext.size() >= document::kSniffBytes) {
           checkDocumentBytes(plaintext, mediaType); // refuse an .exe before reading it all
           recognised = true;
