@@ -457,8 +457,9 @@ int Agent::run() {
       if (e.unauthorized()) {
         noteRefused(e.what());
         if (!refused_) {
-          log::error(std::string("the cloud refused the device credential (") + e.what() +
-                     "); this agent may have been revoked");
+          log::error(std::string("the cloud refused the device credential: ") + e.what() +
+                     ". This agent may have been revoked; enroll again with: printrelay-agent "
+                     "enroll --force --code CODE");
           notifier_.status("credential refused by the cloud");
         }
         refused_ = true;
