@@ -1,5 +1,7 @@
 #include "agent/control/cupsd_files.h"
 
+#include "agent/spooler/cups_config_text.h"
+
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -7,46 +9,12 @@
 namespace printrelay::agent {
 namespace {
 
-std::optional<std::string> readAll(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-/// The values of every `name` directive in a CUPS configuration text (case-insensitive name).
-std::vector<std::string> directives(const std::string& text, const std::string& name) {
-  std::vector<std::string> values;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::string key;
-    std::string value;
-    if (!(words >> key) || key.empty() || key[0] == '#' || key.size() != name.size()) {
-      continue;
-    }
-    bool same = true;
-    for (std::size_t i = 0; i < key.size(); ++i) {
-      same = same && std::tolower(static_cast<unsigned char>(key[i])) ==
-                         std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same && (words >> value)) {
-      values.push_back(value);
-    }
-  }
-  return values;
-}
-
 /// Whether a cupsd with this cupsd.conf text serves `cupsServer`.
 bool serves(const std::string& conf, const std::string& cupsServer, bool defaultConf) {
   if (cupsServer.empty()) {
     return defaultConf;
   }
-  const auto listens = directives(conf, "Listen");
+  const auto listens = cupsDirectives(conf, "Listen");
   if (cupsServer.front() == '/') {
     for (const auto& l : listens) {
       if (l == cupsServer) {
@@ -62,7 +30,7 @@ bool serves(const std::string& conf, const std::string& cupsServer, bool default
       return true;
     }
   }
-  for (const auto& p : directives(conf, "Port")) {
+  for (const auto& p : cupsDirectives(conf, "Port")) {
     if (p == port) {
       return true;
     }
@@ -84,7 +52,7 @@ std::optional<RunningCupsd> findRunningCupsd(const std::string& cupsServer,
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
       continue;
     }
-    const auto cmdline = readAll(entry.path() / "cmdline");
+    const auto cmdline = readConfigFile(entry.path() / "cmdline");
     if (!cmdline || cmdline->empty()) {
       continue;
     }
@@ -118,13 +86,13 @@ std::optional<RunningCupsd> findRunningCupsd(const std::string& cupsServer,
     found.cupsdConf = absolute(found.cupsdConf);
     found.filesConf = found.filesConf.empty() ? found.cupsdConf.parent_path() / "cups-files.conf"
                                               : absolute(found.filesConf);
-    const auto conf = readAll(found.cupsdConf);
+    const auto conf = readConfigFile(found.cupsdConf);
     if (!conf || !serves(*conf, cupsServer, found.cupsdConf == "/etc/cups/cupsd.conf")) {
       continue;
     }
     found.requestRoot = "/var/spool/cups";
-    if (const auto files = readAll(found.filesConf)) {
-      const auto roots = directives(*files, "RequestRoot");
+    if (const auto files = readConfigFile(found.filesConf)) {
+      const auto roots = cupsDirectives(*files, "RequestRoot");
       if (!roots.empty()) {
         found.requestRoot = roots.back();
       }
@@ -136,7 +104,7 @@ std::optional<RunningCupsd> findRunningCupsd(const std::string& cupsServer,
 
 std::optional<bool> onMemoryFilesystem(const std::filesystem::path& dir,
                                        const std::filesystem::path& mounts) {
-  const auto table = readAll(mounts);
+  const auto table = readConfigFile(mounts);
   if (!table) {
     return std::nullopt;
   }

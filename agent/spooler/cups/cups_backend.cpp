@@ -1,6 +1,7 @@
 #include "agent/spooler/cups/cups_backend.h"
 
 #include "agent/daemon/agent_config.h"
+#include "agent/spooler/cups_config_text.h"
 #include "common/util/error.h"
 #include "common/util/text.h"
 
@@ -12,11 +13,9 @@
 #include <cstring>
 #include <cups/cups.h>
 #include <filesystem>
-#include <fstream>
 #include <linux/magic.h>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string_view>
 #include <sys/vfs.h>
 
@@ -203,53 +202,6 @@ std::vector<std::string> splitReasons(const std::string& text) {
     start = comma + 1;
   }
   return out;
-}
-
-/// The value of a top-level directive of a CUPS configuration file (the last one wins, as in
-/// cupsd); nullopt when it is not set.
-std::optional<std::string> directive(const std::string& text, const std::string& name) {
-  std::optional<std::string> value;
-  std::istringstream in(text);
-  std::string line;
-  int depth = 0; // inside <Location>, <Policy>, <Limit>
-  while (std::getline(in, line)) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos || line[first] == '#') {
-      continue;
-    }
-    line = line.substr(first);
-    if (line.starts_with("</")) {
-      depth = std::max(0, depth - 1);
-      continue;
-    }
-    if (line.starts_with("<")) {
-      ++depth;
-      continue;
-    }
-    const auto space = line.find_first_of(" \t");
-    const auto valueStart =
-        space == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", space);
-    if (depth == 0 && valueStart != std::string::npos &&
-        asciiLower(line.substr(0, space)) == asciiLower(name)) {
-      std::string v = line.substr(valueStart);
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) {
-        v.pop_back();
-      }
-      value = v;
-    }
-  }
-  return value;
-}
-
-/// A configuration file, when this process may read it.
-std::optional<std::string> readSmallFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 HttpPtr connectTo(const std::string& host, int port) {
@@ -563,13 +515,13 @@ SpoolSafety CupsBackend::spoolSafety() {
   }
   const std::filesystem::path dir(configDir_);
   if (!conf) {
-    conf = readSmallFile(dir / "cupsd.conf");
+    conf = readConfigFile(dir / "cupsd.conf");
     out.source = (dir / "cupsd.conf").string();
   }
   if (!conf) {
     out.problem = fetchProblem + "; " + (dir / "cupsd.conf").string() + " is not readable";
   } else {
-    const auto value = directive(*conf, "PreserveJobFiles");
+    const auto value = cupsDirective(*conf, "PreserveJobFiles");
     if (!value) {
       out.keepsDocuments = true; // cupsd.conf(5): the default is 86400 (one day)
       out.keepsDocumentsSetting = "PreserveJobFiles not set (CUPS default: 1 day)";
@@ -580,8 +532,8 @@ SpoolSafety CupsBackend::spoolSafety() {
     }
   }
   out.spoolDir = "/var/spool/cups";
-  if (const auto files = readSmallFile(dir / "cups-files.conf")) {
-    if (const auto root = directive(*files, "RequestRoot")) {
+  if (const auto files = readConfigFile(dir / "cups-files.conf")) {
+    if (const auto root = cupsDirective(*files, "RequestRoot")) {
       out.spoolDir = *root;
     }
   }
