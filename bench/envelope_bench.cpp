@@ -2,6 +2,7 @@
 // (median of several runs) and the process's peak RSS, to show memory does not grow with size.
 //
 //   envelope_bench [--mib N] [--runs R] [--stream-mib A,B]
+#include "bench/bench_support.h"
 #include "common/crypto/envelope.h"
 
 #include <algorithm>
@@ -10,32 +11,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <sys/resource.h>
 #include <vector>
 
 using namespace printrelay;
+using bench::fillRandom;
+using bench::peakRssKiB;
 
 namespace {
 
 constexpr std::size_t kMiB = 1024 * 1024;
 constexpr std::size_t kPiece = kMiB; // how much the caller hands over per write()
-
-long peakRssKiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss;
-}
-
-/// Deterministic pseudo-random bytes (xorshift64).
-void fillRandom(std::span<std::uint8_t> out) {
-  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
-  for (auto& b : out) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    b = static_cast<std::uint8_t>(state);
-  }
-}
 
 /// A document of any length made on the fly: piece i is a fixed random MiB with i stamped
 /// into its first 8 bytes, so content and order are both checked at memcpy speed.

@@ -5,6 +5,7 @@
 //
 //   order_list_bench [--runs R]
 #include "cloud/storage/sqlite/sqlite_store.h"
+#include "tests/support/store_seed.h"
 
 #include <algorithm>
 #include <chrono>
@@ -26,50 +27,9 @@ constexpr int kPage = 20;
 
 void fill(Store& store) {
   auto tx = store.begin();
-  tx->insertStore({"st_1", "Shop", "1 Street", 52.5, 13.4, "", "", 1});
-  UserRecord customer;
-  customer.id = "cu_1";
-  customer.email = "cu_1@example.com";
-  customer.role = "customer";
-  tx->insertUser(customer);
+  cloud::testing::seedStoreAndCustomer(*tx);
   for (int i = 0; i < kOrders; ++i) {
-    const std::string id = "ord_" + std::to_string(1000 + i);
-    OrderRecord order;
-    order.id = id;
-    order.storeId = "st_1";
-    order.customerId = "cu_1";
-    order.state = OrderState::Printed;
-    order.optionsJson = R"({"copies":1,"color":"monochrome"})";
-    order.documentName = "document-" + std::to_string(i) + ".pdf";
-    order.contentType = "application/pdf";
-    order.documentSize = 40'000;
-    order.createdAt = order.updatedAt = 1'700'000'000 + i;
-    tx->insertOrder(order);
-    tx->appendOrderHistory({id, OrderState::AwaitingUpload, order.createdAt, ""});
-    tx->appendOrderHistory({id, OrderState::Queued, order.createdAt + 5, ""});
-    tx->appendOrderHistory({id, OrderState::Dispatched, order.createdAt + 6, ""});
-    tx->appendOrderHistory({id, OrderState::Printed, order.createdAt + 9, ""});
-    JobRecord job;
-    job.id = "job_" + std::to_string(1000 + i);
-    job.orderId = id;
-    job.storeId = "st_1";
-    job.printer = "Office";
-    tx->insertJob(job);
-    OrderPagesRecord pages;
-    pages.orderId = id;
-    pages.cloudPages = pages.quotedPages = pages.agentPages = 3;
-    pages.source = "cloud";
-    tx->putOrderPages(pages);
-    OrderChargeRecord charge;
-    charge.orderId = id;
-    charge.pages = 3;
-    charge.totalMinor = charge.quotedTotalMinor = 45;
-    charge.currency = "EUR";
-    tx->putOrderCharge(charge);
-    OrderLifecycleRecord lifecycle;
-    lifecycle.orderId = id;
-    lifecycle.storeId = "st_1";
-    tx->putOrderLifecycle(lifecycle);
+    cloud::testing::seedPrintedOrder(*tx, "ord_" + std::to_string(1000 + i), 1'700'000'000 + i);
   }
   tx->commit();
 }

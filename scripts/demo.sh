@@ -145,11 +145,15 @@ CONF
 PRINTRELAY_CLOUD_ADMIN_TOKEN=$ADMIN_TOKEN start_bg cloud "$BUILD/cloud/printrelay-cloud" --config "$DEMO/cloud/cloud.conf"
 wait_for "the cloud" grep -q '^listening' "$DEMO/logs/cloud.log"
 URL=https://127.0.0.1:$CLOUD_PORT
-pr() { "$BUILD/cloud/printrelay" --cloud "$URL" --ca-file "$DEMO/tls/ca.pem" "$@"; }
+# The CLI takes the cloud and its CA from the environment, and the operator token from a file
+# (never from the command line, where any local user could read it).
+export PRINTRELAY_CLOUD=$URL PRINTRELAY_CA_FILE=$DEMO/tls/ca.pem
+pr() { "$BUILD/cloud/printrelay" "$@"; }
+admin() { PRINTRELAY_ADMIN_TOKEN_FILE=$DEMO/cloud/admin.token pr "$@"; }
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 if [ ! -f "$DEMO/store.id" ]; then
-  pr --admin-token "$ADMIN_TOKEN" --json admin create-store --name "Demo Copy Shop" \
+  admin --json admin create-store --name "Demo Copy Shop" \
     --address "1 Demo Street" --lat 52.5200 --lon 13.4050 | json_field id >"$DEMO/store.id"
 fi
 STORE_ID=$(cat "$DEMO/store.id")
@@ -163,7 +167,7 @@ printer = demo-printer
 cups_server = $CUPS/cups.sock
 CONF
 if [ ! -f "$DEMO/agent/credential" ]; then
-  CODE=$(pr --admin-token "$ADMIN_TOKEN" --json admin enrollment-code "$STORE_ID" | json_field code)
+  CODE=$(admin --json admin enrollment-code "$STORE_ID" | json_field code)
   "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" enroll --code "$CODE" --name demo-agent
 fi
 start_bg agent "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" run
@@ -211,8 +215,10 @@ The demo customer is $CUSTOMER_EMAIL, password in $DEMO/customer.password.
 
 Send another document (sealed in the CLI before it leaves your machine), as the logged-in
 demo customer:
-  export XDG_CONFIG_HOME=$DEMO/config
-  $BUILD/cloud/printrelay --cloud $URL --ca-file $DEMO/tls/ca.pem send --store $STORE_ID FILE
+  export XDG_CONFIG_HOME=$DEMO/config PRINTRELAY_CLOUD=$URL PRINTRELAY_CA_FILE=$DEMO/tls/ca.pem
+  $BUILD/cloud/printrelay send --store $STORE_ID --hold FILE
+Operator commands take the token from a file:
+  PRINTRELAY_ADMIN_TOKEN_FILE=$DEMO/cloud/admin.token $BUILD/cloud/printrelay admin users
 or with curl, as plaintext over TLS that the cloud seals on arrival (an access token lives
 10 minutes; printrelay login refreshes it):
   PRINTRELAY_TOKEN=\$(python3 -c 'import json;print(next(iter(json.load(open("$DEMO/config/printrelay/credentials.json")).values()))["access_token"])')

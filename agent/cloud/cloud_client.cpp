@@ -127,6 +127,15 @@ std::vector<protocol::JobOffer> CloudClient::pollJobs(int waitSeconds) {
   return parseOffers(body);
 }
 
+bool CloudClient::reachable() const {
+  CloudEndpoint quick = endpoint_;
+  quick.connectTimeout = std::chrono::seconds(2);
+  quick.readTimeout = std::chrono::seconds(2);
+  auto probe = makeClient(quick);
+  auto result = probe->Get(std::string(protocol::kApiPrefix) + "/health");
+  return result && result->status < 500;
+}
+
 json CloudClient::checkIn() {
   const std::string what = "checking in with the cloud";
   auto result =

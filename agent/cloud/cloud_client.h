@@ -81,6 +81,10 @@ public:
   /// or refuses the credential.
   nlohmann::json checkIn();
 
+  /// GET /api/v1/health on a connection of its own with short timeouts (2 s): true when the
+  /// cloud answers at all below 500. The cheap check between long retry waits.
+  bool reachable() const;
+
   /// Cuts a long-poll in progress (safe from any thread; a no-op when none is running).
   void interruptPoll();
 

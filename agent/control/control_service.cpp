@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 
 namespace printrelay::agent {
 namespace {
@@ -295,8 +296,27 @@ json AgentControl::jobs(const json& args) {
   return json{{"jobs", out}};
 }
 
+std::string AgentControl::resolveJobId(const std::string& typed) {
+  std::lock_guard lock(journalMutex_);
+  if (journal_.find(typed)) {
+    return typed;
+  }
+  // A short id as the jobs table shows it ("job_1a2b3c4d"): the one job it starts.
+  std::string match;
+  for (const auto& j : journal_.recent(100000)) {
+    if (j.jobId.rfind(typed, 0) == 0) {
+      if (!match.empty()) {
+        throw Error(std::string(codes::kInvalidArgument),
+                    typed + " is the start of more than one job; give more of the id");
+      }
+      match = j.jobId;
+    }
+  }
+  return match.empty() ? typed : match;
+}
+
 json AgentControl::job(const json& args) {
-  const std::string id = control::requireId(args, "id");
+  const std::string id = resolveJobId(control::requireId(args, "id"));
   std::optional<JournalJob> found;
   std::vector<OutboxEvent> events;
   {
@@ -326,8 +346,10 @@ json AgentControl::job(const json& args) {
   json spooler;
   if (found->spoolerJobId && !isSettled(found->state)) {
     try {
-      const auto status = agent_.backend().jobStatus(found->printer, *found->spoolerJobId);
-      spooler = json{{"state", toString(status.state)}, {"reasons", status.reasons}};
+      const auto status = agent_.backend().jobStatus(spoolerJobOf(*found));
+      spooler = json{{"state", toString(status.state)},
+                     {"reasons", status.reasons},
+                     {"not_ours", status.foreign}};
     } catch (const Error& e) {
       spooler = json{{"error", e.what()}};
     }
@@ -336,7 +358,7 @@ json AgentControl::job(const json& args) {
 }
 
 json AgentControl::reprint(const json& args, const std::string& peer) {
-  const std::string id = control::requireId(args, "id");
+  const std::string id = resolveJobId(control::requireId(args, "id"));
   std::optional<JournalJob> found;
   {
     std::lock_guard lock(journalMutex_);
@@ -356,7 +378,7 @@ json AgentControl::reprint(const json& args, const std::string& peer) {
 }
 
 json AgentControl::cancel(const json& args, const std::string& peer) {
-  const std::string id = control::requireId(args, "id");
+  const std::string id = resolveJobId(control::requireId(args, "id"));
   const std::string why = "cancelled_at_shop: cancelled at the shop" +
                           (peer.empty() ? std::string() : " by " + peer) +
                           " (printrelayctl cancel)";
@@ -387,6 +409,9 @@ json AgentControl::pause(bool paused, const std::string& peer) {
 
 json AgentControl::release(const json& args, const std::string& /*peer*/) {
   const std::string code = control::requireId(args, "code");
+  if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error("code_not_six_digits", "a pickup code is six digits");
+  }
   const json answer = cloud().releaseByPickupCode(code);
   return json{{"released", true}, {"cloud", answer}};
 }
@@ -410,7 +435,9 @@ json AgentControl::testPage(const json& args, const std::string& /*peer*/) {
   }
   const std::string text =
       testPageText(printer, agent_.identity().storeName, std::string(version()));
-  const int spoolerJobId = backend.createJob(printer, "PrintRelay test page", options);
+  const std::string title = "PrintRelay test page";
+  const CreatedJob created = backend.createJob(printer, title, options, "text/plain");
+  const int spoolerJobId = created.id;
   try {
     auto writer =
         backend.startDocument(printer, spoolerJobId, "printrelay-test-page.txt", "text/plain");
@@ -418,7 +445,7 @@ json AgentControl::testPage(const json& args, const std::string& /*peer*/) {
     writer->finish();
   } catch (...) {
     try {
-      backend.cancelJob(printer, spoolerJobId);
+      backend.cancelJob(SpoolerJobRef{printer, spoolerJobId, title, created.uuid});
     } catch (const std::exception&) {
       // The job never got its document; it cannot print.
     }
@@ -443,8 +470,22 @@ json AgentControl::diagnose() {
 }
 
 json AgentControl::logs(const json& args) {
-  const auto lines = static_cast<std::size_t>(control::optionalInt(args, "lines", 50, 1, 100000));
-  return json{{"lines", logs_.last(lines)}, {"kept", logs_.capacity()}, {"total", logs_.total()}};
+  auto lines = static_cast<std::size_t>(control::optionalInt(args, "lines", 50, 1, 100000));
+  const bool follow = args.contains("since");
+  const auto since = static_cast<std::size_t>(
+      control::optionalInt(args, "since", 0, 0, std::numeric_limits<std::int64_t>::max()));
+  // With `since` (the total a follower saw last): the lines logged after it. A line logged
+  // between reading the total and the lines would be counted wrong, so read again then.
+  for (int attempt = 0;; ++attempt) {
+    const std::size_t total = logs_.total();
+    if (follow) {
+      lines = std::min(total > since ? total - since : 0, logs_.capacity());
+    }
+    std::vector<std::string> out = lines == 0 ? std::vector<std::string>{} : logs_.last(lines);
+    if (logs_.total() == total || attempt == 3) {
+      return json{{"lines", out}, {"kept", logs_.capacity()}, {"total", total}};
+    }
+  }
 }
 
 json AgentControl::rotateKey(const std::string& /*peer*/) {

@@ -52,6 +52,8 @@ private:
   nlohmann::json status();
   nlohmann::json printers();
   nlohmann::json jobs(const nlohmann::json& args);
+  /// A job id as typed: a whole id, or the start of exactly one journal job's id.
+  std::string resolveJobId(const std::string& typed);
   nlohmann::json job(const nlohmann::json& args);
   nlohmann::json reprint(const nlohmann::json& args, const std::string& peer);
   nlohmann::json cancel(const nlohmann::json& args, const std::string& peer);

@@ -1,6 +1,7 @@
 #include "agent/control/diagnose.h"
 
 #include "agent/cloud/cloud_requests.h"
+#include "agent/control/cupsd_files.h"
 #include "agent/platform/system_trust.h"
 #include "common/util/error.h"
 #include "common/util/text.h"
@@ -495,6 +496,16 @@ std::vector<Check> runDiagnostics(const DiagnoseInput& input) {
       safety = input.backend->spoolSafety();
     } catch (const std::exception& e) {
       safety.problem = e.what();
+    }
+    // The spool of the cupsd that really runs (its -s / -c files), not the default one.
+    if (const auto cupsd = findRunningCupsd(settings.cupsServer)) {
+      if (cupsd->requestRoot != safety.spoolDir) {
+        safety.spoolDir = cupsd->requestRoot.string();
+        safety.spoolOnTmpfs = onMemoryFilesystem(cupsd->requestRoot);
+        if (safety.keepsDocuments) {
+          safety.problem = safety.spoolOnTmpfs ? "" : "the mount table is not readable";
+        }
+      }
     }
     for (auto& check : spoolChecks(safety, settings.purgeSpoolerJobs)) {
       checks.push_back(std::move(check));

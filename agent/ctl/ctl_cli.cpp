@@ -19,6 +19,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <thread>
 
 namespace printrelay::ctl {
 namespace {
@@ -42,6 +43,7 @@ options (anywhere on the line):
   --config FILE      the agent configuration (default /etc/printrelay/agent.conf)
   --json             print the result as JSON, for scripts
   --timeout SECONDS  how long to wait for the agent (default 30; diagnose 90)
+  --wide             tables with full ids and times (default: fit 80 columns)
   -h, --help         this help; COMMAND --help for one command
   --version          printrelayctl's version
 
@@ -53,7 +55,7 @@ exit status:
    4 already enrolled         12 not possible now (already printed, agent busy)
    5 not enrolled             13 the cloud has no such route (route_not_found)
    6 refused by the cloud     14 diagnose found a failure
-   7 cloud unreachable
+   7 cloud unreachable        15 not a pickup code (six digits); nothing was sent
 )";
 
 const std::vector<CommandSpec> kCommandTable{
@@ -65,8 +67,10 @@ const std::vector<CommandSpec> kCommandTable{
      "Lists the CUPS destinations with their state, whether they accept jobs and their problems\n"
      "in plain words (printer-state-reasons: media-empty is \"paper out\", toner-low \"toner\n"
      "low\", offline-report \"offline\"). The agent's printer is marked with *."},
-    {"jobs", "jobs [--state STATE] [--limit N]", "recent jobs from the agent's journal",
-     "Lists recent jobs, newest first (default 20, at most 10000).\n"
+    {"jobs", "jobs [--state STATE] [--limit N] [--wide]", "recent jobs from the agent's journal",
+     "Lists recent jobs, newest first (default 20, at most 10000), in 80 columns: ids are\n"
+     "shortened (job, cancel and reprint take the short id too) and times are relative.\n"
+     "  --wide         full ids, times and notes\n"
      "  --state STATE  only jobs in STATE: leased, submitting, printing, printed, failed,\n"
      "                 cancelled\n"
      "  --limit N      at most N jobs"},
@@ -85,8 +89,10 @@ const std::vector<CommandSpec> kCommandTable{
      "at the printer carry on. The pause survives a restart of the agent."},
     {"resume", "resume", "take new jobs again", "Ends a pause."},
     {"release", "release CODE", "release a held order by its pickup code",
-     "Releases the order held for release with this pickup code so it prints\n"
-     "(POST /api/v1/agent/release)."},
+     "Releases the order held for pickup with this code so it prints. The code is the six\n"
+     "digits the customer's order shows (spaces and dashes are ignored: 482 913 or 482-913).\n"
+     "Exit 15 for anything that is not six digits (nothing is sent), 11 when no held order of\n"
+     "this store has the code."},
     {"test-page", "test-page PRINTER", "print a test page",
      "Sends a short text test page straight to the CUPS destination PRINTER."},
     {"diagnose", "diagnose [--local]", "check everything and say what is wrong",
@@ -97,8 +103,9 @@ const std::vector<CommandSpec> kCommandTable{
      "they include the credential).\n"
      "  --local  run the checks here even if the agent runs\n"
      "Exit 14 when a check failed."},
-    {"logs", "logs [--lines N]", "the agent's recent log lines",
-     "Prints the last N (default 50) log lines the agent keeps in memory (log_buffer_lines)."},
+    {"logs", "logs [--lines N] [--follow]", "the agent's recent log lines",
+     "Prints the last N (default 50) log lines the agent keeps in memory (log_buffer_lines).\n"
+     "  --follow  then keep printing new lines as the agent logs them, until Ctrl-C"},
     {"enroll", "enroll --code CODE [--name NAME] [--force]", "enroll this PC with the cloud",
      "Generates the store key pair and registers this agent with the one-time code from the\n"
      "shop dashboard (same as printrelay-agent enroll; needs write access to the state\n"
@@ -155,6 +162,7 @@ struct Invocation {
   bool json = false;
   std::optional<int> timeout;
   bool help = false;
+  bool wide = false;
   std::vector<std::string> words; ///< the command and its own arguments
 };
 
@@ -169,6 +177,8 @@ Invocation parseGlobal(const std::vector<std::string>& args) {
       inv.json = true;
     } else if (auto timeout = reader.value("--timeout")) {
       inv.timeout = parseCount("--timeout", *timeout, 1, 3600);
+    } else if (reader.flag("--wide")) {
+      inv.wide = true;
     } else if (reader.flag("--help") || reader.flag("-h")) {
       inv.help = true;
     } else {
@@ -197,6 +207,24 @@ std::string socketFor(const Invocation& inv) {
   return agent::defaultControlSocket();
 }
 
+/// A pickup code as the customer may read it out ("482 913", "482-913") as its six digits;
+/// anything else is refused here, before the cloud is asked.
+std::string pickupCode(const std::string& typed) {
+  std::string digits;
+  for (const char c : typed) {
+    if (c != ' ' && c != '-') {
+      digits += c;
+    }
+  }
+  if (digits.size() != 6 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error("code_not_six_digits",
+                "'" + typed +
+                    "' is not a pickup code: a pickup code is six digits, as the "
+                    "customer's order shows it. Nothing was sent to the cloud");
+  }
+  return digits;
+}
+
 /// The request for a command's arguments; throws UsageError.
 control::Request buildRequest(const std::string& name, const std::vector<std::string>& rest) {
   control::Request request;
@@ -216,6 +244,8 @@ control::Request buildRequest(const std::string& name, const std::vector<std::st
       request.args["limit"] = parseCount("--limit", *limit, 1, 10000);
     } else if (auto lines = name == "logs" ? reader.value("--lines") : std::nullopt) {
       request.args["lines"] = parseCount("--lines", *lines, 1, 100000);
+    } else if (name == "logs" && reader.flag("--follow")) {
+      request.args["follow"] = true;
     } else if (reader.current().starts_with("-") && reader.current() != "-") {
       throw UsageError(name + ": unknown option '" + reader.current() + "'");
     } else {
@@ -233,7 +263,8 @@ control::Request buildRequest(const std::string& name, const std::vector<std::st
           name + " needs exactly one " +
           (it->second == "id" ? std::string("job ID") : "argument (" + it->second + ")"));
     }
-    request.args[it->second] = positional.front();
+    request.args[it->second] =
+        name == "release" ? pickupCode(positional.front()) : positional.front();
   } else if (!positional.empty()) {
     throw UsageError(name + " takes no argument '" + positional.front() + "'");
   }
@@ -252,11 +283,27 @@ control::Response ask(const std::string& socket, const control::Request& request
   return control::parseResponse(*line);
 }
 
+/// `logs --follow`: the last lines, then every second the lines logged since, until the
+/// program is stopped (Ctrl-C) or the agent stops answering.
+[[noreturn]] void followLogs(const Invocation& inv, const std::string& socket,
+                             control::Request request, std::chrono::seconds timeout,
+                             std::ostream& out) {
+  for (;;) {
+    const control::Response response = ask(socket, request, timeout);
+    if (!response.ok) {
+      throw Error(response.failure.code, response.failure.message);
+    }
+    out << (inv.json ? response.result.dump() + "\n" : renderLogs(response.result)) << std::flush;
+    request.args["since"] = response.result.value("total", std::int64_t{0});
+    std::this_thread::sleep_for(1s);
+  }
+}
+
 /// Prints an error the way the output mode wants; returns its exit status.
 int reportError(const Invocation& inv, const std::string& code, const std::string& message,
                 std::optional<int> cloudStatus, std::ostream& out, std::ostream& err) {
   const int status = exitCodeFor(code, cloudStatus);
-  err << "printrelayctl: " << message << " [" << code << "]\n";
+  err << wrapped("printrelayctl: " + message + " [" + code + "]") << "\n";
   if (code == "control_unavailable") {
     err << "Is the agent running? systemctl status printrelay-agent\n";
   }
@@ -277,7 +324,7 @@ int render(const Invocation& inv, const std::string& command, const json& result
     } else if (command == "printers") {
       out << renderPrinters(result);
     } else if (command == "jobs") {
-      out << renderJobs(result, now);
+      out << renderJobs(result, now, inv.wide);
     } else if (command == "job") {
       out << renderJob(result, now);
     } else if (command == "diagnose") {
@@ -397,8 +444,13 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
         }
       }
     }
-    const control::Request request = buildRequest(name, rest);
+    control::Request request = buildRequest(name, rest);
+    const bool follow = request.args.value("follow", false);
+    request.args.erase("follow");
     const auto timeout = std::chrono::seconds(inv.timeout.value_or(name == "diagnose" ? 90 : 30));
+    if (follow) {
+      followLogs(inv, socket, request, timeout, out);
+    }
     if (local) {
       return render(inv, "diagnose", localDiagnose(inv, socket, ""), out);
     }

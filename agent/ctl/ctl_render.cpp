@@ -87,6 +87,9 @@ int exitCodeFor(std::string_view code, std::optional<int> cloudStatus) {
   if (code.ends_with("_not_found")) {
     return kExitNotFound;
   }
+  if (code == "code_not_six_digits") {
+    return kExitBadPickupCode;
+  }
   if (cloudStatus) {
     if (*cloudStatus == 0) {
       return kExitCloudUnreachable;
@@ -176,9 +179,7 @@ std::string renderTime(const json& unixSeconds, std::int64_t now) {
   localtime_r(&tt, &tm);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
-  const std::int64_t age = now - t;
-  return std::string(text) + " (" +
-         (age >= 0 ? humanDuration(age) + " ago" : "in " + humanDuration(-age)) + ")";
+  return std::string(text) + " (" + renderAge(unixSeconds, now) + ")";
 }
 
 std::string renderStatus(const json& r, std::int64_t now) {
@@ -218,6 +219,12 @@ std::string renderStatus(const json& r, std::int64_t now) {
   if (!str(r, "current_job").empty()) {
     fields.emplace_back("Printing now", "job " + str(r, "current_job"));
   }
+  if (link == "refused") {
+    fields.emplace_back("To fix", "this agent's credential was revoked or replaced. Get a new "
+                                  "enrollment code for the store, then: sudo systemctl stop "
+                                  "printrelay-agent; sudo printrelayctl enroll --force --code "
+                                  "CODE; sudo systemctl start printrelay-agent");
+  }
   return renderFields(fields);
 }
 
@@ -244,22 +251,93 @@ std::string renderPrinters(const json& r) {
   return out + "\n";
 }
 
-std::string renderJobs(const json& r, std::int64_t now) {
+std::string fitted(std::string_view text, std::size_t maxWidth) {
+  if (width(text) <= maxWidth) {
+    return std::string(text);
+  }
+  std::string out;
+  std::size_t n = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++n > maxWidth - 1) {
+      break;
+    }
+    out += c;
+  }
+  return out + "…";
+}
+
+std::string wrapped(std::string_view text, std::size_t maxWidth, std::size_t indent) {
+  std::string out;
+  std::size_t lineWidth = 0;
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+    if (lineWidth > 0 && lineWidth + 1 + width(word) > maxWidth) {
+      out += "\n" + std::string(indent, ' ');
+      lineWidth = indent;
+    } else if (lineWidth > 0) {
+      out += ' ';
+      ++lineWidth;
+    }
+    out += word;
+    lineWidth += width(word);
+  }
+  return out;
+}
+
+std::string shortId(std::string_view id) {
+  const auto underscore = id.find('_');
+  const std::size_t keep = underscore == std::string_view::npos ? 8 : underscore + 1 + 8;
+  return std::string(id.substr(0, keep));
+}
+
+std::string renderAge(const json& unixSeconds, std::int64_t now) {
+  if (!unixSeconds.is_number_integer() || unixSeconds.get<std::int64_t>() <= 0) {
+    return "never";
+  }
+  const std::int64_t delta = now - unixSeconds.get<std::int64_t>();
+  return delta >= 0 ? humanDuration(delta) + " ago" : "in " + humanDuration(-delta);
+}
+
+std::string renderJobs(const json& r, std::int64_t now, bool wide) {
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> notes;
   for (const auto& j : r.value("jobs", json::array())) {
     const std::string spooler = str(j, "spooler_job_id");
-    std::string detail = str(j, "last_error");
-    if (detail.size() > 60) {
-      detail = detail.substr(0, 57) + "...";
+    const std::string note = str(j, "last_error");
+    if (wide) {
+      rows.push_back({str(j, "job_id"), str(j, "state"), str(j, "printer", "-"),
+                      spooler.empty() ? "-" : spooler, str(j, "document_name"),
+                      renderTime(j.value("updated_at", json()), now), note});
+    } else {
+      rows.push_back({shortId(str(j, "job_id")), str(j, "state"),
+                      fitted(str(j, "printer", "-"), 14), spooler.empty() ? "-" : spooler,
+                      fitted(str(j, "document_name"), 20),
+                      renderAge(j.value("updated_at", json()), now)});
+      notes.push_back(note);
     }
-    rows.push_back({str(j, "job_id"), str(j, "state"), str(j, "printer", "-"),
-                    spooler.empty() ? "-" : spooler, str(j, "document_name"),
-                    renderTime(j.value("updated_at", json()), now), detail});
   }
   if (rows.empty()) {
     return "No jobs.\n";
   }
-  return renderTable({"JOB", "STATE", "PRINTER", "CUPS", "DOCUMENT", "UPDATED", "NOTE"}, rows);
+  if (wide) {
+    return renderTable({"JOB", "STATE", "PRINTER", "CUPS", "DOCUMENT", "UPDATED", "NOTE"}, rows);
+  }
+  // In 80 columns a job's note goes on a line of its own below it.
+  const std::string table =
+      renderTable({"JOB", "STATE", "PRINTER", "CUPS", "DOCUMENT", "UPDATED"}, rows);
+  std::string out;
+  std::size_t row = 0;
+  std::size_t start = 0;
+  for (std::size_t end = table.find('\n'); end != std::string::npos;
+       start = end + 1, end = table.find('\n', start)) {
+    out += table.substr(start, end - start + 1);
+    if (start > 0 && row < notes.size() && !notes[row++].empty()) {
+      out += "  └ " + fitted(notes[row - 1], kTableWidth - 4) + "\n";
+    }
+  }
+  return out;
 }
 
 std::string renderJob(const json& r, std::int64_t now) {
@@ -347,8 +425,10 @@ std::string renderAction(std::string_view command, const json& r) {
   }
   if (command == "release") {
     const json cloud = r.value("cloud", json::object());
-    return "Released" + (str(cloud, "order_id").empty() ? "" : " order " + str(cloud, "order_id")) +
-           "; it prints when the agent receives it.\n";
+    return wrapped("Released" +
+                   (str(cloud, "order_id").empty() ? "" : " order " + str(cloud, "order_id")) +
+                   ": it prints as soon as the agent receives it.") +
+           "\n";
   }
   if (command == "test-page") {
     return "Test page sent to " + str(r, "printer") + " (CUPS job " + str(r, "spooler_job_id") +

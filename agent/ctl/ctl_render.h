@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,7 +28,25 @@ enum ExitCode : int {
   kExitConflict = 12,         ///< not possible in the current state (already printed, busy…)
   kExitCloudUnsupported = 13, ///< the cloud has no such route (an older cloud, a wrong URL)
   kExitDiagnoseFailed = 14,   ///< diagnose: at least one check failed
+  kExitBadPickupCode = 15,    ///< release: not a pickup code (six digits); nothing was sent
 };
+
+/// The width tables keep to unless --wide: a standard terminal.
+inline constexpr std::size_t kTableWidth = 80;
+
+/// `text` cut to `width` characters (UTF-8 aware), ending in "…" when it was longer.
+std::string fitted(std::string_view text, std::size_t width);
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word stands on a
+/// line of its own); lines after the first start with `indent` spaces.
+std::string wrapped(std::string_view text, std::size_t width = kTableWidth, std::size_t indent = 2);
+
+/// An id for an 80-column table: its prefix and the first 8 characters after the '_'
+/// ("job_1a2b3c4d"), which printrelayctl job / cancel / reprint accept as well.
+std::string shortId(std::string_view id);
+
+/// "12 min ago" / "in 3 s" / "never", for narrow tables.
+std::string renderAge(const nlohmann::json& unixSeconds, std::int64_t now);
 
 /// The exit status for an error code from the agent (or printrelayctl itself). `cloudStatus`
 /// is the HTTP status when the error came from the cloud (0: unreachable).
@@ -45,7 +64,9 @@ std::string renderTime(const nlohmann::json& unixSeconds, std::int64_t now);
 // Human renderings of each command's result ("now" makes relative times testable).
 std::string renderStatus(const nlohmann::json& result, std::int64_t now);
 std::string renderPrinters(const nlohmann::json& result);
-std::string renderJobs(const nlohmann::json& result, std::int64_t now);
+/// The jobs table: within kTableWidth columns (short ids, cut names, relative times) unless
+/// `wide`, which shows every id and time in full.
+std::string renderJobs(const nlohmann::json& result, std::int64_t now, bool wide = false);
 std::string renderJob(const nlohmann::json& result, std::int64_t now);
 /// One line per check: "PASS  title — detail", with "      hint: …" below a WARN/FAIL, and a
 /// summary line.

@@ -7,36 +7,44 @@ namespace printrelay::agent {
 
 std::vector<ConfigKey> configTable() {
   return {
-      {"cloud_url", ConfigType::String, "",
-       "Base URL of the PrintRelay cloud, https://host[:port] (plain http only to loopback)"},
-      {"ca_file", ConfigType::Path, "",
-       "PEM CA bundle that signs the cloud's certificate; empty uses the system store"},
-      {"state_dir", ConfigType::Path, "/var/lib/printrelay-agent",
-       "Directory for the store key, device credential, identity and job journal (mode 0700)"},
-      {"printer", ConfigType::String, "",
-       "CUPS destination that prints the jobs; empty uses the CUPS default destination"},
-      {"cups_server", ConfigType::String, "",
-       "CUPS server (host[:port] or a Unix socket path); empty uses the CUPS default"},
-      {"poll_wait_seconds", ConfigType::Integer, "30",
-       "How long one long-poll for jobs waits at the cloud, in seconds (1-300)"},
-      {"backoff_initial_ms", ConfigType::Integer, "500",
-       "First retry delay after the cloud is unreachable, in milliseconds"},
-      {"backoff_max_ms", ConfigType::Integer, "60000",
-       "Longest retry delay, in milliseconds (also the pause when the credential is refused)"},
-      {"log_level", ConfigType::String, "info", "error, warning, notice, info or debug"},
-      {"control_socket", ConfigType::Path, defaultControlSocket(),
-       "Unix socket printrelayctl talks to (mode 0660: the service's group may use it); "
-       "empty turns it off"},
-      {"purge_spooler_jobs", ConfigType::Boolean, "true",
-       "Remove each job and its document from CUPS once it ended (CUPS keeps printed "
-       "documents for a day unless PreserveJobFiles is No)"},
-      {"cups_config_dir", ConfigType::Path, "/etc/cups",
-       "CUPS configuration directory, read by diagnose (PreserveJobFiles, RequestRoot)"},
-      {"log_buffer_lines", ConfigType::Integer, "1000",
-       "Recent log lines kept in memory for printrelayctl logs (0-100000)"},
-      {"max_document_mib", ConfigType::Integer, "256",
-       "Largest document (sealed size) the agent decrypts into memory to count its pages and "
-       "print it, in MiB (1-4096); larger ones fail"},
+      stringKey(
+          "cloud_url", "",
+          "Base URL of the PrintRelay cloud, https://host[:port] (plain http only to loopback)"),
+      pathKey("ca_file", "",
+              "PEM CA bundle that signs the cloud's certificate; empty uses the system store"),
+      pathKey(
+          "state_dir", "/var/lib/printrelay-agent",
+          "Directory for the store key, device credential, identity and job journal (mode 0700)"),
+      stringKey("printer", "",
+                "CUPS destination that prints the jobs; empty uses the CUPS default destination"),
+      stringKey("cups_server", "",
+                "CUPS server (host[:port] or a Unix socket path); empty uses the CUPS default"),
+      integerKey("poll_wait_seconds", 30,
+                 "How long one long-poll for jobs waits at the cloud, in seconds (1-300)"),
+      integerKey("backoff_initial_ms", 500,
+                 "First retry delay after the cloud is unreachable, in milliseconds"),
+      integerKey(
+          "backoff_max_ms", 60000,
+          "Longest retry delay, in milliseconds (also the pause when the credential is refused)"),
+      stringKey("log_level", "info", "error, warning, notice, info or debug"),
+      pathKey("control_socket", defaultControlSocket(),
+              "Unix socket printrelayctl talks to (mode 0660: the service's group may use it); "
+              "empty turns it off"),
+      booleanKey("purge_spooler_jobs", true,
+                 "Remove each job and its document from CUPS once it ended (CUPS keeps printed "
+                 "documents for a day unless PreserveJobFiles is No)"),
+      pathKey("cups_config_dir", "/etc/cups",
+              "CUPS configuration directory, read by diagnose (PreserveJobFiles, RequestRoot)"),
+      integerKey("log_buffer_lines", 1000,
+                 "Recent log lines kept in memory for printrelayctl logs (0-100000)"),
+      integerKey(
+          "max_document_mib", 256,
+          "Largest document (sealed size) the agent decrypts into memory to count its pages and "
+          "print it, in MiB (1-4096); larger ones fail"),
+      integerKey("offline_probe_ms", 1000,
+                 "While the cloud is unreachable, how often a cheap request (GET /api/v1/health) "
+                 "checks whether it is back, ending the retry wait at once, in milliseconds (0 "
+                 "turns it off)"),
   };
 }
 
@@ -74,6 +82,8 @@ Settings settingsFrom(const Config& config) {
   s.purgeSpoolerJobs = config.getBool("purge_spooler_jobs");
   s.cupsConfigDir = config.getString("cups_config_dir");
   s.logBufferLines = static_cast<int>(config.getIntInRange("log_buffer_lines", 0, 100'000));
+  s.offlineProbe =
+      std::chrono::milliseconds(config.getIntInRange("offline_probe_ms", 0, 3'600'000));
   s.maxDocumentBytes =
       static_cast<std::uint64_t>(config.getIntInRange("max_document_mib", 1, 4096)) * 1024 * 1024;
   return s;

@@ -33,6 +33,9 @@ struct Settings {
   int pollWaitSeconds = 30;
   std::chrono::milliseconds backoffInitial{500};
   std::chrono::milliseconds backoffMax{60000};
+  /// While the cloud is unreachable, how often a cheap probe checks whether it is back (ending
+  /// the retry wait at once); 0 turns it off (offline_probe_ms).
+  std::chrono::milliseconds offlineProbe{1000};
   std::string logLevel = "info";
   /// Where printrelayctl reaches the running agent (a Unix socket path); empty: no control
   /// socket (the configuration's default is defaultControlSocket()).

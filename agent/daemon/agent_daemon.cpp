@@ -29,6 +29,9 @@ Agent::Agent(Settings settings, Enrollment enrollment, std::unique_ptr<PrintBack
       cloud_(CloudEndpoint{.baseUrl = settings_.cloudUrl, .caFile = settings_.caFile},
              enrollment_.credential),
       reporter_(journal_, cloud_),
+      followCloud_(CloudEndpoint{.baseUrl = settings_.cloudUrl, .caFile = settings_.caFile},
+                   enrollment_.credential),
+      followReporter_(journal_, followCloud_),
       processor_(journal_, cloud_, *backend_, enrollment_.key, settings_.printer,
                  [this] {
                    notifier_.heartbeat();
@@ -101,6 +104,7 @@ std::vector<std::string> Agent::applySettings(const Settings& fresh) {
     settings_.pollWaitSeconds = fresh.pollWaitSeconds;
     settings_.backoffInitial = fresh.backoffInitial;
     settings_.backoffMax = fresh.backoffMax;
+    settings_.offlineProbe = fresh.offlineProbe;
     settings_.logLevel = fresh.logLevel;
     settings_.purgeSpoolerJobs = fresh.purgeSpoolerJobs;
     settings_.maxDocumentBytes = fresh.maxDocumentBytes;
@@ -253,6 +257,43 @@ void Agent::cutPollWhenStopping() {
   }
 }
 
+void Agent::followWhileActive() {
+  std::unique_lock lock(mutex_);
+  while (!runEnded_) {
+    wake_.wait_for(lock, timing_.activeFollowInterval, [this] { return runEnded_; });
+    if (runEnded_ || inFlight_.load() == 0) {
+      continue;
+    }
+    lock.unlock();
+    if (std::unique_lock work(workMutex_, std::try_to_lock); work.owns_lock()) {
+      const std::size_t pendingBefore = journal_.pendingCount();
+      inFlight_ = processor_.followJobs();
+      if (journal_.pendingCount() > pendingBefore) {
+        followReporter_.flush(); // the outcome goes out now, not after the long-poll
+      }
+    }
+    lock.lock();
+  }
+}
+
+void Agent::pauseWhileOffline(std::chrono::milliseconds duration) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  const auto probe = settings_.offlineProbe;
+  while (!stop_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return;
+    }
+    pause(probe.count() > 0 ? std::min(left, probe) : left);
+    if (probe.count() > 0 && !stop_ && std::chrono::steady_clock::now() < until &&
+        cloud_.reachable()) {
+      log::info("the cloud answers again; polling now instead of waiting out the retry delay");
+      return;
+    }
+  }
+}
+
 void Agent::requestReload() {
   reload_ = true;
 }
@@ -335,11 +376,12 @@ int Agent::run() {
     log::warning(std::string("cannot prune the journal: ") + e.what());
   }
   work.unlock();
-  // Cuts an overdue long-poll once a stop is requested; ended and joined however run() ends.
-  struct PollCutter {
+  // Beside the loop for as long as run() runs (ended and joined however it ends): one thread
+  // cuts an overdue long-poll once a stop is requested, one follows jobs at the spooler.
+  struct BesideTheLoop {
     Agent& agent;
-    std::thread thread{[this] { agent.cutPollWhenStopping(); }};
-    ~PollCutter() {
+    std::thread thread;
+    ~BesideTheLoop() {
       {
         std::lock_guard lock(agent.mutex_);
         agent.runEnded_ = true;
@@ -348,7 +390,8 @@ int Agent::run() {
       thread.join();
     }
   };
-  const PollCutter pollCutter{*this};
+  const BesideTheLoop pollCutter{*this, std::thread([this] { cutPollWhenStopping(); })};
+  const BesideTheLoop follower{*this, std::thread([this] { followWhileActive(); })};
   notifier_.ready(state_.paused() ? "paused: not taking new jobs"
                                   : "polling " + settings_.cloudUrl);
 
@@ -360,6 +403,7 @@ int Agent::run() {
     // Jobs at the spooler are followed even while the cloud is away or refuses us.
     work.lock();
     const std::size_t inFlight = processor_.followJobs();
+    inFlight_ = inFlight;
     const bool credentialAccepted = flushOutbox();
     work.unlock();
     if (!credentialAccepted) {
@@ -413,8 +457,9 @@ int Agent::run() {
       if (e.unauthorized()) {
         noteRefused(e.what());
         if (!refused_) {
-          log::error(std::string("the cloud refused the device credential (") + e.what() +
-                     "); this agent may have been revoked");
+          log::error(std::string("the cloud refused the device credential: ") + e.what() +
+                     ". This agent may have been revoked; enroll again with: printrelay-agent "
+                     "enroll --force --code CODE");
           notifier_.status("credential refused by the cloud");
         }
         refused_ = true;
@@ -426,10 +471,11 @@ int Agent::run() {
                  std::string(e.what()) + "; retrying in " + std::to_string(delay.count()) + " ms");
       if (e.transient()) {
         noteOffline(e.what());
+        pauseWhileOffline(delay);
       } else {
         noteOnline(); // it answered, with an error of its own
+        pause(delay);
       }
-      pause(delay);
       continue;
     }
     for (const auto& offer : offers) {
@@ -443,6 +489,7 @@ int Agent::run() {
         } else {
           state_.setCurrentJob(offer.jobId);
           outcome = processor_.process(offer);
+          inFlight_ = processor_.followJobs();
         }
       } catch (const std::exception& e) {
         // Only the journal can fail here: stop taking jobs until it works again.

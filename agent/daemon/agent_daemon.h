@@ -25,7 +25,7 @@ namespace printrelay::agent {
 
 /// Pacing of the daemon loop that is not configuration (tests shorten it).
 struct AgentTiming {
-  /// Longest long-poll while jobs are printing, so their outcome is noticed soon.
+  /// Longest long-poll while jobs are printing (the loop follows them after each poll).
   std::chrono::seconds followInterval{5};
   /// Settled jobs older than this are forgotten.
   std::chrono::seconds pruneAge{std::chrono::hours(24 * 30)};
@@ -35,6 +35,9 @@ struct AgentTiming {
   std::chrono::milliseconds printerReportInterval{std::chrono::minutes(10)};
   /// How long past its own wait a long-poll may take to answer before a stopping agent cuts it.
   std::chrono::milliseconds pollAnswerMargin{std::chrono::seconds(10)};
+  /// How often a thread of its own asks the spooler about jobs while any is at the spooler,
+  /// and reports what settled at once: "printed" within a second of the printer's last byte.
+  std::chrono::milliseconds activeFollowInterval{250};
 };
 
 /// How soon requestStop() ends the loop.
@@ -51,8 +54,10 @@ enum class StopMode {
 ///   recover what a previous run left in flight → READY → loop { flush the outbox → follow
 ///   spooled jobs → report the printers (at start, on change, every 10 minutes, after a
 ///   reconnect) → long-poll for offers (capped exponential backoff with full jitter when the
-///   cloud is away; the maximum when the credential is refused) → process each offer } →
-///   on stop: cancel a half-streamed document, flush, STOPPING.
+///   cloud is away, cut short by a cheap reachability probe; the maximum when the credential
+///   is refused) → process each offer } → on stop: cancel a half-streamed document, flush,
+///   STOPPING. Beside the loop, a follower thread asks the spooler about jobs in flight every
+///   activeFollowInterval and reports their outcome at once.
 class Agent {
 public:
   Agent(Settings settings, Enrollment enrollment, std::unique_ptr<PrintBackend> backend,
@@ -137,6 +142,12 @@ private:
   /// The body of the thread that, once a stop is requested, cuts a long-poll in flight when
   /// its answer is overdue or the stop is urgent; returns when run() ends.
   void cutPollWhenStopping();
+  /// The body of the thread that follows spooler jobs every activeFollowInterval while any is
+  /// in flight (under the work lock) and flushes what that recorded; returns when run() ends.
+  void followWhileActive();
+  /// Waits out a retry delay while the cloud is unreachable, probing every offline_probe_ms
+  /// whether it is back; returns early when it is (or on stop).
+  void pauseWhileOffline(std::chrono::milliseconds duration);
 
   Settings settings_;
   AgentTiming timing_;
@@ -145,6 +156,8 @@ private:
   Journal journal_;
   CloudClient cloud_;
   StatusReporter reporter_;
+  CloudClient followCloud_; ///< the follower thread's own connections
+  StatusReporter followReporter_;
   JobProcessor processor_;
   PrinterReporter printerReporter_;
   Backoff pollBackoff_;
@@ -154,6 +167,7 @@ private:
   std::function<void()> reconnectHandler_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> reload_{false};
+  std::atomic<std::size_t> inFlight_{0}; ///< jobs at the spooler, as last counted
   // Guarded by mutex_: the long-poll in flight and when its answer is due; a StopMode::Now
   // request; the end of run().
   bool polling_ = false;

@@ -55,9 +55,10 @@ void JobProcessor::purgeSpoolerJob(const JournalJob& job) {
     return;
   }
   try {
-    backend_.purgeJob(job.printer, *job.spoolerJobId);
-    log::job(log::Level::Debug, job.jobId,
-             "purged spooler job " + std::to_string(*job.spoolerJobId) + " and its document");
+    if (backend_.purgeJob(spoolerJobOf(job))) {
+      log::job(log::Level::Debug, job.jobId,
+               "purged spooler job " + std::to_string(*job.spoolerJobId) + " and its document");
+    }
   } catch (const std::exception& e) {
     log::job(log::Level::Warning, job.jobId,
              "could not purge spooler job " + std::to_string(*job.spoolerJobId) +
@@ -75,8 +76,10 @@ JournalJob JobProcessor::cancelAtShop(const std::string& jobId, const std::strin
     throw Error("job_not_cancellable",
                 "job " + jobId + " already ended (" + std::string(toString(job.state)) + ")");
   }
-  if (job.spoolerJobId) {
-    backend_.cancelJob(job.printer, *job.spoolerJobId);
+  if (job.spoolerJobId && !backend_.cancelJob(spoolerJobOf(job))) {
+    log::job(log::Level::Notice, jobId,
+             "spooler job " + std::to_string(*job.spoolerJobId) +
+                 " is no longer ours (or gone); nothing cancelled at the spooler");
   }
   journal_.advance(jobId, JobState::Failed, StepDetails::withError(why),
                    jobEvent("failed", job, why));
@@ -147,11 +150,14 @@ std::size_t JobProcessor::followJobs() {
 
 void JobProcessor::reconcile(const JournalJob& job) {
   const int spoolerJobId = job.spoolerJobId.value_or(0);
-  const SpoolerJobStatus status = backend_.jobStatus(job.printer, spoolerJobId);
+  const SpoolerJobStatus status = backend_.jobStatus(spoolerJobOf(job));
   const RecoveryAction action = decideRecovery(job.state, status);
   const std::string where =
-      "spooler job " + std::to_string(spoolerJobId) + " is " + std::string(toString(status.state)) +
-      (status.reasons.empty() ? "" : " (" + joined(status.reasons, ",") + ")");
+      status.foreign ? "spooler job " + std::to_string(spoolerJobId) + " is another job now ('" +
+                           status.name + "'): the spooler forgot ours and gave its number out again"
+                     : "spooler job " + std::to_string(spoolerJobId) + " is " +
+                           std::string(toString(status.state)) +
+                           (status.reasons.empty() ? "" : " (" + joined(status.reasons, ",") + ")");
   if (auto [it, inserted] = lastSeen_.try_emplace(job.jobId, status.state);
       inserted || it->second != status.state) {
     it->second = status.state;
@@ -172,7 +178,7 @@ void JobProcessor::reconcile(const JournalJob& job) {
     break;
   }
   case RecoveryAction::CancelAndRelease: {
-    backend_.cancelJob(job.printer, spoolerJobId);
+    backend_.cancelJob(spoolerJobOf(job));
     const std::string why = "agent_restarted: the document never reached the spooler whole";
     journal_.advance(job.jobId, JobState::Cancelled, StepDetails::withError(why),
                      jobEvent("released", job, why));
@@ -191,10 +197,11 @@ void JobProcessor::reconcile(const JournalJob& job) {
     break;
   case RecoveryAction::MarkFailed: {
     const std::string why =
-        status.state == SpoolerJobState::Unknown
-            ? "spooler_job_unknown: the spooler has no record of job " +
-                  std::to_string(spoolerJobId)
-            : "spooler_job_" + std::string(toString(status.state)) + ": " + where;
+        status.state != SpoolerJobState::Unknown
+            ? "spooler_job_" + std::string(toString(status.state)) + ": " + where
+        : status.foreign ? "spooler_job_unknown: " + where
+                         : "spooler_job_unknown: the spooler has no record of job " +
+                               std::to_string(spoolerJobId);
     journal_.advance(job.jobId, JobState::Failed, StepDetails::withError(why),
                      jobEvent("failed", job, why));
     log::job(log::Level::Error, job.jobId, "failed: " + why);

@@ -3,6 +3,7 @@
 #include "agent/jobs/job_processor.h"
 
 #include "agent/cloud/cloud_client.h"
+#include "agent/jobs/document_transfer.h"
 #include "agent/jobs/job_event.h"
 #include "agent/jobs/printer_routing.h"
 #include "common/crypto/envelope.h"
@@ -23,12 +24,9 @@ std::string describe(const std::exception& error) {
 }
 
 std::string titleFor(const protocol::JobOffer& offer) {
-  const std::string tag = "PrintRelay " + offer.jobId;
+  const std::string tag = spoolerJobTag(offer.jobId);
   return offer.documentName.empty() ? tag : offer.documentName + " (" + tag + ")";
 }
-
-/// How much of the document goes to the spooler per write (keepGoing is asked in between).
-constexpr std::size_t kSendPiece = 64 * 1024;
 
 } // namespace
 
@@ -54,6 +52,11 @@ DocumentCount countDocument(const protocol::JobOffer& offer,
   count.pages = document::countPages(count.kind, document);
   protocol::selectedPageCount(offer.options.pageRanges, *count.pages); // a range past the end
   return count;
+}
+
+SpoolerJobRef spoolerJobOf(const JournalJob& job) {
+  return SpoolerJobRef{job.printer, job.spoolerJobId.value_or(0), spoolerJobTag(job.jobId),
+                       job.spoolerJobUuid};
 }
 
 JobProcessor::JobProcessor(Journal& journal, CloudClient& cloud, PrintBackend& backend,
@@ -82,7 +85,7 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
                " sealed bytes)");
 
   std::string printer;
-  std::optional<int> spoolerJobId;
+  std::optional<SpoolerJobRef> spoolerJob;
   std::unique_ptr<DocumentWriter> writer;
   SecureBytes document;
   try {
@@ -120,13 +123,17 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
     if (!keepGoing_()) {
       throw Error("agent_stopping", "the agent is stopping");
     }
-    spoolerJobId = backend_.createJob(printer, titleFor(offer), offer.options);
-    journal_.advance(jobId, JobState::Submitting, StepDetails::submitted(*spoolerJobId, printer));
+    // Every job already at the spooler is asked about before a new one may take its number.
+    followJobs();
+    const CreatedJob created = backend_.createJob(printer, titleFor(offer), offer.options, found);
+    spoolerJob = SpoolerJobRef{printer, created.id, spoolerJobTag(jobId), created.uuid};
+    journal_.advance(jobId, JobState::Submitting,
+                     StepDetails::submitted(created.id, printer, created.uuid));
     log::job(log::Level::Info, jobId,
-             "submitting to printer " + printer + " as spooler job " +
-                 std::to_string(*spoolerJobId));
-    writer = backend_.startDocument(printer, *spoolerJobId, offer.documentName, found);
-    sendDocument(document, *writer);
+             "submitting to printer " + printer + " as spooler job " + std::to_string(created.id) +
+                 (created.uuid.empty() ? std::string() : " (" + created.uuid + ")"));
+    writer = backend_.startDocument(printer, created.id, offer.documentName, found);
+    sendDocument(document, *writer, keepGoing_);
     wipe(document);
     if (!finishDocument(jobId, *writer)) {
       // The journal keeps the job in submitting; followJobs() asks the spooler what it has.
@@ -138,16 +145,17 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
     if (writer) {
       writer->abort();
     }
-    if (spoolerJobId) {
+    if (spoolerJob) {
       try {
-        backend_.cancelJob(printer, *spoolerJobId);
-        log::job(log::Level::Info, jobId,
-                 "cancelled spooler job " + std::to_string(*spoolerJobId) +
-                     " before its document was complete");
+        if (backend_.cancelJob(*spoolerJob)) {
+          log::job(log::Level::Info, jobId,
+                   "cancelled spooler job " + std::to_string(spoolerJob->id) +
+                       " before its document was complete");
+        }
       } catch (const std::exception& cancelError) {
         // The job still lacks its document, so it cannot print.
         log::job(log::Level::Warning, jobId,
-                 "could not cancel spooler job " + std::to_string(*spoolerJobId) + ": " +
+                 "could not cancel spooler job " + std::to_string(spoolerJob->id) + ": " +
                      cancelError.what());
       }
     }
@@ -156,7 +164,7 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
   const auto job = *journal_.find(jobId);
   journal_.advance(jobId, JobState::Printing, StepDetails{}, jobEvent("printing", job));
   log::printer(log::Level::Info, printer,
-               "job " + jobId + " is spooled as " + std::to_string(*spoolerJobId));
+               "job " + jobId + " is spooled as " + std::to_string(spoolerJob->id));
   return JobOutcome::Ok;
 }
 
@@ -240,46 +248,9 @@ SecureBytes JobProcessor::openDocument(const protocol::JobOffer& offer, const hp
                     " MiB sealed; this agent takes documents up to " +
                     std::to_string(maxDocumentBytes_ / (1024 * 1024)) + " MiB (max_document_mib)");
   }
-  // The plaintext is never larger than its envelope: reserving that much up front means the
-  // buffer never moves (and leaves no copy behind) while it fills.
+  // The plaintext is never larger than its envelope.
   const std::uint64_t limit = offer.envelopeSize > 0 ? offer.envelopeSize : maxDocumentBytes_;
-  SecureBytes plaintext;
-  if (offer.envelopeSize > 0) {
-    plaintext.reserve(static_cast<std::size_t>(offer.envelopeSize));
-  }
-  std::exception_ptr failure;
-  envelope::Opener opener(
-      key, offer.orderId,
-      [&plaintext](std::span<const std::uint8_t> chunk) {
-        plaintext.insert(plaintext.end(), chunk.begin(), chunk.end());
-        return true;
-      },
-      limit);
-  try {
-    cloud_.fetchDocument(offer.jobId, offer.leaseId, [&](std::span<const std::uint8_t> sealed) {
-      if (!keepGoing_()) {
-        failure = std::make_exception_ptr(
-            Error("agent_stopping", "the agent stopped while the document was downloading"));
-        return false;
-      }
-      try {
-        opener.write(sealed);
-      } catch (...) {
-        failure = std::current_exception();
-        return false;
-      }
-      return true;
-    });
-  } catch (...) {
-    if (failure) {
-      std::rethrow_exception(failure);
-    }
-    throw;
-  }
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
-  opener.finish();
+  SecureBytes plaintext = downloadDocument(cloud_, offer, key, limit, keepGoing_);
   log::job(log::Level::Debug, offer.jobId,
            "document opened into memory: " + std::to_string(plaintext.size()) + " bytes");
   return plaintext;
@@ -326,17 +297,6 @@ bool JobProcessor::reportCounted(const protocol::JobOffer& offer, const std::str
                      "the answer to counted has a 'proceed' that is not true or false");
   }
   return it->get<bool>();
-}
-
-void JobProcessor::sendDocument(std::span<const std::uint8_t> document, DocumentWriter& writer) {
-  while (!document.empty()) {
-    if (!keepGoing_()) {
-      throw Error("agent_stopping", "the agent stopped while the document was being sent");
-    }
-    const std::size_t n = std::min(document.size(), kSendPiece);
-    writer.write(document.first(n));
-    document = document.subspan(n);
-  }
 }
 
 bool JobProcessor::finishDocument(const std::string& jobId, DocumentWriter& writer) {

@@ -43,6 +43,10 @@ std::string_view toString(RecoveryAction action);
 /// recorded.
 RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status);
 
+/// The spooler job a journal job was submitted as, with what identifies it (spoolerJobTag of
+/// the job id, the recorded job-uuid); a job without a spooler job id gets number 0.
+SpoolerJobRef spoolerJobOf(const JournalJob& job);
+
 /// What the agent learned from a decrypted document before printing it.
 struct DocumentCount {
   document::Kind kind = document::Kind::Unknown;
@@ -91,8 +95,10 @@ public:
   /// reconciled with what the spooler says (decideRecovery).
   void recover();
 
-  /// Asks the spooler about every job in submitting or printing and records what it learned.
-  /// Returns how many jobs are still in flight.
+  /// Asks the spooler about every job in submitting or printing and records what it learned
+  /// (a spooler job whose identity is not ours counts as unknown). Returns how many jobs are
+  /// still in flight. process() calls it before it creates a spooler job, so no job is asked
+  /// about after a new one may have taken its number.
   std::size_t followJobs();
 
   /// Cancels a job at the shop's request: cancels its spooler job (when it has one), records it
@@ -127,8 +133,6 @@ private:
   /// answer's "proceed" (true when absent, or when the cloud does not know counted yet).
   bool reportCounted(const protocol::JobOffer& offer, const std::string& printer,
                      const DocumentCount& count);
-  /// Sends the document from memory in pieces, asking keepGoing between them.
-  void sendDocument(std::span<const std::uint8_t> document, DocumentWriter& writer);
   /// Ends the document; false when the spooler's answer was lost (outcome unknown: Hold).
   bool finishDocument(const std::string& jobId, DocumentWriter& writer);
   JobOutcome settleFailure(const std::string& jobId, const std::exception& error);

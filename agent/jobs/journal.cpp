@@ -48,6 +48,10 @@ ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_pending ON outbox (sent_at, id);
 CREATE INDEX jobs_state ON jobs (state);
 )sql",
+    // 3: the spooler job's identity beyond its number (CUPS job-uuid).
+    R"sql(
+ALTER TABLE jobs ADD COLUMN spooler_job_uuid TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 struct Step {
@@ -72,8 +76,9 @@ std::int64_t nowSeconds() {
       .count();
 }
 
-constexpr const char* kJobColumns = "job_id, order_id, lease_id, state, spooler_job_id, printer, "
-                                    "document_name, last_error, last_seq, created_at, updated_at";
+constexpr const char* kJobColumns =
+    "job_id, order_id, lease_id, state, spooler_job_id, printer, document_name, last_error, "
+    "last_seq, created_at, updated_at, spooler_job_uuid";
 constexpr const char* kEventColumns =
     "id, job_id, seq, body, created_at, sent_at, result, attempts";
 
@@ -96,6 +101,7 @@ JournalJob readJob(SQLite::Statement& q) {
   job.lastSeq = static_cast<std::uint64_t>(q.getColumn(8).getInt64());
   job.createdAt = q.getColumn(9).getInt64();
   job.updatedAt = q.getColumn(10).getInt64();
+  job.spoolerJobUuid = q.getColumn(11).getString();
   return job;
 }
 
@@ -112,6 +118,16 @@ OutboxEvent readEvent(SQLite::Statement& q) {
   e.result = q.getColumn(6).getString();
   e.attempts = q.getColumn(7).getInt();
   return e;
+}
+
+/// Every row a bound query selects, read with `read`, in the query's order.
+template <typename Row>
+std::vector<Row> readAll(SQLite::Statement& query, Row (*read)(SQLite::Statement&)) {
+  std::vector<Row> out;
+  while (query.executeStep()) {
+    out.push_back(read(query));
+  }
+  return out;
 }
 
 SQLite::Database openDatabase(const std::string& path) {
@@ -208,7 +224,7 @@ JournalJob Journal::recordLease(const protocol::JobOffer& offer) {
   } else if (existing->state == JobState::Leased || existing->state == JobState::Cancelled) {
     SQLite::Statement update(
         db_, "UPDATE jobs SET lease_id = ?, order_id = ?, state = 'leased', spooler_job_id = "
-             "NULL, document_name = ?, updated_at = ? WHERE job_id = ?");
+             "NULL, spooler_job_uuid = '', document_name = ?, updated_at = ? WHERE job_id = ?");
     update.bind(1, offer.leaseId);
     update.bind(2, offer.orderId);
     update.bind(3, offer.documentName);
@@ -247,22 +263,14 @@ std::vector<JournalJob> Journal::unsettled() const {
   SQLite::Statement q(db_, std::string("SELECT ") + kJobColumns +
                                " FROM jobs WHERE state IN ('leased','submitting','printing') "
                                "ORDER BY created_at, rowid");
-  std::vector<JournalJob> out;
-  while (q.executeStep()) {
-    out.push_back(readJob(q));
-  }
-  return out;
+  return readAll(q, readJob);
 }
 
 std::vector<JournalJob> Journal::recent(std::size_t limit) const {
   SQLite::Statement q(db_, std::string("SELECT ") + kJobColumns +
                                " FROM jobs ORDER BY updated_at DESC, rowid DESC LIMIT ?");
   q.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<JournalJob> out;
-  while (q.executeStep()) {
-    out.push_back(readJob(q));
-  }
-  return out;
+  return readAll(q, readJob);
 }
 
 std::uint64_t Journal::advance(const std::string& jobId, JobState to, const StepDetails& details,
@@ -278,7 +286,8 @@ std::uint64_t Journal::advance(const std::string& jobId, JobState to, const Step
                                                   std::string(toString(to)));
   }
   SQLite::Statement update(db_, "UPDATE jobs SET state = ?, spooler_job_id = ?, printer = ?, "
-                                "last_error = ?, updated_at = ? WHERE job_id = ?");
+                                "last_error = ?, updated_at = ?, spooler_job_uuid = ? "
+                                "WHERE job_id = ?");
   update.bind(1, std::string(toString(to)));
   const auto spooler = details.spoolerJobId ? details.spoolerJobId : job->spoolerJobId;
   if (spooler) {
@@ -289,7 +298,8 @@ std::uint64_t Journal::advance(const std::string& jobId, JobState to, const Step
   update.bind(3, details.printer.value_or(job->printer));
   update.bind(4, details.error.value_or(job->lastError));
   update.bind(5, nowSeconds());
-  update.bind(6, jobId);
+  update.bind(6, details.spoolerJobUuid.value_or(job->spoolerJobUuid));
+  update.bind(7, jobId);
   update.exec();
   std::uint64_t seq = 0;
   if (event) {
@@ -335,22 +345,14 @@ std::vector<OutboxEvent> Journal::pendingEvents(std::size_t limit) const {
   SQLite::Statement q(db_, std::string("SELECT ") + kEventColumns +
                                " FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?");
   q.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<OutboxEvent> out;
-  while (q.executeStep()) {
-    out.push_back(readEvent(q));
-  }
-  return out;
+  return readAll(q, readEvent);
 }
 
 std::vector<OutboxEvent> Journal::eventsFor(const std::string& jobId) const {
   SQLite::Statement q(db_, std::string("SELECT ") + kEventColumns +
                                " FROM outbox WHERE job_id = ? ORDER BY seq");
   q.bind(1, jobId);
-  std::vector<OutboxEvent> out;
-  while (q.executeStep()) {
-    out.push_back(readEvent(q));
-  }
-  return out;
+  return readAll(q, readEvent);
 }
 
 std::size_t Journal::pendingCount() const {

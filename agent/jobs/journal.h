@@ -34,6 +34,7 @@ struct JournalJob {
   std::string leaseId;
   JobState state = JobState::Leased;
   std::optional<int> spoolerJobId;
+  std::string spoolerJobUuid; ///< job-uuid recorded right after Create-Job; empty on Windows
   std::string printer;
   std::string documentName;
   std::string lastError;
@@ -57,6 +58,7 @@ struct OutboxEvent {
 /// What a step records besides the new state; unset fields keep their value.
 struct StepDetails {
   std::optional<int> spoolerJobId;
+  std::optional<std::string> spoolerJobUuid;
   std::optional<std::string> printer;
   std::optional<std::string> error;
 
@@ -66,10 +68,12 @@ struct StepDetails {
     d.error = std::move(why);
     return d;
   }
-  /// The spooler job a job was submitted as.
-  static StepDetails submitted(int spoolerJobId, std::string printer) {
+  /// The spooler job a job was submitted as: its number and job-uuid (empty when the
+  /// spooler has none).
+  static StepDetails submitted(int spoolerJobId, std::string printer, std::string uuid = {}) {
     StepDetails d;
     d.spoolerJobId = spoolerJobId;
+    d.spoolerJobUuid = std::move(uuid);
     d.printer = std::move(printer);
     return d;
   }
@@ -80,7 +84,7 @@ struct StepDetails {
 class Journal {
 public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// Opens (creating if needed) and migrates the journal; throws Error{"journal_too_new"} for a
   /// journal written by a newer agent and Error{"journal_unavailable"} when it cannot be opened.

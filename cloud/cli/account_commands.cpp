@@ -87,3 +87,22 @@ int resetPassword(CloudSession& cloud, const Arguments& args) {
 }
 
 } // namespace printrelay::cli
+
+namespace printrelay::cli {
+
+int changePassword(CloudSession& cloud, const Arguments& args) {
+  if (cloud.token().empty()) {
+    throw UsageError("password needs a session: printrelay login");
+  }
+  const std::string current = readPassword("current password: ");
+  const std::string fresh = readPassword("new password: ", "PRINTRELAY_NEW_PASSWORD");
+  const json result =
+      cloud.post(kApi + "/me/password", cloud.token(),
+                 {{"current_password", current}, {"new_password", fresh}}, "changing the password");
+  cloud.forgetSession(); // the cloud revoked every session of the account
+  printResult(args, result,
+              "password changed; every session was ended: log in again with printrelay login");
+  return 0;
+}
+
+} // namespace printrelay::cli

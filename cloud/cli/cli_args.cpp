@@ -3,8 +3,12 @@
 #include "common/util/text.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <iostream>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -27,10 +31,18 @@ std::string Arguments::required(const std::string& name) const {
 }
 
 Arguments parseArguments(const std::vector<std::string>& words) {
-  static const std::vector<std::string> kValued{
-      "cloud", "ca-file",    "token",        "admin-token", "store",   "copies", "media",
-      "sides", "color-mode", "seal",         "wait",        "timeout", "name",   "address",
-      "lat",   "lon",        "content-type", "email",       "role"};
+  static const std::vector<std::string> kValued{"cloud",       "ca-file",      "token",
+                                                "admin-token", "store",        "copies",
+                                                "media",       "sides",        "color-mode",
+                                                "seal",        "wait",         "timeout",
+                                                "name",        "address",      "lat",
+                                                "lon",         "content-type", "email",
+                                                "role",        "pages",        "pages-per-sheet",
+                                                "orientation", "page-count",   "key",
+                                                "state",       "limit",        "cursor",
+                                                "reason",      "output"};
+  static const std::vector<std::string> kFlags{"json",        "help",  "version", "hold",
+                                               "fit-to-page", "force", "wide",    "all"};
   Arguments args;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
@@ -49,7 +61,7 @@ Arguments parseArguments(const std::vector<std::string>& words) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (name == "json" || name == "help" || name == "version") {
+    if (std::find(kFlags.begin(), kFlags.end(), name) != kFlags.end()) {
       if (value) {
         throw UsageError("--" + name + " takes no value");
       }
@@ -76,6 +88,31 @@ std::string envOr(const char* name, const std::string& fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+std::filesystem::path configDir() {
+  const std::string xdg = envOr("XDG_CONFIG_HOME", "");
+  const std::filesystem::path base = !xdg.empty()
+                                         ? std::filesystem::path(xdg)
+                                         : std::filesystem::path(envOr("HOME", ".")) / ".config";
+  return base / "printrelay";
+}
+
+void writePrivateFile(const std::filesystem::path& file, const std::string& text) {
+  std::filesystem::create_directories(file.parent_path());
+  ::chmod(file.parent_path().c_str(), 0700);
+  const auto tmp = file.string() + ".tmp";
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error("io_failed", "cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error("io_failed", "cannot write " + file.string());
+  }
+}
+
 long long parseInteger(const std::string& text, const std::string& what, long long min,
                        long long max) {
   std::size_t used = 0;
@@ -100,8 +137,8 @@ double parseNumber(const std::string& text, const std::string& what) {
   return *value;
 }
 
-std::string readPassword(const std::string& prompt) {
-  if (const char* env = std::getenv("PRINTRELAY_PASSWORD"); env != nullptr && *env != '\0') {
+std::string readPassword(const std::string& prompt, const char* variable) {
+  if (const char* env = std::getenv(variable); env != nullptr && *env != '\0') {
     return env;
   }
   const bool tty = ::isatty(STDIN_FILENO) != 0;
@@ -123,7 +160,8 @@ std::string readPassword(const std::string& prompt) {
     password.pop_back();
   }
   if (password.empty()) {
-    throw UsageError("no password given (set PRINTRELAY_PASSWORD or type it on standard input)");
+    throw UsageError(std::string("no password given (set ") + variable +
+                     " or type it on standard input)");
   }
   return password;
 }

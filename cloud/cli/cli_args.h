@@ -2,6 +2,7 @@
 
 #include "common/util/error.h"
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,14 @@ Arguments parseArguments(const std::vector<std::string>& words);
 /// The environment variable `name`, or `fallback` when it is unset or empty.
 std::string envOr(const char* name, const std::string& fallback);
 
+/// printrelay's folder for its own files: $XDG_CONFIG_HOME/printrelay (default
+/// ~/.config/printrelay).
+std::filesystem::path configDir();
+
+/// Replaces `file` with `text` (mode 0600, in a 0700 folder), through a temporary file so a
+/// reader never sees half of it. Throws Error{"io_failed"}.
+void writePrivateFile(const std::filesystem::path& file, const std::string& text);
+
 /// `text` as a whole number in [min, max]; a UsageError naming `what` otherwise.
 long long parseInteger(const std::string& text, const std::string& what, long long min,
                        long long max);
@@ -47,8 +56,9 @@ long long parseInteger(const std::string& text, const std::string& what, long lo
 /// `text` as a number; a UsageError naming `what` otherwise.
 double parseNumber(const std::string& text, const std::string& what);
 
-/// A password from PRINTRELAY_PASSWORD, else one line of standard input (echo off on a tty),
-/// never from the command line. `prompt` is shown on a terminal.
-std::string readPassword(const std::string& prompt);
+/// A password from the environment variable `variable` (PRINTRELAY_PASSWORD), else one line of
+/// standard input (echo off on a tty), never from the command line. `prompt` is shown on a
+/// terminal.
+std::string readPassword(const std::string& prompt, const char* variable = "PRINTRELAY_PASSWORD");
 
 } // namespace printrelay::cli

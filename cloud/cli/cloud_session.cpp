@@ -4,13 +4,9 @@
 #include "common/util/version.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <fcntl.h>
 #include <fstream>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <iostream>
 
 namespace printrelay::cli {
 namespace {
@@ -53,24 +49,39 @@ json loadCredentials() {
   return all.is_object() ? all : json::object();
 }
 
-/// Writes the credentials file whole (mode 0600, in a 0700 folder), through a temporary file.
 void storeCredentials(const json& all) {
-  const auto file = CloudSession::credentialsFile();
-  std::filesystem::create_directories(file.parent_path());
-  ::chmod(file.parent_path().c_str(), 0700);
-  const auto tmp = file.string() + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw Error("io_failed", "cannot write " + tmp + ": " + std::strerror(errno));
+  writePrivateFile(CloudSession::credentialsFile(), all.dump(2) + "\n");
+}
+
+/// The first line of `file`, without its line end.
+std::string firstLine(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line)) {
+    throw Error("file_unreadable", "cannot read a token from " + file);
   }
-  const std::string text = all.dump(2) + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    throw Error("io_failed", "cannot write " + file.string());
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
   }
+  return line;
+}
+
+/// A token from --OPTION (warned about: the command line is public), else $VARIABLE, else the
+/// first line of the file $VARIABLE_FILE names; "" when none is given.
+std::string secret(const Arguments& args, const std::string& option, const std::string& variable) {
+  if (auto given = args.option(option)) {
+    if (!given->empty()) {
+      std::cerr << "printrelay: warning: --" << option
+                << " puts the secret where any local user can read it (ps, /proc); set " << variable
+                << " or " << variable << "_FILE instead\n";
+    }
+    return *given;
+  }
+  if (std::string value = envOr(variable.c_str(), ""); !value.empty()) {
+    return value;
+  }
+  const std::string file = envOr((variable + "_FILE").c_str(), "");
+  return file.empty() ? "" : firstLine(file);
 }
 
 } // namespace
@@ -85,8 +96,8 @@ CloudSession::CloudSession(const Arguments& args) {
   endpoint_.readTimeout = std::chrono::seconds(120);
   validateBaseUrl(endpoint_.baseUrl, false);
   client_ = makeClient(endpoint_);
-  token_ = args.option("token").value_or(envOr("PRINTRELAY_TOKEN", ""));
-  adminToken_ = args.option("admin-token").value_or(envOr("PRINTRELAY_ADMIN_TOKEN", ""));
+  token_ = secret(args, "token", "PRINTRELAY_TOKEN");
+  adminToken_ = secret(args, "admin-token", "PRINTRELAY_ADMIN_TOKEN");
   if (token_.empty()) {
     const json stored = loadCredentials().value(endpoint_.baseUrl, json::object());
     token_ = stored.value("access_token", "");
@@ -104,7 +115,7 @@ const std::string& CloudSession::token() {
 void CloudSession::refreshSession() {
   auto result = client_->Post(kRefreshPath, headers(""),
                               json{{"refresh_token", refreshToken_}}.dump(), "application/json");
-  const json pair = expectJson(result, "refreshing the session (log in again)");
+  const json pair = expectJson(result, "refreshing the session (log in again)", endpoint_);
   saveSession(pair);
 }
 
@@ -125,11 +136,7 @@ void CloudSession::forgetSession() {
 }
 
 std::filesystem::path CloudSession::credentialsFile() {
-  const std::string xdg = envOr("XDG_CONFIG_HOME", "");
-  const std::filesystem::path base = !xdg.empty()
-                                         ? std::filesystem::path(xdg)
-                                         : std::filesystem::path(envOr("HOME", ".")) / ".config";
-  return base / "printrelay" / "credentials.json";
+  return configDir() / "credentials.json";
 }
 
 json CloudSession::get(const std::string& path, const std::string& token, const std::string& what) {
@@ -138,7 +145,7 @@ json CloudSession::get(const std::string& path, const std::string& token, const 
     refreshSession();
     result = client_->Get(path, headers(token_));
   }
-  return expectJson(result, what);
+  return expectJson(result, what, endpoint_);
 }
 
 json CloudSession::post(const std::string& path, const std::string& token, const json& body,
@@ -148,12 +155,13 @@ json CloudSession::post(const std::string& path, const std::string& token, const
     refreshSession();
     result = client_->Post(path, headers(token_), body.dump(), "application/json");
   }
-  return expectJson(result, what);
+  return expectJson(result, what, endpoint_);
 }
 
-json CloudSession::expectJson(const httplib::Result& result, const std::string& what) {
+json CloudSession::expectJson(const httplib::Result& result, const std::string& what,
+                              const CloudEndpoint& endpoint) {
   if (!result || result->status < 200 || result->status >= 300) {
-    throwForResult(result, what);
+    throwForResult(result, what, endpoint);
   }
   json body = json::parse(result->body, nullptr, false);
   if (body.is_discarded()) {

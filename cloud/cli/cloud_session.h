@@ -14,9 +14,11 @@ namespace printrelay::cli {
 /// The API's path prefix ("/api/v1"), as a string to append paths to.
 inline const std::string kApi(protocol::kApiPrefix);
 
-/// The cloud connection and the credentials the command line gave: --cloud, --ca-file, --token
-/// and --admin-token (or their PRINTRELAY_* variables), else the session stored for this cloud
-/// in credentials.json, refreshed when its access token is about to expire or has expired.
+/// The cloud connection and the credentials given: --cloud and --ca-file (or PRINTRELAY_CLOUD,
+/// PRINTRELAY_CA_FILE); the tokens from PRINTRELAY_TOKEN / PRINTRELAY_ADMIN_TOKEN or the files
+/// their *_FILE variables name (--token and --admin-token still work, with a warning), else the
+/// session stored for this cloud in credentials.json, refreshed when its access token is about
+/// to expire or has expired.
 class CloudSession {
 public:
   /// Connects to the cloud the arguments name; throws Error for a URL that is not allowed.
@@ -48,8 +50,13 @@ public:
   nlohmann::json post(const std::string& path, const std::string& token, const nlohmann::json& body,
                       const std::string& what);
 
-  /// The JSON body of a 2xx answer; throws Error (the cloud's code, or bad_response) otherwise.
-  static nlohmann::json expectJson(const httplib::Result& result, const std::string& what);
+  /// The JSON body of a 2xx answer; throws CloudRequestError (the cloud's code, or
+  /// cloud_unreachable explained for `endpoint`) or Error bad_response otherwise.
+  static nlohmann::json expectJson(const httplib::Result& result, const std::string& what,
+                                   const CloudEndpoint& endpoint = {});
+
+  /// The cloud's URL and CA file, for explaining failures.
+  const CloudEndpoint& endpoint() const { return endpoint_; }
 
   /// The bearer token (if any) and printrelay's User-Agent.
   static httplib::Headers headers(const std::string& token);

@@ -15,14 +15,21 @@ int logIn(CloudSession& cloud, const Arguments& args);
 int logOut(CloudSession& cloud, const Arguments& args);
 int forgotPassword(CloudSession& cloud, const Arguments& args);
 int resetPassword(CloudSession& cloud, const Arguments& args);
+int changePassword(CloudSession& cloud, const Arguments& args);
 
 // store_commands.cpp
 int listStores(CloudSession& cloud, const Arguments& args);
 
 // order_commands.cpp
+int quotePrice(CloudSession& cloud, const Arguments& args);
 int sendDocument(CloudSession& cloud, const Arguments& args);
+int trustStoreKey(CloudSession& cloud, const Arguments& args);
+
+// order_views.cpp
 int showOrder(CloudSession& cloud, const Arguments& args);
 int listOrders(CloudSession& cloud, const Arguments& args);
+int cancelOrder(CloudSession& cloud, const Arguments& args);
+int saveReceipt(CloudSession& cloud, const Arguments& args);
 
 // admin_commands.cpp
 int createStore(CloudSession& cloud, const Arguments& args);

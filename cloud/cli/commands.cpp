@@ -1,6 +1,7 @@
 #include "cloud/cli/commands.h"
 
 #include "cloud/cli/command_handlers.h"
+#include "cloud/cli/output.h"
 #include "common/util/version.h"
 
 #include <iostream>
@@ -17,21 +18,34 @@ Commands:
 )";
 
 constexpr std::string_view kUsageTail = R"(
+Print options (quote and send):
+  --copies N           1 to 999
+  --sides S            one-sided, two-sided-long-edge or two-sided-short-edge
+  --color-mode C       monochrome, color or auto
+  --media M            a PWG media name, e.g. iso_a4_210x297mm, na_letter_8.5x11in
+  --pages RANGES       the pages to print, e.g. 1-3,5
+  --pages-per-sheet N  1, 2, 4, 6, 9 or 16
+  --orientation O      portrait, landscape, reverse-landscape or reverse-portrait
+  --fit-to-page        scale each page to the sheet
+
 Options (anywhere on the line):
   --cloud URL          the cloud, https://host:port (env PRINTRELAY_CLOUD;
                        default https://127.0.0.1:8443)
   --ca-file FILE       PEM CA bundle to verify the cloud with (env PRINTRELAY_CA_FILE;
                        default: the system's CAs)
-  --token TOKEN        an access token to use instead of the logged-in session
-                       (env PRINTRELAY_TOKEN)
-  --admin-token TOKEN  operator token for admin commands (env PRINTRELAY_ADMIN_TOKEN)
-  --json               machine-readable output
+  --json               machine-readable output (errors too, on standard error)
   --help, --version
 
-Passwords are read from PRINTRELAY_PASSWORD, else from standard input (not echoed on a
-terminal); never from the command line.
+Secrets come from the environment or a file, never from the command line:
+  PRINTRELAY_PASSWORD, PRINTRELAY_NEW_PASSWORD  passwords (else standard input, not echoed)
+  PRINTRELAY_TOKEN, PRINTRELAY_TOKEN_FILE       an access token instead of the session
+  PRINTRELAY_ADMIN_TOKEN, PRINTRELAY_ADMIN_TOKEN_FILE  the operator token (admin commands)
+--token and --admin-token still work but warn: any local user can read a command line.
+PRINTRELAY_MAX_UPLOAD_BYTES is the cloud's upload limit, checked before an order is made
+(default 209715200). Store keys are pinned in $XDG_CONFIG_HOME/printrelay/known_stores.json.
 
-Exit status: 0 done, 1 the cloud or the network refused (the error code is printed),
+Exit status: 0 done, 1 the cloud or the network refused (the error code is printed, and with
+--json the reason, e.g. tls_verification_failed, connection_refused, wrong_scheme),
 2 bad usage, 3 --wait ended without reaching STATE (timeout or another final state).
 )";
 
@@ -57,20 +71,44 @@ const std::vector<Command> kCommandTable{
      "mail a password reset token", forgotPassword},
     {"reset-password", CommandGroup::Account, "reset-password TOKEN",
      "set a new password with the mailed token", resetPassword},
+    {"password", CommandGroup::Account, "password",
+     "change your password (current one:\n"
+     "PRINTRELAY_PASSWORD, new one:\n"
+     "PRINTRELAY_NEW_PASSWORD, else standard\n"
+     "input); every session ends",
+     changePassword},
     {"stores", CommandGroup::Stores, "stores [--lat X --lon Y]",
      "list the print shops (nearest first with --lat/--lon)", listStores},
+    {"quote", CommandGroup::Orders, "quote --store ID (FILE | --page-count N) [PRINT OPTIONS]",
+     "what printing FILE (or N pages) costs\nat the store", quotePrice},
     {"send", CommandGroup::Orders,
-     "send --store ID FILE [--copies N] [--media M] [--sides S] [--color-mode C]\n"
-     "[--seal local|cloud] [--content-type TYPE] [--name NAME]",
-     "order a print of FILE (PDF, PNG, JPEG or plain\n"
-     "text, told by its bytes; its pages are counted here);\n"
-     "--seal local (default) seals it here to the shop's\n"
-     "key, --seal cloud sends the plaintext over TLS for\n"
-     "the cloud to seal on arrival",
+     "send --store ID FILE [PRINT OPTIONS] [--hold] [--seal local|cloud]\n"
+     "[--content-type TYPE] [--name NAME]",
+     "order a print of FILE (PDF, PNG, JPEG\n"
+     "or plain text, told by its bytes); the\n"
+     "price is shown first; --hold keeps it\n"
+     "at the shop until you give the pickup\n"
+     "code there; --seal local (default)\n"
+     "seals it here to the shop's key (pinned\n"
+     "on first use), --seal cloud sends the\n"
+     "plaintext over TLS for the cloud to\n"
+     "seal on arrival",
      sendDocument},
     {"status", CommandGroup::Orders, "status ORDER_ID [--wait STATE] [--timeout SECONDS]",
-     "show an order; --wait polls until it reaches STATE", showOrder},
-    {"orders", CommandGroup::Orders, "orders", "list your orders", listOrders},
+     "show an order (the pickup code when it\n"
+     "is held); --wait prints each state\n"
+     "until it reaches STATE",
+     showOrder},
+    {"orders", CommandGroup::Orders,
+     "orders [--state S[,S…]] [--limit N] [--cursor C] [--all] [--wide]",
+     "list your orders, newest first, a page\nat a time", listOrders},
+    {"cancel", CommandGroup::Orders, "cancel ORDER_ID [--reason TEXT]",
+     "cancel an order before it prints (a\npayment is refunded)", cancelOrder},
+    {"receipt", CommandGroup::Orders, "receipt ORDER_ID [--output FILE] [--force]",
+     "save the order's receipt (PDF; default\nreceipt-ORDER_ID.pdf, replaced only\nwith --force)",
+     saveReceipt},
+    {"trust-store", CommandGroup::Orders, "trust-store STORE_ID --key KEY_ID",
+     "accept a store's new key (after send\nrefused a changed one)", trustStoreKey},
     {"admin create-store", CommandGroup::Admin,
      "admin create-store --name N --address A --lat X --lon Y", "", createStore},
     {"admin create-user", CommandGroup::Admin,
@@ -138,7 +176,8 @@ const Command& commandFor(const std::vector<std::string>& words, const CloudSess
                      "create-user, users, deactivate-user, assign-shopkeeper");
   }
   if (cloud.adminToken().empty()) {
-    throw UsageError("admin commands need --admin-token (or PRINTRELAY_ADMIN_TOKEN)");
+    throw UsageError("admin commands need the operator token: PRINTRELAY_ADMIN_TOKEN or "
+                     "PRINTRELAY_ADMIN_TOKEN_FILE");
   }
   const Command* command = findCommand(words[0] + " " + words[1]);
   if (command == nullptr) {
@@ -181,11 +220,11 @@ int run(const std::vector<std::string>& words, bool& jsonOutput) {
   return commandFor(args.words, cloud).handler(cloud, args);
 }
 
-void reportError(const std::string& code, const std::string& message, bool jsonOutput) {
+void reportError(const Error& error, bool jsonOutput) {
   if (jsonOutput) {
-    std::cerr << json{{"error", {{"code", code}, {"message", message}}}}.dump() << "\n";
+    std::cerr << errorJson(error).dump() << "\n";
   } else {
-    std::cerr << "printrelay: error: " << code << ": " << message << "\n";
+    std::cerr << errorText(error) << "\n";
   }
 }
 
@@ -217,17 +256,17 @@ int runCli(const std::vector<std::string>& words) {
   try {
     return run(words, jsonOutput);
   } catch (const UsageError& e) {
-    reportError(e.code(), e.what(), jsonOutput);
+    reportError(e, jsonOutput);
     std::cerr << "run 'printrelay --help' for usage\n";
     return 2;
   } catch (const WaitError& e) {
-    reportError(e.code(), e.what(), jsonOutput);
+    reportError(e, jsonOutput);
     return 3;
   } catch (const Error& e) {
-    reportError(e.code(), e.what(), jsonOutput);
+    reportError(e, jsonOutput);
     return e.code() == "invalid_request" || e.code() == "unsupported_option" ? 2 : 1;
   } catch (const std::exception& e) {
-    reportError("error", e.what(), jsonOutput);
+    reportError(Error("error", e.what()), jsonOutput);
     return 1;
   }
 }

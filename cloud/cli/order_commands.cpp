@@ -1,14 +1,13 @@
-// The order commands: send a document, follow an order, list the orders.
+// The commands that make an order: quote a price, send a document, trust a store's new key.
 #include "cloud/cli/command_handlers.h"
 #include "cloud/cli/document_upload.h"
+#include "cloud/cli/known_stores.h"
+#include "cloud/cli/order_render.h"
 #include "cloud/cli/output.h"
+#include "cloud/cli/progress.h"
 #include "common/crypto/envelope.h"
 
-#include <algorithm>
-#include <chrono>
-#include <iomanip>
 #include <iostream>
-#include <thread>
 
 namespace printrelay::cli {
 
@@ -16,40 +15,128 @@ using nlohmann::json;
 
 namespace {
 
-/// An order for people: its state, store, document, options, printer and history.
-void printOrderHuman(const json& order) {
-  std::cout << "order    " << fieldText(order, "id") << "\n"
-            << "state    " << fieldText(order, "state") << "\n"
-            << "store    " << fieldText(order, "store_id") << "\n";
-  if (order.contains("document")) {
-    const auto& d = order["document"];
-    std::cout << "document " << fieldText(d, "name") << " (" << fieldText(d, "content_type") << ", "
-              << fieldText(d, "size") << " bytes sealed)\n";
+/// The cloud's upload limit unless PRINTRELAY_MAX_UPLOAD_BYTES says otherwise (the cloud's
+/// max_upload_bytes default, 200 MiB).
+constexpr long long kDefaultMaxUploadBytes = 200LL * 1024 * 1024;
+
+/// The print options the command line gives, checked here before anything is sent.
+json printOptionsFrom(const Arguments& args) {
+  json options = json::object();
+  if (auto v = args.option("copies")) {
+    options["copies"] = parseInteger(*v, "--copies", 1, 999);
   }
-  if (order.contains("options")) {
-    std::cout << "options  " << order["options"].dump() << "\n";
+  if (auto v = args.option("media")) {
+    options["media"] = *v;
   }
-  if (!order.value("printer", json()).is_null()) {
-    std::cout << "printer  " << fieldText(order, "printer") << " (spooler job "
-              << fieldText(order, "spooler_job_id") << ")\n";
+  if (auto v = args.option("sides")) {
+    options["sides"] = *v;
   }
-  for (const auto& entry : order.value("history", json::array())) {
-    std::cout << "  " << formatTime(entry.value("at", std::int64_t{0})) << "  " << std::left
-              << std::setw(16) << fieldText(entry, "state")
-              << (entry.contains("note") ? fieldText(entry, "note") : "") << "\n";
+  if (auto v = args.option("color-mode")) {
+    options["print-color-mode"] = *v;
+  }
+  if (auto v = args.option("pages")) {
+    options["page-ranges"] = *v;
+  }
+  if (auto v = args.option("pages-per-sheet")) {
+    options["number-up"] = parseInteger(*v, "--pages-per-sheet", 1, 16);
+  }
+  if (auto v = args.option("orientation")) {
+    options["orientation-requested"] = *v;
+  }
+  if (args.option("fit-to-page")) {
+    options["fit-to-page"] = true;
+  }
+  try {
+    options.get<protocol::PrintOptions>();
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  return options;
+}
+
+/// The store's quote for `pages` pages with `options`, or null when it published no prices.
+json quoteFor(CloudSession& cloud, const std::string& storeId, int pages, const json& options) {
+  try {
+    return cloud.post(kApi + "/quotes", "",
+                      {{"store_id", storeId}, {"pages", pages}, {"options", options}},
+                      "asking for a price");
+  } catch (const Error& e) {
+    if (e.code() == "prices_not_set") {
+      return nullptr;
+    }
+    throw;
   }
 }
 
-/// The order as JSON with --json, else for people.
-void printOrder(const Arguments& args, const json& order) {
-  if (args.json) {
-    printJson(order);
-  } else {
-    printOrderHuman(order);
+/// The store's public key, checked against its key id and the key pinned for it here.
+Bytes storeKey(CloudSession& cloud, const std::string& storeId, std::string& keyId) {
+  const json store = cloud.get(kApi + "/stores/" + storeId, "", "fetching the store's key");
+  const auto key = store.find("public_key");
+  if (key == store.end() || !key->is_string() || key->get<std::string>().empty()) {
+    throw Error("store_not_ready", "the store has no public key yet (no enrolled agent)");
+  }
+  const Bytes publicKey = base64Decode(key->get<std::string>());
+  keyId = envelope::keyIdFor(publicKey);
+  if (store.value("key_id", "") != keyId) {
+    throw Error("key_mismatch", "the store's key id does not match its public key");
+  }
+  if (KnownStores(cloud.endpoint().baseUrl).checkOrPin(storeId, keyId)) {
+    std::cerr << "printrelay: first order to store " << storeId << ": its key "
+              << KnownStores::fingerprint(keyId) << " is now pinned in "
+              << KnownStores::knownStoresFile().string() << "\n";
+  }
+  return publicKey;
+}
+
+/// Refuses a file the cloud would refuse for its size, before an order is made.
+void checkUploadSize(const std::filesystem::path& file, bool sealedHere) {
+  const auto limit =
+      parseInteger(envOr("PRINTRELAY_MAX_UPLOAD_BYTES", std::to_string(kDefaultMaxUploadBytes)),
+                   "PRINTRELAY_MAX_UPLOAD_BYTES", 1, 1LL << 50);
+  const std::uint64_t size = std::filesystem::file_size(file);
+  const std::uint64_t upload = sealedHere ? sealedSizeBound(size) : size;
+  if (upload > static_cast<std::uint64_t>(limit)) {
+    throw Error("payload_too_large",
+                file.string() + " is " + std::to_string(size / (1024 * 1024)) +
+                    " MiB; the cloud takes at most " + std::to_string(limit / (1024 * 1024)) +
+                    " MiB per document (PRINTRELAY_MAX_UPLOAD_BYTES). Nothing was sent; split "
+                    "the document or ask the shop");
+  }
+}
+
+/// Cancels an order whose document could not be sent, so none is left waiting; best effort.
+void cancelUnsent(CloudSession& cloud, const std::string& orderId) {
+  try {
+    cloud.post(kApi + "/orders/" + orderId + "/cancel", cloud.token(),
+               {{"reason", "the document could not be sent"}}, "cancelling the unsent order");
+  } catch (const Error&) {
+    // it expires by itself after the store's upload window
   }
 }
 
 } // namespace
+
+int quotePrice(CloudSession& cloud, const Arguments& args) {
+  const std::string storeId = args.required("store");
+  const json options = printOptionsFrom(args);
+  int pages = 0;
+  if (args.words.size() == 2) {
+    pages = examineDocument(args.words[1], args.option("content-type")).pages;
+  } else if (args.words.size() == 1 && args.option("page-count")) {
+    pages = static_cast<int>(parseInteger(*args.option("page-count"), "--page-count", 1, 100000));
+  } else {
+    throw UsageError("quote needs a FILE or --page-count N");
+  }
+  const json quote = quoteFor(cloud, storeId, pages, options);
+  if (quote.is_null()) {
+    throw Error("prices_not_set", "the store has published no prices yet; the shop prices the "
+                                  "order when it is printed");
+  }
+  printResult(args, quote,
+              std::to_string(pages) + (pages == 1 ? " page, " : " pages, ") + optionWords(options) +
+                  ": " + quoteText(quote));
+  return 0;
+}
 
 int sendDocument(CloudSession& cloud, const Arguments& args) {
   if (args.words.size() != 2) {
@@ -64,136 +151,92 @@ int sendDocument(CloudSession& cloud, const Arguments& args) {
   if (seal != "local" && seal != "cloud") {
     throw UsageError("--seal must be local or cloud");
   }
-  json options = json::object();
-  if (auto v = args.option("copies")) {
-    options["copies"] = parseInteger(*v, "--copies", 1, 999);
-  }
-  if (auto v = args.option("media")) {
-    options["media"] = *v;
-  }
-  if (auto v = args.option("sides")) {
-    options["sides"] = *v;
-  }
-  if (auto v = args.option("color-mode")) {
-    options["print-color-mode"] = *v;
-  }
-  options.get<protocol::PrintOptions>(); // refuse bad options before anything is sent
-
+  const json options = printOptionsFrom(args);
   if (cloud.token().empty()) {
     throw UsageError("log in first: printrelay login --email ADDRESS");
   }
-  // The type and the page count from the bytes, before anything is sent.
+  checkUploadSize(file, seal == "local");
+  // The type and the page count from the bytes, the price and the store's key: all before an
+  // order is made.
   const LocalDocument local = examineDocument(file, args.option("content-type"));
-  const std::string& contentType = local.contentType;
-  const json order =
-      cloud.post(kApi + "/orders", cloud.token(),
-                 {{"store_id", storeId},
-                  {"document_name", args.option("name").value_or(file.filename().string())},
-                  {"content_type", contentType},
-                  {"options", options},
-                  {"pages", local.pages}},
-                 "creating the order");
+  const json quote = quoteFor(cloud, storeId, local.pages, options);
+  if (!args.json) {
+    std::cout << "price    "
+              << (quote.is_null() ? "set by the shop when it prints (no price list published)"
+                                  : quoteText(quote))
+              << "\n";
+  }
+  std::string keyId;
+  const Bytes publicKey = seal == "local" ? storeKey(cloud, storeId, keyId) : Bytes{};
+  json request{{"store_id", storeId},
+               {"document_name", args.option("name").value_or(file.filename().string())},
+               {"content_type", local.contentType},
+               {"options", options},
+               {"pages", local.pages}};
+  if (args.option("hold")) {
+    request["hold"] = true;
+  }
+  const json order = cloud.post(kApi + "/orders", cloud.token(), request, "creating the order");
   const std::string orderId = order.value("id", "");
   const std::string uploadPath = kApi + "/orders/" + orderId + "/document";
   std::uint64_t sent = 0;
-  std::string keyId;
-  const auto upload = [&]() -> httplib::Result {
-    if (seal == "cloud") {
-      return uploadPlaintext(cloud, uploadPath, file, contentType, sent);
-    }
-    const json store = cloud.get(kApi + "/stores/" + storeId, "", "fetching the store's key");
-    const auto key = store.find("public_key");
-    if (key == store.end() || !key->is_string() || key->get<std::string>().empty()) {
-      throw Error("store_not_ready", "the store has no public key yet (no enrolled agent)");
-    }
-    const Bytes publicKey = base64Decode(key->get<std::string>());
-    keyId = envelope::keyIdFor(publicKey);
-    if (store.value("key_id", "") != keyId) {
-      throw Error("key_mismatch", "the store's key id does not match its public key");
-    }
-    return uploadSealed(cloud, uploadPath, publicKey, orderId, file, sent);
-  };
-  const httplib::Result result = upload();
-  const json uploaded = CloudSession::expectJson(result, "uploading the document");
-
+  ProgressBar bar(std::filesystem::file_size(file), !args.json && ProgressBar::onTerminal());
+  const Progress progress = [&bar](std::uint64_t done) { bar.update(done); };
+  json uploaded;
+  try {
+    const httplib::Result result =
+        seal == "cloud"
+            ? uploadPlaintext(cloud, uploadPath, file, local.contentType, sent, progress)
+            : uploadSealed(cloud, uploadPath, publicKey, orderId, file, sent, progress);
+    bar.finish();
+    uploaded = CloudSession::expectJson(result, "uploading the document", cloud.endpoint());
+  } catch (const Error&) {
+    bar.finish();
+    cancelUnsent(cloud, orderId);
+    throw;
+  }
   if (args.json) {
     json out{{"order_id", orderId}, {"state", uploaded.value("state", "")},
              {"store_id", storeId}, {"sealed", seal},
-             {"bytes_sent", sent},  {"order", uploaded}};
+             {"bytes_sent", sent},  {"quote", quote},
+             {"order", uploaded}};
+    if (uploaded.value("pickup_code", json()).is_string()) {
+      out["pickup_code"] = uploaded["pickup_code"];
+    }
     printJson(out);
-  } else {
-    std::cout << "order " << orderId << " " << uploaded.value("state", "") << " (" << sent
-              << " bytes sent, "
-              << (seal == "local" ? "sealed here to key " + keyId : "sealed by the cloud") << ")\n";
-  }
-  return 0;
-}
-
-int showOrder(CloudSession& cloud, const Arguments& args) {
-  if (args.words.size() != 2) {
-    throw UsageError("status needs exactly one ORDER_ID");
-  }
-  if (cloud.token().empty()) {
-    throw UsageError("status needs a session: printrelay login (or --token)");
-  }
-  const std::string path = kApi + "/orders/" + args.words[1];
-  const auto wait = args.option("wait");
-  const long long timeout =
-      parseInteger(args.option("timeout").value_or("300"), "--timeout", 0, 7 * 86400);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
-  json order = cloud.get(path, cloud.token(), "fetching the order");
-  if (wait) {
-    static const std::vector<std::string> kFinal{"printed", "failed", "cancelled", "expired"};
-    for (;;) {
-      const std::string state = order.value("state", "");
-      if (state == *wait) {
-        break;
-      }
-      if (std::find(kFinal.begin(), kFinal.end(), state) != kFinal.end()) {
-        printOrder(args, order);
-        throw WaitError("order_" + state, "the order ended " + state + ", not " + *wait);
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        printOrder(args, order);
-        throw WaitError("wait_timeout",
-                        "the order is still " + state + " after " + std::to_string(timeout) + " s");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      order = cloud.get(path, cloud.token(), "fetching the order");
-    }
-  }
-  printOrder(args, order);
-  return 0;
-}
-
-int listOrders(CloudSession& cloud, const Arguments& args) {
-  if (cloud.token().empty()) {
-    throw UsageError("orders needs a session: printrelay login (or --token)");
-  }
-  // The list comes in pages: follow next_cursor (base64url, safe in a URL) to the end.
-  json orders{{"orders", json::array()}};
-  std::string cursor;
-  for (int page = 0; page < 1000; ++page) {
-    const json reply =
-        cloud.get(kApi + "/orders?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor),
-                  cloud.token(), "listing orders");
-    for (const auto& o : reply.value("orders", json::array())) {
-      orders["orders"].push_back(o);
-    }
-    const auto next = reply.find("next_cursor");
-    if (next == reply.end() || !next->is_string()) {
-      break;
-    }
-    cursor = next->get<std::string>();
-  }
-  if (args.json) {
-    printJson(orders);
     return 0;
   }
-  for (const auto& o : orders.value("orders", json::array())) {
-    std::cout << std::left << std::setw(38) << fieldText(o, "id") << std::setw(18)
-              << fieldText(o, "state") << fieldText(o["document"], "name") << "\n";
+  std::cout << "order    " << orderId << "\n"
+            << "state    " << stateWords(uploaded) << "\n"
+            << "options  " << optionWords(uploaded.value("options", options)) << "\n"
+            << "sent     " << sent << " bytes, "
+            << (seal == "local" ? "sealed here to key " + KnownStores::fingerprint(keyId)
+                                : std::string("sealed by the cloud"))
+            << "\n";
+  if (uploaded.value("state", "") == "held" && uploaded.value("pickup_code", json()).is_string()) {
+    std::cout << "\n  PICKUP CODE:  " << spacedCode(uploaded["pickup_code"].get<std::string>())
+              << "\n  Give this code at the counter to have the order printed.\n";
   }
+  return 0;
+}
+
+int trustStoreKey(CloudSession& cloud, const Arguments& args) {
+  if (args.words.size() != 2) {
+    throw UsageError("trust-store needs exactly one STORE_ID");
+  }
+  const std::string storeId = args.words[1];
+  const std::string wanted = args.required("key");
+  const json store = cloud.get(kApi + "/stores/" + storeId, "", "fetching the store's key");
+  const std::string offered = store.value("key_id", "");
+  if (offered.empty() || offered != wanted) {
+    throw Error("store_key_changed",
+                "the store now offers key " +
+                    (offered.empty() ? std::string("none") : KnownStores::fingerprint(offered)) +
+                    ", not " + KnownStores::fingerprint(wanted) + "; nothing was pinned");
+  }
+  KnownStores(cloud.endpoint().baseUrl).pin(storeId, offered);
+  printResult(args, {{"store_id", storeId}, {"key_id", offered}},
+              "store " + storeId + ": key " + KnownStores::fingerprint(offered) + " pinned");
   return 0;
 }
 

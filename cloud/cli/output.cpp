@@ -1,5 +1,7 @@
 #include "cloud/cli/output.h"
 
+#include "common/wire/http_client.h"
+
 #include <ctime>
 #include <iomanip>
 #include <iostream>
@@ -34,6 +36,26 @@ std::string fieldText(const nlohmann::json& object, const char* key) {
     return "-";
   }
   return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string errorText(const Error& error) {
+  if (error.code() == "usage") {
+    return "printrelay: " + std::string(error.what());
+  }
+  return "printrelay: " + std::string(error.what()) + " [" + error.code() + "]";
+}
+
+nlohmann::json errorJson(const Error& error) {
+  nlohmann::json body{{"code", error.code()}, {"message", error.what()}};
+  if (const auto* request = dynamic_cast<const CloudRequestError*>(&error)) {
+    if (!request->reason().empty()) {
+      body["reason"] = request->reason();
+    }
+    if (const auto wait = request->retryAfterSeconds()) {
+      body["retry_after_seconds"] = *wait;
+    }
+  }
+  return {{"error", body}};
 }
 
 } // namespace printrelay::cli

@@ -206,12 +206,10 @@ void OrderService::approvePages(OrderRecord& order, const std::string& who) {
                                           ", not held for a page count to approve");
   }
   const int quoted = pages->quotedPages.value_or(0);
-  pages->quotedPages = pages->agentPages;
-  pages->source = "agent";
   pages->approvedAt = now_;
   tx_.putOrderPages(*pages);
-  // Re-priced on the agent's count (with the charge's own copy of the price list) before the
-  // order goes back to the queue.
+  // The agent's count becomes the quoted one, re-priced (with the charge's own copy of the price
+  // list) before the order goes back to the queue.
   fixQuote(tx_, order, *pages->agentPages, "agent");
   queue(order, "shop approved " + std::to_string(*pages->agentPages) + " page(s) (quoted " +
                    std::to_string(quoted) + ") by " + who);

@@ -38,12 +38,65 @@ Quote price(const PriceList& list, const OrderRecord& order, int pages) {
   return priceQuote(list, orderOptions(order), pages);
 }
 
-void applyQuote(OrderChargeRecord& charge, const Quote& quote, int pages, std::string_view source) {
-  charge.pages = pages;
-  charge.pagesSource = std::string(source);
-  charge.breakdownJson = quoteJson(quote).dump(-1, ' ', false, json::error_handler_t::replace);
-  charge.totalMinor = quote.totalMinor;
-  charge.currency = quote.currency;
+/// A charge priced on a count, and the quote it was priced with.
+struct PricedCharge {
+  OrderChargeRecord charge;
+  Quote quote;
+};
+
+/// `charge` priced on `pages` with its own copy of the price list or, before the first quote,
+/// a new charge with the store's current list (its quoted total is this first price); nullopt
+/// when the store has no price list.
+std::optional<PricedCharge> priceCharge(StoreTransaction& tx, const OrderRecord& order,
+                                        std::optional<OrderChargeRecord> charge, int pages) {
+  PriceList list;
+  if (charge) {
+    list = storedPriceList(charge->priceListJson, "the charge of order " + order.id);
+  } else {
+    const auto prices = tx.findStorePrices(order.storeId);
+    if (!prices) {
+      return std::nullopt;
+    }
+    list = storedPriceList(prices->priceListJson, "store " + order.storeId);
+    charge.emplace();
+    charge->orderId = order.id;
+    charge->priceListJson = prices->priceListJson;
+    charge->createdAt = order.updatedAt;
+  }
+  const Quote quote = price(list, order, pages);
+  if (charge->breakdownJson.empty()) {
+    charge->quotedTotalMinor = quote.totalMinor;
+  }
+  charge->breakdownJson = quoteJson(quote).dump(-1, ' ', false, json::error_handler_t::replace);
+  charge->totalMinor = quote.totalMinor;
+  charge->currency = quote.currency;
+  return PricedCharge{std::move(*charge), quote};
+}
+
+/// Makes `pages` from `source` the order's quoted count, the one its charge reads.
+void recordQuotedCount(StoreTransaction& tx, const std::string& orderId, int pages,
+                       std::string_view source) {
+  OrderPagesRecord record = tx.findOrderPages(orderId).value_or(OrderPagesRecord{});
+  if (record.quotedPages == pages && record.source == source) {
+    return;
+  }
+  record.orderId = orderId;
+  record.quotedPages = pages;
+  record.source = std::string(source);
+  tx.putOrderPages(record);
+}
+
+/// Records `agentPages` as the agent's count where the order's counts would give its final
+/// charge another one (the agent's count is there already when it counted; one that could not
+/// count printed on the quoted count).
+void recordFinalCount(StoreTransaction& tx, const std::string& orderId, int agentPages) {
+  OrderPagesRecord record = tx.findOrderPages(orderId).value_or(OrderPagesRecord{});
+  if ((record.agentPages ? record.agentPages : record.quotedPages) == agentPages) {
+    return;
+  }
+  record.orderId = orderId;
+  record.agentPages = agentPages;
+  tx.putOrderPages(record);
 }
 
 std::array<std::uint8_t, 32> hmacSha256(std::string_view secret, std::string_view message) {
@@ -65,32 +118,17 @@ std::array<std::uint8_t, 32> hmacSha256(std::string_view secret, std::string_vie
 } // namespace
 
 void fixQuote(StoreTransaction& tx, const OrderRecord& order, int pages, std::string_view source) {
+  recordQuotedCount(tx, order.id, pages, source);
   auto charge = tx.findOrderCharge(order.id);
   if (charge && charge->paymentState == "refunded") {
     return; // the order ended with its money returned: nothing more to price
   }
-  PriceList list;
-  if (charge) {
-    list = storedPriceList(charge->priceListJson, "the charge of order " + order.id);
-  } else {
-    const auto prices = tx.findStorePrices(order.storeId);
-    if (!prices) {
-      return;
-    }
-    list = storedPriceList(prices->priceListJson, "store " + order.storeId);
-    charge.emplace();
-    charge->orderId = order.id;
-    charge->priceListJson = prices->priceListJson;
-    charge->createdAt = order.updatedAt;
+  auto priced = priceCharge(tx, order, std::move(charge), pages);
+  if (!priced) {
+    return;
   }
-  const Quote quote = price(list, order, pages);
-  const bool first = charge->breakdownJson.empty();
-  applyQuote(*charge, quote, pages, source);
-  if (first) {
-    charge->quotedTotalMinor = quote.totalMinor;
-  }
-  charge->updatedAt = order.updatedAt;
-  tx.putOrderCharge(*charge);
+  priced->charge.updatedAt = order.updatedAt;
+  tx.putOrderCharge(priced->charge);
 }
 
 bool paymentDueBeforePrinting(StoreTransaction& tx, const OrderRecord& order) {
@@ -104,26 +142,22 @@ bool paymentDueBeforePrinting(StoreTransaction& tx, const OrderRecord& order) {
 
 void finalizeCharge(StoreTransaction& tx, const OrderRecord& order, int agentPages) {
   try {
-    if (!tx.findOrderCharge(order.id)) {
-      fixQuote(tx, order, agentPages, "agent");
-    }
-    auto charge = tx.findOrderCharge(order.id);
-    if (!charge) {
+    const auto quoted = tx.findOrderCharge(order.id);
+    auto priced = priceCharge(tx, order, quoted, agentPages);
+    if (!priced) {
       return; // the store has no price list
     }
-    const Quote quote =
-        price(storedPriceList(charge->priceListJson, "the charge of order " + order.id), order,
-              agentPages);
-    if (quote.totalMinor != charge->totalMinor) {
+    if (quoted && priced->quote.totalMinor != quoted->totalMinor) {
       log::notice("order " + order.id + ": final price " +
-                  formatMinor(quote.totalMinor, quote.currencyExponent) + " " + quote.currency +
-                  " on the agent's " + std::to_string(agentPages) + " pages (quoted " +
-                  formatMinor(charge->totalMinor, quote.currencyExponent) + ")");
+                  formatMinor(priced->quote.totalMinor, priced->quote.currencyExponent) + " " +
+                  priced->quote.currency + " on the agent's " + std::to_string(agentPages) +
+                  " pages (quoted " +
+                  formatMinor(quoted->totalMinor, priced->quote.currencyExponent) + ")");
     }
-    applyQuote(*charge, quote, agentPages, "agent");
-    charge->finalizedAt = order.updatedAt;
-    charge->updatedAt = order.updatedAt;
-    tx.putOrderCharge(*charge);
+    priced->charge.finalizedAt = order.updatedAt;
+    priced->charge.updatedAt = order.updatedAt;
+    recordFinalCount(tx, order.id, agentPages);
+    tx.putOrderCharge(priced->charge);
   } catch (const Error& e) {
     log::warning("order " + order.id + ": the agent's count of " + std::to_string(agentPages) +
                  " pages cannot be priced (" + e.what() + "); the quote stands");

@@ -26,12 +26,13 @@ inline constexpr std::string_view kPayFirst = "pay_first";
 /// How far a webhook's timestamp may be from the cloud's clock, in seconds.
 inline constexpr std::int64_t kWebhookToleranceSeconds = 300;
 
-/// Prices the order (its options × `pages`) and records the quote as its charge, unpaid, with
-/// `source` ("cloud", "client" or "agent") and the time of order.updatedAt. The store's
-/// current price list is copied into the charge, and a later re-fix (an approved page count)
-/// prices with that copy, keeping the payment state and what was paid. Without a price list
-/// nothing is recorded (the shop prices at the counter). Throws Error
-/// page_range_out_of_document / quote_too_large, invalid_request for pages out of range.
+/// Makes `pages` from `source` ("cloud", "client" or "agent") the order's quoted count (in its
+/// page counts, where its charge reads it), prices the order (its options × `pages`) and records
+/// the quote as its charge, unpaid, at the time of order.updatedAt. The store's current price
+/// list is copied into the charge, and a later re-fix (an approved page count) prices with that
+/// copy, keeping the payment state and what was paid. Without a price list no charge is
+/// recorded (the shop prices at the counter); a refunded charge is not priced again. Throws
+/// Error page_range_out_of_document / quote_too_large, invalid_request for pages out of range.
 void fixQuote(StoreTransaction& tx, const OrderRecord& order, int pages, std::string_view source);
 
 /// Whether the order must be paid before it may print: its store is pay_first and its charge is
@@ -39,9 +40,10 @@ void fixQuote(StoreTransaction& tx, const OrderRecord& order, int pages, std::st
 bool paymentDueBeforePrinting(StoreTransaction& tx, const OrderRecord& order);
 
 /// Prices the order again on the agent's count (with the charge's copy of the price list) and
-/// marks the charge final; what the customer owes, or paid, is compared with this total
-/// (chargeJson's balance_due_minor). Never throws: a count that cannot be priced keeps the
-/// quote and is logged.
+/// marks the charge final, so that it reads its pages from the agent's count (recorded here when
+/// the order's counts give another); what the customer owes, or paid, is compared with this
+/// total (chargeJson's balance_due_minor). Never throws: a count that cannot be priced keeps
+/// the quote and is logged.
 void finalizeCharge(StoreTransaction& tx, const OrderRecord& order, int agentPages);
 
 /// When the order's charge is paid, records its refund (what was paid) with `reason` and makes

@@ -1,5 +1,6 @@
 // Routes for a customer's own orders: create, list, read, upload the document, cancel, the
-// receipt.
+// receipt. The cancel (cancelAndRead) and the paged order list (replyOrderPage) also serve the
+// shop's routes.
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
 #include "cloud/orders/payments.h"
@@ -312,7 +313,7 @@ void Api::uploadDocument(RequestContext& ctx) {
       });
       ctx.body.stream([&](std::span<const std::uint8_t> piece) {
         countBytes(piece.size());
-        plaintext.insert(plaintext.end(), piece.begin(), piece.end());
+        appendBytes(plaintext, piece);
         if (!recognised && plaintext.size() >= document::kSniffBytes) {
           checkDocumentBytes(plaintext, mediaType); // refuse an .exe before reading it all
           recognised = true;

@@ -160,8 +160,10 @@ struct StorePricesRecord {
 /// page count, finalized on the agent's count), and the payment and refund recorded on it.
 struct OrderChargeRecord {
   std::string orderId;
+  /// Read from the order's page counts, never stored with the charge: the quoted count, or once
+  /// final the agent's count (the quoted one when the agent did not count).
   int pages = 0;
-  std::string pagesSource;   ///< "cloud", "client" or "agent"
+  std::string pagesSource;   ///< the quoted count's source ("cloud", "client"), once final "agent"
   std::string priceListJson; ///< the store's price list when the quote was first fixed
   std::string breakdownJson; ///< pricing.h quoteJson
   std::int64_t totalMinor = 0;
@@ -423,7 +425,8 @@ public:
   /// Replaces the store's price list and payment policy.
   virtual void putStorePrices(const StorePricesRecord& prices) = 0;
   virtual std::optional<StorePricesRecord> findStorePrices(const std::string& storeId) = 0;
-  /// Inserts or replaces the order's charge.
+  /// Inserts or replaces the order's charge (its pages and pagesSource are not stored: a read
+  /// takes them from the order's page counts).
   virtual void putOrderCharge(const OrderChargeRecord& charge) = 0;
   virtual std::optional<OrderChargeRecord> findOrderCharge(const std::string& orderId) = 0;
   /// Records a processed webhook event; false (nothing written) when its id is already there.

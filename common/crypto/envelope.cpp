@@ -313,6 +313,7 @@ Opener::Opener(const hpke::KeyPair& recipient, std::string_view orderId, Sink si
 
 Opener::~Opener() {
   wipe(pending_);
+  wipe(plain_);
 }
 
 void Opener::fail(const std::string& code, const std::string& message) {
@@ -374,13 +375,17 @@ void Opener::startRecord() {
 
 void Opener::openRecord(std::span<const std::uint8_t> sealed) {
   setAadTail(aad_, index_, recordFlag_);
-  std::optional<Bytes> plain = context_->open(aad_, sealed);
-  if (!plain) {
+  if (plain_.size() < sealed.size()) {
+    plain_.resize(sealed.size());
+  }
+  const std::optional<std::size_t> length = context_->openInto(aad_, sealed, plain_);
+  if (!length) {
     throw Error("envelope_auth_failed",
                 "chunk " + std::to_string(index_) + " failed authentication");
   }
+  const std::span<const std::uint8_t> plain(plain_.data(), *length);
   ++index_;
-  plaintextBytes_ += plain->size();
+  plaintextBytes_ += plain.size();
   if (recordFlag_ == kFlagFinal) {
     stage_ = Stage::Done;
     complete_ = true;
@@ -389,14 +394,14 @@ void Opener::openRecord(std::span<const std::uint8_t> sealed) {
   }
   bool accepted = false;
   try {
-    accepted = plain->empty() || sink_(*plain);
+    accepted = plain.empty() || sink_(plain);
   } catch (...) {
-    wipe(*plain);
+    OPENSSL_cleanse(plain_.data(), plain.size());
     failure_.emplace("envelope_sink_aborted", "the plaintext sink failed");
     complete_ = false;
     throw;
   }
-  wipe(*plain);
+  OPENSSL_cleanse(plain_.data(), plain.size());
   if (!accepted) {
     complete_ = false;
     throw Error("envelope_sink_aborted", "the plaintext sink refused the document");

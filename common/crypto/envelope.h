@@ -114,6 +114,7 @@ private:
   Sink sink_;
   std::uint64_t maxPlaintextBytes_;
   Bytes pending_;
+  Bytes plain_; ///< one record's plaintext, reused; wiped once the sink has it
   Bytes header_;
   Bytes aad_;
   std::optional<hpke::Context> context_;

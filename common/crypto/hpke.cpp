@@ -439,10 +439,24 @@ Bytes Context::seal(std::span<const std::uint8_t> aad, std::span<const std::uint
 
 std::optional<Bytes> Context::open(std::span<const std::uint8_t> aad,
                                    std::span<const std::uint8_t> ciphertext) {
-  CipherPtr cipher = fetchCipher(aead_);
   if (ciphertext.size() < kNt) {
     return std::nullopt;
   }
+  Bytes out(ciphertext.size() - kNt);
+  const auto length = openInto(aad, ciphertext, out);
+  if (!length) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::size_t> Context::openInto(std::span<const std::uint8_t> aad,
+                                             std::span<const std::uint8_t> ciphertext,
+                                             std::span<std::uint8_t> out) {
+  if (ciphertext.size() < kNt || out.size() < ciphertext.size() - kNt) {
+    return std::nullopt;
+  }
+  CipherPtr cipher = fetchCipher(aead_);
   if (seq_ == UINT64_MAX) {
     throw Error("hpke_seq_overflow", "HPKE sequence number would wrap");
   }
@@ -462,13 +476,13 @@ std::optional<Bytes> Context::open(std::span<const std::uint8_t> aad,
       cryptoFailed("EVP_DecryptUpdate(aad)");
     }
   }
-  Bytes out(body.size());
+  const auto wipeOut = [&] { OPENSSL_cleanse(out.data(), body.size()); };
   std::size_t written = 0;
   for (std::size_t off = 0; off < body.size(); off += kMaxUpdate) {
     const auto piece = body.subspan(off, std::min(kMaxUpdate, body.size() - off));
     if (EVP_DecryptUpdate(ctx.get(), out.data() + written, &outLength, piece.data(),
                           static_cast<int>(piece.size())) != 1) {
-      wipe(out);
+      wipeOut();
       cryptoFailed("EVP_DecryptUpdate");
     }
     written += static_cast<std::size_t>(outLength);
@@ -477,16 +491,16 @@ std::optional<Bytes> Context::open(std::span<const std::uint8_t> aad,
   std::copy(tag.begin(), tag.end(), expected.begin());
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kNt),
                           expected.data()) != 1) {
-    wipe(out);
+    wipeOut();
     cryptoFailed("EVP_CTRL_AEAD_SET_TAG");
   }
   if (EVP_DecryptFinal_ex(ctx.get(), out.data() + written, &outLength) != 1) {
     // Authentication failed: the unverified plaintext never leaves this function.
-    wipe(out);
+    wipeOut();
     return std::nullopt;
   }
   ++seq_;
-  return out;
+  return body.size();
 }
 
 Bytes Context::exportSecret(std::span<const std::uint8_t> exporterContext,

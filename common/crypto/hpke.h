@@ -68,6 +68,12 @@ public:
   /// Opens ciphertext ‖ tag. Returns nullopt when authentication fails (nothing is released).
   std::optional<Bytes> open(std::span<const std::uint8_t> aad,
                             std::span<const std::uint8_t> ciphertext);
+  /// Opens ciphertext ‖ tag into `out` (at least ciphertext.size() - 16 bytes; the caller's
+  /// buffer, reused from record to record). Returns the plaintext's length, or nullopt when
+  /// authentication fails (then `out` is wiped: nothing unverified is released).
+  std::optional<std::size_t> openInto(std::span<const std::uint8_t> aad,
+                                      std::span<const std::uint8_t> ciphertext,
+                                      std::span<std::uint8_t> out);
   /// RFC 9180 Export(exporter_context, L). Throws Error{"hpke_invalid_argument"} when L > 8160
   /// or the exporter context is longer than 16 KiB.
   Bytes exportSecret(std::span<const std::uint8_t> exporterContext, std::size_t length) const;

@@ -49,6 +49,26 @@ bool parseInt(const std::string& value, long long& out) {
 
 } // namespace
 
+ConfigKey stringKey(std::string name, std::string defaultValue, std::string help) {
+  return {std::move(name), ConfigType::String, std::move(defaultValue), std::move(help)};
+}
+
+ConfigKey pathKey(std::string name, std::string defaultValue, std::string help) {
+  return {std::move(name), ConfigType::Path, std::move(defaultValue), std::move(help)};
+}
+
+ConfigKey integerKey(std::string name, long long defaultValue, std::string help) {
+  return {std::move(name), ConfigType::Integer, std::to_string(defaultValue), std::move(help)};
+}
+
+ConfigKey booleanKey(std::string name, bool defaultValue, std::string help) {
+  return {std::move(name), ConfigType::Boolean, defaultValue ? "true" : "false", std::move(help)};
+}
+
+ConfigKey secretKey(std::string name, std::string help) {
+  return {std::move(name), ConfigType::Secret, "", std::move(help)};
+}
+
 Config::Config(std::vector<ConfigKey> table, std::string envPrefix)
     : table_(std::move(table)), envPrefix_(std::move(envPrefix)) {
   for (const auto& key : table_) {

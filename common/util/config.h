@@ -20,6 +20,14 @@ struct ConfigKey {
   std::string help;
 };
 
+/// Rows of a configuration table, one maker per type: the key's name, its default as a value of
+/// the type (a secret has none) and its help.
+ConfigKey stringKey(std::string name, std::string defaultValue, std::string help);
+ConfigKey pathKey(std::string name, std::string defaultValue, std::string help);
+ConfigKey integerKey(std::string name, long long defaultValue, std::string help);
+ConfigKey booleanKey(std::string name, bool defaultValue, std::string help);
+ConfigKey secretKey(std::string name, std::string help);
+
 /// Configuration loaded from a `key = value` file (comments start with '#'), then overridden by
 /// environment variables named PREFIX + upper-case key (e.g. PRINTRELAY_AGENT_CLOUD_URL).
 /// Unknown keys and ill-typed values throw Error{"config_invalid"} naming the file and line.

@@ -65,6 +65,9 @@ void FakeCloud::routes() {
     res.set_content(enrollBody_.dump(), "application/json");
   });
 
+  server_.Get("/api/v1/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
   server_.Get("/api/v1/agent/jobs", [this](const httplib::Request& req, httplib::Response& res) {
     ++polls_;
     if (!authorized(req, res)) {

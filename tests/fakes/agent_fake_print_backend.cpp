@@ -3,6 +3,18 @@
 #include "common/util/error.h"
 
 namespace printrelay::agent::testing {
+namespace {
+
+SpoolerJobStatus statusOf(SpoolerJobState state, std::vector<std::string> reasons = {},
+                          bool awaitingDocument = false) {
+  SpoolerJobStatus status;
+  status.state = state;
+  status.reasons = std::move(reasons);
+  status.awaitingDocument = awaitingDocument;
+  return status;
+}
+
+} // namespace
 
 /// Forwards to the fake's job; aborts when destroyed unfinished, like a real writer.
 class FakeDocumentWriter : public DocumentWriter {
@@ -87,22 +99,26 @@ PrinterCapabilities FakePrintBackend::capabilities(const std::string& printer) {
   return it != printerCaps_.end() ? it->second : caps_;
 }
 
-int FakePrintBackend::createJob(const std::string& printer, const std::string& title,
-                                const protocol::PrintOptions& options) {
+CreatedJob FakePrintBackend::createJob(const std::string& printer, const std::string& title,
+                                       const protocol::PrintOptions& options,
+                                       const std::string& contentType) {
   std::lock_guard lock(mutex_);
   throwIfUnavailable();
+  spoolerFormatFor(contentType);
   Job job;
   job.id = nextId_++;
   job.printer = printer;
   job.title = title;
   job.options = options;
+  job.contentType = contentType;
+  job.uuid = "urn:uuid:fake-" + std::to_string(job.id) + "-" + std::to_string(creates_ + 1);
   job.status.state = SpoolerJobState::Held;
   job.status.awaitingDocument = true;
   job.status.reasons = {"job-incoming"};
   ++creates_;
-  const int id = job.id;
-  jobs_[id] = std::move(job);
-  return id;
+  const CreatedJob created{job.id, job.uuid};
+  jobs_[job.id] = std::move(job);
+  return created;
 }
 
 std::unique_ptr<DocumentWriter> FakePrintBackend::startDocument(const std::string& /*printer*/,
@@ -118,17 +134,21 @@ std::unique_ptr<DocumentWriter> FakePrintBackend::startDocument(const std::strin
   return std::make_unique<FakeDocumentWriter>(*this, jobId);
 }
 
-SpoolerJobStatus FakePrintBackend::jobStatus(const std::string& /*printer*/, int jobId) {
+SpoolerJobStatus FakePrintBackend::queryJob(const std::string& /*printer*/, int jobId) {
   std::lock_guard lock(mutex_);
   throwIfUnavailable();
   const auto it = jobs_.find(jobId);
   if (it == jobs_.end()) {
     return SpoolerJobStatus{};
   }
-  return it->second.status;
+  SpoolerJobStatus status = it->second.status;
+  status.name = it->second.title;
+  status.uuid = it->second.uuid;
+  status.printer = it->second.printer;
+  return status;
 }
 
-void FakePrintBackend::cancelJob(const std::string& /*printer*/, int jobId) {
+void FakePrintBackend::cancelJobNumber(const std::string& /*printer*/, int jobId) {
   std::lock_guard lock(mutex_);
   throwIfUnavailable();
   ++cancels_;
@@ -139,12 +159,11 @@ void FakePrintBackend::cancelJob(const std::string& /*printer*/, int jobId) {
   it->second.cancelled = true;
   const auto state = it->second.status.state;
   if (state != SpoolerJobState::Completed && state != SpoolerJobState::Aborted) {
-    it->second.status =
-        SpoolerJobStatus{SpoolerJobState::Canceled, {"job-canceled-by-user"}, false};
+    it->second.status = statusOf(SpoolerJobState::Canceled, {"job-canceled-by-user"});
   }
 }
 
-void FakePrintBackend::purgeJob(const std::string& /*printer*/, int jobId) {
+void FakePrintBackend::purgeJobNumber(const std::string& /*printer*/, int jobId) {
   std::lock_guard lock(mutex_);
   throwIfUnavailable();
   ++purges_;
@@ -184,13 +203,12 @@ void FakePrintBackend::finish(int jobId) {
     failFinish_.reset();
     job.finished = arrived;
     if (arrived) {
-      job.status = SpoolerJobStatus{SpoolerJobState::Pending, {}, false};
+      job.status = statusOf(SpoolerJobState::Pending);
     }
     throw Error(code, "the fake spooler's answer was lost");
   }
   job.finished = true;
-  job.status = SpoolerJobStatus{
-      autoComplete_ ? SpoolerJobState::Completed : SpoolerJobState::Pending, {}, false};
+  job.status = statusOf(autoComplete_ ? SpoolerJobState::Completed : SpoolerJobState::Pending);
 }
 
 void FakePrintBackend::abort(int jobId) {
@@ -198,11 +216,20 @@ void FakePrintBackend::abort(int jobId) {
   jobs_.at(jobId).aborted = true;
 }
 
-void FakePrintBackend::addJob(Job job) {
+void FakePrintBackend::addJob(Job job, const std::string& ourJobId) {
   std::lock_guard lock(mutex_);
+  if (job.title.empty() && !ourJobId.empty()) {
+    job.title = spoolerJobTag(ourJobId);
+  }
   const int id = job.id;
   nextId_ = std::max(nextId_, id + 1);
   jobs_[id] = std::move(job);
+}
+
+void FakePrintBackend::forgetJobs(int nextId) {
+  std::lock_guard lock(mutex_);
+  jobs_.clear();
+  nextId_ = nextId;
 }
 
 void FakePrintBackend::setStatus(int jobId, SpoolerJobState state, bool awaitingDocument,
@@ -210,7 +237,7 @@ void FakePrintBackend::setStatus(int jobId, SpoolerJobState state, bool awaiting
   std::lock_guard lock(mutex_);
   auto& job = jobs_[jobId];
   job.id = jobId;
-  job.status = SpoolerJobStatus{state, std::move(reasons), awaitingDocument};
+  job.status = statusOf(state, std::move(reasons), awaitingDocument);
 }
 
 void FakePrintBackend::setUnavailable(bool unavailable) {

@@ -30,28 +30,32 @@ public:
     bool aborted = false;
     bool cancelled = false;
     bool purged = false; ///< purgeJob() was called (the record is kept for inspection)
+    std::string uuid;
     SpoolerJobStatus status;
   };
 
   FakePrintBackend();
 
-  // PrintBackend
+  // PrintBackend (jobStatus, cancelJob and purgeJob check identities in the real base class).
   std::vector<PrinterInfo> listPrinters() override;
   std::string resolvePrinter(const std::string& configured) override;
   PrinterCapabilities capabilities(const std::string& printer) override;
-  int createJob(const std::string& printer, const std::string& title,
-                const protocol::PrintOptions& options) override;
+  /// Jobs get uuid "urn:uuid:fake-<id>-<n>", n counting every job ever created.
+  CreatedJob createJob(const std::string& printer, const std::string& title,
+                       const protocol::PrintOptions& options,
+                       const std::string& contentType) override;
   std::unique_ptr<DocumentWriter> startDocument(const std::string& printer, int jobId,
                                                 const std::string& documentName,
                                                 const std::string& contentType) override;
-  SpoolerJobStatus jobStatus(const std::string& printer, int jobId) override;
-  void cancelJob(const std::string& printer, int jobId) override;
-  void purgeJob(const std::string& printer, int jobId) override;
   SpoolSafety spoolSafety() override;
 
   // Test controls.
-  /// Adds a job as if a previous run had created it (crash simulations).
-  void addJob(Job job);
+  /// Adds a job as if a previous run had created it (crash simulations). A job without a
+  /// title is named as the agent names the job `ourJobId` (spoolerJobTag).
+  void addJob(Job job, const std::string& ourJobId = {});
+  /// Forgets every job and hands out numbers from `nextId` again, as a cupsd that lost its
+  /// job files in a crash does.
+  void forgetJobs(int nextId);
   /// Sets what jobStatus() answers for a job.
   void setStatus(int jobId, SpoolerJobState state, bool awaitingDocument = false,
                  std::vector<std::string> reasons = {});
@@ -79,6 +83,11 @@ public:
   int createCount() const;
   int cancelCount() const;
   int purgeCount() const;
+
+protected:
+  SpoolerJobStatus queryJob(const std::string& printer, int jobId) override;
+  void cancelJobNumber(const std::string& printer, int jobId) override;
+  void purgeJobNumber(const std::string& printer, int jobId) override;
 
 private:
   friend class FakeDocumentWriter;

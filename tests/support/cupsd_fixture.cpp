@@ -1,6 +1,7 @@
 #include "tests/support/cupsd_fixture.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cups/cups.h>
 #include <cups/ipp.h>
 #include <memory>
@@ -105,7 +106,7 @@ CupsdFixture::CupsdFixture(CupsdOptions options)
        << "  SubscriptionPrivateAccess all\n  SubscriptionPrivateValues none\n"
        << "  <Limit All>\n    Order deny,allow\n  </Limit>\n"
        << "</Policy>\n";
-  const auto cupsdConf = dir_->writeFile("etc/cupsd.conf", conf.str());
+  dir_->writeFile("etc/cupsd.conf", conf.str());
 
   std::ostringstream files;
   files << "ServerRoot " << (d / "etc").string() << "\n"
@@ -118,15 +119,32 @@ CupsdFixture::CupsdFixture(CupsdOptions options)
         << "AccessLog " << (d / "log/access_log").string() << "\n"
         << "PageLog " << (d / "log/page_log").string() << "\n"
         << "FileDevice Yes\n";
-  const auto filesConf = dir_->writeFile("etc/cups-files.conf", files.str());
+  dir_->writeFile("etc/cups-files.conf", files.str());
+  start();
+}
 
+void CupsdFixture::start() {
+  const auto& d = dir_->path();
   cupsd_ = std::make_unique<Process>(ProcessSpec{
-      .argv = {"cupsd", "-f", "-c", cupsdConf.string(), "-s", filesConf.string()},
+      .argv = {"cupsd", "-f", "-c", (d / "etc/cupsd.conf").string(), "-s",
+               (d / "etc/cups-files.conf").string()},
       .env = {},
       .outputDir = d / "log",
       .name = "cupsd",
   });
   waitUntilReady(20s);
+}
+
+void CupsdFixture::crash() {
+  if (cupsd_) {
+    cupsd_->signal(SIGKILL);
+    cupsd_->stop(10s);
+  }
+}
+
+void CupsdFixture::restart() {
+  stop();
+  start();
 }
 
 CupsdFixture::~CupsdFixture() {

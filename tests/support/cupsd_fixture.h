@@ -71,6 +71,11 @@ public:
 
   /// Stops cupsd (SIGTERM, then SIGKILL); the fixture's files stay until it is destroyed.
   void stop();
+  /// Kills cupsd at once (SIGKILL), as a crash does: what it had not written to its job
+  /// files yet (DirtyCleanInterval) is lost.
+  void crash();
+  /// Starts cupsd again on the same directories and waits until it listens.
+  void restart();
 
 private:
   struct IppDelete {
@@ -78,6 +83,7 @@ private:
   };
   using IppPtr = std::unique_ptr<ipp_t, IppDelete>;
 
+  void start();
   void waitUntilReady(std::chrono::milliseconds timeout);
   /// Sends `request` (taking it, adding requesting-user-name and requested-attributes=all) and
   /// returns the response; throws unless cupsd answered with success.

@@ -1,6 +1,7 @@
 #include "agent/spooler/cups/cups_backend.h"
 
 #include "agent/daemon/agent_config.h"
+#include "agent/spooler/cups_config_text.h"
 #include "common/util/error.h"
 #include "common/util/text.h"
 
@@ -12,11 +13,10 @@
 #include <cstring>
 #include <cups/cups.h>
 #include <filesystem>
-#include <fstream>
 #include <linux/magic.h>
 #include <memory>
 #include <optional>
-#include <sstream>
+#include <string_view>
 #include <sys/vfs.h>
 
 namespace printrelay::agent {
@@ -160,24 +160,29 @@ private:
 };
 
 SpoolerJobState stateFromIpp(int value) {
-  switch (value) {
-  case IPP_JSTATE_PENDING:
-    return SpoolerJobState::Pending;
-  case IPP_JSTATE_HELD:
-    return SpoolerJobState::Held;
-  case IPP_JSTATE_PROCESSING:
-    return SpoolerJobState::Processing;
-  case IPP_JSTATE_STOPPED:
-    return SpoolerJobState::Stopped;
-  case IPP_JSTATE_CANCELED:
-    return SpoolerJobState::Canceled;
-  case IPP_JSTATE_ABORTED:
-    return SpoolerJobState::Aborted;
-  case IPP_JSTATE_COMPLETED:
-    return SpoolerJobState::Completed;
-  default:
-    return SpoolerJobState::Unknown;
+  // SpoolerJobState lists the IPP job states in their order, pending (3) to completed (9).
+  static_assert(static_cast<int>(SpoolerJobState::Completed) ==
+                IPP_JSTATE_COMPLETED - IPP_JSTATE_PENDING);
+  return value >= IPP_JSTATE_PENDING && value <= IPP_JSTATE_COMPLETED
+             ? static_cast<SpoolerJobState>(value - IPP_JSTATE_PENDING)
+             : SpoolerJobState::Unknown;
+}
+
+/// The queue a job is on, from its job-printer-uri (ipp://host/printers/NAME or /classes/NAME).
+std::string queueOf(ipp_t* response) {
+  ipp_attribute_t* uri = ippFindAttribute(response, "job-printer-uri", IPP_TAG_URI);
+  const char* text = uri != nullptr ? ippGetString(uri, 0, nullptr) : nullptr;
+  if (text == nullptr) {
+    return {};
   }
+  const std::string_view value(text);
+  const auto slash = value.rfind('/');
+  return std::string(slash == std::string_view::npos ? value : value.substr(slash + 1));
+}
+
+std::string firstString(ipp_t* response, const char* name) {
+  const auto values = stringValues(response, name);
+  return values.empty() ? std::string() : values.front();
 }
 
 /// printer-state-reasons as cupsGetDests2 gives them (comma-separated), without "none".
@@ -197,53 +202,6 @@ std::vector<std::string> splitReasons(const std::string& text) {
     start = comma + 1;
   }
   return out;
-}
-
-/// The value of a top-level directive of a CUPS configuration file (the last one wins, as in
-/// cupsd); nullopt when it is not set.
-std::optional<std::string> directive(const std::string& text, const std::string& name) {
-  std::optional<std::string> value;
-  std::istringstream in(text);
-  std::string line;
-  int depth = 0; // inside <Location>, <Policy>, <Limit>
-  while (std::getline(in, line)) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos || line[first] == '#') {
-      continue;
-    }
-    line = line.substr(first);
-    if (line.starts_with("</")) {
-      depth = std::max(0, depth - 1);
-      continue;
-    }
-    if (line.starts_with("<")) {
-      ++depth;
-      continue;
-    }
-    const auto space = line.find_first_of(" \t");
-    const auto valueStart =
-        space == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", space);
-    if (depth == 0 && valueStart != std::string::npos &&
-        asciiLower(line.substr(0, space)) == asciiLower(name)) {
-      std::string v = line.substr(valueStart);
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) {
-        v.pop_back();
-      }
-      value = v;
-    }
-  }
-  return value;
-}
-
-/// A configuration file, when this process may read it.
-std::optional<std::string> readSmallFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 HttpPtr connectTo(const std::string& host, int port) {
@@ -449,8 +407,10 @@ PrinterCapabilities CupsBackend::capabilities(const std::string& printer) {
   return abilitiesFromIpp(response.get());
 }
 
-int CupsBackend::createJob(const std::string& printer, const std::string& title,
-                           const protocol::PrintOptions& options) {
+CreatedJob CupsBackend::createJob(const std::string& printer, const std::string& title,
+                                  const protocol::PrintOptions& options,
+                                  const std::string& contentType) {
+  spoolerFormatFor(contentType); // a document CUPS would have to type itself is never sent
   HttpPtr http = connectTo(host_, port_);
   OptionList list;
   for (const auto& [name, value] : ippJobAttributes(options)) {
@@ -461,33 +421,36 @@ int CupsBackend::createJob(const std::string& printer, const std::string& title,
   if (jobId <= 0) {
     throwIpp(cupsLastError(), "CUPS refused to create a job on '" + printer + "'");
   }
-  return jobId;
+  // Create-Job's answer has no job-uuid; ask for it at once, while the number is surely ours.
+  const SpoolerJobStatus created = queryJob(printer, jobId);
+  return CreatedJob{jobId, created.uuid};
 }
 
 std::unique_ptr<DocumentWriter> CupsBackend::startDocument(const std::string& printer, int jobId,
                                                            const std::string& documentName,
                                                            const std::string& contentType) {
+  // The format we recognised, declared: CUPS never types the bytes itself (a text document
+  // that happens to be a PostScript program prints as text).
+  const std::string format = spoolerFormatFor(contentType);
   HttpPtr http = connectTo(host_, port_);
-  // CUPS types the document itself (CUPS_FORMAT_AUTO) unless the sender asked for raw bytes.
-  const char* format = contentType == CUPS_FORMAT_RAW ? CUPS_FORMAT_RAW : CUPS_FORMAT_AUTO;
   const std::string name = documentName.empty() ? "document" : documentName;
-  if (cupsStartDocument(http.get(), printer.c_str(), jobId, name.c_str(), format, 1) !=
+  if (cupsStartDocument(http.get(), printer.c_str(), jobId, name.c_str(), format.c_str(), 1) !=
       HTTP_STATUS_CONTINUE) {
     throwIpp(cupsLastError(), "CUPS refused the document of job " + std::to_string(jobId));
   }
   return std::make_unique<CupsDocumentWriter>(std::move(http), printer, jobId);
 }
 
-SpoolerJobStatus CupsBackend::jobStatus(const std::string& /*printer*/, int jobId) {
+SpoolerJobStatus CupsBackend::queryJob(const std::string& printer, int jobId) {
   HttpPtr http = connectTo(host_, port_);
   IppPtr request(ippNewRequest(IPP_OP_GET_JOB_ATTRIBUTES));
-  char uri[HTTP_MAX_URI];
-  httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof uri, "ipp", nullptr, "localhost", ippPort(),
-                   "/jobs/%d", jobId);
-  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_URI, "job-uri", nullptr, uri);
+  ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nullptr,
+               printerUri(printer).c_str());
+  ippAddInteger(request.get(), IPP_TAG_OPERATION, IPP_TAG_INTEGER, "job-id", jobId);
   ippAddString(request.get(), IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr,
                cupsUser());
-  static const char* const kRequested[] = {"job-state", "job-state-reasons", "number-of-documents"};
+  static const char* const kRequested[] = {"job-state", "job-state-reasons", "number-of-documents",
+                                           "job-name",  "job-uuid",          "job-printer-uri"};
   ippAddStrings(request.get(), IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
                 static_cast<int>(std::size(kRequested)), nullptr, kRequested);
   IppPtr response(cupsDoRequest(http.get(), request.release(), "/jobs/"));
@@ -504,6 +467,9 @@ SpoolerJobStatus CupsBackend::jobStatus(const std::string& /*printer*/, int jobI
     out.state = stateFromIpp(ippGetInteger(state, 0));
   }
   out.reasons = stringValues(response.get(), "job-state-reasons");
+  out.name = firstString(response.get(), "job-name");
+  out.uuid = firstString(response.get(), "job-uuid");
+  out.printer = queueOf(response.get());
   const bool incoming =
       std::find(out.reasons.begin(), out.reasons.end(), "job-incoming") != out.reasons.end();
   bool noDocuments = false;
@@ -518,7 +484,7 @@ SpoolerJobStatus CupsBackend::jobStatus(const std::string& /*printer*/, int jobI
   return out;
 }
 
-void CupsBackend::cancelJob(const std::string& printer, int jobId) {
+void CupsBackend::cancelJobNumber(const std::string& printer, int jobId) {
   HttpPtr http = connectTo(host_, port_);
   const ipp_status_t status = cupsCancelJob2(http.get(), printer.c_str(), jobId, 0);
   // Not possible / not found: the job already ended or is gone, which is what we wanted.
@@ -528,7 +494,7 @@ void CupsBackend::cancelJob(const std::string& printer, int jobId) {
   }
 }
 
-void CupsBackend::purgeJob(const std::string& printer, int jobId) {
+void CupsBackend::purgeJobNumber(const std::string& printer, int jobId) {
   HttpPtr http = connectTo(host_, port_);
   const ipp_status_t status = cupsCancelJob2(http.get(), printer.c_str(), jobId, 1);
   if (!ippOk(status) && status != IPP_STATUS_ERROR_NOT_FOUND) {
@@ -549,13 +515,13 @@ SpoolSafety CupsBackend::spoolSafety() {
   }
   const std::filesystem::path dir(configDir_);
   if (!conf) {
-    conf = readSmallFile(dir / "cupsd.conf");
+    conf = readConfigFile(dir / "cupsd.conf");
     out.source = (dir / "cupsd.conf").string();
   }
   if (!conf) {
     out.problem = fetchProblem + "; " + (dir / "cupsd.conf").string() + " is not readable";
   } else {
-    const auto value = directive(*conf, "PreserveJobFiles");
+    const auto value = cupsDirective(*conf, "PreserveJobFiles");
     if (!value) {
       out.keepsDocuments = true; // cupsd.conf(5): the default is 86400 (one day)
       out.keepsDocumentsSetting = "PreserveJobFiles not set (CUPS default: 1 day)";
@@ -566,8 +532,8 @@ SpoolSafety CupsBackend::spoolSafety() {
     }
   }
   out.spoolDir = "/var/spool/cups";
-  if (const auto files = readSmallFile(dir / "cups-files.conf")) {
-    if (const auto root = directive(*files, "RequestRoot")) {
+  if (const auto files = readConfigFile(dir / "cups-files.conf")) {
+    if (const auto root = cupsDirective(*files, "RequestRoot")) {
       out.spoolDir = *root;
     }
   }

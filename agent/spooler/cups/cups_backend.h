@@ -25,18 +25,24 @@ public:
   std::vector<PrinterInfo> listPrinters() override;
   std::string resolvePrinter(const std::string& configured) override;
   PrinterCapabilities capabilities(const std::string& printer) override;
-  int createJob(const std::string& printer, const std::string& title,
-                const protocol::PrintOptions& options) override;
+  /// Create-Job, then Get-Job-Attributes for the new job's job-uuid.
+  CreatedJob createJob(const std::string& printer, const std::string& title,
+                       const protocol::PrintOptions& options,
+                       const std::string& contentType) override;
   std::unique_ptr<DocumentWriter> startDocument(const std::string& printer, int jobId,
                                                 const std::string& documentName,
                                                 const std::string& contentType) override;
-  SpoolerJobStatus jobStatus(const std::string& printer, int jobId) override;
-  void cancelJob(const std::string& printer, int jobId) override;
-  /// Cancel-Job with purge-job (cupsCancelJob2 purge=1): the job's files leave the spool.
-  void purgeJob(const std::string& printer, int jobId) override;
   /// PreserveJobFiles from the scheduler's cupsd.conf (GET /admin/conf/cupsd.conf, else the
   /// file in the configuration directory); RequestRoot from cups-files.conf there.
   SpoolSafety spoolSafety() override;
+
+protected:
+  /// Get-Job-Attributes by printer-uri and job-id: state, reasons, job-name, job-uuid and the
+  /// queue from job-printer-uri.
+  SpoolerJobStatus queryJob(const std::string& printer, int jobId) override;
+  void cancelJobNumber(const std::string& printer, int jobId) override;
+  /// Cancel-Job with purge-job (cupsCancelJob2 purge=1): the job's files leave the spool.
+  void purgeJobNumber(const std::string& printer, int jobId) override;
 
 private:
   std::string host_;

@@ -1,6 +1,7 @@
 // The Windows spooler backend, through winspool: printers from EnumPrintersW, capabilities
 // from DeviceCapabilitiesW, one job = OpenPrinterW (with the job's DEVMODE) → StartDocPrinterW
-// (datatype RAW) → WritePrinter … → EndDocPrinter, its state from GetJobW, cancel with SetJobW.
+// (datatype TEXT for text, RAW for the rest) → WritePrinter … → EndDocPrinter, its state and
+// document name from GetJobW, cancel with SetJobW.
 // What the numbers mean lives in windows_spooler_mapping.cpp, which is tested on every platform.
 #include "agent/daemon/agent_config.h"
 #include "agent/platform/windows/windows_text.h"
@@ -14,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 #include <windows.h>
 #include <winspool.h>
@@ -200,26 +202,18 @@ Buffer jobDevMode(HANDLE printer, const std::string& name, const ws::DevModeRequ
   auto* dm = devMode.as<DEVMODEW>();
   const DWORD supported = dm->dmFields;
   DWORD fields = 0;
-  if (request.copies && (supported & DM_COPIES) != 0) {
-    dm->dmCopies = *request.copies;
-    fields |= DM_COPIES;
-  }
-  if (request.paperSize && (supported & DM_PAPERSIZE) != 0) {
-    dm->dmPaperSize = *request.paperSize;
-    fields |= DM_PAPERSIZE;
-  }
-  if (request.duplex && (supported & DM_DUPLEX) != 0) {
-    dm->dmDuplex = *request.duplex;
-    fields |= DM_DUPLEX;
-  }
-  if (request.color && (supported & DM_COLOR) != 0) {
-    dm->dmColor = *request.color;
-    fields |= DM_COLOR;
-  }
-  if (request.orientation && (supported & DM_ORIENTATION) != 0) {
-    dm->dmOrientation = *request.orientation;
-    fields |= DM_ORIENTATION;
-  }
+  // Each requested field the driver supports is set and marked.
+  const auto apply = [&](const std::optional<short>& value, DWORD flag, short& field) {
+    if (value && (supported & flag) != 0) {
+      field = *value;
+      fields |= flag;
+    }
+  };
+  apply(request.copies, DM_COPIES, dm->dmCopies);
+  apply(request.paperSize, DM_PAPERSIZE, dm->dmPaperSize);
+  apply(request.duplex, DM_DUPLEX, dm->dmDuplex);
+  apply(request.color, DM_COLOR, dm->dmColor);
+  apply(request.orientation, DM_ORIENTATION, dm->dmOrientation);
   dm->dmFields = supported | fields;
   Buffer merged(devMode.size());
   std::wstring wide = win32::widen(name);
@@ -388,8 +382,10 @@ public:
     return ws::capabilitiesFrom(papers, duplex, color, copies, defaultPaper, landscape);
   }
 
-  int createJob(const std::string& printer, const std::string& title,
-                const protocol::PrintOptions& options) override {
+  CreatedJob createJob(const std::string& printer, const std::string& title,
+                       const protocol::PrintOptions& options,
+                       const std::string& contentType) override {
+    std::wstring datatype = win32::widen(ws::datatypeFor(spoolerFormatFor(contentType)));
     Buffer devMode;
     {
       PrinterHandle query = openPrinter(printer);
@@ -403,18 +399,18 @@ public:
       }
       devMode = jobDevMode(query.get(), printer, request);
     }
-    wchar_t raw[] = L"RAW";
     PRINTER_DEFAULTSW defaults{};
-    defaults.pDatatype = raw;
+    defaults.pDatatype = datatype.data();
     defaults.pDevMode = devMode.as<DEVMODEW>();
     defaults.DesiredAccess = PRINTER_ACCESS_USE;
     auto document = std::make_unique<OpenDocument>(openPrinter(printer, &defaults));
 
-    std::wstring docName = win32::widen(title.empty() ? std::string("PrintRelay job") : title);
+    const std::string name = title.empty() ? std::string("PrintRelay job") : title;
+    std::wstring docName = win32::widen(name);
     DOC_INFO_1W info{};
     info.pDocName = docName.data();
     info.pOutputFile = nullptr;
-    info.pDatatype = raw;
+    info.pDatatype = datatype.data();
     const DWORD jobId = StartDocPrinterW(document->handle(), 1, reinterpret_cast<BYTE*>(&info));
     if (jobId == 0) {
       const DWORD error = GetLastError();
@@ -426,7 +422,9 @@ public:
     }
     std::lock_guard lock(mutex_);
     open_[static_cast<int>(jobId)] = std::move(document);
-    return static_cast<int>(jobId);
+    seen_[static_cast<int>(jobId)] = Seen{ws::VanishedJobHint::NeverSeen, name};
+    // Windows has no job-uuid; the document name (which carries our job id) identifies it.
+    return CreatedJob{static_cast<int>(jobId), {}};
   }
 
   std::unique_ptr<DocumentWriter> startDocument(const std::string& /*printer*/, int jobId,
@@ -443,15 +441,16 @@ public:
       document = std::move(it->second);
       open_.erase(it);
     }
-    // The bytes go to the printer as they are (RAW): the document must be in a language the
-    // printer understands (PDF, PostScript, PCL), as with a CUPS raw queue.
+    // The datatype was fixed at StartDocPrinterW (createJob): a PDF or image goes to the
+    // printer as it is (RAW) and must be in a language the printer understands; text is TEXT.
     return std::make_unique<SpoolerDocumentWriter>(std::move(document), jobId, [this, jobId] {
       std::lock_guard lock(mutex_);
-      hints_[jobId] = ws::VanishedJobHint::DocumentEnded;
+      seen_[jobId].hint = ws::VanishedJobHint::DocumentEnded;
     });
   }
 
-  SpoolerJobStatus jobStatus(const std::string& printer, int jobId) override {
+protected:
+  SpoolerJobStatus queryJob(const std::string& printer, int jobId) override {
     PrinterHandle handle = openPrinter(printer);
     DWORD needed = 0;
     GetJobW(handle.get(), static_cast<DWORD>(jobId), 1, nullptr, 0, &needed);
@@ -460,10 +459,19 @@ public:
       Buffer buffer(needed);
       if (GetJobW(handle.get(), static_cast<DWORD>(jobId), 1, buffer.bytes(), buffer.size(),
                   &needed)) {
-        const SpoolerJobStatus status = ws::jobStatusFromBits(buffer.as<JOB_INFO_1W>()->Status);
+        const JOB_INFO_1W* info = buffer.as<JOB_INFO_1W>();
+        SpoolerJobStatus status = ws::jobStatusFromBits(info->Status);
+        if (info->pDocument != nullptr) {
+          status.name = win32::narrow(std::wstring_view(info->pDocument));
+        }
+        if (info->pPrinterName != nullptr) {
+          status.printer = win32::narrow(std::wstring_view(info->pPrinterName));
+        }
         std::lock_guard lock(mutex_);
+        Seen& seen = seen_[jobId];
+        seen.name = status.name;
         if (!open_.contains(jobId)) {
-          hints_[jobId] = ws::hintFromLastSeen(status);
+          seen.hint = ws::hintFromLastSeen(status);
         }
         return status;
       }
@@ -472,17 +480,22 @@ public:
     if (error != ERROR_INVALID_PARAMETER) {
       throwWin32(error, "asking the spooler about job " + std::to_string(jobId) + " failed");
     }
-    // Gone from the queue: Windows removes printed jobs, so what we saw last decides.
+    // Gone from the queue: Windows removes printed jobs, so what we saw last decides, and the
+    // name we saw last says whose it was.
     std::lock_guard lock(mutex_);
-    const auto hint = hints_.find(jobId);
-    return ws::vanishedJobStatus(hint == hints_.end() ? ws::VanishedJobHint::NeverSeen
-                                                      : hint->second);
+    const auto seen = seen_.find(jobId);
+    if (seen == seen_.end()) {
+      return ws::vanishedJobStatus(ws::VanishedJobHint::NeverSeen);
+    }
+    SpoolerJobStatus status = ws::vanishedJobStatus(seen->second.hint);
+    status.name = seen->second.name;
+    return status;
   }
 
-  void cancelJob(const std::string& printer, int jobId) override {
+  void cancelJobNumber(const std::string& printer, int jobId) override {
     {
       std::lock_guard lock(mutex_);
-      hints_[jobId] = ws::VanishedJobHint::CancelRequested;
+      seen_[jobId].hint = ws::VanishedJobHint::CancelRequested;
       if (const auto it = open_.find(jobId); it != open_.end()) {
         open_.erase(it); // AbortPrinter: the spooler deletes the job with its partial document
         return;
@@ -506,9 +519,15 @@ public:
   }
 
 private:
+  /// What this process last knew of a job number, for when the spooler stops listing it.
+  struct Seen {
+    ws::VanishedJobHint hint = ws::VanishedJobHint::NeverSeen;
+    std::string name; ///< the document name last seen (or given) under that number
+  };
+
   std::mutex mutex_;
   std::map<int, std::unique_ptr<OpenDocument>> open_; ///< created, document not started yet
-  std::map<int, ws::VanishedJobHint> hints_;          ///< for jobs the spooler stops listing
+  std::map<int, Seen> seen_;
 };
 
 } // namespace

@@ -280,6 +280,10 @@ DevModeRequest devModeFor(const protocol::PrintOptions& options,
   return out;
 }
 
+std::string_view datatypeFor(std::string_view format) {
+  return format == "text/plain" ? "TEXT" : "RAW";
+}
+
 std::string_view errorCodeFor(std::uint32_t win32Error) {
   using namespace win32_error;
   switch (win32Error) {

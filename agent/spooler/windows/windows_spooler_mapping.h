@@ -174,6 +174,12 @@ struct DevModeRequest {
 DevModeRequest devModeFor(const protocol::PrintOptions& options,
                           const std::vector<DriverPaper>& papers);
 
+/// The datatype a document of spooler format `format` (spoolerFormatFor) is spooled as:
+/// "TEXT" for text/plain, so the print processor sets it in the printer's font and a text
+/// document that happens to be a PostScript program prints as text; "RAW" for PDF, PNG and
+/// JPEG, which the printer must understand itself.
+std::string_view datatypeFor(std::string_view format);
+
 /// The backend's error code (see print_backend.h) for a failed winspool call's GetLastError().
 std::string_view errorCodeFor(std::uint32_t win32Error);
 

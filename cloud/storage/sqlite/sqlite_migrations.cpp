@@ -324,6 +324,27 @@ ON CONFLICT (order_id) DO UPDATE SET hold_reason = excluded.hold_reason
   WHERE order_lifecycle.hold_reason = '';
 ALTER TABLE order_pages DROP COLUMN hold_reason;
 )sql"},
+      {9,
+       "one quoted page count per order: a charge reads its page count from order_pages, and "
+       "order_charges.pages and pages_source go",
+       R"sql(
+-- A charge's pages are now the order's quoted count (and its source), or once the charge is
+-- final the agent's count (the quoted one when the agent did not count), source 'agent'. Where
+-- order_pages would give another count than the charge holds (no row for an order older than
+-- order_pages, or counts that changed after the charge was priced), the charge's count moves
+-- there first, so that no charge changes its count.
+INSERT INTO order_pages (order_id, quoted_pages, source)
+  SELECT order_id, pages, pages_source FROM order_charges WHERE finalized_at IS NULL
+ON CONFLICT (order_id) DO UPDATE SET quoted_pages = excluded.quoted_pages, source = excluded.source
+  WHERE order_pages.quoted_pages IS NOT excluded.quoted_pages
+     OR order_pages.source IS NOT excluded.source;
+INSERT INTO order_pages (order_id, agent_pages)
+  SELECT order_id, pages FROM order_charges WHERE finalized_at IS NOT NULL
+ON CONFLICT (order_id) DO UPDATE SET agent_pages = excluded.agent_pages
+  WHERE COALESCE(order_pages.agent_pages, order_pages.quoted_pages) IS NOT excluded.agent_pages;
+ALTER TABLE order_charges DROP COLUMN pages;
+ALTER TABLE order_charges DROP COLUMN pages_source;
+)sql"},
   };
   return kMigrations;
 }

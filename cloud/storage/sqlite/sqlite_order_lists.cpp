@@ -68,9 +68,9 @@ PageClauses pageClauses(const OrderListQuery& q) {
 /// settings, and when it entered its state (its newest history entry for that state).
 const std::string& orderViewSelect() {
   static const std::string sql =
-      std::string("SELECT ") + kOrderColumnsOfO + ", " + kJobColumns + ", " +
-      qualified("p", kPagesColumns) + ", " + qualified("c", kChargeColumns) + ", " +
-      qualified("l", kOrderLifecycleColumns) + ", " + qualified("s", kStoreLifecycleColumns) +
+      "SELECT " + kOrders.columns("o") + ", " + kJobs.columns("jobs") + ", " +
+      kOrderPages.columns("p") + ", " + kOrderCharges.columns("c") + ", " +
+      kOrderLifecycle.columns("l") + ", " + kStoreLifecycle.columns("s") +
       ", (SELECT h.at FROM order_history h WHERE h.order_id = o.id AND h.state = o.state "
       "ORDER BY h.id DESC LIMIT 1) "
       "FROM orders o "
@@ -83,34 +83,28 @@ const std::string& orderViewSelect() {
   return sql;
 }
 
-/// Reads a row of orderViewSelect(); a record whose first column is NULL was not there.
+/// Reads the next record of a row of orderViewSelect() into `out`, when its first column is not
+/// NULL (the record was there), and moves `column` past its columns.
+template <typename Record, typename Table>
+void readJoined(SQLite::Statement& st, const Table& table, int& column,
+                std::optional<Record>& out) {
+  if (!st.getColumn(column).isNull()) {
+    out = table.read(st, column);
+  }
+  column += table.size();
+}
+
+/// Reads a row of orderViewSelect().
 OrderView readOrderView(SQLite::Statement& st) {
   OrderView v;
-  int column = 0;
-  const auto present = [&](int first) { return !st.getColumn(first).isNull(); };
-  v.order = readOrder(st, column);
-  column += columnCount(kOrderColumnsOfO);
-  if (present(column)) {
-    v.job = readJob(st, column);
-  }
-  column += columnCount(kJobColumns);
-  if (present(column)) {
-    v.pages = readOrderPages(st, column);
-  }
-  column += columnCount(kPagesColumns);
-  if (present(column)) {
-    v.charge = readOrderCharge(st, column);
-  }
-  column += columnCount(kChargeColumns);
-  if (present(column)) {
-    v.lifecycle = readOrderLifecycle(st, column);
-  }
-  column += columnCount(kOrderLifecycleColumns);
-  if (present(column)) {
-    v.storeLifecycle = readStoreLifecycle(st, column);
-  }
-  column += columnCount(kStoreLifecycleColumns);
-  v.enteredStateAt = optionalInt(st.getColumn(column));
+  v.order = kOrders.read(st);
+  int column = kOrders.size();
+  readJoined(st, kJobs, column, v.job);
+  readJoined(st, kOrderPages, column, v.pages);
+  readJoined(st, kOrderCharges, column, v.charge);
+  readJoined(st, kOrderLifecycle, column, v.lifecycle);
+  readJoined(st, kStoreLifecycle, column, v.storeLifecycle);
+  readValue(st.getColumn(column), v.enteredStateAt);
   return v;
 }
 
@@ -118,12 +112,11 @@ OrderView readOrderView(SQLite::Statement& st) {
 
 std::vector<OrderRecord> SqliteTransaction::listOrders(const OrderListQuery& q) {
   const PageClauses clauses = pageClauses(q);
-  SQLite::Statement st(db_,
-                       std::string("SELECT ") + kOrderColumnsOfO + " FROM orders o" + clauses.sql);
+  SQLite::Statement st(db_, "SELECT " + kOrders.columns("o") + " FROM orders o" + clauses.sql);
   clauses.bindAll(st);
   std::vector<OrderRecord> out;
   while (st.executeStep()) {
-    out.push_back(readOrder(st));
+    out.push_back(kOrders.read(st));
   }
   return out;
 }

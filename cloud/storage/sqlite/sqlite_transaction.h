@@ -1,11 +1,13 @@
 #pragma once
 
 #include "cloud/storage/sqlite/sqlite_readers.h"
+#include "cloud/storage/sqlite/sqlite_table.h"
 #include "cloud/storage/store.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <SQLiteCpp/VariadicBind.h>
 #include <memory>
 #include <mutex>
 
@@ -120,8 +122,24 @@ public:
   std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) override;
 
 private:
-  std::optional<UserRecord> userWhere(const char* column, const std::string& value);
-  std::optional<JobRecord> jobWhere(const char* column, const std::string& value);
+  /// Runs `sql` bound to `args`; returns the rows it changed.
+  template <typename... Args> int execute(const std::string& sql, const Args&... args) {
+    SQLite::Statement st(db_, sql);
+    SQLite::bind(st, args...);
+    return st.exec();
+  }
+
+  /// The integer `sql` (bound to `args`) selects first; nullopt when it is NULL.
+  template <typename... Args>
+  std::optional<std::int64_t> selectInteger(const std::string& sql, const Args&... args) {
+    SQLite::Statement st(db_, sql);
+    SQLite::bind(st, args...);
+    std::optional<std::int64_t> value;
+    if (st.executeStep()) {
+      readValue(st.getColumn(0), value);
+    }
+    return value;
+  }
 
   std::unique_lock<std::mutex> lock_;            ///< held by a write transaction
   std::unique_ptr<SqliteReadConnection> reader_; ///< held by a read transaction

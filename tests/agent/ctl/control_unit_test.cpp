@@ -10,6 +10,7 @@
 #include "agent/ctl/ctl_cli.h"
 #include "agent/ctl/ctl_render.h"
 #include "common/util/error.h"
+#include "tests/agent/ctl/ctl_run.h"
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -225,18 +226,7 @@ TEST(CloudRequests, HttpDatesParseAndGarbageDoesNot) {
 
 // --- printrelayctl ----------------------------------------------------------------------------
 
-struct CtlRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CtlRun ctl(std::vector<std::string> args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = ctl::runCtl(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using printrelay::testing::ctl;
 
 TEST(Ctl, UsageErrorsExitWithTwo) {
   EXPECT_EQ(ctl({}).code, ctl::kExitUsage);
@@ -355,7 +345,7 @@ TEST(Ctl, ManPageAndCompletionKnowEveryCommand) {
     EXPECT_NE(man.find(manName), std::string::npos) << "man page lacks " << spec.name;
     EXPECT_NE(completion.find(first), std::string::npos) << "completion lacks " << spec.name;
   }
-  for (std::size_t code = 0; code <= 14; ++code) {
+  for (std::size_t code = 0; code <= 15; ++code) {
     EXPECT_NE(man.find("\n" + std::to_string(code) + "\t"), std::string::npos)
         << "man page lacks exit status " << code;
   }

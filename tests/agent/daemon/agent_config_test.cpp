@@ -26,6 +26,7 @@ TEST(AgentConfigTest, DefaultsMatchTheDocumentedTable) {
   EXPECT_EQ(s.pollWaitSeconds, 30);
   EXPECT_EQ(s.backoffInitial.count(), 500);
   EXPECT_EQ(s.backoffMax.count(), 60000);
+  EXPECT_EQ(s.offlineProbe.count(), 1000);
   EXPECT_EQ(s.logLevel, "info");
   EXPECT_TRUE(s.printer.empty());
   EXPECT_TRUE(s.cupsServer.empty());

@@ -30,6 +30,9 @@ protected:
     s.pollWaitSeconds = pollWaitSeconds_;
     s.backoffInitial = std::chrono::milliseconds(20);
     s.backoffMax = std::chrono::milliseconds(300);
+    if (adjust_) {
+      adjust_(s);
+    }
     return s;
   }
 
@@ -43,9 +46,7 @@ protected:
     backend_ = backend.get();
     Enrollment enrollment{key_, "device-credential", AgentIdentity{}};
     agent_ =
-        std::make_unique<Agent>(settings(), std::move(enrollment), std::move(backend),
-                                AgentTiming{std::chrono::seconds(1), std::chrono::hours(1),
-                                            std::chrono::milliseconds(100), std::chrono::hours(1)});
+        std::make_unique<Agent>(settings(), std::move(enrollment), std::move(backend), timing_);
     thread_ = std::thread([this] { exitCode_ = agent_->run(); });
   }
 
@@ -64,6 +65,10 @@ protected:
   std::thread thread_;
   int exitCode_ = -1;
   int pollWaitSeconds_ = 1;
+  /// Changes the settings a test needs beyond the fixture's.
+  std::function<void(Settings&)> adjust_;
+  AgentTiming timing_{std::chrono::seconds(1), std::chrono::hours(1),
+                      std::chrono::milliseconds(100), std::chrono::hours(1)};
 };
 
 } // namespace printrelay::agent::testing

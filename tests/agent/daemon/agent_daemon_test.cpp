@@ -109,7 +109,13 @@ TEST_F(AgentDaemonTest, WorkLeftByACrashIsRecoveredAtStartWithoutReprinting) {
     journal.advance("old", JobState::Submitting, StepDetails::submitted(555, "Front"));
   }
   // The spooler finished it while the agent was down.
-  startAgent([](FakePrintBackend& b) { b.setStatus(555, SpoolerJobState::Completed); });
+  startAgent([](FakePrintBackend& b) {
+    FakePrintBackend::Job job;
+    job.id = 555;
+    job.printer = "Front";
+    job.status.state = SpoolerJobState::Completed;
+    b.addJob(job, "old");
+  });
   ASSERT_TRUE(cloud_.waitForEvents([](const auto& events) { return !events.empty(); },
                                    std::chrono::seconds(10)));
   stopAgent();

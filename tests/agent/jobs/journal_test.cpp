@@ -193,10 +193,11 @@ PRAGMA user_version = 1;
 )sql");
   }
   Journal journal(path_);
-  EXPECT_EQ(journal.schemaVersion(), 2);
+  EXPECT_EQ(journal.schemaVersion(), Journal::kSchemaVersion);
   const auto job = journal.find("old");
   ASSERT_TRUE(job);
   EXPECT_EQ(job->state, JobState::Printing);
+  EXPECT_EQ(job->spoolerJobUuid, "") << "rows from before job-uuids have none";
   const auto pending = journal.pendingEvents();
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].attempts, 0);

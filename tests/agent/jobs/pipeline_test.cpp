@@ -1,15 +1,10 @@
 // The processing pipeline end to end inside the agent: a cpp-httplib server plays the cloud
 // and serves a real sealed envelope; FakePrintBackend captures what would reach the printer.
 
-#include "agent/cloud/cloud_client.h"
-#include "agent/daemon/status_reporter.h"
-#include "agent/jobs/job_processor.h"
-#include "agent/jobs/journal.h"
+#include "agent/jobs/document_transfer.h"
 #include "common/document/document.h"
 #include "common/util/error.h"
-#include "tests/agent/agent_test_support.h"
-#include "tests/fakes/agent_fake_cloud.h"
-#include "tests/fakes/agent_fake_print_backend.h"
+#include "tests/agent/jobs/processor_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -21,24 +16,8 @@ using nlohmann::json;
 
 constexpr std::uint32_t kChunk = 4096;
 
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public ProcessorFixture {
 protected:
-  void SetUp() override {
-    cloud_.start();
-    journal_ = std::make_unique<Journal>((dir_.path() / "journal.db").string());
-    client_ =
-        std::make_unique<CloudClient>(testing::endpointFor(cloud_.url()), "device-credential");
-    processor_ = std::make_unique<JobProcessor>(*journal_, *client_, backend_, key_, "",
-                                                [this] { return !stop_; });
-    reporter_ = std::make_unique<StatusReporter>(*journal_, *client_);
-  }
-  void TearDown() override {
-    processor_.reset();
-    reporter_.reset();
-    client_.reset(); // closes its keep-alive connections, so the server stops at once
-    cloud_.stop();
-  }
-
   /// Offers a sealed document through the cloud and processes what the poll hands out.
   JobOutcome printThroughCloud(const protocol::JobOffer& offer, const Bytes& sealed) {
     cloud_.addOffer(offer, sealed);
@@ -56,16 +35,6 @@ protected:
     EXPECT_EQ(backend_.createCount(), 0);
     return cloud_.eventsFor(offer.jobId).at(0).body["message"];
   }
-
-  TempDir dir_;
-  FakeCloud cloud_;
-  FakePrintBackend backend_;
-  hpke::KeyPair key_ = hpke::KeyPair::generate();
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<CloudClient> client_;
-  std::unique_ptr<JobProcessor> processor_;
-  std::unique_ptr<StatusReporter> reporter_;
-  bool stop_ = false;
 };
 
 TEST_F(PipelineTest, TheBytesThatReachThePrinterAreTheOriginalDocument) {
@@ -86,7 +55,7 @@ TEST_F(PipelineTest, TheBytesThatReachThePrinterAreTheOriginalDocument) {
   EXPECT_EQ(job.documentName, "flyer.txt");
   EXPECT_EQ(job.contentType, "text/plain") << "the type recognised from the bytes";
   for (auto size : job.writes) {
-    EXPECT_LE(size, 64u * 1024) << "the document reaches the spooler in pieces";
+    EXPECT_LE(size, kSpoolerWritePiece) << "the document reaches the spooler in pieces";
   }
   EXPECT_EQ(journal_->find("j1")->state, JobState::Printing);
   EXPECT_EQ(journal_->find("j1")->spoolerJobId, job.id);
@@ -239,7 +208,7 @@ TEST_F(PipelineTest, StoppingMidDownloadGivesTheJobBack) {
 }
 
 TEST_F(PipelineTest, StoppingWhileSendingCancelsTheSpoolerJobAndGivesTheJobBack) {
-  const Bytes document = textBytes(100 * kChunk); // more than one 64 KiB piece
+  const Bytes document = textBytes(kSpoolerWritePiece + 100 * kChunk); // more than one piece
   const Bytes sealed = seal(key_, "order-j1", document, kChunk);
   const auto offer = makeOffer("j1", key_, sealed);
   int sends = 0;
@@ -252,7 +221,7 @@ TEST_F(PipelineTest, StoppingWhileSendingCancelsTheSpoolerJobAndGivesTheJobBack)
   EXPECT_FALSE(job.finished);
   EXPECT_TRUE(job.aborted);
   EXPECT_TRUE(job.cancelled);
-  EXPECT_EQ(job.data.size(), 64u * 1024);
+  EXPECT_EQ(job.data.size(), kSpoolerWritePiece);
   EXPECT_EQ(journal_->find("j1")->state, JobState::Cancelled);
   EXPECT_EQ(cloud_.statesFor("j1"), (std::vector<std::string>{"counted", "released"}));
 }

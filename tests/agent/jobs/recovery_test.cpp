@@ -18,8 +18,13 @@ using nlohmann::json;
 using testing::FakePrintBackend;
 using testing::TempDir;
 
-SpoolerJobStatus status(SpoolerJobState state, bool awaiting = false) {
-  return SpoolerJobStatus{state, {}, awaiting};
+SpoolerJobStatus status(SpoolerJobState state, bool awaiting = false,
+                        std::vector<std::string> reasons = {}) {
+  SpoolerJobStatus out;
+  out.state = state;
+  out.reasons = std::move(reasons);
+  out.awaitingDocument = awaiting;
+  return out;
 }
 
 TEST(DecideRecoveryTest, SubmittedJobsAreNeverPrintedAgain) {
@@ -90,7 +95,7 @@ protected:
       job.id = kSpoolerJob;
       job.printer = "Front";
       job.status = spooler;
-      backend_.addJob(job);
+      backend_.addJob(job, "j1");
     }
   }
 
@@ -178,7 +183,7 @@ INSTANTIATE_TEST_SUITE_P(
                                   States{"printed"}, "", false},
                       SettledCase{"ADocumentThatNeverFinishedIsCancelledAndGivenBack",
                                   JobState::Submitting,
-                                  SpoolerJobStatus{SpoolerJobState::Held, {"job-incoming"}, true},
+                                  status(SpoolerJobState::Held, true, {"job-incoming"}),
                                   JobState::Cancelled, States{"released"}, "", true},
                       SettledCase{"CanceledAtTheSpoolerIsFailedNotReprinted", JobState::Submitting,
                                   status(SpoolerJobState::Canceled), JobState::Failed,

@@ -340,6 +340,15 @@ TEST(WindowsSpoolerMappingTest, HostilePrintOptionsAreClampedOrIgnored) {
 
 // --- errors ----------------------------------------------------------------------------------
 
+TEST(WindowsSpoolerMappingTest, TextIsSpooledAsTextAndNothingElseIs) {
+  // TEXT makes the print processor set the bytes as text: a PostScript program in a text
+  // document is never handed to a PostScript printer to run.
+  EXPECT_EQ(datatypeFor(spoolerFormatFor("text/plain")), "TEXT");
+  EXPECT_EQ(datatypeFor(spoolerFormatFor("application/pdf")), "RAW");
+  EXPECT_EQ(datatypeFor(spoolerFormatFor("image/png")), "RAW");
+  EXPECT_EQ(datatypeFor(spoolerFormatFor("image/jpeg")), "RAW");
+}
+
 TEST(WindowsSpoolerMappingTest, Win32ErrorsMapToBackendErrorCodes) {
   using namespace win32_error;
   EXPECT_EQ(errorCodeFor(kInvalidPrinterName), "printer_not_found");

@@ -1,6 +1,6 @@
 // The customer CLI (`printrelay`) and the server binary (`printrelay-cloud`) as real processes.
 #include "common/crypto/envelope.h"
-#include "tests/cloud/cloud_fixture.h"
+#include "tests/cloud/cli/cli_fixture.h"
 #include "tests/cloud/test_documents.h"
 #include "tests/support/binaries.h"
 #include "tests/support/file_scan.h"
@@ -16,46 +16,6 @@ namespace {
 using printrelay::testing::ProcessSpec;
 using printrelay::testing::RunResult;
 using namespace std::chrono_literals;
-
-ProcessSpec spec(std::vector<std::string> argv,
-                 std::map<std::string, std::optional<std::string>> env = {},
-                 std::filesystem::path outputDir = {}) {
-  ProcessSpec s;
-  s.argv = std::move(argv);
-  s.env = std::move(env);
-  s.outputDir = std::move(outputDir);
-  s.name = std::filesystem::path(s.argv.front()).filename().string();
-  return s;
-}
-
-class CliTest : public CloudFixture {
-protected:
-  void SetUp() override {
-    if (printrelay::testing::customerCliBinary().empty()) {
-      GTEST_SKIP() << "printrelay is not part of this build";
-    }
-    CloudFixture::SetUp();
-  }
-
-  /// Runs `printrelay --cloud <server> ARGS…` with a clean environment for its variables.
-  RunResult cli(std::vector<std::string> args,
-                std::map<std::string, std::optional<std::string>> env = {}) {
-    std::vector<std::string> argv{printrelay::testing::customerCliBinary().string(), "--cloud",
-                                  baseUrl_};
-    if (!caFile_.empty()) {
-      argv.insert(argv.end(), {"--ca-file", caFile_.string()});
-    }
-    argv.insert(argv.end(), args.begin(), args.end());
-    for (const char* name : {"PRINTRELAY_TOKEN", "PRINTRELAY_ADMIN_TOKEN", "PRINTRELAY_CLOUD",
-                             "PRINTRELAY_CA_FILE", "PRINTRELAY_PASSWORD"}) {
-      env.emplace(name, std::nullopt);
-    }
-    env.emplace("XDG_CONFIG_HOME", (dir_->path() / "xdg").string());
-    return printrelay::testing::run(spec(argv, env), 60s);
-  }
-
-  static json jsonOut(const RunResult& r) { return json::parse(r.out, nullptr, false); }
-};
 
 TEST_F(CliTest, RegisterVerifyLoginRefreshAndLogout) {
   const std::map<std::string, std::optional<std::string>> password{
@@ -278,6 +238,35 @@ TEST_F(CliTlsTest, VerifiesTheServerCertificate) {
       60s);
   EXPECT_EQ(noCa.status.code, 1) << noCa.describe();
   EXPECT_NE(noCa.err.find("cloud_unreachable"), std::string::npos) << noCa.err;
+  EXPECT_NE(noCa.err.find("cannot verify the TLS certificate of the cloud at " + baseUrl_),
+            std::string::npos)
+      << noCa.err;
+  EXPECT_NE(noCa.err.find("--ca-file FILE (or PRINTRELAY_CA_FILE)"), std::string::npos) << noCa.err;
+  EXPECT_EQ(noCa.err.find("SSLServerVerification"), std::string::npos) << noCa.err;
+}
+
+TEST_F(CliTlsTest, NamesTheWrongSchemeAndAClosedPortInWords) {
+  const std::string plain = "http://" + baseUrl_.substr(std::string("https://").size());
+  const auto wrongScheme =
+      printrelay::testing::run(spec({printrelay::testing::customerCliBinary().string(), "--cloud",
+                                     plain, "--json", "stores"}),
+                               60s);
+  EXPECT_EQ(wrongScheme.status.code, 1) << wrongScheme.describe();
+  const json error = json::parse(wrongScheme.err, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << wrongScheme.err;
+  EXPECT_EQ(error["error"]["code"], "cloud_unreachable");
+  EXPECT_EQ(error["error"]["reason"], "wrong_scheme");
+  EXPECT_NE(error["error"]["message"].get<std::string>().find("Use " + baseUrl_), std::string::npos)
+      << wrongScheme.err;
+
+  const auto closed =
+      printrelay::testing::run(spec({printrelay::testing::customerCliBinary().string(), "--cloud",
+                                     "https://127.0.0.1:9", "stores"}),
+                               60s);
+  EXPECT_EQ(closed.status.code, 1) << closed.describe();
+  EXPECT_NE(closed.err.find("Is the cloud running at that address and port? [cloud_unreachable]"),
+            std::string::npos)
+      << closed.err;
 }
 
 /// printrelay-cloud as a process: config file, the "listening" line, SIGTERM.

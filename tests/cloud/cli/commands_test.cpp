@@ -3,9 +3,11 @@
 #include "cloud/cli/cli_args.h"
 #include "cloud/cli/commands.h"
 
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 namespace printrelay::cli {
 namespace {
@@ -51,12 +53,17 @@ TEST(CliCommandTable, HelpListsEveryCommandInTableOrder) {
     ASSERT_NE(found, std::string::npos) << firstLine;
     at = found + 1;
   }
-  EXPECT_NE(usage.find("\n  send --store ID FILE [--copies N] [--media M] [--sides S] "
-                       "[--color-mode C]\n       [--seal local|cloud] [--content-type TYPE] "
-                       "[--name NAME]\n                                         order a print"),
+  EXPECT_NE(usage.find("\n  send --store ID FILE [PRINT OPTIONS] [--hold] [--seal local|cloud]\n"
+                       "       [--content-type TYPE] [--name NAME]\n"
+                       "                                         order a print"),
             std::string::npos);
-  EXPECT_NE(usage.find("\n  orders                                 list your orders\n"),
+  EXPECT_NE(usage.find("\n  cancel ORDER_ID [--reason TEXT]        cancel an order"),
             std::string::npos);
+  for (const char* variable :
+       {"PRINTRELAY_PASSWORD", "PRINTRELAY_CA_FILE", "PRINTRELAY_ADMIN_TOKEN",
+        "PRINTRELAY_TOKEN_FILE", "PRINTRELAY_MAX_UPLOAD_BYTES"}) {
+    EXPECT_NE(usage.find(variable), std::string::npos) << variable;
+  }
   EXPECT_NE(usage.find("\n  admin revoke-agent AGENT_ID\n"), std::string::npos);
 }
 
@@ -73,7 +80,7 @@ TEST(CliCommandTable, AnUnknownCommandIsAUsageError) {
   const CliRun unknown = runCaptured({"print", "file.pdf"});
   EXPECT_EQ(unknown.status, 2);
   EXPECT_EQ(unknown.out, "");
-  EXPECT_EQ(unknown.err, "printrelay: error: usage: unknown command 'print'\n"
+  EXPECT_EQ(unknown.err, "printrelay: unknown command 'print'\n"
                          "run 'printrelay --help' for usage\n");
 
   const CliRun quoted = runCaptured({"admin users"});
@@ -99,12 +106,54 @@ TEST(CliCommandTable, AdminNeedsASubcommandAndTheOperatorsToken) {
 
   const CliRun noToken = withCloud({"admin", "users", "--admin-token="});
   EXPECT_EQ(noToken.status, 2);
-  EXPECT_NE(noToken.err.find("need --admin-token"), std::string::npos) << noToken.err;
+  EXPECT_NE(noToken.err.find("need the operator token"), std::string::npos) << noToken.err;
 
   const CliRun unknown = withCloud({"admin", "frobnicate", "--admin-token", "t"});
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.err.find("unknown admin subcommand 'frobnicate'"), std::string::npos)
       << unknown.err;
+}
+
+/// A name as roff writes it: each '-' escaped.
+std::string roff(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    out += c == '-' ? "\\-" : std::string(1, c);
+  }
+  return out;
+}
+
+TEST(CliCommandTable, TheManPageListsEveryCommandOptionAndVariable) {
+  std::ifstream in(std::string(PRINTRELAY_SOURCE_DIR) + "/packaging/man/printrelay.1");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string man = text.str();
+  ASSERT_FALSE(man.empty());
+  for (const Command& command : commandTable()) {
+    if (command.group == CommandGroup::Admin) {
+      const std::string sub(command.name.substr(6));
+      EXPECT_NE(man.find(roff(sub)), std::string::npos) << "man page lacks " << command.name;
+      continue;
+    }
+    const std::string name = roff(command.name);
+    EXPECT_TRUE(man.find("\\fB" + name) != std::string::npos ||
+                man.find("\n.B " + name + "\n") != std::string::npos)
+        << "man page lacks " << command.name;
+  }
+  for (const char* option :
+       {"copies",      "sides",       "color-mode", "media", "pages",   "pages-per-sheet",
+        "orientation", "fit-to-page", "hold",       "seal",  "wait",    "state",
+        "limit",       "cursor",      "all",        "wide",  "reason",  "output",
+        "force",       "key",         "page-count", "cloud", "ca-file", "json"}) {
+    EXPECT_NE(man.find(roff("--" + std::string(option))), std::string::npos)
+        << "man page lacks --" << option;
+  }
+  for (const char* variable :
+       {"PRINTRELAY_CLOUD", "PRINTRELAY_CA_FILE", "PRINTRELAY_PASSWORD", "PRINTRELAY_NEW_PASSWORD",
+        "PRINTRELAY_TOKEN_FILE", "PRINTRELAY_ADMIN_TOKEN", "PRINTRELAY_ADMIN_TOKEN_FILE",
+        "PRINTRELAY_MAX_UPLOAD_BYTES"}) {
+    EXPECT_NE(man.find(variable), std::string::npos) << "man page lacks " << variable;
+  }
 }
 
 TEST(CliArguments, OptionsStandAnywhereWithOrWithoutEquals) {

@@ -16,6 +16,19 @@ protected:
   SQLite::Database openRaw() {
     return SQLite::Database(dbPath().string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   }
+  /// The database at schema `version` (3 or later), with the store st_1 and the customer cu_1.
+  SQLite::Database openAtVersion(int version) {
+    auto db = openRaw();
+    db.exec("PRAGMA foreign_keys = ON");
+    const auto& all = sqliteMigrations();
+    EXPECT_EQ(applyMigrations(db, std::vector<Migration>(all.begin(), all.begin() + version)),
+              version);
+    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
+            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
+    db.exec("INSERT INTO users (id, email, role, name, password_hash, created_at, updated_at) "
+            "VALUES ('cu_1', 'a@example.com', 'customer', 'A', 'h', 1, 1)");
+    return db;
+  }
   static std::vector<std::pair<int, std::int64_t>> recorded(SQLite::Database& db) {
     SQLite::Statement st(db, "SELECT version, applied_at FROM schema_migrations ORDER BY version");
     std::vector<std::pair<int, std::int64_t>> out;
@@ -132,13 +145,7 @@ TEST_F(SqliteMigrationsTest, GuestOrdersSurviveTheMoveToAccounts) {
 TEST_F(SqliteMigrationsTest, APageCountHoldMovesToTheOrdersLifecycle) {
   const auto& all = sqliteMigrations();
   {
-    auto db = openRaw();
-    db.exec("PRAGMA foreign_keys = ON");
-    EXPECT_EQ(applyMigrations(db, std::vector<Migration>(all.begin(), all.begin() + 7)), 7);
-    db.exec("INSERT INTO stores (id, name, address, latitude, longitude, created_at) "
-            "VALUES ('st_1', 'Shop', '', 1, 2, 3)");
-    db.exec("INSERT INTO users (id, email, role, name, password_hash, created_at, updated_at) "
-            "VALUES ('cu_1', 'a@example.com', 'customer', 'A', 'h', 1, 1)");
+    auto db = openAtVersion(7);
     for (const char* id : {"ord_held", "ord_coded", "ord_done"}) {
       db.exec(std::string("INSERT INTO orders (id, store_id, customer_id, state, options, "
                           "document_name, content_type, created_at, updated_at) VALUES ('") +
@@ -162,6 +169,67 @@ TEST_F(SqliteMigrationsTest, APageCountHoldMovesToTheOrdersLifecycle) {
   EXPECT_TRUE(coded->wantsHold);
   EXPECT_FALSE(tx->findOrderLifecycle("ord_done")) << "only a held order waits for a reason";
   EXPECT_EQ(tx->findOrderPages("ord_held")->quotedPages, 3);
+}
+
+TEST_F(SqliteMigrationsTest, EveryChargeKeepsItsPageCountWhenItMovesToTheOrdersPages) {
+  const auto& all = sqliteMigrations();
+  {
+    auto db = openAtVersion(8);
+    // Per order: its quoted pages and their source (NULL: no order_pages row), the agent's
+    // pages, and its charge's pages, their source and when the charge was made final.
+    db.exec("CREATE TEMP TABLE cases (id, quoted, source, agent, pages, pages_source, final)");
+    db.exec("INSERT INTO cases VALUES "
+            "('ord_quoted', 3, 'client', NULL, 3, 'client', NULL), "  // the quote, as it stands
+            "('ord_final', 3, 'cloud', 4, 4, 'agent', 9), "           // final on the agent's count
+            "('ord_uncounted', 5, 'client', NULL, 5, 'agent', 9), "   // the agent could not count
+            "('ord_old_quote', NULL, NULL, NULL, 6, 'cloud', NULL), " // older than order_pages
+            "('ord_old_final', NULL, NULL, NULL, 7, 'agent', 9), "    // the same, final
+            "('ord_recounted', 2, 'client', 8, 2, 'client', NULL), "  // counted after the quote
+            "('ord_requoted', 4, 'agent', 4, 2, 'client', NULL), "    // charge not repriced
+            "('ord_reprinted', 3, 'cloud', 5, 3, 'agent', 9)");       // counted after the final
+    db.exec("INSERT INTO orders (id, store_id, customer_id, state, options, document_name, "
+            "content_type, created_at, updated_at) "
+            "SELECT id, 'st_1', 'cu_1', 'printed', '{}', 'a.pdf', 'application/pdf', 5, 6 "
+            "FROM cases");
+    db.exec("INSERT INTO order_pages (order_id, quoted_pages, source, agent_pages) "
+            "SELECT id, quoted, source, agent FROM cases WHERE quoted IS NOT NULL");
+    db.exec("INSERT INTO order_charges (order_id, pages, pages_source, price_list, breakdown, "
+            "total_minor, currency, quoted_total_minor, finalized_at, payment_state, created_at, "
+            "updated_at) SELECT id, pages, pages_source, '{}', '{}', 100, 'EUR', 100, final, "
+            "'unpaid', 6, 6 FROM cases");
+  }
+  SqliteStore store(dbPath().string());
+  EXPECT_EQ(store.schemaVersion(), all.back().version);
+  auto tx = store.begin();
+  const std::pair<const char*, std::pair<int, const char*>> expected[] = {
+      {"ord_quoted", {3, "client"}},   {"ord_final", {4, "agent"}},
+      {"ord_uncounted", {5, "agent"}}, {"ord_old_quote", {6, "cloud"}},
+      {"ord_old_final", {7, "agent"}}, {"ord_recounted", {2, "client"}},
+      {"ord_requoted", {2, "client"}}, {"ord_reprinted", {3, "agent"}},
+  };
+  for (const auto& [id, count] : expected) {
+    const auto charge = tx->findOrderCharge(id);
+    ASSERT_TRUE(charge) << id;
+    EXPECT_EQ(charge->pages, count.first) << id;
+    EXPECT_EQ(charge->pagesSource, count.second) << id;
+    EXPECT_EQ(charge->totalMinor, 100) << id;
+    const auto view = tx->findOrderView(id, false);
+    ASSERT_TRUE(view && view->charge) << id;
+    EXPECT_EQ(view->charge->pages, count.first) << id;
+  }
+  // Counts nothing contradicts stay as they were.
+  EXPECT_EQ(tx->findOrderPages("ord_final")->quotedPages, 3);
+  EXPECT_EQ(tx->findOrderPages("ord_recounted")->agentPages, 8);
+  EXPECT_EQ(tx->findOrderPages("ord_uncounted")->agentPages, std::nullopt);
+  auto db = openRaw();
+  for (const char* column : {"pages", "pages_source"}) {
+    EXPECT_EQ(db.execAndGet(std::string("SELECT COUNT(*) FROM pragma_table_info('order_charges') "
+                                        "WHERE name = '") +
+                            column + "'")
+                  .getInt(),
+              0)
+        << column;
+  }
 }
 
 TEST_F(SqliteMigrationsTest, FailingMigrationRollsBackAlone) {

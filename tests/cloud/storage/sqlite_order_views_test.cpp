@@ -2,6 +2,7 @@
 // connection the store opens is traced (an SQLite auto-extension installs the trace) and the
 // statements a call runs are counted.
 #include "cloud/storage/sqlite/sqlite_store.h"
+#include "tests/support/store_seed.h"
 #include "tests/support/temp_dir.h"
 
 #include <atomic>
@@ -34,39 +35,9 @@ protected:
     sqlite3_auto_extension(reinterpret_cast<void (*)(void)>(&traceConnection));
     store_ = std::make_unique<SqliteStore>((dir_.path() / "store.db").string());
     auto tx = store_->begin();
-    tx->insertStore({"st_1", "Shop", "1 Street", 0, 0, "", "", 1});
-    UserRecord customer;
-    customer.id = "cu_1";
-    customer.email = "cu_1@example.com";
-    customer.role = "customer";
-    tx->insertUser(customer);
+    seedStoreAndCustomer(*tx);
     for (int i = 0; i < 40; ++i) {
-      const std::string id = "ord_" + std::to_string(100 + i);
-      OrderRecord order;
-      order.id = id;
-      order.storeId = "st_1";
-      order.customerId = "cu_1";
-      order.state = OrderState::Queued;
-      order.createdAt = order.updatedAt = 10 + i;
-      tx->insertOrder(order);
-      JobRecord job;
-      job.id = "job_" + std::to_string(100 + i);
-      job.orderId = id;
-      job.storeId = "st_1";
-      tx->insertJob(job);
-      tx->appendOrderHistory({id, OrderState::Queued, 10 + i, ""});
-      OrderPagesRecord pages;
-      pages.orderId = id;
-      pages.cloudPages = 2;
-      tx->putOrderPages(pages);
-      OrderChargeRecord charge;
-      charge.orderId = id;
-      charge.currency = "EUR";
-      tx->putOrderCharge(charge);
-      OrderLifecycleRecord lifecycle;
-      lifecycle.orderId = id;
-      lifecycle.storeId = "st_1";
-      tx->putOrderLifecycle(lifecycle);
+      seedPrintedOrder(*tx, "ord_" + std::to_string(100 + i), 10 + i);
     }
     tx->commit();
   }

@@ -108,8 +108,6 @@ protected:
     tx->putOrderPages(pages);
     OrderChargeRecord charge;
     charge.orderId = "ord_full";
-    charge.pages = 3;
-    charge.pagesSource = "client";
     charge.totalMinor = 30;
     charge.currency = "EUR";
     charge.paymentState = "paid";

@@ -36,6 +36,8 @@ TEST_P(StoreConformanceTest, AViewCarriesWhatTheOrderJsonShows) {
   EXPECT_EQ(full.pages->source, "client");
   ASSERT_TRUE(full.charge);
   EXPECT_EQ(full.charge->totalMinor, 30);
+  EXPECT_EQ(full.charge->pages, 3); // the quoted count
+  EXPECT_EQ(full.charge->pagesSource, "client");
   EXPECT_EQ(full.charge->paymentState, "paid");
   EXPECT_EQ(full.charge->paidAt, 16);
   EXPECT_FALSE(full.charge->refundedAt);

@@ -101,10 +101,15 @@ TEST_P(StoreConformanceTest, PricesChargesAndPaymentEventsRoundTrip) {
   EXPECT_EQ(prices->updatedAt, 21);
 
   EXPECT_FALSE(tx->findOrderCharge("ord_1"));
+  OrderPagesRecord pages;
+  pages.orderId = "ord_1";
+  pages.cloudPages = pages.quotedPages = 3;
+  pages.source = "cloud";
+  tx->putOrderPages(pages);
   OrderChargeRecord c;
   c.orderId = "ord_1";
-  c.pages = 3;
-  c.pagesSource = "cloud";
+  c.pages = 99; // not stored: a charge's pages are read from the order's page counts
+  c.pagesSource = "client";
   c.priceListJson = "{}";
   c.breakdownJson = R"({"total_minor":357})";
   c.totalMinor = 357;
@@ -112,6 +117,13 @@ TEST_P(StoreConformanceTest, PricesChargesAndPaymentEventsRoundTrip) {
   c.quotedTotalMinor = 357;
   c.createdAt = c.updatedAt = 30;
   tx->putOrderCharge(c);
+  const auto quoted = tx->findOrderCharge("ord_1");
+  ASSERT_TRUE(quoted);
+  EXPECT_EQ(quoted->pages, 3);
+  EXPECT_EQ(quoted->pagesSource, "cloud");
+  pages.agentPages = 4;
+  tx->putOrderPages(pages);
+  EXPECT_EQ(tx->findOrderCharge("ord_1")->pages, 3) << "the quote stands until the charge is final";
   c.paymentState = "refunded";
   c.paymentMethod = "card";
   c.paidMinor = 357;
@@ -125,7 +137,8 @@ TEST_P(StoreConformanceTest, PricesChargesAndPaymentEventsRoundTrip) {
   tx->putOrderCharge(c);
   const auto got = tx->findOrderCharge("ord_1");
   ASSERT_TRUE(got);
-  EXPECT_EQ(got->pages, 3);
+  EXPECT_EQ(got->pages, 4) << "a final charge reads the agent's count";
+  EXPECT_EQ(got->pagesSource, "agent");
   EXPECT_EQ(got->breakdownJson, c.breakdownJson);
   EXPECT_EQ(got->paymentState, "refunded");
   EXPECT_EQ(got->paymentMethod, "card");

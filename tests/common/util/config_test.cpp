@@ -18,11 +18,11 @@ using test_support::errorMessage;
 
 std::vector<ConfigKey> table() {
   return {
-      {"cloud_url", ConfigType::String, "https://cloud.example", "where the cloud is"},
-      {"poll_wait", ConfigType::Integer, "30", "long-poll seconds"},
-      {"verbose", ConfigType::Boolean, "false", "more logging"},
-      {"data_dir", ConfigType::Path, "", "state directory"},
-      {"admin_token", ConfigType::Secret, "", "the operator's token"},
+      stringKey("cloud_url", "https://cloud.example", "where the cloud is"),
+      integerKey("poll_wait", 30, "long-poll seconds"),
+      booleanKey("verbose", false, "more logging"),
+      pathKey("data_dir", "", "state directory"),
+      secretKey("admin_token", "the operator's token"),
   };
 }
 

@@ -1,0 +1,49 @@
+#pragma once
+
+// How printrelay shows orders, prices and print options to people: words, not raw JSON, and
+// tables that fit 80 columns.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace printrelay::cli {
+
+/// Store ids to store names, for tables and order details.
+using StoreNames = std::map<std::string, std::string>;
+
+/// Print options in words: "2 copies, two-sided (long edge), colour, A4, pages 1-3,
+/// 2 pages per sheet, landscape". Options left at their defaults are not named; no options at
+/// all read "1 copy, one-sided, black and white".
+std::string optionWords(const nlohmann::json& options);
+
+/// An amount in minor units for people: "EUR 1.43", "JPY 120".
+std::string moneyText(std::int64_t minor, const std::string& currency, int exponent);
+
+/// A quote in one line: "EUR 1.43 (6 sides on 3 sheets × 2 copies, of which tax EUR 0.23)".
+std::string quoteText(const nlohmann::json& quote);
+
+/// A history note without the cloud's internal ids: "leased to agent ag_1f…" reads
+/// "leased to the shop".
+std::string publicNote(const std::string& note);
+
+/// A state for people: "held for pickup", "awaiting payment", "printed".
+std::string stateWords(const nlohmann::json& order);
+
+/// The pickup code, spaced for reading aloud: "123 456".
+std::string spacedCode(const std::string& code);
+
+/// One order in full for people: state, store (by name), document, options, price and what is
+/// due, the pickup code set apart when the order waits for it, and the history in aligned
+/// columns.
+std::string orderDetails(const nlohmann::json& order, const StoreNames& stores);
+
+/// The orders as a table with a header (ID, CREATED, STORE, STATE, PRICE) within 80 columns:
+/// ids shortened unless `wide`, long store names cut with "…".
+std::string ordersTable(const nlohmann::json& orders, const StoreNames& stores, bool wide);
+
+/// `text` cut to `width` characters (UTF-8 aware), ending in "…" when it was longer.
+std::string fitted(const std::string& text, std::size_t width);
+
+} // namespace printrelay::cli
