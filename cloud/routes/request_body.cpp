@@ -25,18 +25,27 @@ void RequestBody::stream(const std::function<void(std::span<const std::uint8_t>)
   consumed_ = true;
   std::exception_ptr failure;
   std::uint64_t discarded = 0;
-  const bool complete = source_.read([&](std::span<const std::uint8_t> piece) {
-    if (failure) {
-      discarded += piece.size();
-      return discarded <= drainLimit_;
+  bool complete = false;
+  try {
+    complete = source_.read([&](std::span<const std::uint8_t> piece) {
+      if (failure) {
+        discarded += piece.size();
+        return discarded <= drainLimit_;
+      }
+      try {
+        consumer(piece);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      return true;
+    });
+  } catch (...) {
+    // The source failed (too large, cut short) while the rest was being drained after the
+    // consumer's refusal: that refusal, from the first bytes, is the answer.
+    if (!failure) {
+      throw;
     }
-    try {
-      consumer(piece);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    return true;
-  });
+  }
   if (failure) {
     std::rethrow_exception(failure);
   }
