@@ -241,6 +241,12 @@ template <class Stream> asio::awaitable<bool> Connection<Stream>::serveOne() {
     HttpRequest none;
     none.requestId = makeRequestId();
     none.received = Clock::now();
+    // Over the head's limit before the request line ended: the URI is too long (414); after it,
+    // the header fields are too large (431).
+    if (ec == bhttp::error::header_limit && parser.get().target().empty()) {
+      bool ok = co_await writeError(none, 414, "uri_too_long", "request line too long");
+      co_return ok;
+    }
     if (ec == bhttp::error::header_limit) {
       bool ok = co_await writeError(none, 431, "headers_too_large", "request headers too large");
       co_return ok;

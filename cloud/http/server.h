@@ -32,7 +32,7 @@ struct ServerOptions {
   std::chrono::milliseconds writeTimeout{std::chrono::seconds(30)};   ///< per write
   std::chrono::milliseconds bodyGrace{std::chrono::seconds(10)}; ///< before the body rate counts
   std::uint64_t minBodyBytesPerSecond = 4096;
-  std::size_t maxHeaderBytes = 16 * 1024; ///< request line and headers together (else 431)
+  std::size_t maxHeaderBytes = 16 * 1024; ///< request line and headers together (else 414 or 431)
   std::size_t maxConnections = 50000;
   std::size_t maxConnectionsPerAddress = 256;
   std::chrono::milliseconds heartbeatInterval{std::chrono::seconds(15)}; ///< event streams

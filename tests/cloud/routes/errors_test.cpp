@@ -81,10 +81,10 @@ TEST_F(ErrorsApiTest, HugeHeadersAreRefusedWithJson) {
   auto client = newClient();
   auto result = client->Get("/api/v1/health", {{"X-Padding", std::string(20000, 'a')}});
   ASSERT_TRUE(result) << httplib::to_string(result.error());
-  EXPECT_EQ(result->status, 400);
+  EXPECT_EQ(result->status, 431); // RFC 6585: Request Header Fields Too Large
   const json body = json::parse(result->body, nullptr, false);
   ASSERT_TRUE(body.is_object()) << result->body;
-  EXPECT_EQ(body["error"]["code"], "bad_request");
+  EXPECT_EQ(body["error"]["code"], "headers_too_large");
 
   auto bigToken =
       newClient()->Get("/api/v1/orders", {{"Authorization", "Bearer " + std::string(4000, 'x')}});
