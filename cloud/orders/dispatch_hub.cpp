@@ -17,27 +17,10 @@ std::uint64_t DispatchHub::ticket(const std::string& storeId) {
   return slot(storeId).generation;
 }
 
-DispatchHub::Wake DispatchHub::wait(const std::string& storeId, std::uint64_t ticket,
-                                    std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  Slot& s = slot(storeId);
-  ++s.waiting;
-  waitersChanged_.notify_all();
-  const bool changed =
-      s.wake.wait_until(lock, deadline, [&] { return shutdown_ || s.generation != ticket; });
-  --s.waiting;
-  waitersChanged_.notify_all();
-  if (shutdown_) {
-    return Wake::Shutdown;
-  }
-  return changed ? Wake::Notified : Wake::Timeout;
-}
-
 void DispatchHub::notify(const std::string& storeId) {
   std::lock_guard lock(mutex_);
   Slot& s = slot(storeId);
   ++s.generation;
-  s.wake.notify_all();
   if (!s.parked.empty()) {
     dispatcherWake_.notify_all();
   }
@@ -47,7 +30,6 @@ void DispatchHub::shutdown() {
   std::lock_guard lock(mutex_);
   shutdown_ = true;
   for (auto& [id, s] : slots_) {
-    s->wake.notify_all();
     s->parked.clear();
   }
   waitersChanged_.notify_all();
@@ -57,7 +39,7 @@ void DispatchHub::shutdown() {
 std::size_t DispatchHub::waiting(const std::string& storeId) {
   std::lock_guard lock(mutex_);
   Slot& s = slot(storeId);
-  return s.waiting + s.parked.size();
+  return s.parked.size();
 }
 
 bool DispatchHub::awaitWaiting(const std::string& storeId, std::size_t count,
@@ -65,7 +47,7 @@ bool DispatchHub::awaitWaiting(const std::string& storeId, std::size_t count,
   std::unique_lock lock(mutex_);
   return waitersChanged_.wait_for(lock, timeout, [&] {
     Slot& s = slot(storeId);
-    return s.waiting + s.parked.size() >= count;
+    return s.parked.size() >= count;
   });
 }
 

@@ -16,14 +16,12 @@
 namespace printrelay::cloud {
 
 /// Wakes agents' long-polls the moment work for their store appears. A poll takes a ticket,
-/// looks for a queued job, and when there is none waits on the ticket, or parks a waiter (no
-/// thread held); notify() (an order was queued, a job released) wakes every poll of that store
-/// whose ticket is older. Parked waiters run on the hub's one dispatcher thread, which may block
+/// looks for a queued job, and when there is none parks a waiter (no thread held); notify() (an
+/// order was queued, a job released) runs every parked waiter of that store whose ticket is
+/// older. Parked waiters run on the hub's one dispatcher thread, which may block
 /// (claim a job in the database) and also runs posted tasks.
 class DispatchHub {
 public:
-  /// Why wait() returned.
-  enum class Wake { Notified, Timeout, Shutdown };
   using Clock = std::chrono::steady_clock;
   /// A parked poll's step, run on the dispatcher thread when its store is notified or its
   /// recheck time comes: nullopt when it is done, else when to look again without a notify
@@ -39,16 +37,11 @@ public:
   /// The store's current generation; take it before looking for work.
   std::uint64_t ticket(const std::string& storeId);
 
-  /// Blocks until the store is notified after `ticket` was taken, `deadline` passes, or the hub
-  /// shuts down.
-  Wake wait(const std::string& storeId, std::uint64_t ticket,
-            std::chrono::steady_clock::time_point deadline);
-
-  /// Wakes the store's waiting polls.
+  /// Runs the store's parked waiters.
   void notify(const std::string& storeId);
 
-  /// Wakes every poll for good (server stop); later waits return Shutdown at once and parked
-  /// waiters are dropped (their requests are answered by the server's drain).
+  /// Stops for good (server stop): parked waiters are dropped (their requests are answered by
+  /// the server's drain) and later park() calls park nothing.
   void shutdown();
 
   /// Parks `waiter` for the store: it runs at once when the store was notified since `ticket`,
@@ -64,11 +57,11 @@ public:
   /// Runs the posted tasks still queued and stops the dispatcher thread (server stop).
   void close();
 
-  /// How many polls wait on the store now (blocked or parked).
+  /// How many polls are parked on the store now.
   std::size_t waiting(const std::string& storeId);
 
-  /// Blocks until at least `count` polls wait on the store or `timeout` passes; true when they
-  /// do. For tests and diagnostics: a condition, never a sleep loop.
+  /// Blocks until at least `count` polls are parked on the store or `timeout` passes; true when
+  /// they do. For tests and diagnostics: a condition, never a sleep loop.
   bool awaitWaiting(const std::string& storeId, std::size_t count,
                     std::chrono::milliseconds timeout);
 
@@ -81,8 +74,6 @@ private:
   };
   struct Slot {
     std::uint64_t generation = 0;
-    std::size_t waiting = 0;
-    std::condition_variable wake;
     std::map<std::uint64_t, Parked> parked;
   };
   struct Due {
