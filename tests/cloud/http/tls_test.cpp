@@ -14,6 +14,20 @@
 namespace printrelay::http::testing {
 namespace {
 
+/// Server options that serve TLS with the test PKI's server certificate.
+ServerOptions tlsOptions(const printrelay::testing::TestPki& pki) {
+  ServerOptions options;
+  options.tls = TlsFiles{pki.serverCert.string(), pki.serverKey.string()};
+  return options;
+}
+
+/// A client that verifies the server against the test PKI's CA and keeps its connection.
+void trustTestCa(httplib::SSLClient& client, const printrelay::testing::TestPki& pki) {
+  client.set_ca_cert_path(pki.caCert.string());
+  client.enable_server_certificate_verification(true);
+  client.set_keep_alive(true);
+}
+
 TEST(HttpTlsTest, VerifiedRoundTripWithKeepAlive) {
   printrelay::testing::TempDir dir{"printrelay-http-tls"};
   auto pki = printrelay::testing::generateTestPki(dir.makeDir("pki"));
@@ -21,14 +35,10 @@ TEST(HttpTlsTest, VerifiedRoundTripWithKeepAlive) {
   router.add("POST", "/echo", [](HttpRequest& req, RequestBody& body) -> Reply {
     return HttpResponse::text(200, req.method + " " + body.readAll(1 << 20));
   });
-  ServerOptions options;
-  options.tls = TlsFiles{pki.serverCert.string(), pki.serverKey.string()};
-  TestServer s(std::move(router), options);
+  TestServer s(std::move(router), tlsOptions(pki));
 
   httplib::SSLClient client("127.0.0.1", s.port());
-  client.set_ca_cert_path(pki.caCert.string());
-  client.enable_server_certificate_verification(true);
-  client.set_keep_alive(true);
+  trustTestCa(client, pki);
   for (const char* body : {"first", "second"}) {
     auto r = client.Post("/echo", body, "text/plain");
     ASSERT_TRUE(r) << httplib::to_string(r.error());
@@ -57,13 +67,9 @@ TEST(HttpTlsTest, ParkedWaitCompletesOverTls) {
     parked = wait;
     return Reply::park(wait);
   });
-  ServerOptions options;
-  options.tls = TlsFiles{pki.serverCert.string(), pki.serverKey.string()};
-  TestServer s(std::move(router), options);
+  TestServer s(std::move(router), tlsOptions(pki));
   httplib::SSLClient client("127.0.0.1", s.port());
-  client.set_ca_cert_path(pki.caCert.string());
-  client.enable_server_certificate_verification(true);
-  client.set_keep_alive(true);
+  trustTestCa(client, pki);
   for (int round = 0; round < 2; ++round) {
     std::thread producer([&] {
       std::shared_ptr<ParkedWait> wait;
