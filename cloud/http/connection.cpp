@@ -445,21 +445,7 @@ asio::awaitable<bool> Connection<Stream>::writeResponse(HttpResponse& r, const H
 template <class Stream>
 asio::awaitable<bool> Connection<Stream>::park(std::shared_ptr<ParkedWait> wait,
                                                const HttpRequest& req, bool keepAlive) {
-  core_.parkedWaits.fetch_add(1);
-  {
-    std::lock_guard lock(core_.registryMutex);
-    core_.parked[wait.get()] = wait;
-  }
-  struct Unpark {
-    ServerCore& core;
-    ParkedWait* wait;
-    ~Unpark() {
-      wait->detach();
-      std::lock_guard lock(core.registryMutex);
-      core.parked.erase(wait);
-      core.parkedWaits.fetch_sub(1);
-    }
-  } unpark{core_, wait.get()};
+  ServerCore::Registration<ParkedWait> registered(core_, core_.parked, wait, &ParkedWait::detach);
   if (core_.draining) {
     wait->drain();
   }
@@ -489,21 +475,8 @@ asio::awaitable<bool> Connection<Stream>::park(std::shared_ptr<ParkedWait> wait,
 template <class Stream>
 asio::awaitable<void> Connection<Stream>::streamEvents(std::shared_ptr<EventStream> stream,
                                                        const HttpRequest& req) {
-  core_.eventStreams.fetch_add(1);
-  {
-    std::lock_guard lock(core_.registryMutex);
-    core_.streams[stream.get()] = stream;
-  }
-  struct Unstream {
-    ServerCore& core;
-    EventStream* stream;
-    ~Unstream() {
-      stream->abandon();
-      std::lock_guard lock(core.registryMutex);
-      core.streams.erase(stream);
-      core.eventStreams.fetch_sub(1);
-    }
-  } unstream{core_, stream.get()};
+  ServerCore::Registration<EventStream> registered(core_, core_.streams, stream,
+                                                   &EventStream::abandon);
   HttpResponse head{200, {}, {}, {}, {}};
   if (core_.options.onResponse) {
     core_.options.onResponse(req, head);

@@ -251,8 +251,11 @@ ServerMetrics HttpServer::metrics() const {
   auto& core = *core_;
   ServerMetrics m;
   m.openConnections = core.openConnections.load();
-  m.parkedWaits = core.parkedWaits.load();
-  m.eventStreams = core.eventStreams.load();
+  {
+    std::lock_guard lock(core.registryMutex);
+    m.parkedWaits = core.parked.size();
+    m.eventStreams = core.streams.size();
+  }
   m.workerQueueDepth = core.pool.queued();
   m.workerBusy = core.pool.busy();
   m.connectionsRefused = core.connectionsRefused.load();

@@ -42,8 +42,6 @@ struct ServerCore {
 
   // Counters.
   std::atomic<std::uint64_t> openConnections{0};
-  std::atomic<std::uint64_t> parkedWaits{0};
-  std::atomic<std::uint64_t> eventStreams{0};
   std::atomic<std::uint64_t> connectionsRefused{0};
   std::atomic<std::uint64_t> connectionsTimedOut{0};
   std::array<std::atomic<std::uint64_t>, 600> byStatus{};
@@ -62,6 +60,27 @@ struct ServerCore {
   std::unordered_map<std::uint64_t, std::weak_ptr<ConnectionControl>> connections;
   std::unordered_map<ParkedWait*, std::weak_ptr<ParkedWait>> parked;
   std::unordered_map<EventStream*, std::weak_ptr<EventStream>> streams;
+  /// Holds `item` in `registry` (drain and the metrics find it there) while this lives;
+  /// `onLeave` runs first when it goes.
+  template <class T> struct Registration {
+    ServerCore& core;
+    std::unordered_map<T*, std::weak_ptr<T>>& registry;
+    T* item;
+    void (T::*onLeave)();
+    Registration(ServerCore& c, std::unordered_map<T*, std::weak_ptr<T>>& r,
+                 const std::shared_ptr<T>& shared, void (T::*leave)())
+        : core(c), registry(r), item(shared.get()), onLeave(leave) {
+      std::lock_guard lock(core.registryMutex);
+      registry[item] = shared;
+    }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+    ~Registration() {
+      (item->*onLeave)();
+      std::lock_guard lock(core.registryMutex);
+      registry.erase(item);
+    }
+  };
   std::uint64_t nextConnectionId = 1;
 
   std::mutex addressMutex;
