@@ -36,17 +36,31 @@ control socket.
 commands:
 )";
 
-constexpr std::string_view kUsageTail = R"(
-options (anywhere on the line):
-  --socket PATH      the agent's control socket (default: control_socket from the agent
-                     configuration, else /run/printrelay/agent.sock)
-  --config FILE      the agent configuration (default /etc/printrelay/agent.conf)
-  --json             print the result as JSON, for scripts
-  --timeout SECONDS  how long to wait for the agent (default 30; diagnose 90)
-  --wide             tables with full ids and times (default: fit 80 columns)
-  -h, --help         this help; COMMAND --help for one command
-  --version          printrelayctl's version
+const std::vector<OptionHelp> kOptionTable{
+    {"--socket", "PATH",
+     "the agent's control socket (default: control_socket from the agent\n"
+     "configuration, else /run/printrelay/agent.sock)"},
+    {"--config", "FILE", "the agent configuration (default /etc/printrelay/agent.conf)"},
+    {"--json", "", "print the result as JSON, for scripts"},
+    {"--timeout", "SECONDS", "how long to wait for the agent (default 30; diagnose 90)"},
+    {"--wide", "", "tables with full ids and times (default: fit 80 columns)"},
+    {"-h, --help", "", "this help; COMMAND --help for one command"},
+    {"--version", "", "printrelayctl's version"},
+};
 
+/// The options only some commands take (described in their --help): for the man page.
+const std::vector<OptionHelp> kCommandOptionTable{
+    {"--state", "STATE", "jobs: only jobs in STATE"},
+    {"--limit", "N", "jobs: at most N jobs"},
+    {"--local", "", "diagnose: run the checks here even if the agent runs"},
+    {"--lines", "N", "logs: the last N lines"},
+    {"--follow", "", "logs: keep printing new lines"},
+    {"--code", "CODE", "enroll: the one-time code (warns; prefer PRINTRELAY_ENROLL_CODE)"},
+    {"--name", "NAME", "enroll: a name for this agent"},
+    {"--force", "", "enroll: replace an existing enrollment"},
+};
+
+constexpr std::string_view kUsageTail = R"(
 exit status:
    0 ok                        8 print spooler (CUPS) failed
    1 other failure             9 agent not running / not answering
@@ -106,11 +120,13 @@ const std::vector<CommandSpec> kCommandTable{
     {"logs", "logs [--lines N] [--follow]", "the agent's recent log lines",
      "Prints the last N (default 50) log lines the agent keeps in memory (log_buffer_lines).\n"
      "  --follow  then keep printing new lines as the agent logs them, until Ctrl-C"},
-    {"enroll", "enroll --code CODE [--name NAME] [--force]", "enroll this PC with the cloud",
-     "Generates the store key pair and registers this agent with the one-time code from the\n"
-     "shop dashboard (same as printrelay-agent enroll; needs write access to the state\n"
-     "directory, so run it as root or the service user). Stop the agent first (exit 12\n"
-     "while it runs) and start it afterwards."},
+    {"enroll", "enroll [--code CODE] [--name NAME] [--force]", "enroll this PC with the cloud",
+     "Generates the store key pair and registers this agent with the one-time code the\n"
+     "shopkeeper made (printrelay shop enroll-code), taken from PRINTRELAY_ENROLL_CODE or the\n"
+     "file PRINTRELAY_ENROLL_CODE_FILE names (--code works but warns). Same as\n"
+     "printrelay-agent enroll; needs write access to the state directory, so run it as root\n"
+     "or the service user. Stop the agent first (exit 12 while it runs) and start it\n"
+     "afterwards."},
     {"key rotate", "key rotate", "replace the store key pair",
      "Generates a new store key pair, registers it with the cloud (POST /api/v1/agent/keys) and\n"
      "switches to it; the old key is kept for documents sealed before."},
@@ -135,7 +151,8 @@ std::string usage() {
     line += line.size() < 46 ? std::string(46 - line.size(), ' ') : "\n" + std::string(46, ' ');
     out += line + std::string(spec.summary) + "\n";
   }
-  return out + std::string(kUsageTail);
+  return out + "\noptions (anywhere on the line):\n" + renderOptionHelp(kOptionTable, 21) +
+         std::string(kUsageTail);
 }
 
 std::string commandHelp(const CommandSpec& spec) {
@@ -385,6 +402,14 @@ int enrollHere(const Invocation& inv, const std::vector<std::string>& rest, std:
 
 const std::vector<CommandSpec>& commandTable() {
   return kCommandTable;
+}
+
+const std::vector<OptionHelp>& optionTable() {
+  return kOptionTable;
+}
+
+const std::vector<OptionHelp>& commandOptionTable() {
+  return kCommandOptionTable;
 }
 
 int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/util/command_help.h"
+
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -18,6 +20,12 @@ struct CommandSpec {
 
 /// Every subcommand, in the order `--help` lists them.
 const std::vector<CommandSpec>& commandTable();
+
+/// The options printrelayctl takes anywhere on the line.
+const std::vector<OptionHelp>& optionTable();
+
+/// The options only some commands take (each command's --help says which).
+const std::vector<OptionHelp>& commandOptionTable();
 
 /// The whole command line of printrelayctl:
 ///   printrelayctl [--socket PATH] [--config FILE] [--json] [--timeout SECONDS] COMMAND [ARGS]

@@ -17,6 +17,8 @@
 #include "common/util/version.h"
 #include "common/wire/http_client.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <optional>
 
 namespace printrelay::agent {
@@ -45,34 +47,46 @@ int exitStatusFor(std::string_view code) {
 
 namespace {
 
-constexpr const char* kUsage = R"(usage:
-  printrelay-agent [--config FILE] --print-config
-  printrelay-agent [--config FILE] enroll --code CODE [--name NAME] [--force]
-  printrelay-agent [--config FILE] run
-  printrelay-agent [--config FILE] printers
-  printrelay-agent [--config FILE] service install|uninstall|run
-  printrelay-agent --config-template
-  printrelay-agent --help | --version
+const std::vector<AgentCommand> kCommandTable{
+    {"enroll", "enroll [--code CODE] [--name NAME] [--force]",
+     "generate the store key pair and register this agent with the cloud using the\n"
+     "one-time code the shopkeeper made (printrelay shop enroll-code); the code comes from\n"
+     "PRINTRELAY_ENROLL_CODE or the file PRINTRELAY_ENROLL_CODE_FILE names (--code still\n"
+     "works but warns: any local user can read a command line)"},
+    {"run", "run", "the service: long-poll the cloud for jobs, decrypt them in memory, print them"},
+    {"printers", "printers", "list the CUPS destinations and what they can do"},
+    {"service", "service install|uninstall|run",
+     "Windows: install or uninstall the PrintRelayAgent service (run by the service\n"
+     "control manager as \"service run\"); on Linux systemd runs the agent"},
+};
 
-commands:
-  enroll        generate the store key pair and register this agent with the cloud using the
-                one-time code from the shop dashboard
-  run           the service: long-poll the cloud for jobs, decrypt them in memory, print them
-  printers      list the CUPS destinations and what they can do
-  service       Windows: install or uninstall the PrintRelayAgent service (run by the service
-                control manager as "service run"); on Linux systemd runs the agent
+const std::vector<OptionHelp> kOptionTable{
+    {"--config", "FILE",
+     "configuration file (default /etc/printrelay/agent.conf); settings can also be\n"
+     "given as PRINTRELAY_AGENT_<KEY> environment variables"},
+    {"--print-config", "", "show the effective configuration (secrets redacted) and exit"},
+    {"--config-template", "",
+     "print a commented configuration file with every key and its default"},
+    {"--help", "", "this text"},
+    {"--version", "", "the agent's version"},
+    {"--code", "CODE",
+     "enroll: the one-time enrollment code (warns; prefer PRINTRELAY_ENROLL_CODE)"},
+    {"--name", "NAME", "enroll: a name for this agent, shown to the shop"},
+    {"--force", "", "enroll: replace an existing enrollment"},
+};
 
-options:
-  --config FILE  configuration file (default /etc/printrelay/agent.conf); settings can also be
-                 given as PRINTRELAY_AGENT_<KEY> environment variables
-  --print-config show the effective configuration (secrets redacted) and exit
-  --config-template
-                 print a commented configuration file with every key and its default
+const std::vector<EnvironmentHelp> kEnvironmentTable{
+    {"PRINTRELAY_ENROLL_CODE", "the one-time enrollment code for enroll"},
+    {"PRINTRELAY_ENROLL_CODE_FILE", "a file whose first line is the enrollment code"},
+};
 
+constexpr std::string_view kUsageTail = R"(
 exit status: 0 ok, 1 failure, 2 usage, 3 configuration, 4 already enrolled, 5 not enrolled,
              6 refused by the cloud, 7 cloud unreachable, 8 print spooler unavailable,
              9 another agent is using the state directory
 )";
+
+constexpr std::size_t kHelpColumn = 16;
 
 int exitCodeFor(const Error& e) {
   if (const auto* cloud = dynamic_cast<const CloudError*>(&e); cloud != nullptr) {
@@ -95,12 +109,42 @@ Settings settingsFor(const std::optional<std::string>& configPath, bool needClou
   return settings;
 }
 
+/// The enrollment code: --code (warned about: the command line is public), else
+/// $PRINTRELAY_ENROLL_CODE, else the first line of the file $PRINTRELAY_ENROLL_CODE_FILE names.
+std::string enrollmentCode(const std::optional<std::string>& given, std::ostream& err) {
+  if (given) {
+    err << "printrelay-agent: warning: --code puts the enrollment code where any local user can "
+           "read it (ps, /proc); set PRINTRELAY_ENROLL_CODE or PRINTRELAY_ENROLL_CODE_FILE "
+           "instead\n";
+    return *given;
+  }
+  if (const char* code = std::getenv("PRINTRELAY_ENROLL_CODE"); code != nullptr && *code != 0) {
+    return code;
+  }
+  if (const char* file = std::getenv("PRINTRELAY_ENROLL_CODE_FILE");
+      file != nullptr && *file != 0) {
+    std::ifstream in(file);
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+      throw Error("config_invalid", std::string("cannot read the enrollment code from ") + file +
+                                        " (PRINTRELAY_ENROLL_CODE_FILE)");
+    }
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+      line.pop_back();
+    }
+    return line;
+  }
+  throw UsageError("enroll needs the one-time code from the shopkeeper (printrelay shop "
+                   "enroll-code): set PRINTRELAY_ENROLL_CODE or PRINTRELAY_ENROLL_CODE_FILE");
+}
+
 int commandEnroll(const std::optional<std::string>& configPath,
-                  const std::vector<std::string>& args, std::ostream& out) {
+                  const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   EnrollOptions options;
+  std::optional<std::string> givenCode;
   for (ArgumentReader reader(args); !reader.done();) {
     if (auto code = reader.value("--code")) {
-      options.code = *code;
+      givenCode = *code;
     } else if (auto name = reader.value("--name")) {
       options.name = *name;
     } else if (reader.flag("--force")) {
@@ -109,9 +153,7 @@ int commandEnroll(const std::optional<std::string>& configPath,
       throw UsageError("enroll: unknown argument '" + reader.current() + "'");
     }
   }
-  if (options.code.empty()) {
-    throw UsageError("enroll needs --code CODE (the one-time code from the shop dashboard)");
-  }
+  options.code = enrollmentCode(givenCode, err);
   const Settings settings = settingsFor(configPath, true);
   const StatePaths paths(settings.stateDir);
   // A running agent holds the key and credential in memory: replacing them under it would
@@ -211,6 +253,46 @@ int commandRun(const std::optional<std::string>& configPath) {
 
 } // namespace
 
+const std::vector<AgentCommand>& agentCommandTable() {
+  return kCommandTable;
+}
+
+const std::vector<OptionHelp>& agentOptionTable() {
+  return kOptionTable;
+}
+
+const std::vector<EnvironmentHelp>& agentEnvironmentTable() {
+  return kEnvironmentTable;
+}
+
+std::string agentUsage() {
+  std::string out = "usage:\n";
+  for (const auto& command : kCommandTable) {
+    out += "  printrelay-agent [--config FILE] " + std::string(command.synopsis) + "\n";
+  }
+  out += "  printrelay-agent [--config FILE] --print-config\n"
+         "  printrelay-agent --config-template\n"
+         "  printrelay-agent --help | --version\n\ncommands:\n";
+  for (const auto& command : kCommandTable) {
+    std::string line = "  " + std::string(command.name);
+    std::string_view help = command.help;
+    while (true) {
+      const auto end = help.find('\n');
+      line.resize(kHelpColumn, ' ');
+      out += line + std::string(help.substr(0, end)) + "\n";
+      if (end == std::string_view::npos) {
+        break;
+      }
+      help.remove_prefix(end + 1);
+      line.clear();
+    }
+  }
+  return out + "\noptions:\n" + renderOptionHelp(kOptionTable, kHelpColumn) + "\nenvironment:\n" +
+         renderEnvironmentHelp(kEnvironmentTable, 30) +
+         "  PRINTRELAY_AGENT_<KEY>      any configuration key (--config-template lists them)\n" +
+         std::string(kUsageTail);
+}
+
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::optional<std::string> configPath;
   bool printConfig = false;
@@ -222,7 +304,7 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       } else if (reader.flag("--print-config")) {
         printConfig = true;
       } else if (reader.flag("--help") || reader.flag("-h") || reader.flag("help")) {
-        out << kUsage;
+        out << agentUsage();
         return kExitOk;
       } else if (reader.flag("--config-template")) {
         out << "# PrintRelay agent configuration (" << kDefaultConfigPath << ").\n"
@@ -253,7 +335,7 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     const std::string command = reader.take();
     const std::vector<std::string> rest = reader.rest();
     if (command == "enroll") {
-      return commandEnroll(configPath, rest, out);
+      return commandEnroll(configPath, rest, out, err);
     }
     if (command == "service") {
       return runServiceCommand(
@@ -270,7 +352,7 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     }
     throw UsageError("unknown command '" + command + "'");
   } catch (const UsageError& e) {
-    err << "printrelay-agent: " << e.what() << "\n\n" << kUsage;
+    err << "printrelay-agent: " << e.what() << "\n\n" << agentUsage();
     return kExitUsage;
   } catch (const Error& e) {
     err << "printrelay-agent: " << e.what() << " [" << e.code() << "]\n";

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/util/command_help.h"
+
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -26,9 +28,29 @@ enum ExitCode : int {
 /// for the statuses both programs share.
 int exitStatusFor(std::string_view code);
 
+/// One printrelay-agent command: the single source for dispatching it, its --help lines and its
+/// man page entry.
+struct AgentCommand {
+  std::string_view name;     ///< as typed: "enroll"
+  std::string_view synopsis; ///< "enroll [--code CODE] [--name NAME] [--force]"
+  std::string_view help;     ///< what it does, lines split by '\n'
+};
+
+/// Every command, in the order --help lists them.
+const std::vector<AgentCommand>& agentCommandTable();
+
+/// Every option: the program's own (--config, --help, …) and the commands' (--code, …).
+const std::vector<OptionHelp>& agentOptionTable();
+
+/// The environment variables printrelay-agent reads besides PRINTRELAY_AGENT_<KEY>.
+const std::vector<EnvironmentHelp>& agentEnvironmentTable();
+
+/// The text of `printrelay-agent --help`, made from the tables above.
+std::string agentUsage();
+
 /// The whole command line of printrelay-agent:
 ///   printrelay-agent [--config FILE] --print-config
-///   printrelay-agent [--config FILE] enroll --code CODE [--name NAME] [--force]
+///   printrelay-agent [--config FILE] enroll [--code CODE] [--name NAME] [--force]
 ///   printrelay-agent [--config FILE] run
 ///   printrelay-agent [--config FILE] printers
 /// Human output goes to `out`, errors to `err`; returns the exit status. `run` blocks

@@ -30,19 +30,92 @@ std::string Arguments::required(const std::string& name) const {
   return *value;
 }
 
+namespace {
+
+using S = OptionScope;
+
+const std::vector<OptionSpec> kOptionTable{
+    {"cloud", "URL", S::Global,
+     "the cloud, https://host:port (env PRINTRELAY_CLOUD;\ndefault https://127.0.0.1:8443)"},
+    {"ca-file", "FILE", S::Global,
+     "PEM CA bundle to verify the cloud with (env PRINTRELAY_CA_FILE;\ndefault: the system's CAs)"},
+    {"json", "", S::Global, "machine-readable output (errors too, on standard error)"},
+    {"help", "", S::Global, "this text"},
+    {"version", "", S::Global, "printrelay's version"},
+    {"token", "TOKEN", S::Global,
+     "an access token instead of the session; warns: use\nPRINTRELAY_TOKEN or "
+     "PRINTRELAY_TOKEN_FILE"},
+    {"admin-token", "TOKEN", S::Global,
+     "the operator token for admin commands; warns: use\nPRINTRELAY_ADMIN_TOKEN or "
+     "PRINTRELAY_ADMIN_TOKEN_FILE"},
+    {"copies", "N", S::Print, "1 to 999"},
+    {"sides", "S", S::Print, "one-sided, two-sided-long-edge or two-sided-short-edge"},
+    {"color-mode", "C", S::Print, "monochrome, color or auto"},
+    {"media", "M", S::Print, "a PWG media name, e.g. iso_a4_210x297mm, na_letter_8.5x11in"},
+    {"pages", "RANGES", S::Print, "the pages to print, e.g. 1-3,5"},
+    {"pages-per-sheet", "N", S::Print, "1, 2, 4, 6, 9 or 16"},
+    {"orientation", "O", S::Print, "portrait, landscape, reverse-landscape or reverse-portrait"},
+    {"fit-to-page", "", S::Print, "scale each page to the sheet"},
+    {"store", "ID", S::Command, "the store (quote, send)"},
+    {"page-count", "N", S::Command, "quote: the number of pages, instead of a FILE"},
+    {"hold", "", S::Command, "send: keep the order at the shop until the pickup code is given"},
+    {"seal", "local|cloud", S::Command,
+     "send: seal here to the shop's pinned key (local, the default)\nor let the cloud seal "
+     "the plaintext sent over TLS (cloud)"},
+    {"content-type", "TYPE", S::Command,
+     "send: the document's type, instead of telling it by its "
+     "bytes"},
+    {"name", "NAME", S::Command,
+     "send: the document's name; register, admin: a person's or "
+     "store's name"},
+    {"wait", "STATE", S::Command, "status: wait until the order reaches STATE"},
+    {"timeout", "SECONDS", S::Command, "status --wait: give up after SECONDS (exit 3)"},
+    {"state", "S[,S...]", S::Command, "orders: only orders in these states"},
+    {"limit", "N", S::Command, "orders: at most N orders a page"},
+    {"cursor", "C", S::Command, "orders: the page after the one that printed C"},
+    {"all", "", S::Command, "orders: every page"},
+    {"wide", "", S::Command, "orders: full ids"},
+    {"reason", "TEXT", S::Command, "cancel: why, for the shop"},
+    {"output", "FILE", S::Command, "receipt: where to write the PDF"},
+    {"force", "", S::Command, "receipt: replace FILE"},
+    {"key", "KEY_ID", S::Command, "trust-store: the store's new key to accept"},
+    {"email", "E", S::Command,
+     "register, login, forgot-password, admin create-user: the "
+     "address"},
+    {"address", "A", S::Command, "admin create-store: the store's postal address"},
+    {"lat", "X", S::Command, "stores, admin create-store: latitude in degrees"},
+    {"lon", "Y", S::Command, "stores, admin create-store: longitude in degrees"},
+    {"role", "ROLE", S::Command, "admin create-user: customer, shopkeeper or admin"},
+};
+
+const std::vector<EnvironmentSpec> kEnvironmentTable{
+    {"PRINTRELAY_CLOUD", "the cloud's URL when --cloud is not given"},
+    {"PRINTRELAY_CA_FILE", "the PEM CA bundle when --ca-file is not given"},
+    {"PRINTRELAY_PASSWORD", "the password (register, login, password, reset-password,\n"
+                            "admin create-user); else standard input, not echoed"},
+    {"PRINTRELAY_NEW_PASSWORD", "the new password for the password command"},
+    {"PRINTRELAY_TOKEN", "an access token instead of the stored session"},
+    {"PRINTRELAY_TOKEN_FILE", "a file whose first line is the access token"},
+    {"PRINTRELAY_ADMIN_TOKEN", "the operator token (admin commands)"},
+    {"PRINTRELAY_ADMIN_TOKEN_FILE", "a file whose first line is the operator token"},
+    {"PRINTRELAY_MAX_UPLOAD_BYTES",
+     "the upload limit checked before an order is made when the\ncloud does not publish its "
+     "own (default 209715200)"},
+    {"XDG_CONFIG_HOME", "where printrelay keeps credentials.json and known_stores.json\n"
+                        "(in printrelay/; default ~/.config)"},
+};
+
+} // namespace
+
+const std::vector<OptionSpec>& optionTable() {
+  return kOptionTable;
+}
+
+const std::vector<EnvironmentSpec>& environmentTable() {
+  return kEnvironmentTable;
+}
+
 Arguments parseArguments(const std::vector<std::string>& words) {
-  static const std::vector<std::string> kValued{"cloud",       "ca-file",      "token",
-                                                "admin-token", "store",        "copies",
-                                                "media",       "sides",        "color-mode",
-                                                "seal",        "wait",         "timeout",
-                                                "name",        "address",      "lat",
-                                                "lon",         "content-type", "email",
-                                                "role",        "pages",        "pages-per-sheet",
-                                                "orientation", "page-count",   "key",
-                                                "state",       "limit",        "cursor",
-                                                "reason",      "output"};
-  static const std::vector<std::string> kFlags{"json",        "help",  "version", "hold",
-                                               "fit-to-page", "force", "wide",    "all"};
   Arguments args;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
@@ -61,16 +134,18 @@ Arguments parseArguments(const std::vector<std::string>& words) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (std::find(kFlags.begin(), kFlags.end(), name) != kFlags.end()) {
+    const auto spec = std::find_if(kOptionTable.begin(), kOptionTable.end(),
+                                   [&name](const OptionSpec& o) { return o.name == name; });
+    if (spec == kOptionTable.end()) {
+      throw UsageError("unknown option --" + name);
+    }
+    if (spec->value.empty()) {
       if (value) {
         throw UsageError("--" + name + " takes no value");
       }
       args.options[name] = "";
       args.json = args.json || name == "json";
       continue;
-    }
-    if (std::find(kValued.begin(), kValued.end(), name) == kValued.end()) {
-      throw UsageError("unknown option --" + name);
     }
     if (!value) {
       if (i + 1 >= words.size()) {

@@ -34,6 +34,31 @@ struct Arguments {
   std::string required(const std::string& name) const;
 };
 
+/// Where an option belongs: anywhere on the line, to the print options of quote and send, or to
+/// the commands whose usage names it.
+enum class OptionScope { Global, Print, Command };
+
+/// One option of printrelay: the single source for parsing it, its lines in --help and the man
+/// page.
+struct OptionSpec {
+  std::string_view name;  ///< without the dashes: "copies"
+  std::string_view value; ///< its value's name ("N"), empty for a flag
+  OptionScope scope;
+  std::string_view help; ///< what it does, lines split by '\n'
+};
+
+/// Every option, in the order --help lists them.
+const std::vector<OptionSpec>& optionTable();
+
+/// One environment variable printrelay reads: the source for --help and the man page.
+struct EnvironmentSpec {
+  std::string_view name; ///< "PRINTRELAY_CA_FILE"
+  std::string_view help; ///< what it gives, lines split by '\n'
+};
+
+/// Every environment variable printrelay reads.
+const std::vector<EnvironmentSpec>& environmentTable();
+
 /// Splits the words after the program name. Options may stand anywhere, as `--name value` or
 /// `--name=value`; `--` ends them. Throws UsageError for an unknown option or a missing value.
 Arguments parseArguments(const std::vector<std::string>& words);

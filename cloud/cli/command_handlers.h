@@ -30,6 +30,7 @@ int showOrder(CloudSession& cloud, const Arguments& args);
 int listOrders(CloudSession& cloud, const Arguments& args);
 int cancelOrder(CloudSession& cloud, const Arguments& args);
 int saveReceipt(CloudSession& cloud, const Arguments& args);
+int payOrder(CloudSession& cloud, const Arguments& args);
 
 // admin_commands.cpp
 int createStore(CloudSession& cloud, const Arguments& args);

@@ -18,36 +18,17 @@ Commands:
 )";
 
 constexpr std::string_view kUsageTail = R"(
-Print options (quote and send):
-  --copies N           1 to 999
-  --sides S            one-sided, two-sided-long-edge or two-sided-short-edge
-  --color-mode C       monochrome, color or auto
-  --media M            a PWG media name, e.g. iso_a4_210x297mm, na_letter_8.5x11in
-  --pages RANGES       the pages to print, e.g. 1-3,5
-  --pages-per-sheet N  1, 2, 4, 6, 9 or 16
-  --orientation O      portrait, landscape, reverse-landscape or reverse-portrait
-  --fit-to-page        scale each page to the sheet
-
-Options (anywhere on the line):
-  --cloud URL          the cloud, https://host:port (env PRINTRELAY_CLOUD;
-                       default https://127.0.0.1:8443)
-  --ca-file FILE       PEM CA bundle to verify the cloud with (env PRINTRELAY_CA_FILE;
-                       default: the system's CAs)
-  --json               machine-readable output (errors too, on standard error)
-  --help, --version
-
-Secrets come from the environment or a file, never from the command line:
-  PRINTRELAY_PASSWORD, PRINTRELAY_NEW_PASSWORD  passwords (else standard input, not echoed)
-  PRINTRELAY_TOKEN, PRINTRELAY_TOKEN_FILE       an access token instead of the session
-  PRINTRELAY_ADMIN_TOKEN, PRINTRELAY_ADMIN_TOKEN_FILE  the operator token (admin commands)
 --token and --admin-token still work but warn: any local user can read a command line.
-PRINTRELAY_MAX_UPLOAD_BYTES is the cloud's upload limit, checked before an order is made
-(default 209715200). Store keys are pinned in $XDG_CONFIG_HOME/printrelay/known_stores.json.
+Store keys are pinned in $XDG_CONFIG_HOME/printrelay/known_stores.json.
 
 Exit status: 0 done, 1 the cloud or the network refused (the error code is printed, and with
 --json the reason, e.g. tls_verification_failed, connection_refused, wrong_scheme),
 2 bad usage, 3 --wait ended without reaching STATE (timeout or another final state).
 )";
+
+/// The column where an option's or environment variable's help starts in --help.
+constexpr std::size_t kOptionColumn = 23;
+constexpr std::size_t kEnvironmentColumn = 30;
 
 /// The column where a command's help starts in --help, and the indent of a usage line's
 /// continuation.
@@ -107,6 +88,9 @@ const std::vector<Command> kCommandTable{
     {"receipt", CommandGroup::Orders, "receipt ORDER_ID [--output FILE] [--force]",
      "save the order's receipt (PDF; default\nreceipt-ORDER_ID.pdf, replaced only\nwith --force)",
      saveReceipt},
+    {"pay", CommandGroup::Orders, "pay ORDER_ID",
+     "what is due and how to pay it (at the\nshop: this cloud takes no online\npayment yet)",
+     payOrder},
     {"trust-store", CommandGroup::Orders, "trust-store STORE_ID --key KEY_ID",
      "accept a store's new key (after send\nrefused a changed one)", trustStoreKey},
     {"admin create-store", CommandGroup::Admin,
@@ -163,6 +147,37 @@ std::string usageEntry(const Command& command) {
     line += help;
   }
   return out + line + "\n";
+}
+
+/// `term` and its help from `column` on (below the term when it is too long), lines split by
+/// '\n'.
+std::string helpEntry(std::string term, std::string_view help, std::size_t column) {
+  std::string out;
+  std::string line = "  " + term;
+  for (const auto text : linesOf(help)) {
+    if (line.size() + 1 > column) {
+      out += line + "\n";
+      line.clear();
+    }
+    line.resize(column, ' ');
+    line += text;
+  }
+  return out + line + "\n";
+}
+
+/// The options of `scope` as --help lists them.
+std::string optionEntries(OptionScope scope) {
+  std::string out;
+  for (const auto& option : optionTable()) {
+    if (option.scope == scope && option.name != "token" && option.name != "admin-token") {
+      std::string term = "--" + std::string(option.name);
+      if (!option.value.empty()) {
+        term += " " + std::string(option.value);
+      }
+      out += helpEntry(term, option.help, kOptionColumn);
+    }
+  }
+  return out;
 }
 
 /// The command the words name: a command of its own ("send"), or "admin" and its subcommand
@@ -247,6 +262,12 @@ std::string usageText() {
   std::string out(kUsageHead);
   for (const auto& command : kCommandTable) {
     out += usageEntry(command);
+  }
+  out += "\nPrint options (quote and send):\n" + optionEntries(OptionScope::Print);
+  out += "\nOptions (anywhere on the line):\n" + optionEntries(OptionScope::Global);
+  out += "\nEnvironment (secrets come from here or a file, never from the command line):\n";
+  for (const auto& variable : environmentTable()) {
+    out += helpEntry(std::string(variable.name), variable.help, kEnvironmentColumn);
   }
   return out + std::string(kUsageTail);
 }

@@ -189,6 +189,53 @@ int cancelOrder(CloudSession& cloud, const Arguments& args) {
   return 0;
 }
 
+int payOrder(CloudSession& cloud, const Arguments& args) {
+  const std::string id = orderIdArgument(cloud, args, "pay");
+  const json order = cloud.get(kApi + "/orders/" + id, cloud.token(), "fetching the order");
+  const std::string state = order.value("state", "");
+  const json charge = order.value("charge", json());
+  json result{{"order_id", id}, {"state", state}, {"online_payment", false}};
+  std::string human;
+  if (isFinal(state) && state != "printed") {
+    result["amount_due_minor"] = 0;
+    human = "order " + id + " is " + stateWords(order) + ": there is nothing to pay";
+  } else if (!charge.is_object()) {
+    result["amount_due_minor"] = nullptr;
+    human = "order " + id +
+            " has no price yet: the shop prices it when it prints; pay at the "
+            "shop then (printrelay status " +
+            id + " shows the amount)";
+  } else {
+    const std::int64_t due = charge.value("balance_due_minor", std::int64_t{0});
+    const std::string currency = charge.value("currency", "");
+    const std::string amount = moneyText(due, currency, charge.value("currency_exponent", 2));
+    result["amount_due_minor"] = due;
+    result["currency"] = currency;
+    if (due <= 0) {
+      human = "order " + id + " is paid; nothing is due";
+    } else {
+      const std::string storeId = order.value("store_id", "");
+      json store = json::object();
+      try {
+        store = cloud.get(kApi + "/stores/" + storeId, "", "fetching the store");
+      } catch (const Error&) {
+        // the store's id stands in for its name
+      }
+      const std::string shop =
+          store.value("name", storeId) + (store.value("address", "").empty()
+                                              ? std::string()
+                                              : ", " + store.value("address", std::string()));
+      human = "order " + id + ": " + amount + " due" +
+              (state == "awaiting_payment" ? " (it prints once the shop has the payment)" : "") +
+              ".\nPay at the shop's counter: " + shop + "; give the order id " + id +
+              ".\nThis cloud takes no payment online; the shop marks the order paid.";
+      result["pay_at"] = shop;
+    }
+  }
+  printResult(args, result, human);
+  return 0;
+}
+
 int saveReceipt(CloudSession& cloud, const Arguments& args) {
   const std::string id = orderIdArgument(cloud, args, "receipt");
   const std::filesystem::path file = args.option("output").value_or("receipt-" + id + ".pdf");

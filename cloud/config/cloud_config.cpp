@@ -110,6 +110,16 @@ std::vector<ConfigKey> cloudConfigTable() {
   };
 }
 
+const std::vector<OptionHelp>& cloudOptionTable() {
+  static const std::vector<OptionHelp> kOptions{
+      {"--config", "FILE", "configuration file to read (must exist)"},
+      {"--print-config", "", "print the effective configuration (secrets redacted) and exit"},
+      {"--config-template", "", "print every key with its help and default, and exit"},
+      {"--help", "", "this text"},
+  };
+  return kOptions;
+}
+
 void completeCloudConfig(Config& config) {
   if (!config.isSet("database")) {
     config.set("database",

@@ -3,6 +3,7 @@
 #include "cloud/accounts/password_hasher.h"
 #include "cloud/mail/mailer.h"
 #include "common/util/clock.h"
+#include "common/util/command_help.h"
 #include "common/util/config.h"
 #include "common/util/log.h"
 
@@ -22,6 +23,9 @@ inline constexpr std::string_view kAdminTokenFile = "admin.token";
 /// The cloud's configuration table (key, type, default, help): the single source for parsing
 /// the file, environment overrides, --print-config and the documented template.
 std::vector<ConfigKey> cloudConfigTable();
+
+/// The options of printrelay-cloud's command line: the source for its --help and man page.
+const std::vector<OptionHelp>& cloudOptionTable();
 
 /// Fills values derived from other keys: `database` defaults to "sqlite:<data_dir>/cloud.db".
 void completeCloudConfig(Config& config);

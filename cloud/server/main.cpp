@@ -17,16 +17,14 @@ namespace {
 
 using namespace printrelay;
 
-constexpr const char* kUsage =
-    "usage: printrelay-cloud [--config FILE] [--print-config] [--config-template]\n"
-    "\n"
-    "Serves the PrintRelay HTTP API. Configuration comes from FILE (key = value), then from\n"
-    "PRINTRELAY_CLOUD_<KEY> environment variables.\n"
-    "\n"
-    "  --config FILE       configuration file to read (must exist)\n"
-    "  --print-config      print the effective configuration (secrets redacted) and exit\n"
-    "  --config-template   print every key with its help and default, and exit\n"
-    "  --help              this text\n";
+std::string usage() {
+  return "usage: printrelay-cloud [--config FILE] [--print-config] [--config-template]\n"
+         "\n"
+         "Serves the PrintRelay HTTP API. Configuration comes from FILE (key = value), then from\n"
+         "PRINTRELAY_CLOUD_<KEY> environment variables.\n"
+         "\n" +
+         renderOptionHelp(cloud::cloudOptionTable(), 22);
+}
 
 int run(int argc, char** argv) {
   std::string configFile;
@@ -43,10 +41,10 @@ int run(int argc, char** argv) {
     } else if (arg == "--config-template") {
       printTemplate = true;
     } else if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
+      std::cout << usage();
       return 0;
     } else {
-      std::cerr << "printrelay-cloud: unknown argument '" << arg << "'\n" << kUsage;
+      std::cerr << "printrelay-cloud: unknown argument '" << arg << "'\n" << usage();
       return 2;
     }
   }

@@ -47,6 +47,13 @@ for pkg in printrelay-agent printrelay-cloud; do
   dpkg-deb -x "$deb" "$work/root-$pkg"
   [ -x "$work/root-$pkg/usr/bin/$pkg" ] || fail "$pkg binary is not executable"
   "$work/root-$pkg/usr/bin/$pkg" --help >/dev/null || fail "$pkg --help failed"
+  # The packaged pages are the generated ones: they list the configuration keys and variables.
+  case $pkg in
+    printrelay-agent) manpage=man8/printrelay-agent.8.gz; needle=PRINTRELAY_ENROLL_CODE ;;
+    printrelay-cloud) manpage=man8/printrelay-cloud.8.gz; needle=PRINTRELAY_CLOUD_MAX_UPLOAD_BYTES ;;
+  esac
+  zcat "$work/root-$pkg/usr/share/man/$manpage" | grep -q "$needle" ||
+    fail "$pkg's $manpage does not list $needle"
 
   echo "== lintian $pkg"
   lintian --fail-on error --tag-display-limit 0 "$deb" | tee "$work/$pkg.lintian" ||

@@ -328,21 +328,15 @@ std::string readSource(const std::string& relative) {
   return text.str();
 }
 
-TEST(Ctl, ManPageAndCompletionKnowEveryCommand) {
-  const std::string man = readSource("packaging/man/printrelayctl.8");
+// The man page is made from the command table (tests/packaging/man_pages_test checks it); its
+// template keeps the exit statuses, and the completion is written by hand.
+TEST(Ctl, ManPageTemplateAndCompletionKnowEveryCommand) {
+  const std::string man = readSource("packaging/man/printrelayctl.8.in");
   const std::string completion = readSource("packaging/bash-completion/printrelayctl");
   ASSERT_FALSE(man.empty());
   ASSERT_FALSE(completion.empty());
   for (const auto& spec : ctl::commandTable()) {
     const std::string first(spec.name.substr(0, spec.name.find(' ')));
-    std::string manName;
-    for (const char c : first) {
-      if (c == '-') {
-        manName += '\\'; // roff escapes hyphens
-      }
-      manName += c;
-    }
-    EXPECT_NE(man.find(manName), std::string::npos) << "man page lacks " << spec.name;
     EXPECT_NE(completion.find(first), std::string::npos) << "completion lacks " << spec.name;
   }
   for (std::size_t code = 0; code <= 15; ++code) {

@@ -114,47 +114,7 @@ TEST(CliCommandTable, AdminNeedsASubcommandAndTheOperatorsToken) {
       << unknown.err;
 }
 
-/// A name as roff writes it: each '-' escaped.
-std::string roff(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    out += c == '-' ? "\\-" : std::string(1, c);
-  }
-  return out;
-}
-
-TEST(CliCommandTable, TheManPageListsEveryCommandOptionAndVariable) {
-  std::ifstream in(std::string(PRINTRELAY_SOURCE_DIR) + "/packaging/man/printrelay.1");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string man = text.str();
-  ASSERT_FALSE(man.empty());
-  for (const Command& command : commandTable()) {
-    if (command.group == CommandGroup::Admin) {
-      const std::string sub(command.name.substr(6));
-      EXPECT_NE(man.find(roff(sub)), std::string::npos) << "man page lacks " << command.name;
-      continue;
-    }
-    const std::string name = roff(command.name);
-    EXPECT_TRUE(man.find("\\fB" + name) != std::string::npos ||
-                man.find("\n.B " + name + "\n") != std::string::npos)
-        << "man page lacks " << command.name;
-  }
-  for (const char* option :
-       {"copies",      "sides",       "color-mode", "media", "pages",   "pages-per-sheet",
-        "orientation", "fit-to-page", "hold",       "seal",  "wait",    "state",
-        "limit",       "cursor",      "all",        "wide",  "reason",  "output",
-        "force",       "key",         "page-count", "cloud", "ca-file", "json"}) {
-    EXPECT_NE(man.find(roff("--" + std::string(option))), std::string::npos)
-        << "man page lacks --" << option;
-  }
-  for (const char* variable :
-       {"PRINTRELAY_CLOUD", "PRINTRELAY_CA_FILE", "PRINTRELAY_PASSWORD", "PRINTRELAY_NEW_PASSWORD",
-        "PRINTRELAY_TOKEN_FILE", "PRINTRELAY_ADMIN_TOKEN", "PRINTRELAY_ADMIN_TOKEN_FILE",
-        "PRINTRELAY_MAX_UPLOAD_BYTES"}) {
-    EXPECT_NE(man.find(variable), std::string::npos) << "man page lacks " << variable;
-  }
-}
+// The man page (generated from these tables) is checked by tests/packaging/man_pages_test.
 
 TEST(CliArguments, OptionsStandAnywhereWithOrWithoutEquals) {
   const Arguments args =
