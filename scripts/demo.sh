@@ -168,7 +168,9 @@ cups_server = $CUPS/cups.sock
 CONF
 if [ ! -f "$DEMO/agent/credential" ]; then
   CODE=$(admin --json admin enrollment-code "$STORE_ID" | json_field code)
-  "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" enroll --code "$CODE" --name demo-agent
+  # The one-time code goes through the environment: a command line is readable by any local user.
+  PRINTRELAY_ENROLL_CODE=$CODE "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" \
+    enroll --name demo-agent
 fi
 start_bg agent "$BUILD/agent/printrelay-agent" --config "$DEMO/agent/agent.conf" run
 
@@ -220,12 +222,13 @@ demo customer:
 Operator commands take the token from a file:
   PRINTRELAY_ADMIN_TOKEN_FILE=$DEMO/cloud/admin.token $BUILD/cloud/printrelay admin users
 or with curl, as plaintext over TLS that the cloud seals on arrival (an access token lives
-10 minutes; printrelay login refreshes it):
+10 minutes; printrelay login refreshes it; the header comes from a file descriptor so the
+token stays off curl's command line):
   PRINTRELAY_TOKEN=\$(python3 -c 'import json;print(next(iter(json.load(open("$DEMO/config/printrelay/credentials.json")).values()))["access_token"])')
-  curl --cacert $DEMO/tls/ca.pem -H "Authorization: Bearer \$PRINTRELAY_TOKEN" \\
+  curl --cacert $DEMO/tls/ca.pem -H @<(printf 'Authorization: Bearer %s\\n' "\$PRINTRELAY_TOKEN") \\
        -H 'Content-Type: application/json' -d '{"store_id":"$STORE_ID","document_name":"f.pdf","content_type":"application/pdf"}' \\
        $URL/api/v1/orders
-  curl --cacert $DEMO/tls/ca.pem -H "Authorization: Bearer \$PRINTRELAY_TOKEN" \\
+  curl --cacert $DEMO/tls/ca.pem -H @<(printf 'Authorization: Bearer %s\\n' "\$PRINTRELAY_TOKEN") \\
        -H 'Content-Type: application/pdf' -T f.pdf $URL/api/v1/orders/ORDER_ID/document
 Stop everything: scripts/demo.sh stop
 DONE

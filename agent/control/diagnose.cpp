@@ -209,8 +209,9 @@ Check credentialCheck(const DiagnoseInput& input, CloudRequests* cloud, bool rea
                 "the cloud refused the device credential (HTTP " + std::to_string(probe.status) +
                     (probe.code.empty() ? "" : " " + probe.code) +
                     "): this agent was revoked or enrolled again elsewhere",
-                "get a new enrollment code from the shop dashboard, then: "
-                "printrelayctl enroll --force --code CODE; and restart the agent");
+                "get a new enrollment code (printrelay shop enroll-code), then: "
+                "PRINTRELAY_ENROLL_CODE=CODE printrelayctl enroll --force; and restart the "
+                "agent");
   } catch (const std::exception& e) {
     return make("credential", title, CheckStatus::Fail, e.what());
   }

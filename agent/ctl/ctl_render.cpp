@@ -222,8 +222,9 @@ std::string renderStatus(const json& r, std::int64_t now) {
   if (link == "refused") {
     fields.emplace_back("To fix", "this agent's credential was revoked or replaced. Get a new "
                                   "enrollment code for the store, then: sudo systemctl stop "
-                                  "printrelay-agent; sudo printrelayctl enroll --force --code "
-                                  "CODE; sudo systemctl start printrelay-agent");
+                                  "printrelay-agent; sudo PRINTRELAY_ENROLL_CODE=CODE "
+                                  "printrelayctl enroll --force; sudo systemctl start "
+                                  "printrelay-agent");
   }
   return renderFields(fields);
 }

@@ -409,7 +409,8 @@ int Agent::run() {
     if (!credentialAccepted) {
       if (!refused_) {
         log::error("the cloud refused the device credential; this agent may have been revoked "
-                   "(enroll again with: printrelay-agent enroll --force --code CODE)");
+                   "(enroll again with: PRINTRELAY_ENROLL_CODE=CODE printrelay-agent enroll "
+                   "--force)");
         notifier_.status("credential refused by the cloud");
       }
       refused_ = true;
@@ -458,8 +459,8 @@ int Agent::run() {
         noteRefused(e.what());
         if (!refused_) {
           log::error(std::string("the cloud refused the device credential: ") + e.what() +
-                     ". This agent may have been revoked; enroll again with: printrelay-agent "
-                     "enroll --force --code CODE");
+                     ". This agent may have been revoked; enroll again with: "
+                     "PRINTRELAY_ENROLL_CODE=CODE printrelay-agent enroll --force");
           notifier_.status("credential refused by the cloud");
         }
         refused_ = true;

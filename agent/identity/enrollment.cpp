@@ -59,7 +59,7 @@ bool isEnrolled(const StatePaths& paths) {
 AgentIdentity enroll(const StatePaths& paths, const EnrollOptions& options, CloudClient& cloud,
                      const std::string& cloudUrl) {
   if (options.code.empty()) {
-    throw Error("invalid_request", "an enrollment code is required (--code CODE)");
+    throw Error("invalid_request", "an enrollment code is required (PRINTRELAY_ENROLL_CODE)");
   }
   if (isEnrolled(paths) && !options.force) {
     throw Error("already_enrolled", "this agent is already enrolled (" + paths.stateDir.string() +
@@ -106,7 +106,7 @@ Enrollment loadEnrollment(const StatePaths& paths) {
       !std::filesystem::exists(paths.storeKey(), ec)) {
     throw Error("not_enrolled", "this agent is not enrolled (no credential in " +
                                     paths.stateDir.string() +
-                                    "); run: printrelay-agent enroll --code CODE");
+                                    "); run: PRINTRELAY_ENROLL_CODE=CODE printrelay-agent enroll");
   }
   auto key = loadStoreKey(paths.storeKey());
   std::string credential = trimmed(readPrivateFile(paths.credential()));

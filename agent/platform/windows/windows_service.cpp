@@ -235,8 +235,8 @@ int installService(const std::optional<std::string>& configPath, std::ostream& o
 
   out << "Installed the PrintRelayAgent service (automatic start, restarts on failure).\n"
       << "Configuration: " << config.string() << "\n"
-      << "Enroll it:     printrelay-agent --config \"" << config.string()
-      << "\" enroll --code CODE\n"
+      << "Enroll it:     set PRINTRELAY_ENROLL_CODE=CODE, then printrelay-agent --config \""
+      << config.string() << "\" enroll\n"
       << "Then start it: sc start PrintRelayAgent\n";
   return kExitOk;
 }
