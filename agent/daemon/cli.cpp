@@ -49,21 +49,26 @@ namespace {
 
 const std::vector<AgentCommand> kCommandTable{
     {"enroll", "enroll [--code CODE] [--name NAME] [--force]",
-     "generate the store key pair and register this agent with the cloud using the\n"
-     "one-time code the shopkeeper made (printrelay shop enroll-code); the code comes from\n"
-     "PRINTRELAY_ENROLL_CODE or the file PRINTRELAY_ENROLL_CODE_FILE names (--code still\n"
-     "works but warns: any local user can read a command line)"},
-    {"run", "run", "the service: long-poll the cloud for jobs, decrypt them in memory, print them"},
+     "generate the store key pair and register this agent with the\n"
+     "cloud using the one-time code the shopkeeper made (printrelay\n"
+     "shop enroll-code), taken from PRINTRELAY_ENROLL_CODE or the file\n"
+     "PRINTRELAY_ENROLL_CODE_FILE names (--code still works but warns:\n"
+     "any local user can read a command line)"},
+    {"run", "run",
+     "the service: long-poll the cloud for jobs, decrypt them in\n"
+     "memory, print them"},
     {"printers", "printers", "list the CUPS destinations and what they can do"},
     {"service", "service install|uninstall|run",
-     "Windows: install or uninstall the PrintRelayAgent service (run by the service\n"
-     "control manager as \"service run\"); on Linux systemd runs the agent"},
+     "Windows: install or uninstall the PrintRelayAgent service (run\n"
+     "by the service control manager as \"service run\"); on Linux\n"
+     "systemd runs the agent"},
 };
 
 const std::vector<OptionHelp> kOptionTable{
     {"--config", "FILE",
-     "configuration file (default /etc/printrelay/agent.conf); settings can also be\n"
-     "given as PRINTRELAY_AGENT_<KEY> environment variables"},
+     "configuration file (default /etc/printrelay/agent.conf);\n"
+     "settings can also be given as PRINTRELAY_AGENT_<KEY>\n"
+     "environment variables"},
     {"--print-config", "", "show the effective configuration (secrets redacted) and exit"},
     {"--config-template", "",
      "print a commented configuration file with every key and its default"},
