@@ -25,8 +25,10 @@ httplib::Headers headersWith(const std::string& credential) {
   return headers;
 }
 
-CloudError unreachable(const httplib::Result& result, const std::string& what) {
-  return CloudError(0, "cloud_unreachable", what + ": " + httplib::to_string(result.error()));
+CloudError unreachable(const httplib::Result& result, const std::string& what,
+                       const CloudEndpoint& endpoint) {
+  return CloudError(0, "cloud_unreachable",
+                    what + ": " + explainTransportError(result.error(), endpoint));
 }
 
 std::vector<protocol::JobOffer> parseOffers(const json& body) {
@@ -58,6 +60,11 @@ std::vector<protocol::JobOffer> parseOffers(const json& body) {
 
 } // namespace
 
+CloudEndpoint withAgentCaHint(CloudEndpoint endpoint) {
+  endpoint.caFileHint = std::string(kAgentCaFileHint);
+  return endpoint;
+}
+
 CloudError cloudErrorFor(int status, const std::string& body, const std::string& what) {
   const auto parsed = json::parse(body, nullptr, false);
   if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
@@ -76,7 +83,7 @@ CloudError cloudErrorFor(int status, const std::string& body, const std::string&
 }
 
 CloudClient::CloudClient(CloudEndpoint endpoint, std::string credential)
-    : endpoint_(std::move(endpoint)), credential_(std::move(credential)),
+    : endpoint_(withAgentCaHint(std::move(endpoint))), credential_(std::move(credential)),
       client_(makeClient(endpoint_)), pollClient_(makeClient(endpoint_)) {}
 
 CloudClient::~CloudClient() = default;
@@ -86,7 +93,7 @@ protocol::EnrollResponse CloudClient::enroll(const protocol::EnrollRequest& requ
   auto result = client_->Post(std::string(protocol::kApiPrefix) + "/agent/enroll", headersWith({}),
                               json(request).dump(), "application/json");
   if (!result) {
-    throw unreachable(result, what);
+    throw unreachable(result, what, endpoint_);
   }
   if (result->status != 200 && result->status != 201) {
     throw cloudErrorFor(result->status, result->body, what);
@@ -109,7 +116,7 @@ std::vector<protocol::JobOffer> CloudClient::pollJobs(int waitSeconds) {
                                      "/agent/jobs?wait=" + std::to_string(waitSeconds),
                                  headersWith(credential_));
   if (!result) {
-    throw unreachable(result, what);
+    throw unreachable(result, what, endpoint_);
   }
   if (result->status == 204) {
     return {};
@@ -141,7 +148,7 @@ json CloudClient::checkIn() {
   auto result =
       client_->Get(std::string(protocol::kApiPrefix) + "/agent/me", headersWith(credential_));
   if (!result) {
-    throw unreachable(result, what);
+    throw unreachable(result, what, endpoint_);
   }
   if (result->status != 200) {
     throw cloudErrorFor(result->status, result->body, what);
@@ -182,7 +189,7 @@ void CloudClient::fetchDocument(const std::string& jobId, const std::string& lea
     throw CloudError(0, "cloud_download_stopped", what + ": stopped by the agent");
   }
   if (!result) {
-    throw unreachable(result, what);
+    throw unreachable(result, what, endpoint_);
   }
   if (result->status != 200) {
     throw cloudErrorFor(result->status, errorBody.empty() ? result->body : errorBody, what);
@@ -194,7 +201,7 @@ EventDelivery CloudClient::postEvent(const std::string& jobId, const std::string
   auto result =
       client_->Post(jobPath(jobId, "/events"), headersWith(credential_), body, "application/json");
   if (!result) {
-    detail = "unreachable: " + httplib::to_string(result.error());
+    detail = "unreachable: " + explainTransportError(result.error(), endpoint_);
     return EventDelivery::Unavailable;
   }
   const int status = result->status;
@@ -218,7 +225,7 @@ json CloudClient::postEventForAnswer(const std::string& jobId, const std::string
   auto result =
       client_->Post(jobPath(jobId, "/events"), headersWith(credential_), body, "application/json");
   if (!result) {
-    throw unreachable(result, what);
+    throw unreachable(result, what, endpoint_);
   }
   if (result->status < 200 || result->status >= 300) {
     throw cloudErrorFor(result->status, result->body, what);

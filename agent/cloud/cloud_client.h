@@ -41,6 +41,15 @@ enum class EventDelivery {
   Unavailable,  ///< unreachable or 5xx: keep it and retry later
 };
 
+/// How an agent is given the cloud's CA, for the advice after a failed TLS verification.
+inline constexpr std::string_view kAgentCaFileHint =
+    "ca_file in the agent configuration (/etc/printrelay/agent.conf, or "
+    "PRINTRELAY_AGENT_CA_FILE)";
+
+/// `endpoint` with the agent's CA hint: failures to reach the cloud are explained in words
+/// (explainTransportError) that name the agent's ca_file key.
+CloudEndpoint withAgentCaHint(CloudEndpoint endpoint);
+
 /// The agent's side of the HTTP API (routes in docs/architecture.md), authenticated with the
 /// device credential. Poll, document and event requests use separate connections so that
 /// interruptPoll() can cut a waiting long-poll from another thread without touching the rest.

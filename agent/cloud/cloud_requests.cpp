@@ -69,7 +69,7 @@ std::optional<std::int64_t> parseHttpDate(const std::string& text) {
 }
 
 CloudRequests::CloudRequests(CloudEndpoint endpoint, std::string credential)
-    : endpoint_(std::move(endpoint)), credential_(std::move(credential)) {}
+    : endpoint_(withAgentCaHint(std::move(endpoint))), credential_(std::move(credential)) {}
 
 CloudRequests::Health CloudRequests::health() {
   auto client = makeClient(endpoint_);
@@ -80,7 +80,7 @@ CloudRequests::Health CloudRequests::health() {
       std::chrono::steady_clock::now() - start);
   if (!result) {
     throw CloudError(0, "cloud_unreachable",
-                     "GET /api/v1/health: " + httplib::to_string(result.error()));
+                     "GET /api/v1/health: " + explainTransportError(result.error(), endpoint_));
   }
   health.status = result->status;
   if (result->status != 200) {
@@ -103,7 +103,7 @@ CloudRequests::CredentialProbe CloudRequests::probeCredential() {
   const auto result = client->Get(api("/agent/me"), headersWith(credential_));
   if (!result) {
     throw CloudError(0, "cloud_unreachable",
-                     probe.route + ": " + httplib::to_string(result.error()));
+                     probe.route + ": " + explainTransportError(result.error(), endpoint_));
   }
   probe.status = result->status;
   if (result->status >= 200 && result->status < 300) {
@@ -126,7 +126,8 @@ json CloudRequests::send(const std::string& method, const std::string& path, con
       method == "PUT" ? client->Put(path, headersWith(credential_), payload, "application/json")
                       : client->Post(path, headersWith(credential_), payload, "application/json");
   if (!result) {
-    throw CloudError(0, "cloud_unreachable", what + ": " + httplib::to_string(result.error()));
+    throw CloudError(0, "cloud_unreachable",
+                     what + ": " + explainTransportError(result.error(), endpoint_));
   }
   if (result->status < 200 || result->status >= 300) {
     throw cloudErrorFor(result->status, result->body, what);

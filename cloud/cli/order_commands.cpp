@@ -15,9 +15,24 @@ using nlohmann::json;
 
 namespace {
 
-/// The cloud's upload limit unless PRINTRELAY_MAX_UPLOAD_BYTES says otherwise (the cloud's
-/// max_upload_bytes default, 200 MiB).
+/// The upload limit of a cloud that does not publish its own (its max_upload_bytes default,
+/// 200 MiB).
 constexpr long long kDefaultMaxUploadBytes = 200LL * 1024 * 1024;
+
+/// The upload limit and where it comes from: PRINTRELAY_MAX_UPLOAD_BYTES when set, else the
+/// max_upload_bytes the cloud publishes in GET /api/v1/health, else the default.
+std::pair<long long, std::string> uploadLimit(CloudSession& cloud) {
+  if (const std::string given = envOr("PRINTRELAY_MAX_UPLOAD_BYTES", ""); !given.empty()) {
+    return {parseInteger(given, "PRINTRELAY_MAX_UPLOAD_BYTES", 1, 1LL << 50),
+            "PRINTRELAY_MAX_UPLOAD_BYTES"};
+  }
+  const json health = cloud.get(kApi + "/health", "", "asking for the upload limit");
+  if (const auto it = health.find("max_upload_bytes");
+      it != health.end() && it->is_number_integer() && it->get<long long>() > 0) {
+    return {it->get<long long>(), "the cloud's max_upload_bytes"};
+  }
+  return {kDefaultMaxUploadBytes, "the default limit"};
+}
 
 /// The print options the command line gives, checked here before anything is sent.
 json printOptionsFrom(const Arguments& args) {
@@ -88,19 +103,25 @@ Bytes storeKey(CloudSession& cloud, const std::string& storeId, std::string& key
   return publicKey;
 }
 
+/// `bytes` for a reader: whole MiB from 10 MiB on ("200 MiB"), bytes below ("2000 bytes").
+std::string sizeWords(long long bytes) {
+  constexpr long long kMiB = 1024 * 1024;
+  if (bytes >= 10 * kMiB) {
+    return std::to_string(bytes / kMiB) + " MiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
 /// Refuses a file the cloud would refuse for its size, before an order is made.
-void checkUploadSize(const std::filesystem::path& file, bool sealedHere) {
-  const auto limit =
-      parseInteger(envOr("PRINTRELAY_MAX_UPLOAD_BYTES", std::to_string(kDefaultMaxUploadBytes)),
-                   "PRINTRELAY_MAX_UPLOAD_BYTES", 1, 1LL << 50);
+void checkUploadSize(CloudSession& cloud, const std::filesystem::path& file, bool sealedHere) {
+  const auto [limit, source] = uploadLimit(cloud);
   const std::uint64_t size = std::filesystem::file_size(file);
   const std::uint64_t upload = sealedHere ? sealedSizeBound(size) : size;
   if (upload > static_cast<std::uint64_t>(limit)) {
     throw Error("payload_too_large",
-                file.string() + " is " + std::to_string(size / (1024 * 1024)) +
-                    " MiB; the cloud takes at most " + std::to_string(limit / (1024 * 1024)) +
-                    " MiB per document (PRINTRELAY_MAX_UPLOAD_BYTES). Nothing was sent; split "
-                    "the document or ask the shop");
+                file.string() + " is " + sizeWords(static_cast<long long>(size)) +
+                    "; the cloud takes at most " + sizeWords(limit) + " per document (" + source +
+                    "). Nothing was sent; split the document or ask the shop");
   }
 }
 
@@ -155,7 +176,7 @@ int sendDocument(CloudSession& cloud, const Arguments& args) {
   if (cloud.token().empty()) {
     throw UsageError("log in first: printrelay login --email ADDRESS");
   }
-  checkUploadSize(file, seal == "local");
+  checkUploadSize(cloud, file, seal == "local");
   // The type and the page count from the bytes, the price and the store's key: all before an
   // order is made.
   const LocalDocument local = examineDocument(file, args.option("content-type"));

@@ -96,7 +96,8 @@ void Api::health(RequestContext& ctx) {
             {{"status", "ok"},
              {"version", std::string(version())},
              {"database", store_.backendName()},
-             {"schema_version", schemaVersion_}});
+             {"schema_version", schemaVersion_},
+             {"max_upload_bytes", settings_.maxUploadBytes}});
 }
 
 void Api::liveness(RequestContext& ctx) {

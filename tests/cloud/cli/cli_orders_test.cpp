@@ -222,3 +222,73 @@ TEST_F(CliOrdersTest, SecretsComeFromTheEnvironmentOrAFileAndTheOptionWarns) {
 
 } // namespace
 } // namespace printrelay::cloud::testing
+
+namespace printrelay::cloud::testing {
+namespace {
+
+TEST_F(CliOrdersTest, StoresShowsEachStoresPrices) {
+  const auto stores = cli({"stores"});
+  ASSERT_TRUE(stores.status.success()) << stores.describe();
+  EXPECT_NE(stores.out.find("Copy Corner"), std::string::npos) << stores.out;
+  EXPECT_NE(stores.out.find("  prices: b/w EUR 0.10, colour EUR 0.50 a side; + 19% tax; pay "
+                            "after printing\n"),
+            std::string::npos)
+      << stores.out;
+  const auto asJson = cli({"--json", "stores"});
+  ASSERT_TRUE(asJson.status.success()) << asJson.describe();
+  const auto listed = nlohmann::json::parse(asJson.out)["stores"];
+  ASSERT_FALSE(listed.empty());
+  EXPECT_EQ(listed[0]["prices"]["currency"], "EUR") << asJson.out;
+
+  createStore("No Prices Yet");
+  const auto unpriced = cli({"stores"});
+  ASSERT_TRUE(unpriced.status.success()) << unpriced.describe();
+  EXPECT_NE(unpriced.out.find("prices: no prices published"), std::string::npos) << unpriced.out;
+}
+
+TEST_F(CliOrdersTest, PaySaysWhatIsDueAndWhereToPayIt) {
+  const auto sent = cli({"send", "--store", storeId_, file_.string()}, session());
+  ASSERT_TRUE(sent.status.success()) << sent.describe();
+  const std::string orderId = sentOrderId(sent);
+  ASSERT_FALSE(orderId.empty()) << sent.out;
+  const auto pay = cli({"pay", orderId}, session());
+  ASSERT_TRUE(pay.status.success()) << pay.describe();
+  EXPECT_NE(pay.out.find("order " + orderId + ": EUR 0.36 due"), std::string::npos) << pay.out;
+  EXPECT_NE(pay.out.find("Pay at the shop's counter: Copy Corner"), std::string::npos) << pay.out;
+  EXPECT_NE(pay.out.find("This cloud takes no payment online"), std::string::npos) << pay.out;
+  const auto asJson = cli({"--json", "pay", orderId}, session());
+  ASSERT_TRUE(asJson.status.success()) << asJson.describe();
+  const auto answer = nlohmann::json::parse(asJson.out);
+  EXPECT_EQ(answer["online_payment"], false);
+  EXPECT_EQ(answer["currency"], "EUR");
+  EXPECT_GT(answer["amount_due_minor"].get<long long>(), 0);
+
+  ASSERT_TRUE(cli({"cancel", orderId}, session()).status.success());
+  const auto cancelled = cli({"pay", orderId}, session());
+  ASSERT_TRUE(cancelled.status.success()) << cancelled.describe();
+  EXPECT_NE(cancelled.out.find("there is nothing to pay"), std::string::npos) << cancelled.out;
+}
+
+/// The cloud with a small upload limit, which it publishes.
+class CliUploadLimitTest : public CliOrdersTest {
+protected:
+  void configure(CloudSettings& settings) override { settings.maxUploadBytes = 3000; }
+};
+
+TEST_F(CliUploadLimitTest, TheCloudsPublishedLimitIsCheckedBeforeAnOrderIsMade) {
+  const auto health = request("GET", "/api/v1/health").asJson();
+  EXPECT_EQ(health["max_upload_bytes"], 3000) << health.dump();
+  const auto big = dir_->writeFile("big.txt", std::string(5000, 'x'));
+  const auto refused = cli({"send", "--store", storeId_, big.string()}, session());
+  EXPECT_EQ(refused.status.code, 1) << refused.describe();
+  EXPECT_NE(refused.err.find("[payload_too_large]"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("at most 3000 bytes per document (the cloud's max_upload_bytes)"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(orderCount(), 0u);
+  const auto small = dir_->writeFile("small.txt", "hello\n");
+  EXPECT_TRUE(cli({"send", "--store", storeId_, small.string()}, session()).status.success());
+}
+
+} // namespace
+} // namespace printrelay::cloud::testing
