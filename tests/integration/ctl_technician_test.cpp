@@ -79,7 +79,8 @@ TEST_F(CtlTest, AfterARevocationStatusSaysHowToEnrollAgain) {
     std::this_thread::sleep_for(500ms);
   }
   EXPECT_NE(status.out.find("REFUSED (credential not accepted)"), std::string::npos) << status.out;
-  EXPECT_NE(status.out.find("PRINTRELAY_ENROLL_CODE=CODE printrelayctl enroll --force"), std::string::npos)
+  EXPECT_NE(status.out.find("PRINTRELAY_ENROLL_CODE=CODE printrelayctl enroll --force"),
+            std::string::npos)
       << status.out;
 }
 

@@ -113,7 +113,9 @@ TEST(CtlStatus, ARefusedCredentialSaysHowToEnrollAgain) {
                        {"queue", {{"in_flight", 0}, {"outbox", 0}}}};
   const std::string text = ctl::renderStatus(status, now);
   EXPECT_NE(text.find("REFUSED (credential not accepted)"), std::string::npos) << text;
-  EXPECT_NE(text.find("PRINTRELAY_ENROLL_CODE=CODE printrelayctl enroll --force"), std::string::npos) << text;
+  EXPECT_NE(text.find("PRINTRELAY_ENROLL_CODE=CODE printrelayctl enroll --force"),
+            std::string::npos)
+      << text;
 }
 
 class RunningCupsdTest : public ::testing::Test {
