@@ -99,13 +99,14 @@ TEST_F(NamesTest, AgentAndPrinterNamesAreRefused) {
 
 TEST_F(NamesTest, DocumentNamesAreNeutralised) {
   const std::string storeId = createStore();
+  enrollAgent(storeId);
   const std::string customer = customerToken();
   for (const auto& [hidden, code] : kHidden) {
     const json body = printrelay::testing::newOrderBody(storeId, "invoice" + hidden + "fdp.exe",
                                                         "application/pdf", json::object(), 1);
     const auto reply = request("POST", "/api/v1/orders", customer, body.dump());
     ASSERT_EQ(reply.status, 201) << code << ": " << reply.describe();
-    const std::string name = reply.asJson().value("document_name", "");
+    const std::string name = reply.asJson()["document"].value("name", "");
     const bool control = hidden.size() == 1 || hidden == "\xc2\x85" || hidden == "\xc2\x9b";
     // Invisible characters go; controls become a visible U+FFFD.
     EXPECT_EQ(name, control ? "invoice\xef\xbf\xbd"
@@ -113,7 +114,7 @@ TEST_F(NamesTest, DocumentNamesAreNeutralised) {
                             : "invoicefdp.exe")
         << code;
     const auto read = request("GET", "/api/v1/orders/" + reply.asJson().value("id", ""), customer);
-    EXPECT_EQ(read.asJson().value("document_name", ""), name);
+    EXPECT_EQ(read.asJson()["document"].value("name", ""), name);
   }
 }
 
