@@ -58,6 +58,7 @@ bool PasswordHasher::verify(std::string_view encoded, std::string_view password)
   if (encoded.rfind("$argon2id$", 0) != 0) {
     return false;
   }
+  ++verifications_;
   const std::string copy(encoded); // argon2 wants a NUL-terminated string
   return argon2id_verify(copy.c_str(), password.data(), password.size()) == ARGON2_OK;
 }

@@ -43,6 +43,11 @@ public:
 
   /// How many times verifyDummy() ran (tests check the unknown-account path takes it).
   std::uint64_t dummyVerifications() const { return dummyVerifications_.load(); }
+  /// How many Argon2 verifications ran in all, the dummy's included (tests check that a login
+  /// for an unknown address and one with a wrong password each cost exactly one).
+  std::uint64_t verifications() const { return verifications_.load(); }
+  /// The dummy hash, made once at start-up with these parameters.
+  const std::string& dummyHash() const { return dummyHash_; }
 
   const Argon2Params& params() const { return params_; }
 
@@ -50,6 +55,7 @@ private:
   Argon2Params params_;
   std::string dummyHash_;
   mutable std::atomic<std::uint64_t> dummyVerifications_{0};
+  mutable std::atomic<std::uint64_t> verifications_{0};
 };
 
 } // namespace printrelay::cloud

@@ -24,6 +24,7 @@ struct OutgoingMail {
   std::string to;
   std::string subject;
   std::string body; ///< plain text, UTF-8
+  std::string html; ///< the same as an HTML document, UTF-8; empty: a plain-text mail
 };
 
 /// Delivers e-mail; one backend per file (SMTP, a folder of .eml files). send() throws Error
@@ -44,7 +45,8 @@ std::unique_ptr<Mailer> makeSmtpMailer(const SmtpSettings& settings);
 std::unique_ptr<Mailer> makeEmlFolderMailer(const std::filesystem::path& dir);
 
 /// The RFC 5322 text of a mail (headers, blank line, body: 7bit when ASCII, else
-/// quoted-printable), as both backends send it.
+/// quoted-printable), as both backends send it. A mail with an HTML part is
+/// multipart/alternative: the plain text first, then the HTML, each UTF-8.
 std::string renderMail(const OutgoingMail& mail);
 
 } // namespace printrelay::cloud

@@ -4,10 +4,16 @@ namespace printrelay::cloud {
 
 void queueMail(StoreTransaction& tx, const std::string& to, const std::string& subject,
                const std::string& body, std::int64_t now) {
+  queueMail(tx, to, MailContent{subject, body, {}}, now);
+}
+
+void queueMail(StoreTransaction& tx, const std::string& to, const MailContent& content,
+               std::int64_t now) {
   MailRecord mail;
   mail.recipient = to;
-  mail.subject = subject;
-  mail.body = body;
+  mail.subject = content.subject;
+  mail.body = content.text;
+  mail.html = content.html;
   mail.createdAt = mail.nextAttemptAt = now;
   tx.enqueueMail(mail);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cloud/mail/order_mail.h"
 #include "cloud/storage/store.h"
 
 #include <cstdint>
@@ -11,5 +12,8 @@ namespace printrelay::cloud {
 /// background worker once the transaction commits. The one way the cloud composes a mail record.
 void queueMail(StoreTransaction& tx, const std::string& to, const std::string& subject,
                const std::string& body, std::int64_t now);
+/// The same for a mail with plain-text and HTML parts.
+void queueMail(StoreTransaction& tx, const std::string& to, const MailContent& mail,
+               std::int64_t now);
 
 } // namespace printrelay::cloud

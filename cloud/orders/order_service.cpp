@@ -4,6 +4,7 @@
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
 #include "cloud/orders/payments.h"
+#include "cloud/orders/pricing.h"
 #include "cloud/storage/ids.h"
 #include "common/util/encoding.h"
 #include "common/util/error.h"
@@ -75,12 +76,54 @@ std::string failureReason(StoreTransaction& tx, const OrderRecord& order) {
   return reason;
 }
 
+/// The mail a customer gets when the order enters a state (for held: with this hold reason;
+/// empty matches any). A state without a row, or whose row names no mail, is not mailed. The
+/// one place that decides which moments are mailed.
+struct CustomerMail {
+  OrderState state;
+  std::string_view holdReason;
+  std::optional<OrderMailKind> mail;
+};
+const CustomerMail kCustomerMails[] = {
+    {OrderState::AwaitingUpload, {}, std::nullopt},
+    {OrderState::AwaitingPayment, {}, OrderMailKind::AwaitingPayment},
+    {OrderState::Held, kHoldForPickup, OrderMailKind::Held},
+    {OrderState::Held, kHoldForPageCount, std::nullopt}, // the shop approves; nothing to do yet
+    {OrderState::Queued, {}, std::nullopt},
+    {OrderState::Dispatched, {}, std::nullopt},
+    {OrderState::Printing, {}, std::nullopt},
+    {OrderState::Printed, {}, OrderMailKind::Printed},
+    {OrderState::Failed, {}, OrderMailKind::Failed},
+    {OrderState::Expired, {}, OrderMailKind::Expired},
+    {OrderState::Cancelled, {}, OrderMailKind::Cancelled},
+};
+
+std::optional<OrderMailKind> customerMailFor(OrderState state, std::string_view holdReason) {
+  for (const auto& row : kCustomerMails) {
+    if (row.state == state && (row.holdReason.empty() || row.holdReason == holdReason)) {
+      return row.mail;
+    }
+  }
+  return std::nullopt;
+}
+
+/// "EUR 1.20": an amount in minor units of `currency`.
+std::string money(std::int64_t minor, const std::string& currency) {
+  return currency + " " + formatMinor(minor, currencyExponent(currency).value_or(2));
+}
+
+/// The words after "…: " in a history note ("cancelled by the shop (usr_1): out of toner").
+std::string reasonInNote(const std::string& note) {
+  const auto colon = note.find(": ");
+  return colon == std::string::npos ? std::string() : note.substr(colon + 2);
+}
+
 } // namespace
 
 OrderService::OrderService(StoreTransaction& tx, OrderServiceHooks hooks, std::int64_t now)
     : tx_(tx), hooks_(std::move(hooks)), now_(now) {}
 
-void OrderService::moveTo(OrderRecord& order, OrderState to, std::string_view note) {
+void OrderService::moveTo(OrderRecord& order, OrderState to, std::string_view note, bool tell) {
   const OrderState from = order.state;
   checkTransition(from, to);
   // A reprint, or an approved page count (the agent dropped the job it held), is a new job: the
@@ -117,6 +160,9 @@ void OrderService::moveTo(OrderRecord& order, OrderState to, std::string_view no
   }
   if (to == OrderState::Queued || isTerminal(to)) {
     clearHoldReason(tx_, order);
+  }
+  if (from != to) {
+    entered_[order.id] = {to, tell};
   }
 }
 
@@ -178,9 +224,6 @@ void OrderService::agentReport(OrderRecord& order, OrderState target, std::strin
       finalizeCharge(tx_, order, pages->agentPages.value_or(pages->quotedPages.value_or(0)));
     }
   }
-  if (target == OrderState::Printed || target == OrderState::Failed) {
-    tellCustomer(order);
-  }
 }
 
 void OrderService::pagesCounted(OrderRecord& order, bool proceed, std::string_view note) {
@@ -230,7 +273,7 @@ void OrderService::queue(OrderRecord& order, std::string_view note) {
   moveTo(order, OrderState::Queued, note);
 }
 
-void OrderService::cancel(OrderRecord& order, std::string_view note) {
+void OrderService::cancel(OrderRecord& order, std::string_view note, Canceller by) {
   const std::string state(toString(order.state));
   if (order.state == OrderState::Printing || order.state == OrderState::Printed ||
       order.state == OrderState::Failed) {
@@ -240,7 +283,7 @@ void OrderService::cancel(OrderRecord& order, std::string_view note) {
   if (order.state == OrderState::Cancelled || order.state == OrderState::Expired) {
     throw Error("illegal_transition", "the order is already " + state + "; it cannot be cancelled");
   }
-  moveTo(order, OrderState::Cancelled, note);
+  moveTo(order, OrderState::Cancelled, note, by == Canceller::Shop);
   refundIfPaid(tx_, order, note, now_);
 }
 
@@ -312,36 +355,76 @@ bool OrderService::handBackLease(const std::string& jobId, const std::string& le
   return true;
 }
 
+bool OrderService::refund(OrderRecord& order, std::string_view reason) {
+  const auto charge = tx_.findOrderCharge(order.id);
+  if (!charge || charge->paymentState != "paid") {
+    return false;
+  }
+  refundIfPaid(tx_, order, reason, now_);
+  queueOrderMail(order, OrderMailKind::Refunded, reason);
+  return true;
+}
+
 void OrderService::tellCustomer(const OrderRecord& order) {
+  const auto lc = tx_.findOrderLifecycle(order.id);
+  const auto kind = customerMailFor(order.state, lc ? lc->holdReason : std::string());
+  if (!kind) {
+    return;
+  }
+  std::string reason;
+  if (order.state == OrderState::Failed) {
+    reason = failureReason(tx_, order);
+  } else if (order.state == OrderState::Cancelled) {
+    const auto history = tx_.orderHistory(order.id);
+    reason = history.empty() ? std::string() : reasonInNote(history.back().note);
+  }
+  queueOrderMail(order, *kind, reason);
+}
+
+void OrderService::queueOrderMail(const OrderRecord& order, OrderMailKind kind,
+                                  std::string_view reason) {
   const auto customer = tx_.findUser(order.customerId);
   const auto store = tx_.findStore(order.storeId);
   if (!customer || customer->email.empty() || customer->deactivatedAt || !store) {
     return; // nobody to tell
   }
-  std::string subject;
-  std::string body;
-  const std::string what = "\"" + order.documentName + "\" (order " + order.id + ")";
-  if (order.state == OrderState::Printed) {
-    const std::string pickupCode = orderLifecycle(tx_, order).pickupCode;
-    subject = "Your print is ready for pickup at " + store->name;
-    body = "Hello,\n\nyour print " + what + " is ready for pickup at:\n\n  " + store->name + "\n" +
-           (store->address.empty() ? "" : "  " + store->address + "\n") + "\n";
-    if (!pickupCode.empty()) {
-      body += "Pickup code: " + pickupCode + "\n\nGive this code at the counter.\n\n";
+  OrderMailFacts facts;
+  facts.orderId = order.id;
+  facts.documentName = order.documentName;
+  facts.shopName = store->name;
+  facts.shopAddress = store->address;
+  facts.reason = std::string(reason);
+  facts.onlinePayment = hooks_.onlinePayment;
+  const OrderLifecycleRecord lc = orderLifecycle(tx_, order);
+  facts.pickupCode = lc.pickupCode;
+  const StoreLifecycleRecord settings = storeLifecycle(tx_, order.storeId);
+  facts.waitSeconds = order.state == OrderState::AwaitingPayment ? settings.paymentWindowSeconds
+                                                                 : settings.releaseWindowSeconds;
+  if (const auto charge = tx_.findOrderCharge(order.id); charge && charge->totalMinor > 0) {
+    facts.amount = money(charge->totalMinor, charge->currency);
+    facts.paid = charge->paymentState == "paid";
+    if (charge->paymentState == "refunded") {
+      facts.payment = PaymentOutcome::Refunded;
+      facts.refundedAmount = money(charge->refundedMinor, charge->currency);
+    } else if (charge->paymentState == "unpaid") {
+      facts.payment = PaymentOutcome::NotCharged;
+    } else {
+      facts.payment = PaymentOutcome::StillCharged;
     }
-    body += "Thank you for printing with PrintRelay.\n";
-  } else {
-    const std::string reason = failureReason(tx_, order);
-    subject = "Your print at " + store->name + " failed";
-    body = "Hello,\n\nyour print " + what + " at " + store->name +
-           " could not be printed.\n\nReason: " + (reason.empty() ? "not given" : reason) +
-           "\n\nThe shop can print it again, or you can place a new order.\n";
   }
-  queueMail(tx_, customer->email, subject, body, now_);
+  queueMail(tx_, customer->email, orderMail(kind, facts), now_);
   mailQueued_ = true;
 }
 
 void OrderService::commit() {
+  for (const auto& [orderId, entered] : entered_) {
+    const auto& [state, tell] = entered;
+    const auto order = tx_.findOrder(orderId);
+    if (tell && order && order->state == state) {
+      tellCustomer(*order);
+    }
+  }
+  entered_.clear();
   tx_.commit();
   if (mailQueued_ && hooks_.mailQueued) {
     hooks_.mailQueued();

@@ -1,10 +1,13 @@
 #pragma once
 
+#include "cloud/mail/order_mail.h"
 #include "cloud/storage/document_directory.h"
 #include "cloud/storage/store.h"
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,7 +22,12 @@ struct OrderServiceHooks {
   std::function<void(const std::string& storeId)> jobQueued;
   /// Mail was queued in the outbox: the mail sender looks again.
   std::function<void()> mailQueued;
+  /// Online payment is configured: the awaiting-payment mail offers `printrelay pay`.
+  bool onlinePayment = false;
 };
+
+/// Who cancels an order: the shop's cancel is mailed to the customer, the customer's own is not.
+enum class Canceller : std::uint8_t { Shop, Customer };
 
 /// The one writer of an order's state. Every change goes through it: the state (checked with
 /// canTransition), its history row, the job and its lease, and the side effects the new state
@@ -68,7 +76,7 @@ public:
   /// ends, a paid order is refunded). Error "printing_started" once printing began,
   /// "illegal_transition" when it already ended otherwise. The caller deletes the ciphertext
   /// after committing (deleteDocumentIfDue).
-  void cancel(OrderRecord& order, std::string_view note);
+  void cancel(OrderRecord& order, std::string_view note, Canceller by = Canceller::Shop);
 
   /// Queues a printed or failed order again under a new job. Error "illegal_transition" for any
   /// other state, "document_gone" when its ciphertext was deleted.
@@ -89,19 +97,32 @@ public:
   /// still holds lease `leaseId` and nothing was reported on it. Returns whether it did.
   bool handBackLease(const std::string& jobId, const std::string& leaseId);
 
-  /// Commits the transaction, then wakes the stores' agents and the mail sender as needed.
+  /// A paid order's payment was refunded outside a state change (at the payment provider, or a
+  /// payment that arrived after the order ended): the refund is recorded and the customer told.
+  /// False when the order was not paid.
+  bool refund(OrderRecord& order, std::string_view reason);
+
+  /// Queues the customer's mails for the states the orders entered (see kCustomerMails in
+  /// order_service.cpp), commits the transaction, then wakes the stores' agents and the mail
+  /// sender as needed.
   void commit();
 
 private:
   /// Writes the order in state `to` with its history row and the job change that state needs.
-  void moveTo(OrderRecord& order, OrderState to, std::string_view note);
+  void moveTo(OrderRecord& order, OrderState to, std::string_view note, bool tell = true);
   void queue(OrderRecord& order, std::string_view note);
+  /// Queues the mail the customer gets on `order` entering its state, if that state has one.
   void tellCustomer(const OrderRecord& order);
+  /// Queues the mail of `kind` to the order's customer (none without a customer to tell).
+  void queueOrderMail(const OrderRecord& order, OrderMailKind kind, std::string_view reason = {});
 
   StoreTransaction& tx_;
   OrderServiceHooks hooks_;
   std::int64_t now_;
   std::set<std::string> storesToWake_;
+  /// The state each order entered last in this transaction and whether its customer is told;
+  /// mailed at commit(), once every side effect (refund, final price) is written.
+  std::map<std::string, std::pair<OrderState, bool>> entered_;
   bool mailQueued_ = false;
 };
 

@@ -129,9 +129,9 @@ void Api::registerAccount(RequestContext& ctx) {
   rejectUnknownFields(body, {"email", "password", "name", "role"});
   const std::string email = emailField(body);
   const std::string password = newPasswordField(body, "password");
-  const std::string name = optionalString(body, "name", 200);
+  const std::string name = nameField(body, "name", 200, NameRule::Refuse, false);
   takeOrRefuse(accountRequestsByAddress_, clientAddress(ctx), ctx, "too_many_requests",
-               "too many account requests from this address; try again later");
+               "too many account requests from this address");
 
   // Hash before looking: a taken address costs the same time as a new one, and the slow hash
   // runs outside the transaction.
@@ -228,7 +228,7 @@ void Api::requestPasswordReset(RequestContext& ctx) {
   rejectUnknownFields(body, {"email"});
   const std::string email = emailField(body);
   takeOrRefuse(accountRequestsByAddress_, clientAddress(ctx), ctx, "too_many_requests",
-               "too many account requests from this address; try again later");
+               "too many account requests from this address");
   auto tx = store_.begin();
   if (const auto user = tx->findUserByEmail(email); user && !user->deactivatedAt) {
     const std::string token =
@@ -297,9 +297,8 @@ void Api::login(RequestContext& ctx) {
   for (RateLimiter* limiter : {&loginFailuresByAccount_, &loginFailuresByAddress_}) {
     const std::string& key = limiter == &loginFailuresByAccount_ ? accountKey : addressKey;
     if (limiter->exhausted(key)) {
-      ctx.response.setHeader("Retry-After",
-                             std::to_string(std::max<std::int64_t>(1, limiter->retryAfter(key))));
-      throw ApiError(429, "too_many_attempts", "too many failed logins; wait before trying again");
+      throw ApiError::throttled("too_many_attempts", "too many failed logins",
+                                limiter->retryAfter(key));
     }
   }
 
@@ -400,7 +399,8 @@ void Api::changePassword(RequestContext& ctx) {
   }
   const std::string accountKey = "acct:" + user.email;
   if (loginFailuresByAccount_.exhausted(accountKey)) {
-    throw ApiError(429, "too_many_attempts", "too many wrong passwords; wait before trying again");
+    throw ApiError::throttled("too_many_attempts", "too many wrong passwords",
+                              loginFailuresByAccount_.retryAfter(accountKey));
   }
   if (!accounts_.hasher.verify(user.passwordHash, current)) {
     loginFailuresByAccount_.record(accountKey);

@@ -79,7 +79,7 @@ void Api::createUser(RequestContext& ctx) {
   // Same checks as registration (shape of the address, password length).
   const std::string email = emailField(body);
   const std::string password = newPasswordField(body, "password");
-  const std::string name = optionalString(body, "name", 200);
+  const std::string name = nameField(body, "name", 200, NameRule::Refuse, false);
   UserRecord user;
   user.id = newId("usr");
   user.email = email;
@@ -135,7 +135,7 @@ void Api::createStore(RequestContext& ctx) {
   rejectUnknownFields(body, {"name", "address", "latitude", "longitude"});
   StoreRecord store;
   store.id = newId("st");
-  store.name = requiredString(body, "name", 200);
+  store.name = nameField(body, "name", 200, NameRule::Refuse, true);
   store.address = optionalString(body, "address", 500);
   store.latitude = requiredNumber(body, "latitude", -90, 90);
   store.longitude = requiredNumber(body, "longitude", -180, 180);
@@ -155,7 +155,7 @@ void Api::updateStore(RequestContext& ctx) {
   auto tx = store_.begin();
   StoreRecord store = existingStore(*tx, storeId);
   if (body.contains("name")) {
-    store.name = requiredString(body, "name", 200);
+    store.name = nameField(body, "name", 200, NameRule::Refuse, true);
   }
   if (body.contains("address")) {
     store.address = optionalString(body, "address", 500);

@@ -65,7 +65,9 @@ json checkedPrinter(const json& in, std::size_t index) {
     throw ApiError(400, "invalid_request",
                    where + ".state must be idle, processing, stopped or unknown");
   }
-  json printer{{"name", requiredString(in, "name", 127)},
+  // Refused rather than neutralised: the agent submits jobs to the printer by this name, so a
+  // changed name would name no printer.
+  json printer{{"name", nameField(in, "name", 127, NameRule::Refuse, true)},
                {"state", state},
                {"accepting", flag("accepting")},
                {"is_default", flag("is_default")},
@@ -91,8 +93,9 @@ json checkedPrinter(const json& in, std::size_t index) {
 } // namespace
 
 void Api::enrollAgent(RequestContext& ctx) {
-  const auto request =
-      parseJsonObject(ctx.body.readAll(kMaxJsonBody)).get<protocol::EnrollRequest>();
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  nameField(body, "agent_name", 128, NameRule::Refuse, false); // shown to shopkeepers
+  const auto request = body.get<protocol::EnrollRequest>();
   Bytes publicKey;
   try {
     publicKey = base64Decode(request.publicKey);

@@ -187,8 +187,10 @@ private:
   void replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop);
   /// Cancels `order` in `tx` (its store's leases expired first) with the history `note`, commits,
   /// deletes the ciphertext and reads the order back for the reply; `by` names who, for the log.
+  /// The shop's cancel is mailed to the customer, the customer's own is not.
   nlohmann::json cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
-                               const std::string& note, const std::string& by);
+                               const std::string& note, const std::string& by,
+                               Canceller canceller = Canceller::Shop);
   /// Deletes a cancelled order's ciphertext once the cancel committed.
   void deleteCancelledDocument(const std::string& orderId);
   /// Releases the store's order held with the body's pickup code (rate-limited per store); the

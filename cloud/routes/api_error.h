@@ -2,6 +2,8 @@
 
 #include "common/util/error.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace printrelay::cloud {
@@ -17,8 +19,17 @@ public:
   /// The HTTP status to answer with.
   int status() const noexcept { return status_; }
 
+  /// For a throttled request: the seconds to wait, sent as the error's `retry_after` and a
+  /// Retry-After header.
+  std::optional<std::int64_t> retryAfter() const noexcept { return retryAfter_; }
+
+  /// A 429 answer for a throttled request: `what` happened, then "; try again in 4 minutes"
+  /// (the wait in the largest sensible unit, rounded up), with `retry_after` seconds (at least 1).
+  static ApiError throttled(std::string code, const std::string& what, std::int64_t retryAfter);
+
 private:
   int status_;
+  std::optional<std::int64_t> retryAfter_;
 };
 
 /// The HTTP status for an Error raised below the HTTP layer (protocol parsing, the envelope, the

@@ -1,6 +1,7 @@
 #include "cloud/routes/json_body.h"
 
 #include "cloud/routes/api_error.h"
+#include "common/util/names.h"
 
 #include <cmath>
 
@@ -81,6 +82,36 @@ std::string optionalString(const json& object, const std::string& field, std::si
   return value;
 }
 
+std::string nameField(const json& object, const std::string& field, std::size_t maxLength,
+                      NameRule rule, bool required) {
+  const auto it = object.find(field);
+  if (it == object.end() || it->is_null()) {
+    if (required) {
+      invalid(field, "is required");
+    }
+    return {};
+  }
+  if (!it->is_string()) {
+    invalid(field, "must be a string");
+  }
+  const auto& value = it->get_ref<const std::string&>();
+  if (value.empty() && required) {
+    invalid(field, "must not be empty");
+  }
+  if (value.size() > maxLength) {
+    invalid(field, "is longer than " + std::to_string(maxLength) + " bytes");
+  }
+  if (rule == NameRule::Neutralise) {
+    return neutralisedName(value);
+  }
+  if (const auto problem = nameProblem(value); problem) {
+    throw ApiError(400, "invalid_name",
+                   "field '" + field + "' contains " + problem->describe() +
+                       ": names may not hold control, bidirectional or invisible characters");
+  }
+  return value;
+}
+
 double requiredNumber(const json& object, const std::string& field, double min, double max) {
   const auto it = object.find(field);
   if (it == object.end() || it->is_null()) {
@@ -100,8 +131,13 @@ std::string dumpJson(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string errorBody(std::string_view code, std::string_view message) {
-  return dumpJson(json{{"error", {{"code", code}, {"message", message}}}});
+std::string errorBody(std::string_view code, std::string_view message,
+                      std::optional<std::int64_t> retryAfter) {
+  json error{{"code", code}, {"message", message}};
+  if (retryAfter) {
+    error["retry_after"] = *retryAfter;
+  }
+  return dumpJson(json{{"error", std::move(error)}});
 }
 
 std::int64_t requiredInteger(const json& object, const std::string& field, std::int64_t min,

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,18 @@ std::string requiredString(const nlohmann::json& object, const std::string& fiel
 std::string optionalString(const nlohmann::json& object, const std::string& field,
                            std::size_t maxLength);
 
+/// How a name field treats the characters common/util/names.h rules out.
+enum class NameRule : std::uint8_t {
+  Refuse,    ///< 400 invalid_name, naming the character and its position (names typed for
+             ///< themselves: account, store, agent; printer names, which must stay exact)
+  Neutralise ///< removed or replaced (a name taken from elsewhere: a document's file name)
+};
+
+/// A name of at most maxLength bytes under `rule`; empty when absent or null unless `required`
+/// (then 400 invalid_request). Whatever the rule, the result holds none of those characters.
+std::string nameField(const nlohmann::json& object, const std::string& field, std::size_t maxLength,
+                      NameRule rule, bool required);
+
 /// A required number in [min, max].
 double requiredNumber(const nlohmann::json& object, const std::string& field, double min,
                       double max);
@@ -38,7 +51,9 @@ std::int64_t requiredInteger(const nlohmann::json& object, const std::string& fi
 /// Serializes a response; invalid UTF-8 (from stored input) is replaced, never thrown about.
 std::string dumpJson(const nlohmann::json& value);
 
-/// The body of an error response: {"error": {"code": …, "message": …}}.
-std::string errorBody(std::string_view code, std::string_view message);
+/// The body of an error response: {"error": {"code": …, "message": …}}, with "retry_after"
+/// (seconds) in the error when a throttle gives it.
+std::string errorBody(std::string_view code, std::string_view message,
+                      std::optional<std::int64_t> retryAfter = std::nullopt);
 
 } // namespace printrelay::cloud

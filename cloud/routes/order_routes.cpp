@@ -148,7 +148,9 @@ void Api::createOrder(RequestContext& ctx) {
   rejectUnknownFields(body,
                       {"store_id", "document_name", "content_type", "options", "pages", "hold"});
   const std::string storeId = requiredString(body, "store_id", 64);
-  const std::string documentName = requiredString(body, "document_name", 255);
+  // A file's name: whatever hides or disguises text is neutralised, not refused.
+  const std::string documentName =
+      nameField(body, "document_name", 255, NameRule::Neutralise, true);
   const std::string contentType = mediaTypeOf(requiredString(body, "content_type", 128));
   if (!isSupportedDocumentType(contentType)) {
     throw ApiError(400, "unsupported_media_type",
@@ -170,7 +172,7 @@ void Api::createOrder(RequestContext& ctx) {
   }
 
   takeOrRefuse(ordersByUser_, ctx.principal.subject, ctx, "too_many_orders",
-               "too many orders in the last hour; try again later");
+               "too many orders in the last hour");
 
   auto tx = store_.begin();
   const StoreRecord store = existingStore(*tx, storeId);
@@ -245,7 +247,7 @@ void Api::uploadDocument(RequestContext& ctx) {
     pages.orderId = order.id;
   }
   takeOrRefuse(uploadsByUser_, ctx.principal.subject, ctx, "too_many_uploads",
-               "too many uploads in the last hour; try again later");
+               "too many uploads in the last hour");
   const std::string mediaType = mediaTypeOf(ctx.request.header("Content-Type"));
   const bool sealed = mediaType == envelope::kMediaType;
   if (!sealed && !isSupportedDocumentType(mediaType)) {
@@ -406,7 +408,7 @@ void Api::cancelOwnOrder(RequestContext& ctx) {
   const OrderRecord order = ownedOrder(*tx, ctx, ctx.pathParam(0));
   replyJson(ctx.response, 200,
             cancelAndRead(std::move(tx), order, withReason("cancelled by the customer", reason),
-                          "its customer"));
+                          "its customer", Canceller::Customer));
 }
 
 void Api::getOrderReceipt(RequestContext& ctx) {
@@ -440,11 +442,11 @@ void Api::deleteCancelledDocument(const std::string& orderId) {
 }
 
 json Api::cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
-                        const std::string& note, const std::string& by) {
+                        const std::string& note, const std::string& by, Canceller canceller) {
   OrderService orders = orderService(*tx);
   orders.expireLeases(order.storeId);
   order = *tx->findOrder(order.id);
-  orders.cancel(order, note);
+  orders.cancel(order, note, canceller);
   orders.commit();
   log::info("order " + order.id + " cancelled by " + by);
   deleteCancelledDocument(order.id);

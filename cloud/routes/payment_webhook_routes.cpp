@@ -96,8 +96,7 @@ void Api::paymentWebhook(RequestContext& ctx) {
     }
     const std::string reference = optionalString(object, "id", 255);
     if (refund) {
-      if (charge->paymentState == "paid") {
-        refundIfPaid(*tx, *order, "refunded at the payment provider", t);
+      if (orders.refund(*order, "refunded at the payment provider")) {
         outcome = "refunded";
       } else {
         outcome = charge->paymentState == "refunded" ? "already_refunded" : "ignored";
@@ -123,8 +122,7 @@ void Api::paymentWebhook(RequestContext& ctx) {
       recordPayment(*tx, *charge, "online", reference, t);
       if (order->state == OrderState::Cancelled || order->state == OrderState::Expired ||
           order->state == OrderState::Failed) {
-        refundIfPaid(*tx, *order, "paid after the order was " + std::string(toString(order->state)),
-                     t);
+        orders.refund(*order, "paid after the order was " + std::string(toString(order->state)));
         outcome = "refunded_on_arrival";
       } else {
         orders.paid(*order, "paid online");

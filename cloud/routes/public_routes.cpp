@@ -191,7 +191,7 @@ void Api::getStorePrices(RequestContext& ctx) {
 
 void Api::createQuote(RequestContext& ctx) {
   takeOrRefuse(quotesByAddress_, "addr:" + ctx.request.remoteAddress, ctx, "too_many_requests",
-               "too many quotes from this address in the last hour; try again later");
+               "too many quotes from this address in the last hour");
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   rejectUnknownFields(body, {"store_id", "options", "pages"});
   const std::string storeId = requiredString(body, "store_id", 64);

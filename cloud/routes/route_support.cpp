@@ -7,6 +7,7 @@
 #include "cloud/routes/render.h"
 #include "cloud/storage/ids.h"
 #include "common/util/log.h"
+#include "common/util/text.h"
 #include "common/wire/protocol.h"
 
 #include <algorithm>
@@ -75,6 +76,13 @@ constexpr std::array<std::pair<std::string_view, int>, 43> kErrorStatuses{{
 
 } // namespace
 
+ApiError ApiError::throttled(std::string code, const std::string& what, std::int64_t retryAfter) {
+  const std::int64_t wait = std::max<std::int64_t>(1, retryAfter);
+  ApiError error(429, std::move(code), what + "; try again in " + waitDuration(wait));
+  error.retryAfter_ = wait;
+  return error;
+}
+
 int statusForErrorCode(const std::string& code) {
   for (const auto& [name, status] : kErrorStatuses) {
     if (name == code) {
@@ -137,7 +145,8 @@ Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
                                                   [&hub](const std::string& storeId) {
                                                     hub.notify(storeId);
                                                   },
-                                                  accounts_.mailQueued},
+                                                  accounts_.mailQueued,
+                                                  !settings.paymentWebhookSecret.empty()},
       loginFailuresByAccount_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAccount,
                               settings.clock),
       loginFailuresByAddress_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAddress,
@@ -150,10 +159,9 @@ Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
 
 void Api::takeOrRefuse(RateLimiter& limiter, const std::string& key, RequestContext& ctx,
                        const std::string& code, const std::string& message) {
+  (void)ctx;
   if (!limiter.tryAcquire(key)) {
-    ctx.response.setHeader("Retry-After",
-                           std::to_string(std::max<std::int64_t>(1, limiter.retryAfter(key))));
-    throw ApiError(429, code, message);
+    throw ApiError::throttled(code, message, limiter.retryAfter(key));
   }
 }
 

@@ -75,7 +75,7 @@ int BackgroundWorker::sendDueMail() {
     for (auto& mail : due) {
       std::string failure;
       try {
-        mailer_.send({mailFrom_, mail.recipient, mail.subject, mail.body});
+        mailer_.send({mailFrom_, mail.recipient, mail.subject, mail.body, mail.html});
       } catch (const std::exception& e) {
         failure = e.what();
       }

@@ -187,12 +187,14 @@ HttpResponse errorResponse(std::exception_ptr failure, const std::string& where)
   int status = 500;
   std::string code = "internal_error";
   std::string message = "internal error";
+  std::optional<std::int64_t> retryAfter;
   try {
     std::rethrow_exception(failure);
   } catch (const ApiError& e) {
     status = e.status();
     code = e.code();
     message = e.what();
+    retryAfter = e.retryAfter();
   } catch (const Error& e) {
     status = statusForErrorCode(e.code());
     if (status == 500) {
@@ -212,7 +214,10 @@ HttpResponse errorResponse(std::exception_ptr failure, const std::string& where)
   }
   HttpResponse response;
   response.status = status;
-  response.setBody(errorBody(code, message), "application/json");
+  response.setBody(errorBody(code, message, retryAfter), "application/json");
+  if (retryAfter) {
+    response.setHeader("Retry-After", std::to_string(*retryAfter));
+  }
   return response;
 }
 

@@ -101,6 +101,7 @@ struct MailRecord {
   std::string recipient;
   std::string subject;
   std::string body; ///< plain text
+  std::string html; ///< the HTML part; empty: a plain-text mail
   std::int64_t createdAt = 0;
   int attempts = 0;
   std::int64_t nextAttemptAt = 0;

@@ -69,6 +69,22 @@ std::string spokenDuration(std::int64_t seconds) {
   return counted(seconds, "second");
 }
 
+std::string waitDuration(std::int64_t seconds) {
+  // Rounded up in the unit its size calls for, then said in the largest unit that divides the
+  // rounded wait exactly (60 minutes is "1 hour").
+  const auto roundedUp = [&](std::int64_t unit) { return (seconds + unit - 1) / unit * unit; };
+  if (seconds < 120) {
+    return spokenDuration(std::max<std::int64_t>(seconds, 1));
+  }
+  if (seconds < 2 * 3600) {
+    return spokenDuration(roundedUp(60));
+  }
+  if (seconds < 2 * 86400) {
+    return spokenDuration(roundedUp(3600));
+  }
+  return spokenDuration(roundedUp(86400));
+}
+
 std::optional<double> wholeNumber(const std::string& text) {
   std::size_t used = 0;
   double value = 0;

@@ -25,6 +25,12 @@ std::string humanDuration(std::int64_t seconds);
 /// it exactly: "1 hour", "36 hours", "7 days", "90 seconds".
 std::string spokenDuration(std::int64_t seconds);
 
+/// A wait for sentences people read ("try again in 4 minutes"), rounded up in the unit its
+/// size calls for (seconds below 2 minutes, minutes below 2 hours, hours below 2 days, then
+/// days) and said in the largest unit that divides the result ("90 seconds", "4 minutes",
+/// "1 hour", "3 hours", "2 days"). Never shorter than the real wait; at least "1 second".
+std::string waitDuration(std::int64_t seconds);
+
 /// The media type of a Content-Type value, lower-cased, without parameters or white space:
 /// "Text/Plain; charset=utf-8" → "text/plain".
 std::string mediaTypeOf(std::string_view contentType);

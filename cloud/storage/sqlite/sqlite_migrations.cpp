@@ -345,6 +345,10 @@ ON CONFLICT (order_id) DO UPDATE SET agent_pages = excluded.agent_pages
 ALTER TABLE order_charges DROP COLUMN pages;
 ALTER TABLE order_charges DROP COLUMN pages_source;
 )sql"},
+      {10, "mails carry an HTML part beside the plain text",
+       R"sql(
+ALTER TABLE mail_outbox ADD COLUMN html_body TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

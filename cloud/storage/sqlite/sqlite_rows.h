@@ -129,6 +129,7 @@ inline constexpr Table kMails{
     column("recipient", &MailRecord::recipient),
     column("subject", &MailRecord::subject),
     column("body", &MailRecord::body),
+    column("html_body", &MailRecord::html),
     column("created_at", &MailRecord::createdAt),
     column("attempts", &MailRecord::attempts),
     column("next_attempt_at", &MailRecord::nextAttemptAt),

@@ -4,6 +4,7 @@
 #include "cloud/routes/route_table.h"
 #include "common/crypto/envelope.h"
 #include "common/util/encoding.h"
+#include "common/util/text.h"
 #include "tests/cloud/cloud_fixture.h"
 
 #include <SQLiteCpp/Database.h>
@@ -363,6 +364,16 @@ TEST_F(AuthAttackTest, LoginBruteForceIsThrottledPerAccount) {
     retryAfter = retryAfter || (name == "Retry-After" && std::stoi(value) > 0);
   }
   EXPECT_TRUE(retryAfter);
+  // The answer says how long, in seconds for scripts and in words for people.
+  const json error = throttled.asJson()["error"];
+  ASSERT_TRUE(error.contains("retry_after")) << throttled.describe();
+  const std::int64_t wait = error["retry_after"].get<std::int64_t>();
+  EXPECT_GT(wait, 0);
+  EXPECT_LE(wait, settings_.loginThrottleWindowSeconds);
+  EXPECT_EQ(throttled.headers.find("Retry-After")->second, std::to_string(wait));
+  EXPECT_NE(error["message"].get<std::string>().find("try again in " + waitDuration(wait)),
+            std::string::npos)
+      << error["message"];
   // Other accounts are not locked out by it.
   const std::string other = freshEmail();
   createUser(other);
@@ -383,10 +394,20 @@ TEST_F(AuthAttackTest, LoginBruteForceIsThrottledPerClientAddress) {
 TEST_F(AuthAttackTest, UnknownUserAndWrongPasswordLookTheSameAndCostTheSame) {
   auto& hasher = server_->passwordHasher();
   const auto dummiesBefore = hasher.dummyVerifications();
+  const auto verificationsBefore = hasher.verifications();
   const auto wrongPassword = login(me_.email, "not the password");
   EXPECT_EQ(hasher.dummyVerifications(), dummiesBefore); // a real hash was checked
+  EXPECT_EQ(hasher.verifications(), verificationsBefore + 1);
   const auto unknownUser = login("nobody-here@example.com", "not the password");
   EXPECT_EQ(hasher.dummyVerifications(), dummiesBefore + 1); // the dummy hash ran instead
+  // Exactly one Argon2 verification each, so neither answer comes back sooner.
+  EXPECT_EQ(hasher.verifications(), verificationsBefore + 2);
+  // The dummy costs what a real hash costs: the same Argon2 parameters.
+  const auto params = [](std::string_view encoded) {
+    return std::string(encoded.substr(0, encoded.find('$', encoded.find("$m=") + 1)));
+  };
+  EXPECT_EQ(params(hasher.dummyHash()), params(hasher.hash("some password")));
+  EXPECT_NE(params(hasher.dummyHash()).find("$m="), std::string::npos) << hasher.dummyHash();
   EXPECT_EQ(wrongPassword.status, 401);
   EXPECT_EQ(unknownUser.status, wrongPassword.status);
   EXPECT_EQ(unknownUser.body, wrongPassword.body);

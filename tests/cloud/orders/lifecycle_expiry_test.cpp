@@ -174,9 +174,10 @@ TEST_F(LifecycleTest, APrintedOrderMailsReadyForPickupWithTheCode) {
   const auto mails = outbox();
   ASSERT_EQ(mails.size(), before + 1);
   const MailRecord& mail = mails.back();
-  EXPECT_EQ(mail.subject, "Your print is ready for pickup at Copy Corner");
-  EXPECT_NE(mail.body.find("Copy Corner\n  1 Test Street"), std::string::npos) << mail.body;
-  EXPECT_NE(mail.body.find("Pickup code: " + code), std::string::npos) << mail.body;
+  EXPECT_EQ(mail.subject, "Your print is ready for collection at Copy Corner");
+  EXPECT_NE(mail.body.find("Shop:      Copy Corner\n  Address:   1 Test Street"), std::string::npos)
+      << mail.body;
+  EXPECT_NE(mail.body.find("Pickup code:  " + code), std::string::npos) << mail.body;
   EXPECT_NE(mail.body.find(orderId), std::string::npos);
   const json me = request("GET", "/api/v1/me", customer_).asJson();
   EXPECT_EQ(mail.recipient, me["email"]);
@@ -190,7 +191,7 @@ TEST_F(LifecycleTest, AFailedOrderMailsTheReason) {
   const auto [orderId, offer] = endedOrder("failed");
   const auto mails = outbox();
   ASSERT_EQ(mails.size(), before + 1);
-  EXPECT_EQ(mails.back().subject, "Your print at Copy Corner failed");
+  EXPECT_EQ(mails.back().subject, "Your print at Copy Corner could not be printed");
   EXPECT_NE(mails.back().body.find("paper jam in tray 2"), std::string::npos) << mails.back().body;
   EXPECT_EQ(mails.back().body.find("Pickup code"), std::string::npos);
 }

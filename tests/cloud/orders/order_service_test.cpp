@@ -152,10 +152,10 @@ TEST_F(OrderServiceTest, AFailureTellsTheCustomerWhy) {
   auto tx = store_->begin();
   OrderService orders(*tx, hooks(), kNow + 5);
   orders.agentReport(order, OrderState::Failed, "agent: failed: paper jam", "paper jam");
-  const auto mail = tx->listMails();
+  orders.commit(); // queued in the transaction, once the refund (if any) is written
+  const auto mail = store_->begin()->listMails();
   ASSERT_EQ(mail.size(), 1u);
   EXPECT_NE(mail[0].body.find("paper jam"), std::string::npos);
-  orders.commit();
   EXPECT_EQ(mails_, 1);
 }
 

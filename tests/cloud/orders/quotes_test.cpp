@@ -187,7 +187,12 @@ TEST_F(QuoteLimitTest, QuotesAreRateLimitedPerAddress) {
   const auto refused = request("POST", "/api/v1/quotes", "", body);
   EXPECT_EQ(refused.status, 429);
   EXPECT_EQ(refused.errorCode(), "too_many_requests");
-  EXPECT_TRUE(refused.headers.count("Retry-After"));
+  ASSERT_TRUE(refused.headers.count("Retry-After"));
+  // Nothing moved the clock: the oldest quote leaves the hour's window in 3600 s.
+  EXPECT_EQ(refused.headers.find("Retry-After")->second, "3600");
+  EXPECT_EQ(refused.asJson()["error"]["retry_after"], 3600);
+  EXPECT_EQ(refused.asJson()["error"]["message"],
+            "too many quotes from this address in the last hour; try again in 1 hour");
   clock_.advance(3601);
   EXPECT_EQ(request("POST", "/api/v1/quotes", "", body).status, 200);
 }

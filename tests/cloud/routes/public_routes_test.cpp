@@ -115,8 +115,7 @@ TEST_F(PublicApiTest, CreateStoreChecksItsInput) {
   EXPECT_EQ(post(R"({"name":42,"latitude":1,"longitude":2})").errorCode(), "invalid_request");
   EXPECT_EQ(post(R"({"name":"n","latitude":1,)").errorCode(), "malformed_json");
   EXPECT_EQ(post(R"(["name"])").errorCode(), "invalid_request");
-  EXPECT_EQ(post(R"({"name":"a\u0000b","latitude":1,"longitude":2})").errorCode(),
-            "invalid_request");
+  EXPECT_EQ(post(R"({"name":"a\u0000b","latitude":1,"longitude":2})").errorCode(), "invalid_name");
   EXPECT_EQ(request("GET", "/api/v1/stores").asJson()["stores"].size(), 0u);
 }
 
