@@ -139,6 +139,8 @@ void CupsdFixture::crash() {
   if (cupsd_) {
     cupsd_->signal(SIGKILL);
     cupsd_->stop(10s);
+    // Its backends live on (as after a real crash) in its process group.
+    crashedGroups_.push_back(cupsd_->pid());
   }
 }
 
@@ -149,6 +151,10 @@ void CupsdFixture::restart() {
 
 CupsdFixture::~CupsdFixture() {
   stop();
+  // Backends a crashed cupsd left behind would retry an absent printer for days.
+  for (const pid_t group : crashedGroups_) {
+    ::kill(-group, SIGKILL);
+  }
 }
 
 void CupsdFixture::waitUntilReady(std::chrono::milliseconds timeout) {
