@@ -116,14 +116,16 @@ FaultReport check(const std::vector<OrderRecord>& orders, const std::vector<Prin
       v.verdict = Verdict::Stuck;
     }
 
-    // The order lived from its upload to its first print (or the settle): the first fault
-    // overlapping that is the one it is counted under.
+    // The order lived from its upload to its first print (or, unprinted, to the cloud's last
+    // change of it, else the settle): the last fault that began in that time and healed after
+    // the upload is the one it is counted under (the nearest cause of how it ended).
     const auto first = firstPrint.find(order.marker);
-    const Clock::time_point end = first == firstPrint.end() ? settledAt : first->second;
+    const Clock::time_point end = first != firstPrint.end() ? first->second
+                                  : order.endedAt           ? *order.endedAt
+                                                            : settledAt;
     for (const auto& fault : faults) {
       if (fault.start <= end && fault.healed >= order.uploadedAt) {
         v.fault = fault.kind;
-        break;
       }
     }
     addVerdict(report.rows[static_cast<int>(v.fault)], v);

@@ -48,6 +48,8 @@ struct OrderRecord {
   /// The document's name, which the spooler job's name carries.
   std::string documentName;
   Clock::time_point uploadedAt;
+  /// When the cloud last changed the order (its updated_at), if known.
+  std::optional<Clock::time_point> endedAt;
   /// The cloud's last word ("printed", "failed", "outcome_unknown", "printing", …).
   std::string finalState;
   /// For an outcome_unknown order: the spooler job carrying this order's name, as cupsd still
@@ -76,7 +78,7 @@ struct OrderVerdict {
   std::string orderId;
   Verdict verdict = Verdict::Once;
   int prints = 0;
-  FaultKind fault = FaultKind::None; ///< the first fault its lifetime overlapped
+  FaultKind fault = FaultKind::None; ///< the last fault its lifetime overlapped
   std::string finalState;
   std::optional<std::string> spoolerState;
 };

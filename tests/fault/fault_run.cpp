@@ -100,14 +100,15 @@ FaultEvent inject(FaultShop& shop, FaultKind kind, std::mt19937_64& rng) {
     shop.printer().acceptConnections();
     break;
   case FaultKind::CupsdCrashWaiting:
-    // A job waits in cupsd for the printer; cupsd dies before writing it down and hands its
-    // number out again to the next order, which the submitter sends meanwhile.
-    shop.printer().hold();
+    // A job waits in cupsd for the printer (which refuses: the backend retries); cupsd dies
+    // before writing it down and hands its number out again to the next order, which the
+    // submitter sends meanwhile.
+    shop.printer().refuseConnections();
     waitForWaitingJob(shop, 8s);
     shop.cupsd().crash();
     shop.cupsd().restart();
     std::this_thread::sleep_for(between(1000, 3000));
-    shop.printer().release();
+    shop.printer().acceptConnections();
     break;
   }
   event.healed = Clock::now();
@@ -199,7 +200,16 @@ void settle(FaultShop& shop, std::vector<OrderRecord>& orders, std::chrono::seco
   const auto readState = [&](OrderRecord& order) {
     const Answer answer = shop.call("GET", "/api/v1/orders/" + order.id);
     if (answer.status == 200) {
-      order.finalState = answer.json().value("state", "");
+      const json body = answer.json();
+      order.finalState = body.value("state", "");
+      const auto updated = body.find("updated_at");
+      if (updated != body.end() && updated->is_number_integer()) {
+        // Epoch seconds, turned into this process's steady clock.
+        const auto ago = std::chrono::system_clock::now() -
+                         std::chrono::system_clock::time_point(
+                             std::chrono::seconds(updated->get<std::int64_t>()));
+        order.endedAt = Clock::now() - std::chrono::duration_cast<Clock::duration>(ago);
+      }
     }
   };
   std::size_t lastPrints = shop.printer().jobCount();

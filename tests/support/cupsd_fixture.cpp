@@ -38,8 +38,14 @@ bool traversableByOthers(const std::filesystem::path& dir) {
 }
 
 std::filesystem::path fixtureBase() {
-  const auto tmp = std::filesystem::temp_directory_path();
-  return traversableByOthers(tmp) ? tmp : std::filesystem::path("/tmp");
+  // The temp dir, else /tmp, else /var/tmp (a sandbox may make /tmp private to root).
+  for (const auto& candidate : {std::filesystem::temp_directory_path(),
+                                std::filesystem::path("/tmp"), std::filesystem::path("/var/tmp")}) {
+    if (traversableByOthers(candidate)) {
+      return candidate;
+    }
+  }
+  return "/tmp";
 }
 
 std::string tail(const std::string& text, std::size_t bytes) {
