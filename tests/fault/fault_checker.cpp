@@ -116,13 +116,15 @@ FaultReport check(const std::vector<OrderRecord>& orders, const std::vector<Prin
       v.verdict = Verdict::Stuck;
     }
 
-    // The order lived from its upload to its first print (or, unprinted, to the cloud's last
-    // change of it, else the settle): the last fault that began in that time and healed after
-    // the upload is the one it is counted under (the nearest cause of how it ended).
+    // The order lived from its upload to its first print or the cloud's last change of it,
+    // whichever came first (a job the spooler forgot may print after the order failed), else
+    // to the settle: the last fault that began in that time and healed after the upload is the
+    // one it is counted under (the nearest cause of how it ended).
     const auto first = firstPrint.find(order.marker);
-    const Clock::time_point end = first != firstPrint.end() ? first->second
-                                  : order.endedAt           ? *order.endedAt
-                                                            : settledAt;
+    Clock::time_point end = order.endedAt.value_or(settledAt);
+    if (first != firstPrint.end()) {
+      end = std::min(end, first->second);
+    }
     for (const auto& fault : faults) {
       if (fault.start <= end && fault.healed >= order.uploadedAt) {
         v.fault = fault.kind;
