@@ -204,10 +204,11 @@ void settle(FaultShop& shop, std::vector<OrderRecord>& orders, std::chrono::seco
       order.finalState = body.value("state", "");
       const auto updated = body.find("updated_at");
       if (updated != body.end() && updated->is_number_integer()) {
-        // Epoch seconds, turned into this process's steady clock.
+        // Epoch seconds, turned into this process's steady clock; the end of that second, as
+        // the change happened somewhere in it.
         const auto ago = std::chrono::system_clock::now() -
                          std::chrono::system_clock::time_point(
-                             std::chrono::seconds(updated->get<std::int64_t>()));
+                             std::chrono::seconds(updated->get<std::int64_t>() + 1));
         order.endedAt = Clock::now() - std::chrono::duration_cast<Clock::duration>(ago);
       }
     }
