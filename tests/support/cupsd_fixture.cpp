@@ -38,8 +38,14 @@ bool traversableByOthers(const std::filesystem::path& dir) {
 }
 
 std::filesystem::path fixtureBase() {
-  const auto tmp = std::filesystem::temp_directory_path();
-  return traversableByOthers(tmp) ? tmp : std::filesystem::path("/tmp");
+  // The temp dir, else /tmp, else /var/tmp (a sandbox may make /tmp private to root).
+  for (const auto& candidate : {std::filesystem::temp_directory_path(),
+                                std::filesystem::path("/tmp"), std::filesystem::path("/var/tmp")}) {
+    if (traversableByOthers(candidate)) {
+      return candidate;
+    }
+  }
+  return "/tmp";
 }
 
 std::string tail(const std::string& text, std::size_t bytes) {
@@ -139,6 +145,8 @@ void CupsdFixture::crash() {
   if (cupsd_) {
     cupsd_->signal(SIGKILL);
     cupsd_->stop(10s);
+    // Its backends live on (as after a real crash) in its process group.
+    crashedGroups_.push_back(cupsd_->pid());
   }
 }
 
@@ -149,6 +157,10 @@ void CupsdFixture::restart() {
 
 CupsdFixture::~CupsdFixture() {
   stop();
+  // Backends a crashed cupsd left behind would retry an absent printer for days.
+  for (const pid_t group : crashedGroups_) {
+    ::kill(-group, SIGKILL);
+  }
 }
 
 void CupsdFixture::waitUntilReady(std::chrono::milliseconds timeout) {

@@ -72,7 +72,8 @@ public:
   /// Stops cupsd (SIGTERM, then SIGKILL); the fixture's files stay until it is destroyed.
   void stop();
   /// Kills cupsd at once (SIGKILL), as a crash does: what it had not written to its job
-  /// files yet (DirtyCleanInterval) is lost.
+  /// files yet (DirtyCleanInterval) is lost. Its backends keep running, as after a real crash
+  /// (a job being sent still reaches the printer); they are killed when the fixture dies.
   void crash();
   /// Starts cupsd again on the same directories and waits until it listens.
   void restart();
@@ -92,6 +93,7 @@ private:
   std::unique_ptr<TempDir> dir_;
   std::filesystem::path socketPath_;
   std::unique_ptr<Process> cupsd_;
+  std::vector<pid_t> crashedGroups_; ///< process groups of crashed cupsds (orphaned backends)
 };
 
 } // namespace printrelay::testing

@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <system_error>
+#include <thread>
 #include <unistd.h>
 
 namespace printrelay::testing {
@@ -21,23 +22,7 @@ namespace {
 } // namespace
 
 PrinterSink::PrinterSink() {
-  listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listenFd_ < 0) {
-    throwErrno("PrinterSink socket");
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listenFd_, 16) != 0 ||
-      ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int saved = errno;
-    ::close(listenFd_);
-    throw std::system_error(saved, std::generic_category(), "PrinterSink bind/listen");
-  }
-  port_ = ntohs(addr.sin_port);
+  listenOn();
   wakeFd_ = ::eventfd(0, EFD_CLOEXEC);
   if (wakeFd_ < 0) {
     const int saved = errno;
@@ -47,6 +32,37 @@ PrinterSink::PrinterSink() {
   thread_ = std::thread([this] { serve(); });
 }
 
+void PrinterSink::listenOn() {
+  // The same port again after refuseConnections(): a few tries, as the port may still be
+  // settling.
+  for (int attempt = 0;; ++attempt) {
+    listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listenFd_ < 0) {
+      throwErrno("PrinterSink socket");
+    }
+    const int on = 1;
+    ::setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port_));
+    socklen_t len = sizeof addr;
+    if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::listen(listenFd_, 16) == 0 &&
+        ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+      return;
+    }
+    const int saved = errno;
+    ::close(listenFd_);
+    listenFd_ = -1;
+    if (attempt >= 50) {
+      throw std::system_error(saved, std::generic_category(), "PrinterSink bind/listen");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 PrinterSink::~PrinterSink() {
   {
     std::lock_guard lock(mutex_);
@@ -54,7 +70,9 @@ PrinterSink::~PrinterSink() {
   }
   wake();
   thread_.join();
-  ::close(listenFd_);
+  if (listenFd_ >= 0) {
+    ::close(listenFd_);
+  }
   ::close(wakeFd_);
 }
 
@@ -90,14 +108,40 @@ void PrinterSink::release() {
   wake();
 }
 
+void PrinterSink::refuseConnections() {
+  {
+    std::lock_guard lock(mutex_);
+    refused_ = true;
+  }
+  wake();
+}
+
+void PrinterSink::acceptConnections() {
+  {
+    std::lock_guard lock(mutex_);
+    refused_ = false;
+  }
+  wake();
+}
+
 void PrinterSink::serve() {
   while (true) {
     bool held = false;
+    bool refused = false;
     {
       std::lock_guard lock(mutex_);
       held = held_;
+      refused = refused_;
     }
-    pollfd fds[2] = {{wakeFd_, POLLIN, 0}, {listenFd_, static_cast<short>(held ? 0 : POLLIN), 0}};
+    // The listening socket is opened and closed here, on the thread that polls it.
+    if (refused && listenFd_ >= 0) {
+      ::close(listenFd_);
+      listenFd_ = -1;
+    } else if (!refused && listenFd_ < 0) {
+      listenOn();
+    }
+    pollfd fds[2] = {{wakeFd_, POLLIN, 0},
+                     {listenFd_, static_cast<short>(held || listenFd_ < 0 ? 0 : POLLIN), 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) {
         continue;
@@ -153,6 +197,7 @@ void PrinterSink::receive(int connection) {
   --inProgress_;
   if (complete) {
     jobs_.push_back(std::move(job));
+    jobTimes_.push_back(std::chrono::steady_clock::now());
   }
   changed_.notify_all();
 }
@@ -165,6 +210,16 @@ bool PrinterSink::waitForJobs(std::size_t count, std::chrono::milliseconds timeo
 std::vector<std::string> PrinterSink::jobs() const {
   std::lock_guard lock(mutex_);
   return jobs_;
+}
+
+std::vector<PrinterSink::Received> PrinterSink::received() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Received> out;
+  out.reserve(jobs_.size());
+  for (std::size_t i = 0; i < jobs_.size(); ++i) {
+    out.push_back(Received{jobs_[i], jobTimes_[i]});
+  }
+  return out;
 }
 
 std::size_t PrinterSink::jobCount() const {

@@ -39,8 +39,24 @@ public:
   /// Takes connections again.
   void release();
 
+  /// Turns the printer off: stops listening, so a sender's connect is refused (CUPS's socket
+  /// backend waits and retries) until acceptConnections().
+  void refuseConnections();
+  /// Listens again on the same port.
+  void acceptConnections();
+
+  /// A job as received: its bytes and when its sender closed the connection.
+  struct Received {
+    std::string bytes;
+    std::chrono::steady_clock::time_point at;
+  };
+  /// The jobs received so far with their arrival times, in order of arrival.
+  std::vector<Received> received() const;
+
 private:
   void serve();
+  /// Opens the listening socket on port_ (any free port when 0).
+  void listenOn();
   void receive(int connection);
   void wake();
   /// Drains the eventfd; true when the thread should stop.
@@ -52,8 +68,10 @@ private:
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::vector<std::string> jobs_;
+  std::vector<std::chrono::steady_clock::time_point> jobTimes_;
   std::size_t inProgress_ = 0;
   bool held_ = false;
+  bool refused_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };
