@@ -102,5 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       PRINTRELAY_FUZZ_CHECK(e.code() == "config_invalid");
     }
   }
+  // libFuzzer may end with _Exit (no atexit): leave no file behind between inputs.
+  std::remove(scratchFile().c_str());
   return 0;
 }
