@@ -20,6 +20,8 @@ packages=(
   poppler-utils
   # a real SMTP server for the cloud's mail tests (python3 -m aiosmtpd)
   python3-aiosmtpd
+  # the short libFuzzer runs (scripts/fuzz.sh): clang with libFuzzer, lld
+  clang lld
   # the package checks: dpkg-deb, lintian, systemd-analyze, the bash completion's helpers
   dpkg-dev lintian systemd bash-completion
 )

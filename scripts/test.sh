@@ -28,6 +28,14 @@ for preset in default asan; do
   fi
 done
 
+# --- fuzzing (tests/fuzz/README.md): every libFuzzer target for FUZZ_SECONDS (default 15) in
+# the clang build (preset fuzz, build/fuzz); a finding fails the run. FUZZ_SECONDS=0 skips it.
+if [[ ${FUZZ_SECONDS:-15} != 0 ]]; then
+  echo "== fuzz (${FUZZ_SECONDS:-15} s per target)"
+  FUZZ_BUILD_JOBS=$jobs scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+fi
+# --- end of fuzzing
+
 echo "== Windows agent (MinGW-w64 cross build, unit tests under wine)"
 scripts/build-windows.sh
 

@@ -29,7 +29,7 @@ std::vector<std::string> cupsDirectives(const std::string& text, const std::stri
     }
     const auto space = line.find_first_of(" \t");
     const auto valueStart =
-        space == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", space);
+        space == std::string::npos ? std::string::npos : line.find_first_not_of(" \t\r", space);
     if (depth == 0 && valueStart != std::string::npos &&
         asciiLower(line.substr(0, space)) == asciiLower(name)) {
       const auto valueEnd = line.find_last_not_of(" \t\r");

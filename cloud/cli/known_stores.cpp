@@ -34,7 +34,9 @@ std::string KnownStores::pinned(const std::string& storeId) const {
   const json all = load(file_);
   const json stores = all.value(cloudUrl_, json::object());
   const json entry = stores.is_object() ? stores.value(storeId, json()) : json();
-  return entry.is_object() ? entry.value("key_id", "") : "";
+  // A hand-edited file may hold anything: a key id that is not a string counts as none.
+  const json keyId = entry.is_object() ? entry.value("key_id", json()) : json();
+  return keyId.is_string() ? keyId.get<std::string>() : "";
 }
 
 void KnownStores::pin(const std::string& storeId, const std::string& keyId) {

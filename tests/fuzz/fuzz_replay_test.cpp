@@ -11,12 +11,14 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
-extern "C" int printrelay_fuzz_envelope_opener(const std::uint8_t* data, std::size_t size);
-extern "C" int printrelay_fuzz_envelope_framing(const std::uint8_t* data, std::size_t size);
-extern "C" int printrelay_fuzz_protocol_json(const std::uint8_t* data, std::size_t size);
-extern "C" int printrelay_fuzz_base64(const std::uint8_t* data, std::size_t size);
+// Every target of this build (tests/fuzz/CMakeLists.txt writes the list).
+#define PRINTRELAY_FUZZ_TARGET(name)                                                               \
+  extern "C" int printrelay_fuzz_##name(const std::uint8_t* data, std::size_t size);
+#include "fuzz_targets.inc"
+#undef PRINTRELAY_FUZZ_TARGET
 
 namespace {
 
@@ -159,20 +161,35 @@ TEST(FuzzReplay, EnvelopeSeedsAreValidEnvelopes) {
   }
 }
 
-TEST(FuzzReplay, EnvelopeOpener) {
-  replay("envelope_opener", printrelay_fuzz_envelope_opener, 1);
+struct FuzzTarget {
+  const char* name;
+  Target entry;
+};
+
+constexpr FuzzTarget kTargets[] = {
+#define PRINTRELAY_FUZZ_TARGET(name) {#name, printrelay_fuzz_##name},
+#include "fuzz_targets.inc"
+#undef PRINTRELAY_FUZZ_TARGET
+};
+
+/// The mutations' seed: the target's name (FNV-1a), so adding a target changes no other's inputs.
+std::uint64_t seedOf(std::string_view name) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : name) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  }
+  return hash;
 }
 
-TEST(FuzzReplay, EnvelopeFraming) {
-  replay("envelope_framing", printrelay_fuzz_envelope_framing, 2);
+class FuzzReplayTarget : public ::testing::TestWithParam<FuzzTarget> {};
+
+TEST_P(FuzzReplayTarget, SeedsAndMutations) {
+  replay(GetParam().name, GetParam().entry, seedOf(GetParam().name));
 }
 
-TEST(FuzzReplay, ProtocolJson) {
-  replay("protocol_json", printrelay_fuzz_protocol_json, 3);
-}
-
-TEST(FuzzReplay, Base64) {
-  replay("base64", printrelay_fuzz_base64, 4);
-}
+INSTANTIATE_TEST_SUITE_P(FuzzReplay, FuzzReplayTarget, ::testing::ValuesIn(kTargets),
+                         [](const ::testing::TestParamInfo<FuzzTarget>& param) {
+                           return std::string(param.param.name);
+                         });
 
 } // namespace

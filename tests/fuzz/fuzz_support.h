@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string_view>
 
 namespace printrelay::fuzz {
@@ -17,6 +18,16 @@ inline const hpke::KeyPair& storeKey() {
 
 /// The order id every envelope seed is bound to.
 inline constexpr std::string_view kOrderId = "ord_fuzz";
+
+/// Where a target that must go through a file writes it: /dev/shm when there is one (memory; on
+/// ext4 a file truncated and written again is flushed to the disk each time), else the temp dir.
+inline std::filesystem::path scratchDirectory() {
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec)) {
+    return "/dev/shm";
+  }
+  return std::filesystem::temp_directory_path();
+}
 
 /// Ends the process the way a fuzzer notices, with a message, when an invariant breaks.
 [[noreturn]] inline void invariantBroken(const char* what) {

@@ -31,6 +31,11 @@ TEST(CupsConfigTextTest, AbsentOrEmptyDirectivesGiveNothing) {
   EXPECT_FALSE(cupsDirective("RequestRootX /tmp\n", "RequestRoot"));
   EXPECT_EQ(cupsDirective("RequestRoot /var/spool/my cups\n", "RequestRoot"), "/var/spool/my cups");
   EXPECT_TRUE(cupsDirectives("", "Listen").empty());
+  // A directive with nothing but a CR after it (a CRLF file) has no value either; it once gave
+  // "\r" (found by fuzz_cups_config).
+  EXPECT_FALSE(cupsDirective("RequestRoot  \r\n", "RequestRoot"));
+  EXPECT_EQ(cupsDirectives("Listen \r\nListen \t\r localhost:631\r\n", "Listen"),
+            (std::vector<std::string>{"localhost:631"}));
 }
 
 TEST(CupsConfigTextTest, AnUnreadableFileIsNothing) {

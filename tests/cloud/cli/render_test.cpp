@@ -7,6 +7,7 @@
 #include "common/wire/http_client.h"
 #include "tests/support/temp_dir.h"
 
+#include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
 
@@ -177,6 +178,20 @@ TEST_F(KnownStoresTest, RefusesAChangedKeyWithBothFingerprintsAndTheCommandToAcc
   EXPECT_EQ(stores.pinned("st_1"), "00112233445566778899aabbccddeeff");
   stores.pin("st_1", "ffeeddccbbaa99887766554433221100");
   EXPECT_FALSE(stores.checkOrPin("st_1", "ffeeddccbbaa99887766554433221100"));
+}
+
+TEST_F(KnownStoresTest, AKeyIdThatIsNoStringCountsAsNone) {
+  // Found by fuzz_known_stores: a key_id of another JSON type threw nlohmann's type_error.
+  std::filesystem::create_directories(file().parent_path());
+  std::ofstream(file())
+      << R"({"https://cloud.example":{"st_1":{"key_id":5},"st_2":{"key_id":null},)"
+      << R"("st_3":[]}})";
+  KnownStores stores("https://cloud.example", file());
+  EXPECT_EQ(stores.pinned("st_1"), "");
+  EXPECT_EQ(stores.pinned("st_2"), "");
+  EXPECT_EQ(stores.pinned("st_3"), "");
+  EXPECT_TRUE(stores.checkOrPin("st_1", "00112233445566778899aabbccddeeff"));
+  EXPECT_EQ(stores.pinned("st_1"), "00112233445566778899aabbccddeeff");
 }
 
 } // namespace
