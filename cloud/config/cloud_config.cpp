@@ -54,6 +54,10 @@ std::vector<ConfigKey> cloudConfigTable() {
       integerKey("http_threads", 64,
                  "Worker threads running the handlers (database, password hashing, documents); "
                  "I/O runs on one thread per core, and a waiting long-poll holds no thread."),
+      integerKey("drain_seconds", 20,
+                 "On SIGTERM, how long requests and uploads in flight may take to finish before "
+                 "the cloud exits (parked long-polls are answered at once). Keep it below the "
+                 "unit's TimeoutStopSec."),
       stringKey("log_level", "info", "error, warning, notice, info or debug."),
       stringKey(
           "public_url", "",
@@ -245,6 +249,7 @@ CloudSettings settingsFromConfig(const Config& config) {
   s.enrollmentCodeTtlSeconds =
       config.getIntInRange("enrollment_code_ttl_seconds", 60, 365ll * 86400);
   s.httpThreads = static_cast<int>(config.getIntInRange("http_threads", 2, 4096));
+  s.drainSeconds = config.getIntInRange("drain_seconds", 0, 3600);
   s.logLevel = log::parseLevel(config.getString("log_level"));
   s.publicUrl = config.getString("public_url");
   s.webOrigin = config.getString("web_origin");

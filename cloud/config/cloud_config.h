@@ -45,6 +45,7 @@ struct CloudSettings {
   std::int64_t longPollMaxSeconds = 60;
   std::int64_t enrollmentCodeTtlSeconds = 86400;
   int httpThreads = 64;
+  std::int64_t drainSeconds = 20; ///< on stop, how long requests in flight may finish
   log::Level logLevel = log::Level::Info;
 
   // Accounts and tokens

@@ -83,6 +83,19 @@ asio::awaitable<void> acceptLoop(ServerCore& core, tcp::acceptor& acceptor) {
   }
 }
 
+asio::awaitable<void> tickLoop(ServerCore& core) {
+  // Ends with the I/O threads (stop() stops the context; its destruction frees this frame).
+  asio::steady_timer timer(core.io);
+  while (true) {
+    timer.expires_after(core.options.tickInterval);
+    auto [ec] = co_await timer.async_wait(kAwait);
+    if (ec) {
+      co_return;
+    }
+    core.options.onTick();
+  }
+}
+
 } // namespace
 
 ServerCore::ServerCore(ServerOptions o, Router r)
@@ -159,6 +172,9 @@ void HttpServer::start() {
                              std::to_string(core.options.port) + ": " + ec.message());
   }
   asio::co_spawn(acceptor.get_executor(), acceptLoop(core, acceptor), asio::detached);
+  if (core.options.onTick && core.options.tickInterval.count() > 0) {
+    asio::co_spawn(core.io, tickLoop(core), asio::detached);
+  }
   unsigned threads = core.options.ioThreads;
   if (threads == 0) {
     threads = std::max(1u, std::thread::hardware_concurrency());
@@ -258,6 +274,7 @@ ServerMetrics HttpServer::metrics() const {
   }
   m.workerQueueDepth = core.pool.queued();
   m.workerBusy = core.pool.busy();
+  m.workerThreads = core.pool.threads();
   m.connectionsRefused = core.connectionsRefused.load();
   m.connectionsTimedOut = core.connectionsTimedOut.load();
   for (std::size_t s = 0; s < core.byStatus.size(); ++s) {

@@ -41,6 +41,10 @@ struct ServerOptions {
   /// stream's head, or one of its own errors) just before it goes out: headers to add, a log
   /// line, counters. Runs on an I/O thread: must not block.
   std::function<void(const HttpRequest&, HttpResponse&)> onResponse;
+  /// Called every `tickInterval` on an I/O thread from start() until stop() (a service manager's
+  /// watchdog ping: it shows the event loop turns). Must not block. Off when either is unset.
+  std::chrono::milliseconds tickInterval{0};
+  std::function<void()> onTick;
 };
 
 /// Counters a /metrics route can read (a snapshot).
@@ -50,6 +54,7 @@ struct ServerMetrics {
   std::uint64_t eventStreams = 0;
   std::uint64_t workerQueueDepth = 0;
   std::uint64_t workerBusy = 0;
+  std::uint64_t workerThreads = 0;
   std::uint64_t connectionsRefused = 0;  ///< over a connection cap
   std::uint64_t connectionsTimedOut = 0; ///< header deadline, body rate, idle, write
   std::map<int, std::uint64_t> requestsByStatus;

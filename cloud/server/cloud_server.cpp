@@ -3,7 +3,9 @@
 #include "cloud/server/route_adapter.h"
 #include "cloud/storage/store_factory.h"
 #include "common/util/log.h"
+#include "common/util/sd_notify.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -138,6 +140,22 @@ http::ServerOptions CloudServer::serverOptions() {
   options.onResponse = [this](const http::HttpRequest& request, http::HttpResponse& response) {
     finishResponse(request, response);
   };
+  // Under systemd's watchdog the pings come from the event loop itself, twice per interval: a
+  // loop that stops turning stops them, and systemd restarts the node.
+  if (const auto watchdog = sd::watchdogInterval()) {
+    options.tickInterval =
+        std::max(std::chrono::milliseconds(1),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog / 2));
+    options.onTick = [this] {
+      sd::notify("WATCHDOG=1");
+      if (http_) {
+        const auto m = http_->metrics();
+        sd::notify("STATUS=serving: " + std::to_string(m.openConnections) + " connections, " +
+                   std::to_string(m.parkedWaits) + " parked long-polls, " +
+                   std::to_string(m.eventStreams) + " event streams");
+      }
+    };
+  }
   return options;
 }
 
@@ -244,13 +262,25 @@ int CloudServer::bind() {
   api_ = std::make_unique<Api>(settings_, *store_, hub_, *documents_,
                                AccountServices{*tokens_, *hasher_, [worker] { worker->wake(); }});
   api_->setPublicUrl(publicUrl_);
-  api_->setMetricsSource([this] { return requestMetrics_.render(http_->metrics()); });
+  api_->setMetricsSource([this] { return renderMetrics(); });
   worker_->start();
   // Requests that came before this point were answered 503 "starting".
   ready_.store(true);
   log::notice("serving " + url() + " (" + std::to_string(settings_.httpThreads) +
               " worker threads)");
   return port_;
+}
+
+std::string CloudServer::renderMetrics() {
+  std::string out = requestMetrics_.render(http_->metrics());
+  try {
+    auto tx = store_->beginRead();
+    out += renderRecordCounts(tx->countRecords(settings_.clock() - Api::kOnlineWindowSeconds));
+  } catch (const std::exception& e) {
+    // The HTTP figures still go out; the store's are missing from this scrape.
+    log::warning(std::string("metrics: cannot count the records: ") + e.what());
+  }
+  return out;
 }
 
 void CloudServer::run() {
@@ -265,7 +295,7 @@ void CloudServer::stop() {
   }
   hub_.shutdown();
   if (http_) {
-    http_->drain(kDrainTime);
+    http_->drain(std::chrono::seconds(settings_.drainSeconds));
   }
   hub_.close(); // the offers handed back meanwhile are queued again
   if (worker_) {

@@ -43,12 +43,15 @@ public:
   int bind();
   /// Returns once stop() has finished; at once if it has already.
   void run();
-  /// Drains: stops accepting, answers parked long-polls (no job), lets requests in flight finish
-  /// (up to kDrainTime), then stops serving and the background worker. Thread-safe, idempotent.
+  /// Drains: stops accepting, answers parked long-polls (no job, 503 shutting_down, so agents
+  /// poll again elsewhere or later), ends event streams, lets requests and uploads in flight
+  /// finish (up to `drain_seconds`), then stops serving and the background worker. Thread-safe,
+  /// idempotent.
   void stop();
 
-  /// How long stop() lets requests in flight finish.
-  static constexpr std::chrono::seconds kDrainTime{10};
+  /// GET /metrics: the request counters, the HTTP core's gauges and the records' counts (read
+  /// from the store now; call it on a worker thread).
+  std::string renderMetrics();
 
   int port() const { return port_; }
   /// "https://host:port" or "http://host:port".

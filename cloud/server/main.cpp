@@ -1,15 +1,17 @@
 // printrelay-cloud: parse arguments, load the configuration, open the store, listen, print the
-// address, serve until SIGTERM/SIGINT.
+// address, tell systemd it is ready, serve until SIGTERM/SIGINT, then drain.
 #include "cloud/config/cloud_config.h"
 #include "cloud/server/cloud_server.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
+#include "common/util/sd_notify.h"
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -24,6 +26,21 @@ std::string usage() {
          "PRINTRELAY_CLOUD_<KEY> environment variables.\n"
          "\n" +
          renderOptionHelp(cloud::cloudOptionTable(), 22);
+}
+
+/// Every connection (a parked long-poll, an event stream) is a descriptor: take the hard limit
+/// (the unit sets LimitNOFILE) as the soft one.
+void raiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) {
+    return;
+  }
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    log::info("open files limit raised from " + std::to_string(before) + " to " +
+              std::to_string(limit.rlim_cur));
+  }
 }
 
 int run(int argc, char** argv) {
@@ -75,23 +92,28 @@ int run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  raiseFileLimit();
+  sd::notify("STATUS=opening the store");
   cloud::CloudServer server(std::move(settings));
   server.bind();
   std::cout << "listening " << server.url() << std::endl;
+  sd::notify("READY=1\nSTATUS=serving " + server.url());
 
   std::thread watcher([&server, signals] {
     int received = 0;
     sigwait(&signals, &received);
     if (received != 0) {
       log::notice(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") +
-                  ", stopping");
+                  ", draining");
     }
+    sd::notify("STOPPING=1\nSTATUS=draining: answering parked long-polls, finishing requests");
     server.stop();
   });
   server.run();
   // run() also returns when the listening socket fails; make sure the watcher ends.
   pthread_kill(watcher.native_handle(), SIGTERM);
   watcher.join();
+  sd::notify("STATUS=stopped");
   log::notice("stopped");
   return 0;
 }

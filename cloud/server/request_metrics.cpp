@@ -61,6 +61,8 @@ std::string RequestMetrics::render(const http::ServerMetrics& server) const {
         server.workerQueueDepth);
   gauge(out, "printrelay_http_worker_busy", "Worker threads running a handler.", "gauge",
         server.workerBusy);
+  gauge(out, "printrelay_http_worker_threads",
+        "Worker threads in the pool (saturation: busy / threads).", "gauge", server.workerThreads);
   gauge(out, "printrelay_http_connections_refused_total",
         "Connections refused over a connection cap.", "counter", server.connectionsRefused);
   gauge(out, "printrelay_http_connections_timed_out_total",
@@ -92,6 +94,26 @@ std::string RequestMetrics::render(const http::ServerMetrics& server) const {
     out += "printrelay_http_request_duration_seconds_count{" + labels + "} " +
            std::to_string(l.count) + "\n";
   }
+  return out;
+}
+
+std::string renderRecordCounts(const RecordCounts& counts) {
+  std::int64_t byState[std::size_t(OrderState::Expired) + 1] = {};
+  for (const auto& [state, count] : counts.ordersByState) {
+    byState[std::size_t(state)] += count;
+  }
+  std::string out = "# HELP printrelay_orders Orders by state.\n# TYPE printrelay_orders gauge\n";
+  for (std::size_t s = 0; s <= std::size_t(OrderState::Expired); ++s) {
+    out += "printrelay_orders{state=\"" + std::string(toString(OrderState(s))) + "\"} " +
+           std::to_string(byState[s]) + "\n";
+  }
+  gauge(out, "printrelay_dispatch_queue_depth",
+        "Orders queued for their shop's agent, all stores together.", "gauge",
+        std::uint64_t(byState[std::size_t(OrderState::Queued)]));
+  gauge(out, "printrelay_agents_online", "Agents (not revoked) that called in the last 90 s.",
+        "gauge", std::uint64_t(counts.agentsOnline));
+  gauge(out, "printrelay_mail_outbox_depth", "Mails in the outbox neither sent nor given up.",
+        "gauge", std::uint64_t(counts.unsentMails));
   return out;
 }
 

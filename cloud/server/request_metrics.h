@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cloud/http/server.h"
+#include "cloud/storage/store.h"
 
 #include <array>
 #include <chrono>
@@ -37,5 +38,9 @@ private:
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, Latency> latency_;
 };
+
+/// The records' counts in Prometheus text format: orders by state (every state, zero included),
+/// the dispatch queue's depth, agents online, the mail outbox's depth.
+std::string renderRecordCounts(const RecordCounts& counts);
 
 } // namespace printrelay::cloud

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace printrelay::cloud {
@@ -275,6 +276,14 @@ struct OrderView {
   std::vector<OrderStateChange> history;              ///< oldest first; filled only when asked
 };
 
+/// What the operations' metrics count of the records at one moment.
+struct RecordCounts {
+  /// Orders per state; states without orders are absent.
+  std::vector<std::pair<OrderState, std::int64_t>> ordersByState;
+  std::int64_t agentsOnline = 0; ///< agents not revoked, seen at or after the given time
+  std::int64_t unsentMails = 0;  ///< mails in the outbox neither sent nor given up
+};
+
 /// A unit of work on a Store. Everything done through one transaction commits together or not
 /// at all: destroying it without commit() rolls back (and never throws). A transaction is used
 /// by one thread; backends may serialize transactions. One from Store::beginRead() may only
@@ -459,6 +468,11 @@ public:
   virtual std::vector<OrderView> listOrderViews(const OrderListQuery& query) = 0;
   /// The order's view, with its history when `withHistory`; nullopt when there is no such order.
   virtual std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) = 0;
+
+  // Operations
+  /// Counts orders by state, agents seen at or after `agentSeenSince` and unsent mails, one
+  /// aggregate query each (GET /metrics).
+  virtual RecordCounts countRecords(std::int64_t agentSeenSince) = 0;
 };
 
 /// A storage backend for the cloud's records, chosen by the database URL's scheme

@@ -121,6 +121,9 @@ public:
   std::vector<OrderView> listOrderViews(const OrderListQuery& q) override;
   std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) override;
 
+  // Operations' counts (sqlite_counts.cpp)
+  RecordCounts countRecords(std::int64_t agentSeenSince) override;
+
 private:
   /// Runs `sql` bound to `args`; returns the rows it changed.
   template <typename... Args> int execute(const std::string& sql, const Args&... args) {

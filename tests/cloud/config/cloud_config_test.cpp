@@ -78,6 +78,8 @@ TEST(CloudConfigTest, BadValuesAreRefused) {
   EXPECT_EQ(with("listen", "127.0.0.1:99999"), "config_invalid");
   EXPECT_EQ(with("listen", ":8443"), "config_invalid");
   EXPECT_EQ(with("lease_seconds", "0"), "config_invalid");
+  EXPECT_EQ(with("drain_seconds", "-1"), "config_invalid");
+  EXPECT_EQ(with("drain_seconds", "3601"), "config_invalid");
   EXPECT_EQ(with("http_threads", "1"), "config_invalid");
   EXPECT_EQ(with("max_upload_bytes", "lots"), "config_invalid");
   EXPECT_EQ(with("log_level", "chatty"), "config_invalid");

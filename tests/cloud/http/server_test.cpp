@@ -163,6 +163,20 @@ TEST(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(c.waitClosed());
 }
 
+TEST(HttpServerTest, TicksRunOnTheEventLoopUntilStop) {
+  ServerOptions options;
+  options.tickInterval = std::chrono::milliseconds(10);
+  std::atomic<int> ticks{0};
+  options.onTick = [&ticks] { ++ticks; };
+  {
+    TestServer s(basicRoutes(), options);
+    EXPECT_TRUE(eventually([&] { return ticks.load() >= 3; }));
+  }
+  const int atStop = ticks.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(ticks.load(), atStop); // none after the server stopped
+}
+
 TEST(HttpServerTest, BodyBelowTheMinimumRateIsCut) {
   ServerOptions options;
   options.bodyGrace = std::chrono::milliseconds(100);
