@@ -259,6 +259,36 @@ void Api::approvePages(RequestContext& ctx) {
   replyJson(ctx.response, 200, reply);
 }
 
+bool Api::printedField(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  rejectUnknownFields(body, {"printed"});
+  const auto printed = body.find("printed");
+  if (printed == body.end() || !printed->is_boolean()) {
+    throw ApiError(400, "invalid_request", "field 'printed' must be true or false");
+  }
+  return printed->get<bool>();
+}
+
+json Api::resolveOutcome(StoreTransaction& tx, OrderRecord& order, bool printed,
+                         const std::string& who) {
+  OrderService orders = orderService(tx);
+  orders.resolveOutcome(order, printed, who);
+  json reply = render::orderJson(existingOrderView(tx, order.id), true);
+  orders.commit();
+  log::info("order " + order.id + ": outcome resolved by " + who + " as " +
+            std::string(toString(order.state)));
+  return reply;
+}
+
+void Api::resolveStoreOrder(RequestContext& ctx) {
+  const bool printed = printedField(ctx);
+  auto tx = store_.begin();
+  OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
+  json reply = resolveOutcome(*tx, order, printed, "shopkeeper " + ctx.principal.subject);
+  reply["customer_id"] = order.customerId;
+  replyJson(ctx.response, 200, reply);
+}
+
 void Api::markOrderPaid(RequestContext& ctx) {
   const std::string orderId = ctx.pathParam(0);
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));

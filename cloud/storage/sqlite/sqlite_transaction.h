@@ -122,6 +122,9 @@ public:
   std::optional<OrderView> findOrderView(const std::string& orderId, bool withHistory) override;
 
 private:
+  /// Fills view.outcomeReportJson for an order in outcome_unknown.
+  void addOutcomeReport(OrderView& view);
+
   /// Runs `sql` bound to `args`; returns the rows it changed.
   template <typename... Args> int execute(const std::string& sql, const Args&... args) {
     SQLite::Statement st(db_, sql);
