@@ -216,13 +216,14 @@ void Api::registerStoreKey(RequestContext& ctx) {
 }
 
 void Api::resolveOrderByAgent(RequestContext& ctx) {
-  const bool printed = printedField(ctx);
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   auto tx = store_.begin();
   const std::string orderId = ctx.pathParam(0);
   auto order = isWellFormedId(orderId) ? tx->findOrder(orderId) : std::nullopt;
   if (!order || order->storeId != ctx.principal.storeId) {
     throw ApiError(404, "order_not_found", "no such order for this store");
   }
+  const bool printed = printedField(body);
   json reply = resolveOutcome(*tx, *order, printed, "agent " + ctx.principal.subject);
   reply["order_id"] = reply["id"];
   replyJson(ctx.response, 200, reply);

@@ -215,8 +215,8 @@ private:
   /// shopkeeper or at the shop's agent: the order as it is afterwards.
   nlohmann::json resolveOutcome(StoreTransaction& tx, OrderRecord& order, bool printed,
                                 const std::string& who);
-  /// The "printed" of a resolve request's body (read before any transaction begins).
-  static bool printedField(RequestContext& ctx);
+  /// The "printed" of a resolve request's body: 400 unless it is exactly {"printed": bool}.
+  static bool printedField(const nlohmann::json& body);
   /// The agent's "counted" event for `job`: records the count, holds the order when it is above
   /// the quote, records the event; the answer.
   nlohmann::json countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,

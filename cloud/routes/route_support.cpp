@@ -21,7 +21,7 @@ namespace {
 
 /// The HTTP status of every code the domain (orders/, accounts/, storage/, common/) raises as a
 /// plain Error; any other code is the server's fault (500, logged, never shown).
-constexpr std::array<std::pair<std::string_view, int>, 43> kErrorStatuses{{
+constexpr std::array<std::pair<std::string_view, int>, 45> kErrorStatuses{{
     // the request
     {"invalid_request", 400},
     {"unsupported_option", 400},

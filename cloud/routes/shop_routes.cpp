@@ -259,8 +259,7 @@ void Api::approvePages(RequestContext& ctx) {
   replyJson(ctx.response, 200, reply);
 }
 
-bool Api::printedField(RequestContext& ctx) {
-  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+bool Api::printedField(const json& body) {
   rejectUnknownFields(body, {"printed"});
   const auto printed = body.find("printed");
   if (printed == body.end() || !printed->is_boolean()) {
@@ -281,9 +280,11 @@ json Api::resolveOutcome(StoreTransaction& tx, OrderRecord& order, bool printed,
 }
 
 void Api::resolveStoreOrder(RequestContext& ctx) {
-  const bool printed = printedField(ctx);
+  // Read before the transaction, judged after the access check (another shop's order is 404).
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   auto tx = store_.begin();
   OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
+  const bool printed = printedField(body);
   json reply = resolveOutcome(*tx, order, printed, "shopkeeper " + ctx.principal.subject);
   reply["customer_id"] = order.customerId;
   replyJson(ctx.response, 200, reply);

@@ -105,8 +105,8 @@ TEST_F(OfferAckTest, HostileAcknowledgementsAreRefused) {
   const std::string good = json{{"lease_id", offer["lease_id"]}}.dump();
 
   // Ids that are no job of this store.
-  for (const std::string bad :
-       {"job_nope", "job_", "..%2F..%2Fetc", "%00", std::string(300, 'j')}) {
+  for (const std::string& bad : std::vector<std::string>{"job_nope", "job_", "..%2F..%2Fetc", "%00",
+                                                         std::string(300, 'j')}) {
     const auto reply = ack(q.agent, bad, good);
     EXPECT_EQ(reply.status, 404) << bad << ": " << reply.describe();
   }
@@ -122,11 +122,11 @@ TEST_F(OfferAckTest, HostileAcknowledgementsAreRefused) {
   EXPECT_EQ(ack(q.agent, jobId, json{{"lease_id", "lease_other"}}.dump()).errorCode(),
             "lease_expired");
   // Bodies that are not {"lease_id": string}.
-  for (const std::string body :
-       {std::string(), std::string("{"), std::string("[]"), std::string("null"), std::string("{}"),
-        std::string(R"({"lease_id":""})"), std::string(R"({"lease_id":7})"),
-        json{{"lease_id", std::string(129, 'x')}}.dump(),
-        std::string(R"({"lease_id":"a\u0000b"})")}) {
+  for (const std::string& body : std::vector<std::string>{
+           std::string(), std::string("{"), std::string("[]"), std::string("null"),
+           std::string("{}"), std::string(R"({"lease_id":""})"), std::string(R"({"lease_id":7})"),
+           json{{"lease_id", std::string(129, 'x')}}.dump(),
+           std::string(R"({"lease_id":"a\u0000b"})")}) {
     const auto reply = ack(q.agent, jobId, body);
     EXPECT_EQ(reply.status, 400) << "body " << body.substr(0, 40) << ": " << reply.describe();
   }
