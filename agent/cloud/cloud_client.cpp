@@ -240,6 +240,19 @@ json CloudClient::postEventForAnswer(const std::string& jobId, const std::string
   return answer;
 }
 
+void CloudClient::acknowledgeOffer(const std::string& jobId, const std::string& leaseId) {
+  const std::string what = "acknowledging the offer of job " + jobId;
+  const std::string body = json{{"lease_id", leaseId}}.dump();
+  auto result =
+      client_->Post(jobPath(jobId, "/ack"), headersWith(credential_), body, "application/json");
+  if (!result) {
+    throw unreachable(result, what);
+  }
+  if (result->status < 200 || result->status >= 300) {
+    throw cloudErrorFor(result->status, result->body, what);
+  }
+}
+
 void CloudClient::interruptPoll() {
   pollClient_->stop();
 }

@@ -85,6 +85,11 @@ public:
   /// CloudError for anything but 2xx (status 0 when unreachable).
   nlohmann::json postEventForAnswer(const std::string& jobId, const std::string& body);
 
+  /// POST /api/v1/agent/jobs/{id}/ack {"lease_id"}: the lease is journalled; the cloud keeps the
+  /// job leased for its whole length. Throws CloudError: 409 "lease_expired" when the cloud took
+  /// the offer back (the job must not be printed), status 0 when unreachable.
+  void acknowledgeOffer(const std::string& jobId, const std::string& leaseId);
+
   /// GET /api/v1/agent/me: tells the cloud the agent is alive without asking for jobs (while
   /// intake is paused). Returns the answer; throws CloudError when the cloud cannot be reached
   /// or refuses the credential.

@@ -147,6 +147,12 @@ json CloudRequests::releaseByPickupCode(const std::string& code) {
   return send("POST", api("/agent/release"), &body, "release by pickup code");
 }
 
+json CloudRequests::resolveOutcome(const std::string& orderId, bool printed) {
+  const json body{{"printed", printed}};
+  return send("POST", api("/agent/orders/" + percentEncode(orderId) + "/resolve"), &body,
+              "resolving order " + orderId);
+}
+
 json CloudRequests::registerKey(const std::string& publicKeyBase64, const std::string& keyId) {
   const json body{{"public_key", publicKeyBase64}, {"key_id", keyId}};
   return send("POST", api("/agent/keys"), &body, "key registration");

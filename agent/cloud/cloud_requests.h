@@ -18,6 +18,7 @@ namespace printrelay::agent {
 ///   GET  /api/v1/agent/me                  who the credential belongs to
 ///   POST /api/v1/agent/jobs/{id}/reprint   queue a settled job's order again
 ///   POST /api/v1/agent/release             release a held order by pickup code
+///   POST /api/v1/agent/orders/{id}/resolve say whether an outcome_unknown order printed
 ///   POST /api/v1/agent/keys                register the store's next public key
 ///   PUT  /api/v1/agent/printers            the shop's printers and their state
 ///
@@ -54,6 +55,9 @@ public:
   nlohmann::json requestReprint(const std::string& jobId, const std::string& reason);
   /// POST /api/v1/agent/release {"pickup_code"}: releases the held order with this code.
   nlohmann::json releaseByPickupCode(const std::string& code);
+  /// POST /api/v1/agent/orders/{id}/resolve {"printed"}: the shop's answer for an order in
+  /// outcome_unknown (printed, or failed with a refund). Returns the order as the cloud has it.
+  nlohmann::json resolveOutcome(const std::string& orderId, bool printed);
   /// POST /api/v1/agent/keys {"public_key", "key_id"}: registers the store's next key; the
   /// cloud seals new documents to it from then on.
   nlohmann::json registerKey(const std::string& publicKeyBase64, const std::string& keyId);

@@ -31,8 +31,8 @@ inline constexpr std::size_t kMaxResponseBytes = 16 * 1024 * 1024;
 
 /// The commands the agent serves, as sent in "cmd".
 inline constexpr std::string_view kCommands[] = {
-    "status", "printers", "jobs",      "job",      "reprint", "cancel",    "pause",
-    "resume", "release",  "test-page", "diagnose", "logs",    "key-rotate"};
+    "status", "printers", "jobs",      "job",      "reprint", "cancel",     "pause",
+    "resume", "release",  "test-page", "diagnose", "logs",    "key-rotate", "resolve"};
 
 /// True when `name` is one of kCommands.
 bool isKnownCommand(std::string_view name);

@@ -74,6 +74,14 @@ json printerJson(const PrinterInfo& printer, const std::string& agentsPrinter) {
 
 } // namespace
 
+/// What the agent knew of a job the spooler forgot (outcome_unknown): for the shop's "did it
+/// print?".
+json evidenceJson(const JournalJob& job) {
+  return json{{"last_spooler_state", job.spoolerState.empty() ? json() : json(job.spoolerState)},
+              {"last_seen_at", job.spoolerSeenAt != 0 ? json(job.spoolerSeenAt) : json()},
+              {"bytes_sent", job.bytesSent ? json(*job.bytesSent) : json()}};
+}
+
 json jobJson(const JournalJob& job) {
   return json{{"job_id", job.jobId},
               {"order_id", job.orderId},
@@ -83,7 +91,8 @@ json jobJson(const JournalJob& job) {
               {"document_name", job.documentName},
               {"last_error", job.lastError},
               {"created_at", job.createdAt},
-              {"updated_at", job.updatedAt}};
+              {"updated_at", job.updatedAt},
+              {"evidence", job.state == JobState::OutcomeUnknown ? evidenceJson(job) : json()}};
 }
 
 std::string testPageText(const std::string& printer, const std::string& storeName,
@@ -209,6 +218,9 @@ json AgentControl::handle(const control::Request& request, const std::string& pe
   if (cmd == "test-page") {
     return testPage(args, peer);
   }
+  if (cmd == "resolve") {
+    return resolve(args, peer);
+  }
   if (cmd == "key-rotate") {
     return rotateKey(peer);
   }
@@ -274,7 +286,7 @@ json AgentControl::jobs(const json& args) {
   if (!state.empty() && !parseJobState(state)) {
     throw Error(std::string(codes::kInvalidArgument),
                 "'state' must be one of leased, submitting, printing, printed, failed, "
-                "cancelled");
+                "cancelled, outcome_unknown");
   }
   const auto limit = static_cast<std::size_t>(control::optionalInt(args, "limit", 20, 1, 10000));
   std::vector<JournalJob> found;
@@ -414,6 +426,30 @@ json AgentControl::release(const json& args, const std::string& /*peer*/) {
   }
   const json answer = cloud().releaseByPickupCode(code);
   return json{{"released", true}, {"cloud", answer}};
+}
+
+json AgentControl::resolve(const json& args, const std::string& peer) {
+  const std::string typed = control::requireId(args, "order");
+  const auto printed = args.find("printed");
+  if (printed == args.end() || !printed->is_boolean()) {
+    throw Error(std::string(codes::kInvalidArgument), "'printed' must be true or false");
+  }
+  // A job id (or the start of one) from the jobs table names its order; else it is the order.
+  std::string orderId = typed;
+  {
+    const std::string jobId = resolveJobId(typed);
+    std::lock_guard lock(journalMutex_);
+    if (const auto job = journal_.find(jobId); job) {
+      orderId = job->orderId;
+    }
+  }
+  const json answer = cloud().resolveOutcome(orderId, printed->get<bool>());
+  log::notice("order " + orderId + " resolved as " +
+              (printed->get<bool>() ? "printed" : "not printed") + " by " + peer);
+  return json{{"order_id", orderId},
+              {"printed", printed->get<bool>()},
+              {"state", answer.value("state", std::string())},
+              {"cloud", answer}};
 }
 
 json AgentControl::testPage(const json& args, const std::string& /*peer*/) {

@@ -25,7 +25,7 @@ struct AgentControlOptions {
 };
 
 /// The control commands of the running agent (the protocol is in control_protocol.h):
-///   status, printers, jobs, job, reprint, cancel, pause, resume, release, test-page,
+///   status, printers, jobs, job, reprint, cancel, pause, resume, release, resolve, test-page,
 ///   diagnose, logs, key-rotate.
 /// Reads go through its own journal connection; changes to jobs take the daemon's work lock,
 /// so they never interleave with a job being processed. The pause survives a restart
@@ -59,6 +59,9 @@ private:
   nlohmann::json cancel(const nlohmann::json& args, const std::string& peer);
   nlohmann::json pause(bool paused, const std::string& peer);
   nlohmann::json release(const nlohmann::json& args, const std::string& peer);
+  /// resolve {"order": ORDER or JOB id, "printed": bool}: the shop's answer to an order in
+  /// outcome_unknown, sent to the cloud.
+  nlohmann::json resolve(const nlohmann::json& args, const std::string& peer);
   nlohmann::json testPage(const nlohmann::json& args, const std::string& peer);
   nlohmann::json diagnose();
   nlohmann::json logs(const nlohmann::json& args);

@@ -86,7 +86,8 @@ const std::vector<CommandSpec> kCommandTable{
      "shortened (job, cancel and reprint take the short id too) and times are relative.\n"
      "  --wide         full ids, times and notes\n"
      "  --state STATE  only jobs in STATE: leased, submitting, printing, printed, failed,\n"
-     "                 cancelled\n"
+     "                 cancelled, outcome_unknown (the spooler forgot a job that may have\n"
+     "                 printed: shown with its evidence; see resolve)\n"
      "  --limit N      at most N jobs"},
     {"job", "job ID", "one job and its timeline",
      "Shows one job: its order, document, printer and CUPS job, and its timeline from the\n"
@@ -107,6 +108,13 @@ const std::vector<CommandSpec> kCommandTable{
      "digits the customer's order shows (spaces and dashes are ignored: 482 913 or 482-913).\n"
      "Exit 15 for anything that is not six digits (nothing is sent), 11 when no held order of\n"
      "this store has the code."},
+    {"resolve", "resolve ORDER --printed|--not-printed", "say whether an uncertain job printed",
+     "For an order in outcome_unknown (the spooler forgot its job, which may have printed; the\n"
+     "jobs list shows the last spooler state, when, and the bytes sent): look in the printer's\n"
+     "tray, then tell the cloud. --printed charges it as printed and tells the customer;\n"
+     "--not-printed records it failed, refunds a paid order and tells the customer (reprint\n"
+     "it afterwards if you like). ORDER is the order id, or the job id from the jobs list.\n"
+     "Exit 12 when the order is not in outcome_unknown."},
     {"test-page", "test-page PRINTER", "print a test page",
      "Sends a short text test page straight to the CUPS destination PRINTER."},
     {"diagnose", "diagnose [--local]", "check everything and say what is wrong",
@@ -252,8 +260,8 @@ control::Request buildRequest(const std::string& name, const std::vector<std::st
     const bool jobs = name == "jobs";
     if (auto state = jobs ? reader.value("--state") : std::nullopt) {
       if (!agent::parseJobState(*state)) {
-        throw UsageError("--state must be leased, submitting, printing, printed, failed or "
-                         "cancelled (got '" +
+        throw UsageError("--state must be leased, submitting, printing, printed, failed, "
+                         "cancelled or outcome_unknown (got '" +
                          *state + "')");
       }
       request.args["state"] = *state;
@@ -263,27 +271,36 @@ control::Request buildRequest(const std::string& name, const std::vector<std::st
       request.args["lines"] = parseCount("--lines", *lines, 1, 100000);
     } else if (name == "logs" && reader.flag("--follow")) {
       request.args["follow"] = true;
+    } else if (name == "resolve" &&
+               (reader.current() == "--printed" || reader.current() == "--not-printed")) {
+      const bool printed = reader.take() == "--printed";
+      if (request.args.contains("printed") && request.args["printed"] != printed) {
+        throw UsageError("resolve: give either --printed or --not-printed, not both");
+      }
+      request.args["printed"] = printed;
     } else if (reader.current().starts_with("-") && reader.current() != "-") {
       throw UsageError(name + ": unknown option '" + reader.current() + "'");
     } else {
       positional.push_back(reader.take());
     }
   }
-  static const std::map<std::string, std::string> kPositional{{"job", "id"},
-                                                              {"reprint", "id"},
-                                                              {"cancel", "id"},
-                                                              {"release", "code"},
-                                                              {"test-page", "printer"}};
+  static const std::map<std::string, std::string> kPositional{
+      {"job", "id"},       {"reprint", "id"},    {"cancel", "id"},
+      {"release", "code"}, {"resolve", "order"}, {"test-page", "printer"}};
   if (const auto it = kPositional.find(name); it != kPositional.end()) {
     if (positional.size() != 1) {
-      throw UsageError(
-          name + " needs exactly one " +
-          (it->second == "id" ? std::string("job ID") : "argument (" + it->second + ")"));
+      throw UsageError(name + " needs exactly one " +
+                       (it->second == "id"      ? std::string("job ID")
+                        : it->second == "order" ? std::string("order ID")
+                                                : "argument (" + it->second + ")"));
     }
     request.args[it->second] =
         name == "release" ? pickupCode(positional.front()) : positional.front();
   } else if (!positional.empty()) {
     throw UsageError(name + " takes no argument '" + positional.front() + "'");
+  }
+  if (name == "resolve" && !request.args.contains("printed")) {
+    throw UsageError("resolve needs --printed or --not-printed (look in the printer's tray)");
   }
   return request;
 }

@@ -109,7 +109,8 @@ int exitCodeFor(std::string_view code, std::optional<int> cloudStatus) {
     return kExitCloudUnreachable;
   }
   if (code == "job_not_cancellable" || code == "job_not_reprintable" || code == "agent_busy" ||
-      code == "server_busy" || code == "illegal_transition" || code.ends_with("_conflict")) {
+      code == "outcome_known" || code == "server_busy" || code == "illegal_transition" ||
+      code.ends_with("_conflict")) {
     return kExitConflict;
   }
   if (code == "invalid_argument" || code == "usage") {
@@ -301,12 +302,31 @@ std::string renderAge(const json& unixSeconds, std::int64_t now) {
   return delta >= 0 ? humanDuration(delta) + " ago" : "in " + humanDuration(-delta);
 }
 
+/// For a job in outcome_unknown: what the agent saw before the spooler forgot it, and what to
+/// do; empty for any other job.
+std::string evidenceNote(const json& j, std::int64_t now) {
+  const json evidence = j.value("evidence", json());
+  if (!evidence.is_object()) {
+    return {};
+  }
+  const std::string state = str(evidence, "last_spooler_state");
+  const std::string bytes = str(evidence, "bytes_sent");
+  return "may have printed: CUPS last said " + (state.empty() ? "nothing" : state) +
+         (evidence.value("last_seen_at", json()).is_number()
+              ? " " + renderAge(evidence["last_seen_at"], now)
+              : std::string()) +
+         (bytes.empty() ? std::string() : ", " + bytes + " bytes sent") +
+         "; check the tray, then printrelayctl resolve " + str(j, "order_id") +
+         " --printed|--not-printed";
+}
+
 std::string renderJobs(const json& r, std::int64_t now, bool wide) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> notes;
   for (const auto& j : r.value("jobs", json::array())) {
     const std::string spooler = str(j, "spooler_job_id");
-    const std::string note = str(j, "last_error");
+    const std::string evidence = evidenceNote(j, now);
+    const std::string note = evidence.empty() ? str(j, "last_error") : evidence;
     if (wide) {
       rows.push_back({str(j, "job_id"), str(j, "state"), str(j, "printer", "-"),
                       spooler.empty() ? "-" : spooler, str(j, "document_name"),
@@ -351,6 +371,9 @@ std::string renderJob(const json& r, std::int64_t now) {
   };
   if (!str(job, "last_error").empty()) {
     fields.emplace_back("Note", str(job, "last_error"));
+  }
+  if (const std::string evidence = evidenceNote(job, now); !evidence.empty()) {
+    fields.emplace_back("Outcome", evidence);
   }
   const json spooler = r.value("spooler", json());
   if (spooler.is_object()) {
@@ -429,6 +452,13 @@ std::string renderAction(std::string_view command, const json& r) {
     return wrapped("Released" +
                    (str(cloud, "order_id").empty() ? "" : " order " + str(cloud, "order_id")) +
                    ": it prints as soon as the agent receives it.") +
+           "\n";
+  }
+  if (command == "resolve") {
+    return wrapped("Order " + str(r, "order_id") + " resolved as " +
+                   (flag(r, "printed") ? "printed: the customer is told it is ready."
+                                       : "not printed: it is failed (a paid order is refunded); "
+                                         "reprint it if you like.")) +
            "\n";
   }
   if (command == "test-page") {

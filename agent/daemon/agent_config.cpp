@@ -23,9 +23,10 @@ std::vector<ConfigKey> configTable() {
                  "How long one long-poll for jobs waits at the cloud, in seconds (1-300)"),
       integerKey("backoff_initial_ms", 500,
                  "First retry delay after the cloud is unreachable, in milliseconds"),
-      integerKey(
-          "backoff_max_ms", 60000,
-          "Longest retry delay, in milliseconds (also the pause when the credential is refused)"),
+      integerKey("backoff_max_ms", 5000,
+                 "Longest retry delay, in milliseconds: the default brings a shop back within "
+                 "seconds of its network returning (the pause while the credential is refused "
+                 "is this, at least 60 s)"),
       stringKey("log_level", "info", "error, warning, notice, info or debug"),
       pathKey("control_socket", defaultControlSocket(),
               "Unix socket printrelayctl talks to (mode 0660: the service's group may use it); "

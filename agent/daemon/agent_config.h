@@ -32,7 +32,7 @@ struct Settings {
   std::string cupsServer; ///< CUPS server (host[:port] or Unix socket path); empty = default
   int pollWaitSeconds = 30;
   std::chrono::milliseconds backoffInitial{500};
-  std::chrono::milliseconds backoffMax{60000};
+  std::chrono::milliseconds backoffMax{5000};
   /// While the cloud is unreachable, how often a cheap probe checks whether it is back (ending
   /// the retry wait at once); 0 turns it off (offline_probe_ms).
   std::chrono::milliseconds offlineProbe{1000};

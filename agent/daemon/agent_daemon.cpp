@@ -298,6 +298,11 @@ void Agent::requestReload() {
   reload_ = true;
 }
 
+std::chrono::milliseconds Agent::refusedPause() const {
+  // A refused credential does not come back by itself: no need to ask as often as when offline.
+  return std::max<std::chrono::milliseconds>(pollBackoff_.policy().max, std::chrono::seconds(60));
+}
+
 void Agent::pause(std::chrono::milliseconds duration) {
   const auto until = std::chrono::steady_clock::now() + duration;
   std::unique_lock lock(mutex_);
@@ -414,7 +419,7 @@ int Agent::run() {
         notifier_.status("credential refused by the cloud");
       }
       refused_ = true;
-      pause(pollBackoff_.policy().max);
+      pause(refusedPause());
       continue;
     }
     if (stop_) {
@@ -464,7 +469,7 @@ int Agent::run() {
           notifier_.status("credential refused by the cloud");
         }
         refused_ = true;
-        pause(pollBackoff_.policy().max);
+        pause(refusedPause());
         continue;
       }
       const auto delay = pollBackoff_.next();

@@ -123,6 +123,8 @@ public:
   StatusReporter& reporter() { return reporter_; }
 
 private:
+  /// How long to wait before asking again while the credential is refused.
+  std::chrono::milliseconds refusedPause() const;
   /// Waits up to `duration`, returning early when a stop is requested; pings the watchdog.
   void pause(std::chrono::milliseconds duration);
   /// Records that the cloud answered / could not be reached / refused us, and says so in the

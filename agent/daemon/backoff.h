@@ -10,7 +10,7 @@ namespace printrelay::agent {
 /// every failure and never exceeds `max`.
 struct BackoffPolicy {
   std::chrono::milliseconds initial{500};
-  std::chrono::milliseconds max{60000};
+  std::chrono::milliseconds max{5000};
   double multiplier = 2.0;
 };
 

@@ -2,6 +2,7 @@
 // recovery at start-up (decideRecovery), cancelling at the shop's request, purging.
 #include "agent/jobs/job_event.h"
 #include "agent/jobs/job_processor.h"
+#include "common/util/clock.h"
 #include "common/util/enum_names.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
@@ -10,9 +11,10 @@
 namespace printrelay::agent {
 
 std::string_view toString(RecoveryAction action) {
-  static constexpr auto kNames = enumNames(
-      RecoveryAction::MarkFailed, {"none", "release", "cancel_and_release", "mark_printing",
-                                   "keep_following", "mark_printed", "mark_failed"});
+  static constexpr auto kNames =
+      enumNames(RecoveryAction::MarkOutcomeUnknown,
+                {"none", "release", "cancel_and_release", "mark_printing", "keep_following",
+                 "mark_printed", "mark_failed", "mark_outcome_unknown"});
   return kNames.name(action);
 }
 
@@ -21,6 +23,7 @@ RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status) {
   case JobState::Printed:
   case JobState::Failed:
   case JobState::Cancelled:
+  case JobState::OutcomeUnknown:
     return RecoveryAction::None;
   case JobState::Leased:
     return RecoveryAction::Release;
@@ -33,9 +36,12 @@ RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status) {
     return RecoveryAction::MarkPrinted;
   case SpoolerJobState::Canceled:
   case SpoolerJobState::Aborted:
-  case SpoolerJobState::Unknown:
     // Nothing proves the document was not (partly) printed: never print it again.
     return RecoveryAction::MarkFailed;
+  case SpoolerJobState::Unknown:
+    // Forgotten (cupsd killed before it wrote the job down) or its number given out again: it
+    // may have printed, or not. Neither printed nor failed, and never printed again.
+    return RecoveryAction::MarkOutcomeUnknown;
   case SpoolerJobState::Pending:
   case SpoolerJobState::Held:
   case SpoolerJobState::Processing:
@@ -48,6 +54,16 @@ RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status) {
                                    : RecoveryAction::MarkPrinting;
   }
   return RecoveryAction::KeepFollowing;
+}
+
+protocol::JobEvent outcomeUnknownEvent(const JournalJob& job) {
+  protocol::JobEvent event = jobEvent("outcome_unknown", job, job.lastError);
+  event.spoolerState = job.spoolerState;
+  if (job.spoolerSeenAt != 0) {
+    event.spoolerSeenAt = job.spoolerSeenAt;
+  }
+  event.bytesSent = job.bytesSent;
+  return event;
 }
 
 void JobProcessor::purgeSpoolerJob(const JournalJob& job) {
@@ -103,6 +119,9 @@ void JobProcessor::reReport(const JournalJob& job) {
     break;
   case JobState::Printing:
     journal_.enqueue(job.jobId, jobEvent("printing", job));
+    break;
+  case JobState::OutcomeUnknown:
+    journal_.enqueue(job.jobId, outcomeUnknownEvent(job));
     break;
   case JobState::Submitting: // followJobs() decides and reports
   case JobState::Leased:
@@ -162,6 +181,10 @@ void JobProcessor::reconcile(const JournalJob& job) {
       inserted || it->second != status.state) {
     it->second = status.state;
     log::job(log::Level::Info, job.jobId, where);
+    if (status.state != SpoolerJobState::Unknown) {
+      // The evidence should the spooler forget the job later: what it last said, and when.
+      journal_.noteSpoolerState(job.jobId, toString(status.state), systemNow());
+    }
     if (status.state == SpoolerJobState::Stopped) {
       log::printer(log::Level::Warning, job.printer,
                    "stopped with job " + job.jobId + " on it; it needs attention");
@@ -195,6 +218,20 @@ void JobProcessor::reconcile(const JournalJob& job) {
     log::job(log::Level::Info, job.jobId, "printed on " + job.printer);
     purgeSpoolerJob(job);
     break;
+  case RecoveryAction::MarkOutcomeUnknown: {
+    const std::string why = status.foreign
+                                ? "spooler_job_unknown: " + where
+                                : "spooler_job_unknown: the spooler has no record of job " +
+                                      std::to_string(spoolerJobId) + "; it may have printed";
+    journal_.advance(job.jobId, JobState::OutcomeUnknown, StepDetails::withError(why));
+    const auto now = *journal_.find(job.jobId);
+    journal_.enqueue(job.jobId, outcomeUnknownEvent(now));
+    log::job(log::Level::Warning, job.jobId,
+             "outcome unknown (the shop checks the tray and resolves it): " + why +
+                 "; last spooler state " +
+                 (now.spoolerState.empty() ? std::string("none seen") : now.spoolerState));
+    break; // never purged: it is not ours to remove any more
+  }
   case RecoveryAction::MarkFailed: {
     const std::string why =
         status.state != SpoolerJobState::Unknown

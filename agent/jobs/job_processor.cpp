@@ -76,6 +76,12 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
     log::job(log::Level::Notice, jobId,
              "offered again but already " + std::string(toString(existing->state)) +
                  "; not printing it again, re-reporting its state");
+    try {
+      cloud_.acknowledgeOffer(jobId, offer.leaseId);
+    } catch (const CloudError& e) {
+      // The re-reported events carry the lease: the cloud takes them or refuses them alike.
+      log::job(log::Level::Info, jobId, std::string("cannot acknowledge the offer: ") + e.what());
+    }
     reReport(*journal_.find(jobId));
     return JobOutcome::Ok;
   }
@@ -83,11 +89,15 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
   log::job(log::Level::Info, jobId,
            "leased (order " + offer.orderId + ", " + std::to_string(offer.envelopeSize) +
                " sealed bytes)");
+  if (const auto refused = acknowledge(offer); refused) {
+    return *refused;
+  }
 
   std::string printer;
   std::optional<SpoolerJobRef> spoolerJob;
   std::unique_ptr<DocumentWriter> writer;
   SecureBytes document;
+  std::uint64_t bytesSent = 0;
   try {
     const hpke::KeyPair& key = keyFor(offer);
     printer = routeJob(offer);
@@ -134,6 +144,7 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
                  (created.uuid.empty() ? std::string() : " (" + created.uuid + ")"));
     writer = backend_.startDocument(printer, created.id, offer.documentName, found);
     sendDocument(document, *writer, keepGoing_);
+    bytesSent = document.size();
     wipe(document);
     if (!finishDocument(jobId, *writer)) {
       // The journal keeps the job in submitting; followJobs() asks the spooler what it has.
@@ -162,10 +173,30 @@ JobOutcome JobProcessor::process(const protocol::JobOffer& offer) {
     return settleFailure(jobId, error);
   }
   const auto job = *journal_.find(jobId);
-  journal_.advance(jobId, JobState::Printing, StepDetails{}, jobEvent("printing", job));
+  StepDetails sent;
+  sent.bytesSent = bytesSent; // the evidence should the spooler forget the job
+  journal_.advance(jobId, JobState::Printing, sent, jobEvent("printing", job));
   log::printer(log::Level::Info, printer,
                "job " + jobId + " is spooled as " + std::to_string(spoolerJob->id));
   return JobOutcome::Ok;
+}
+
+std::optional<JobOutcome> JobProcessor::acknowledge(const protocol::JobOffer& offer) {
+  try {
+    cloud_.acknowledgeOffer(offer.jobId, offer.leaseId);
+    return std::nullopt;
+  } catch (const CloudError& e) {
+    // Unacknowledged, the offer goes back to the queue at its deadline and may reach another
+    // agent: printing it here too could print it twice, so the job is dropped unprinted. No
+    // event: the cloud takes it back by itself.
+    const bool takenBack = e.status() == 409;
+    const std::string why =
+        std::string(takenBack ? "offer_taken_back: " : "offer_not_acknowledged: ") + e.what() +
+        "; not printed, the cloud offers it again";
+    journal_.advance(offer.jobId, JobState::Cancelled, StepDetails::withError(why));
+    log::job(log::Level::Notice, offer.jobId, why);
+    return takenBack ? JobOutcome::Ok : JobOutcome::Retry;
+  }
 }
 
 void JobProcessor::giveBack(const protocol::JobOffer& offer, const std::string& why) {

@@ -32,7 +32,10 @@ enum class RecoveryAction {
   MarkPrinting,     ///< the spooler has the whole document: record printing, keep following
   KeepFollowing,    ///< queued, held or printing at the spooler: ask again later
   MarkPrinted,      ///< the spooler finished it
-  MarkFailed,       ///< canceled or aborted at the spooler, or the spooler has no record of it
+  MarkFailed,       ///< canceled or aborted at the spooler
+  /// The spooler has no record of a job it was handed (forgotten in a crash, its number given
+  /// out again): it may have printed, so it is neither printed nor failed: the shop says which.
+  MarkOutcomeUnknown,
 };
 
 /// "none", "release", … for logs.
@@ -42,6 +45,10 @@ std::string_view toString(RecoveryAction action);
 /// that reached the spooler whole is never printed again: it is followed, or its outcome is
 /// recorded.
 RecoveryAction decideRecovery(JobState state, const SpoolerJobStatus& status);
+
+/// The outcome_unknown event of a journal job, with its evidence (last spooler state seen,
+/// when, bytes sent).
+protocol::JobEvent outcomeUnknownEvent(const JournalJob& job);
 
 /// The spooler job a journal job was submitted as, with what identifies it (spoolerJobTag of
 /// the job id, the recorded job-uuid); a job without a spooler job id gets number 0.
@@ -136,6 +143,9 @@ private:
   /// Ends the document; false when the spooler's answer was lost (outcome unknown: Hold).
   bool finishDocument(const std::string& jobId, DocumentWriter& writer);
   JobOutcome settleFailure(const std::string& jobId, const std::exception& error);
+  /// Acknowledges the journalled lease to the cloud; when it cannot (taken back, unreachable)
+  /// the job is dropped unprinted and the outcome for the loop is returned.
+  std::optional<JobOutcome> acknowledge(const protocol::JobOffer& offer);
   void reReport(const JournalJob& job);
   /// Applies decideRecovery to one job; throws when the spooler cannot be asked.
   void reconcile(const JournalJob& job);

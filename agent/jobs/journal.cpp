@@ -52,6 +52,35 @@ CREATE INDEX jobs_state ON jobs (state);
     R"sql(
 ALTER TABLE jobs ADD COLUMN spooler_job_uuid TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: the state outcome_unknown (a CHECK cannot be altered: the table is copied) and the
+    // evidence kept for it: the last spooler state seen, when, and the bytes sent.
+    R"sql(
+CREATE TABLE jobs_v4 (
+  job_id           TEXT PRIMARY KEY,
+  order_id         TEXT NOT NULL,
+  lease_id         TEXT NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('leased','submitting','printing','printed',
+                     'failed','cancelled','outcome_unknown')),
+  spooler_job_id   INTEGER,
+  printer          TEXT NOT NULL DEFAULT '',
+  document_name    TEXT NOT NULL DEFAULT '',
+  last_error       TEXT NOT NULL DEFAULT '',
+  last_seq         INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  spooler_job_uuid TEXT NOT NULL DEFAULT '',
+  spooler_state    TEXT NOT NULL DEFAULT '',
+  spooler_seen_at  INTEGER NOT NULL DEFAULT 0,
+  bytes_sent       INTEGER
+);
+INSERT INTO jobs_v4 (job_id, order_id, lease_id, state, spooler_job_id, printer, document_name,
+                     last_error, last_seq, created_at, updated_at, spooler_job_uuid)
+  SELECT job_id, order_id, lease_id, state, spooler_job_id, printer, document_name, last_error,
+         last_seq, created_at, updated_at, spooler_job_uuid FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v4 RENAME TO jobs;
+CREATE INDEX jobs_state ON jobs (state);
+)sql",
 };
 
 struct Step {
@@ -60,15 +89,22 @@ struct Step {
 };
 
 constexpr std::array kSteps{
-    Step{JobState::Leased, JobState::Submitting},    Step{JobState::Leased, JobState::Failed},
-    Step{JobState::Leased, JobState::Cancelled},     Step{JobState::Submitting, JobState::Printing},
-    Step{JobState::Submitting, JobState::Printed},   Step{JobState::Submitting, JobState::Failed},
-    Step{JobState::Submitting, JobState::Cancelled}, Step{JobState::Printing, JobState::Printed},
-    Step{JobState::Printing, JobState::Failed},      Step{JobState::Cancelled, JobState::Leased},
+    Step{JobState::Leased, JobState::Submitting},
+    Step{JobState::Leased, JobState::Failed},
+    Step{JobState::Leased, JobState::Cancelled},
+    Step{JobState::Submitting, JobState::Printing},
+    Step{JobState::Submitting, JobState::Printed},
+    Step{JobState::Submitting, JobState::Failed},
+    Step{JobState::Submitting, JobState::Cancelled},
+    Step{JobState::Printing, JobState::Printed},
+    Step{JobState::Printing, JobState::Failed},
+    Step{JobState::Cancelled, JobState::Leased},
+    Step{JobState::Submitting, JobState::OutcomeUnknown},
+    Step{JobState::Printing, JobState::OutcomeUnknown},
 };
 
-constexpr std::array<std::string_view, 6> kStateNames{"leased",  "submitting", "printing",
-                                                      "printed", "failed",     "cancelled"};
+constexpr std::array<std::string_view, 7> kStateNames{
+    "leased", "submitting", "printing", "printed", "failed", "cancelled", "outcome_unknown"};
 
 std::int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -78,7 +114,8 @@ std::int64_t nowSeconds() {
 
 constexpr const char* kJobColumns =
     "job_id, order_id, lease_id, state, spooler_job_id, printer, document_name, last_error, "
-    "last_seq, created_at, updated_at, spooler_job_uuid";
+    "last_seq, created_at, updated_at, spooler_job_uuid, spooler_state, spooler_seen_at, "
+    "bytes_sent";
 constexpr const char* kEventColumns =
     "id, job_id, seq, body, created_at, sent_at, result, attempts";
 
@@ -102,6 +139,11 @@ JournalJob readJob(SQLite::Statement& q) {
   job.createdAt = q.getColumn(9).getInt64();
   job.updatedAt = q.getColumn(10).getInt64();
   job.spoolerJobUuid = q.getColumn(11).getString();
+  job.spoolerState = q.getColumn(12).getString();
+  job.spoolerSeenAt = q.getColumn(13).getInt64();
+  if (!q.getColumn(14).isNull()) {
+    job.bytesSent = static_cast<std::uint64_t>(q.getColumn(14).getInt64());
+  }
   return job;
 }
 
@@ -172,7 +214,8 @@ bool canAdvance(JobState from, JobState to) {
 }
 
 bool isSettled(JobState state) {
-  return state == JobState::Printed || state == JobState::Failed || state == JobState::Cancelled;
+  return state == JobState::Printed || state == JobState::Failed || state == JobState::Cancelled ||
+         state == JobState::OutcomeUnknown;
 }
 
 Journal::Journal(const std::string& path) : db_(openDatabase(path)) {
@@ -198,11 +241,20 @@ void Journal::migrate() {
                                        "; this agent knows up to " +
                                        std::to_string(kSchemaVersion));
   }
+  if (current == kSchemaVersion) {
+    return;
+  }
+  // A migration may copy a table the outbox refers to (4): the references are checked after.
+  db_.exec("PRAGMA foreign_keys=OFF");
   for (int version = current + 1; version <= kSchemaVersion; ++version) {
     SQLite::Transaction tx(db_);
     db_.exec(std::string(kMigrations.at(static_cast<std::size_t>(version - 1))));
     db_.exec("PRAGMA user_version = " + std::to_string(version));
     tx.commit();
+  }
+  db_.exec("PRAGMA foreign_keys=ON");
+  if (db_.execAndGet("SELECT COUNT(*) FROM pragma_foreign_key_check").getInt64() != 0) {
+    throw Error("journal_corrupt", "the job journal's outbox refers to jobs it does not have");
   }
 }
 
@@ -286,8 +338,8 @@ std::uint64_t Journal::advance(const std::string& jobId, JobState to, const Step
                                                   std::string(toString(to)));
   }
   SQLite::Statement update(db_, "UPDATE jobs SET state = ?, spooler_job_id = ?, printer = ?, "
-                                "last_error = ?, updated_at = ?, spooler_job_uuid = ? "
-                                "WHERE job_id = ?");
+                                "last_error = ?, updated_at = ?, spooler_job_uuid = ?, "
+                                "bytes_sent = COALESCE(?, bytes_sent) WHERE job_id = ?");
   update.bind(1, std::string(toString(to)));
   const auto spooler = details.spoolerJobId ? details.spoolerJobId : job->spoolerJobId;
   if (spooler) {
@@ -299,7 +351,12 @@ std::uint64_t Journal::advance(const std::string& jobId, JobState to, const Step
   update.bind(4, details.error.value_or(job->lastError));
   update.bind(5, nowSeconds());
   update.bind(6, details.spoolerJobUuid.value_or(job->spoolerJobUuid));
-  update.bind(7, jobId);
+  if (details.bytesSent) {
+    update.bind(7, static_cast<std::int64_t>(*details.bytesSent));
+  } else {
+    update.bind(7); // NULL: kept
+  }
+  update.bind(8, jobId);
   update.exec();
   std::uint64_t seq = 0;
   if (event) {
@@ -307,6 +364,16 @@ std::uint64_t Journal::advance(const std::string& jobId, JobState to, const Step
   }
   tx.commit();
   return seq;
+}
+
+void Journal::noteSpoolerState(const std::string& jobId, std::string_view state, std::int64_t at) {
+  SQLite::Statement update(db_, "UPDATE jobs SET spooler_state = ?, spooler_seen_at = ? "
+                                "WHERE job_id = ? AND spooler_state <> ?");
+  update.bind(1, std::string(state));
+  update.bind(2, at);
+  update.bind(3, jobId);
+  update.bind(4, std::string(state));
+  update.exec();
 }
 
 std::uint64_t Journal::enqueue(const std::string& jobId, protocol::JobEvent event) {
@@ -381,9 +448,10 @@ void Journal::noteAttempt(std::int64_t eventId, const std::string& result) {
 std::size_t Journal::prune(std::chrono::seconds age) {
   const auto cutoff = nowSeconds() - age.count();
   SQLite::Transaction tx(db_);
-  const char* settled = "SELECT job_id FROM jobs WHERE state IN ('printed','failed','cancelled') "
-                        "AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
-                        "o.job_id = jobs.job_id AND o.sent_at IS NULL)";
+  const char* settled =
+      "SELECT job_id FROM jobs WHERE state IN ('printed','failed','cancelled','outcome_unknown') "
+      "AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
+      "o.job_id = jobs.job_id AND o.sent_at IS NULL)";
   SQLite::Statement events(db_,
                            std::string("DELETE FROM outbox WHERE job_id IN (") + settled + ")");
   events.bind(1, cutoff);

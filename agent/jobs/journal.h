@@ -16,7 +16,9 @@ namespace printrelay::agent {
 ///   leased → submitting (spooler job id recorded) → printing → printed | failed
 ///   leased | submitting → cancelled (given back to the cloud before the spooler had it all)
 /// A cancelled job may be leased again (it was never printed).
-enum class JobState { Leased, Submitting, Printing, Printed, Failed, Cancelled };
+/// OutcomeUnknown: the spooler forgot a job it was handed, which may have printed (settled: the
+/// shop says whether it printed, at the cloud).
+enum class JobState { Leased, Submitting, Printing, Printed, Failed, Cancelled, OutcomeUnknown };
 
 /// "leased", "submitting", … as stored.
 std::string_view toString(JobState state);
@@ -24,7 +26,8 @@ std::string_view toString(JobState state);
 std::optional<JobState> parseJobState(std::string_view name);
 /// True when the journal allows `from → to` (the step table in journal.cpp).
 bool canAdvance(JobState from, JobState to);
-/// Printed, failed and cancelled: nothing is in flight at the spooler for the agent.
+/// Printed, failed, cancelled and outcome_unknown: nothing is in flight at the spooler for the
+/// agent.
 bool isSettled(JobState state);
 
 /// One job as the journal knows it.
@@ -41,6 +44,10 @@ struct JournalJob {
   std::uint64_t lastSeq = 0; ///< seq of the newest event enqueued for the job
   std::int64_t createdAt = 0;
   std::int64_t updatedAt = 0;
+  // What the agent saw of the job at the spooler: the evidence of an outcome_unknown.
+  std::string spoolerState;               ///< last state seen at the spooler ("" none yet)
+  std::int64_t spoolerSeenAt = 0;         ///< when it was first seen in that state
+  std::optional<std::uint64_t> bytesSent; ///< document bytes handed to the spooler
 };
 
 /// One status event waiting in (or already through) the outbox.
@@ -61,6 +68,7 @@ struct StepDetails {
   std::optional<std::string> spoolerJobUuid;
   std::optional<std::string> printer;
   std::optional<std::string> error;
+  std::optional<std::uint64_t> bytesSent;
 
   /// Only the error (why a job failed or was given back).
   static StepDetails withError(std::string why) {
@@ -84,7 +92,7 @@ struct StepDetails {
 class Journal {
 public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   /// Opens (creating if needed) and migrates the journal; throws Error{"journal_too_new"} for a
   /// journal written by a newer agent and Error{"journal_unavailable"} when it cannot be opened.
@@ -111,6 +119,8 @@ public:
   /// event's seq, or 0 when none was enqueued.
   std::uint64_t advance(const std::string& jobId, JobState to, const StepDetails& details,
                         std::optional<protocol::JobEvent> event = std::nullopt);
+  /// Records the state the spooler reports for the job (only when it changed; `at` Unix seconds).
+  void noteSpoolerState(const std::string& jobId, std::string_view state, std::int64_t at);
   /// Enqueues an event without changing state (re-reporting an outcome). Returns its seq.
   std::uint64_t enqueue(const std::string& jobId, protocol::JobEvent event);
 

@@ -47,6 +47,9 @@ std::vector<ConfigKey> cloudConfigTable() {
                  "Largest document upload accepted, in bytes (default 200 MiB)."),
       integerKey("lease_seconds", 120,
                  "How long an agent holds a job it was handed before it returns to the queue."),
+      integerKey("offer_ack_seconds", 10,
+                 "How long an agent has to acknowledge a job offer (after journalling its lease) "
+                 "before the job goes back to the queue, e.g. after the agent crashed (1-3600)."),
       integerKey("long_poll_max_seconds", 60,
                  "Longest an agent's GET /api/v1/agent/jobs?wait=N is held open."),
       integerKey("enrollment_code_ttl_seconds", 86400,
@@ -226,9 +229,9 @@ void validateSettings(const CloudSettings& s) {
     invalid("'payment_webhook_secret' must be at least 16 characters (the provider's signing "
             "secret), or empty");
   }
-  if (s.leaseSeconds < 1 || s.longPollMaxSeconds < 0 || s.enrollmentCodeTtlSeconds < 1 ||
-      s.httpThreads < 2) {
-    invalid("lease_seconds, enrollment_code_ttl_seconds must be positive, "
+  if (s.leaseSeconds < 1 || s.offerAckSeconds < 1 || s.longPollMaxSeconds < 0 ||
+      s.enrollmentCodeTtlSeconds < 1 || s.httpThreads < 2) {
+    invalid("lease_seconds, offer_ack_seconds, enrollment_code_ttl_seconds must be positive, "
             "long_poll_max_seconds not negative and http_threads at least 2");
   }
 }
@@ -245,6 +248,7 @@ CloudSettings settingsFromConfig(const Config& config) {
   s.maxUploadBytes = static_cast<std::uint64_t>(
       config.getIntInRange("max_upload_bytes", 1, 1024ll * 1024 * 1024 * 1024));
   s.leaseSeconds = config.getIntInRange("lease_seconds", 5, 86400);
+  s.offerAckSeconds = config.getIntInRange("offer_ack_seconds", 1, 3600);
   s.longPollMaxSeconds = config.getIntInRange("long_poll_max_seconds", 0, 3600);
   s.enrollmentCodeTtlSeconds =
       config.getIntInRange("enrollment_code_ttl_seconds", 60, 365ll * 86400);

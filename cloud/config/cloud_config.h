@@ -42,6 +42,7 @@ struct CloudSettings {
   bool allowPlainHttp = false;
   std::uint64_t maxUploadBytes = 200ull * 1024 * 1024;
   std::int64_t leaseSeconds = 120;
+  std::int64_t offerAckSeconds = 10; ///< an offer not acknowledged by then is queued again
   std::int64_t longPollMaxSeconds = 60;
   std::int64_t enrollmentCodeTtlSeconds = 86400;
   int httpThreads = 64;

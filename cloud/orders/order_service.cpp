@@ -10,6 +10,7 @@
 #include "common/util/error.h"
 #include "common/util/log.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace printrelay::cloud {
@@ -94,6 +95,8 @@ const CustomerMail kCustomerMails[] = {
     {OrderState::Printing, {}, std::nullopt},
     {OrderState::Printed, {}, OrderMailKind::Printed},
     {OrderState::Failed, {}, OrderMailKind::Failed},
+    // Not failed and not printed: the shop resolves it first, and that answer is mailed.
+    {OrderState::OutcomeUnknown, {}, std::nullopt},
     {OrderState::Expired, {}, OrderMailKind::Expired},
     {OrderState::Cancelled, {}, OrderMailKind::Cancelled},
 };
@@ -201,8 +204,26 @@ JobRecord OrderService::dispatch(OrderRecord& order, const std::string& agentId)
     throw Error("store_corrupt", "order " + order.id + " has no job");
   }
   job->leaseId = newId("lease");
-  job->leaseExpiresAt = now_ + hooks_.leaseSeconds;
+  // Until the agent acknowledges, the lease is as short as the acknowledgement deadline: an
+  // offer lost with its agent (a crash, an answer written into a dead connection) comes back in
+  // seconds, not at the end of a whole lease.
+  job->leaseExpiresAt =
+      now_ + (hooks_.offerAckSeconds > 0 ? std::min(hooks_.offerAckSeconds, hooks_.leaseSeconds)
+                                         : hooks_.leaseSeconds);
   job->agentId = agentId;
+  job->updatedAt = now_;
+  tx_.updateJob(*job);
+  return *job;
+}
+
+JobRecord OrderService::acknowledgeOffer(const std::string& jobId, const std::string& leaseId) {
+  auto job = tx_.findJob(jobId);
+  const auto order = job ? tx_.findOrder(job->orderId) : std::nullopt;
+  if (!job || job->leaseId.empty() || job->leaseId != leaseId || !order ||
+      (order->state != OrderState::Dispatched && order->state != OrderState::Printing)) {
+    throw Error("lease_expired", "the lease is no longer current; drop the job");
+  }
+  job->leaseExpiresAt = now_ + hooks_.leaseSeconds;
   job->updatedAt = now_;
   tx_.updateJob(*job);
   return *job;
@@ -211,11 +232,30 @@ JobRecord OrderService::dispatch(OrderRecord& order, const std::string& agentId)
 void OrderService::agentReport(OrderRecord& order, OrderState target, std::string_view note,
                                std::string_view message) {
   moveTo(order, target, note);
-  if (target == OrderState::Failed) {
+  if (target == OrderState::Failed) { // never outcome_unknown: it may have printed
     refundIfPaid(
         tx_, order,
         "printing failed" + (message.empty() ? std::string() : ": " + std::string(message)), now_);
   }
+  settle(order, target);
+}
+
+void OrderService::resolveOutcome(OrderRecord& order, bool printed, const std::string& who) {
+  if (order.state != OrderState::OutcomeUnknown) {
+    throw Error("outcome_known", "the order is " + std::string(toString(order.state)) +
+                                     ", not outcome_unknown: there is nothing to resolve");
+  }
+  const OrderState target = printed ? OrderState::Printed : OrderState::Failed;
+  moveTo(order, target,
+         printed ? "shop: it printed (outcome resolved by " + who + ")"
+                 : "shop: it did not print (outcome resolved by " + who + ")");
+  if (!printed) {
+    refundIfPaid(tx_, order, "not printed (resolved by the shop)", now_);
+  }
+  settle(order, target);
+}
+
+void OrderService::settle(OrderRecord& order, OrderState target) {
   if (target == OrderState::Printed) {
     // The final price is the agent's count when it made one (a Windows agent cannot count
     // PDFs), else the quoted one.
@@ -276,7 +316,7 @@ void OrderService::queue(OrderRecord& order, std::string_view note) {
 void OrderService::cancel(OrderRecord& order, std::string_view note, Canceller by) {
   const std::string state(toString(order.state));
   if (order.state == OrderState::Printing || order.state == OrderState::Printed ||
-      order.state == OrderState::Failed) {
+      order.state == OrderState::Failed || order.state == OrderState::OutcomeUnknown) {
     throw Error("printing_started",
                 "printing has started (the order is " + state + "); it cannot be cancelled");
   }

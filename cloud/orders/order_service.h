@@ -18,6 +18,8 @@ namespace printrelay::cloud {
 /// change has committed.
 struct OrderServiceHooks {
   std::int64_t leaseSeconds = 120;
+  /// A new lease ends this soon unless the agent acknowledges the offer (acknowledgeOffer).
+  std::int64_t offerAckSeconds = 10;
   /// An order of the store was queued: its agents' long-polls look again (DispatchHub::notify).
   std::function<void(const std::string& storeId)> jobQueued;
   /// Mail was queued in the outbox: the mail sender looks again.
@@ -50,14 +52,27 @@ public:
   /// False when it was not waiting for its payment.
   bool paid(OrderRecord& order, std::string_view note);
 
-  /// Hands the queued order's job to `agentId` under a new lease; returns the leased job.
+  /// Hands the queued order's job to `agentId` under a new lease; returns the leased job. The
+  /// lease first runs only until the offer's acknowledgement deadline (offerAckSeconds).
   JobRecord dispatch(OrderRecord& order, const std::string& agentId);
+
+  /// The agent journalled the lease it was offered: the lease runs its full length from now.
+  /// Error "lease_expired" when the job no longer holds `leaseId` (taken back, or never that
+  /// lease) or its order is no longer dispatched or printing; repeating it renews the lease.
+  JobRecord acknowledgeOffer(const std::string& jobId, const std::string& leaseId);
 
   /// The agent's report: printing (the lease runs on), printed (the charge is finalized on the
   /// agent's count, the customer is told), failed (a paid order is refunded, the customer is
-  /// told) or queued (the agent gave the job back). `message` is the agent's own words.
+  /// told), queued (the agent gave the job back) or outcome_unknown (the spooler forgot a job
+  /// that may have printed: no refund, no mail, the shop resolves it). `message` is the agent's
+  /// own words.
   void agentReport(OrderRecord& order, OrderState target, std::string_view note,
                    std::string_view message);
+
+  /// The shop says whether an order in outcome_unknown printed: printed (charged on the agent's
+  /// count as any printed order, the customer is told) or failed (a paid order is refunded, the
+  /// customer is told). Error "outcome_known" when the order is not in outcome_unknown.
+  void resolveOutcome(OrderRecord& order, bool printed, const std::string& who);
 
   /// The agent counted the pages: when `proceed`, the count is noted in the history and the lease
   /// runs on; otherwise the order is held for the shop's approval (its lease ends).
@@ -115,6 +130,8 @@ private:
   void tellCustomer(const OrderRecord& order);
   /// Queues the mail of `kind` to the order's customer (none without a customer to tell).
   void queueOrderMail(const OrderRecord& order, OrderMailKind kind, std::string_view reason = {});
+  /// What printed or failed brings besides the state: the final charge, the customer's mail.
+  void settle(OrderRecord& order, OrderState target);
 
   StoreTransaction& tx_;
   OrderServiceHooks hooks_;

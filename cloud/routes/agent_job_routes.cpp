@@ -32,11 +32,12 @@ std::int64_t waitSeconds(const HttpRequest& request, std::int64_t cap) {
 
 /// The order state each event state of an agent's report moves the order to ("counted" is
 /// handled apart: it does not move the order by itself).
-constexpr std::array<std::pair<std::string_view, OrderState>, 4> kEventTargets{{
+constexpr std::array<std::pair<std::string_view, OrderState>, 5> kEventTargets{{
     {"printing", OrderState::Printing},
     {"printed", OrderState::Printed},
     {"failed", OrderState::Failed},
     {"released", OrderState::Queued},
+    {"outcome_unknown", OrderState::OutcomeUnknown},
 }};
 
 std::optional<OrderState> targetState(std::string_view eventState) {
@@ -58,6 +59,17 @@ std::string historyNote(const protocol::JobEvent& event) {
   }
   if (!event.message.empty()) {
     note += ": " + event.message;
+  }
+  if (event.state == "outcome_unknown") {
+    note += " [last spooler state: " +
+            (event.spoolerState.empty() ? std::string("none seen") : event.spoolerState);
+    if (event.spoolerSeenAt) {
+      note += " at " + std::to_string(*event.spoolerSeenAt);
+    }
+    if (event.bytesSent) {
+      note += "; " + std::to_string(*event.bytesSent) + " bytes sent";
+    }
+    note += "]";
   }
   return note;
 }
@@ -93,6 +105,7 @@ std::optional<json> Api::claimNextJob(const Principal& agent) {
   offer.orderId = order->id;
   offer.leaseId = job->leaseId;
   offer.leaseExpiresAt = job->leaseExpiresAt;
+  offer.ackBy = job->leaseExpiresAt; // until acknowledged, the lease ends with the deadline
   offer.documentName = order->documentName;
   offer.contentType = order->contentType;
   offer.envelopeSize = order->documentSize.value_or(0);
@@ -216,6 +229,30 @@ void Api::getJobDocument(RequestContext& ctx) {
                                                      static_cast<off_t>(offset));
                            return n > 0 ? static_cast<std::size_t>(n) : 0;
                          });
+}
+
+void Api::ackJobOffer(RequestContext& ctx) {
+  const std::string leaseId =
+      requiredString(parseJsonObject(ctx.body.readAll(kMaxJsonBody)), "lease_id", 128);
+  auto tx = store_.begin();
+  OrderService orders = orderService(*tx);
+  // An offer whose deadline passed is taken back first: its late acknowledgement is refused.
+  orders.expireLeases(ctx.principal.storeId);
+  const JobRecord job = agentJob(*tx, ctx, ctx.pathParam(0));
+  if (job.agentId != ctx.principal.subject) {
+    orders.commit();
+    throw ApiError(409, "lease_expired", "this job is not leased to you; drop it");
+  }
+  const JobRecord acked = orders.acknowledgeOffer(job.id, leaseId);
+  orders.commit();
+  log::job(log::Level::Info, acked.id,
+           "offer acknowledged by agent " + ctx.principal.subject + " (lease until " +
+               std::to_string(acked.leaseExpiresAt) + ")");
+  replyJson(ctx.response, 200,
+            {{"job_id", acked.id},
+             {"order_id", acked.orderId},
+             {"lease_id", acked.leaseId},
+             {"lease_expires_at", acked.leaseExpiresAt}});
 }
 
 void Api::postJobEvent(RequestContext& ctx) {

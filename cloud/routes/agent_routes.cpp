@@ -218,6 +218,20 @@ void Api::registerStoreKey(RequestContext& ctx) {
   replyJson(ctx.response, 200, json{{"key_id", keyId}, {"previous_key_id", store->keyId}});
 }
 
+void Api::resolveOrderByAgent(RequestContext& ctx) {
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  auto tx = store_.begin();
+  const std::string orderId = ctx.pathParam(0);
+  auto order = isWellFormedId(orderId) ? tx->findOrder(orderId) : std::nullopt;
+  if (!order || order->storeId != ctx.principal.storeId) {
+    throw ApiError(404, "order_not_found", "no such order for this store");
+  }
+  const bool printed = printedField(body);
+  json reply = resolveOutcome(*tx, *order, printed, "agent " + ctx.principal.subject);
+  reply["order_id"] = reply["id"];
+  replyJson(ctx.response, 200, reply);
+}
+
 void Api::releaseOrderByAgent(RequestContext& ctx) {
   const OrderRecord order =
       releaseWithCode(ctx, ctx.principal.storeId, "agent " + ctx.principal.subject);

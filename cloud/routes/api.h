@@ -84,6 +84,7 @@ public:
   void updateStoreSettings(RequestContext& ctx);
   void releaseStoreOrder(RequestContext& ctx);
   void approvePages(RequestContext& ctx);
+  void resolveStoreOrder(RequestContext& ctx);
   void markOrderPaid(RequestContext& ctx);
   void cancelStoreOrder(RequestContext& ctx);
   void reprintStoreOrder(RequestContext& ctx);
@@ -103,9 +104,11 @@ public:
   void registerStoreKey(RequestContext& ctx);
   void pollJobs(RequestContext& ctx);
   void getJobDocument(RequestContext& ctx);
+  void ackJobOffer(RequestContext& ctx);
   void postJobEvent(RequestContext& ctx);
   void reprintJob(RequestContext& ctx);
   void releaseOrderByAgent(RequestContext& ctx);
+  void resolveOrderByAgent(RequestContext& ctx);
   // the payment provider (signed)
   void paymentWebhook(RequestContext& ctx);
   // operations: liveness (never blocks), readiness (the database answers), metrics
@@ -210,6 +213,12 @@ private:
                                                                          HeldRequest& held);
   /// An offer that did not reach its agent: its job goes back to the queue at once.
   void handBackOffer(const std::string& jobId, const std::string& leaseId);
+  /// The shop's answer to an order in outcome_unknown ({"printed": true|false}), given by a
+  /// shopkeeper or at the shop's agent: the order as it is afterwards.
+  nlohmann::json resolveOutcome(StoreTransaction& tx, OrderRecord& order, bool printed,
+                                const std::string& who);
+  /// The "printed" of a resolve request's body: 400 unless it is exactly {"printed": bool}.
+  static bool printedField(const nlohmann::json& body);
   /// The agent's "counted" event for `job`: records the count, holds the order when it is above
   /// the quote, records the event; the answer.
   nlohmann::json countedEvent(OrderService& orders, StoreTransaction& tx, OrderRecord& order,

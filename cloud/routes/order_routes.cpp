@@ -125,7 +125,7 @@ std::vector<OrderState> statesParam(const std::string& text) {
       throw ApiError(400, "invalid_request",
                      "query parameter 'status' lists an unknown state '" + name.substr(0, 40) +
                          "' (awaiting_upload, awaiting_payment, held, queued, dispatched, "
-                         "printing, printed, failed, cancelled, expired)");
+                         "printing, printed, failed, cancelled, expired, outcome_unknown)");
     }
     if (std::find(states.begin(), states.end(), *state) == states.end()) {
       states.push_back(*state);

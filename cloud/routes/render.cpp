@@ -23,6 +23,24 @@ json nullIfEmpty(const std::string& text) {
 
 } // namespace
 
+json outcomeEvidenceJson(const OrderView& view) {
+  if (view.order.state != OrderState::OutcomeUnknown) {
+    return nullptr;
+  }
+  // The agent's report, as it sent it (validated then): what it knew before the spooler forgot.
+  const json report = json::parse(view.outcomeReportJson, nullptr, false);
+  const auto field = [&report](const char* name) {
+    return report.is_object() && report.contains(name) ? report[name] : json(nullptr);
+  };
+  return {{"reported_at", view.enteredStateAt ? json(*view.enteredStateAt) : json(nullptr)},
+          {"spooler_job_id", field("spooler_job_id")},
+          {"printer", field("printer")},
+          {"last_spooler_state", field("spooler_state")},
+          {"last_seen_at", field("spooler_seen_at")},
+          {"bytes_sent", field("bytes_sent")},
+          {"message", field("message")}};
+}
+
 json orderJson(const OrderView& view, bool withHistory) {
   const OrderRecord& order = view.order;
   json j{{"id", order.id},
@@ -43,6 +61,7 @@ json orderJson(const OrderView& view, bool withHistory) {
   addPagesToOrderJson(view.pages, j);
   j["charge"] = chargeJson(view.charge);
   addLifecycleJson(view, j);
+  j["outcome_unknown"] = outcomeEvidenceJson(view);
   if (withHistory) {
     json history = json::array();
     for (const auto& change : view.history) {

@@ -22,7 +22,7 @@ namespace {
 
 /// The HTTP status of every code the domain (orders/, accounts/, storage/, common/) raises as a
 /// plain Error; any other code is the server's fault (500, logged, never shown).
-constexpr std::array<std::pair<std::string_view, int>, 43> kErrorStatuses{{
+constexpr std::array<std::pair<std::string_view, int>, 45> kErrorStatuses{{
     // the request
     {"invalid_request", 400},
     {"unsupported_option", 400},
@@ -49,10 +49,12 @@ constexpr std::array<std::pair<std::string_view, int>, 43> kErrorStatuses{{
     {"printing_started", 409},
     {"held_for_page_count", 409},
     {"no_page_count_hold", 409},
+    {"outcome_known", 409},
     {"pickup_code_not_found", 404},
     {"pickup_codes_exhausted", 503},
     {"document_gone", 410},
     {"duplicate_event", 409},
+    {"lease_expired", 409},
     {"invalid_id", 404},
     {"document_missing", 410},
     // documents and their pages (orders/order_documents.h, common/document)
@@ -141,7 +143,7 @@ bool isSupportedDocumentType(const std::string& mediaType) {
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
          DocumentDirectory& documents, AccountServices accounts)
     : settings_(settings), store_(store), hub_(hub), documents_(documents),
-      accounts_(std::move(accounts)), orderHooks_{settings.leaseSeconds,
+      accounts_(std::move(accounts)), orderHooks_{settings.leaseSeconds, settings.offerAckSeconds,
                                                   [&hub](const std::string& storeId) {
                                                     hub.notify(storeId);
                                                   },

@@ -87,6 +87,8 @@ const std::vector<Route>& routeTable() {
        &Api::markOrderPaid},
       {"POST", "/api/v1/shop/orders/{id}/cancel", kShop, A::AssignedStores, "cancelStoreOrder",
        &Api::cancelStoreOrder},
+      {"POST", "/api/v1/shop/orders/{id}/resolve", kShop, A::AssignedStores, "resolveStoreOrder",
+       &Api::resolveStoreOrder},
       {"POST", "/api/v1/shop/orders/{id}/reprint", kShop, A::AssignedStores, "reprintStoreOrder",
        &Api::reprintStoreOrder},
       // agents: enrollment with a one-time code, then their device credential
@@ -99,10 +101,14 @@ const std::vector<Route>& routeTable() {
        &Api::registerStoreKey},
       {"POST", "/api/v1/agent/release", kAgent, A::AgentStore, "releaseOrderByAgent",
        &Api::releaseOrderByAgent},
+      {"POST", "/api/v1/agent/orders/{id}/resolve", kAgent, A::AgentStore, "resolveOrderByAgent",
+       &Api::resolveOrderByAgent},
       // agents: the job flow (agent_job_routes.cpp)
       {"GET", "/api/v1/agent/jobs", kAgent, A::AgentStore, "pollJobs", &Api::pollJobs},
       {"GET", "/api/v1/agent/jobs/{id}/document", kAgent, A::AgentStore, "getJobDocument",
        &Api::getJobDocument},
+      {"POST", "/api/v1/agent/jobs/{id}/ack", kAgent, A::AgentStore, "ackJobOffer",
+       &Api::ackJobOffer},
       {"POST", "/api/v1/agent/jobs/{id}/events", kAgent, A::AgentStore, "postJobEvent",
        &Api::postJobEvent},
       {"POST", "/api/v1/agent/jobs/{id}/reprint", kAgent, A::AgentStore, "reprintJob",

@@ -259,6 +259,37 @@ void Api::approvePages(RequestContext& ctx) {
   replyJson(ctx.response, 200, reply);
 }
 
+bool Api::printedField(const json& body) {
+  rejectUnknownFields(body, {"printed"});
+  const auto printed = body.find("printed");
+  if (printed == body.end() || !printed->is_boolean()) {
+    throw ApiError(400, "invalid_request", "field 'printed' must be true or false");
+  }
+  return printed->get<bool>();
+}
+
+json Api::resolveOutcome(StoreTransaction& tx, OrderRecord& order, bool printed,
+                         const std::string& who) {
+  OrderService orders = orderService(tx);
+  orders.resolveOutcome(order, printed, who);
+  json reply = render::orderJson(existingOrderView(tx, order.id), true);
+  orders.commit();
+  log::info("order " + order.id + ": outcome resolved by " + who + " as " +
+            std::string(toString(order.state)));
+  return reply;
+}
+
+void Api::resolveStoreOrder(RequestContext& ctx) {
+  // Read before the transaction, judged after the access check (another shop's order is 404).
+  const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
+  auto tx = store_.begin();
+  OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
+  const bool printed = printedField(body);
+  json reply = resolveOutcome(*tx, order, printed, "shopkeeper " + ctx.principal.subject);
+  reply["customer_id"] = order.customerId;
+  replyJson(ctx.response, 200, reply);
+}
+
 void Api::markOrderPaid(RequestContext& ctx) {
   const std::string orderId = ctx.pathParam(0);
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));

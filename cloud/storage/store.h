@@ -274,6 +274,9 @@ struct OrderView {
   std::optional<StoreLifecycleRecord> storeLifecycle; ///< nullopt: the store's defaults apply
   std::optional<std::int64_t> enteredStateAt;         ///< the newest history entry for its state
   std::vector<OrderStateChange> history;              ///< oldest first; filled only when asked
+  /// In outcome_unknown: the agent's report that put it there (its event payload, with the
+  /// evidence: last spooler state, when, bytes sent); empty otherwise.
+  std::string outcomeReportJson;
 };
 
 /// What the operations' metrics count of the records at one moment.

@@ -9,14 +9,15 @@
 namespace printrelay {
 namespace {
 
-constexpr auto kNames = enumNames(
-    OrderState::Expired, {"awaiting_upload", "awaiting_payment", "held", "queued", "dispatched",
-                          "printing", "printed", "failed", "cancelled", "expired"});
+constexpr auto kNames =
+    enumNames(OrderState::OutcomeUnknown,
+              {"awaiting_upload", "awaiting_payment", "held", "queued", "dispatched", "printing",
+               "printed", "failed", "cancelled", "expired", "outcome_unknown"});
 
 using S = OrderState;
 
 // The edges of the machine; everything else is illegal.
-constexpr std::array<std::pair<S, S>, 29> kEdges{{
+constexpr std::array<std::pair<S, S>, 33> kEdges{{
     {S::AwaitingUpload, S::AwaitingPayment},
     {S::AwaitingUpload, S::Held},
     {S::AwaitingUpload, S::Queued},
@@ -48,6 +49,12 @@ constexpr std::array<std::pair<S, S>, 29> kEdges{{
     // A count above the quoted pages holds the job for the shopkeeper (hold_reason page_count).
     {S::Dispatched, S::Held},
     {S::Printing, S::Held},
+    // The spooler forgot a job it was handed (a crash of cupsd): it may have printed. No refund
+    // and no mail until the shop resolves it as printed or not printed.
+    {S::Dispatched, S::OutcomeUnknown},
+    {S::Printing, S::OutcomeUnknown},
+    {S::OutcomeUnknown, S::Printed},
+    {S::OutcomeUnknown, S::Failed},
     // A reprint, asked for by the shopkeeper or the agent, queues an ended order again.
     {S::Printed, S::Queued},
     {S::Failed, S::Queued},

@@ -19,6 +19,9 @@ enum class OrderState {
   Failed,
   Cancelled,
   Expired,
+  /// The spooler forgot a job that may have printed: neither printed nor failed until the shop
+  /// says which (resolve).
+  OutcomeUnknown,
 };
 
 /// "awaiting_upload", "queued", … as used in the API and the database.
@@ -30,7 +33,8 @@ std::optional<OrderState> parseOrderState(std::string_view name);
 bool canTransition(OrderState from, OrderState to);
 /// The states reachable from `from` in one step.
 std::vector<OrderState> nextStates(OrderState from);
-/// Printed, failed, cancelled and expired end an order (a reprint may queue a printed or failed
+/// Printed, failed, cancelled and expired end an order (outcome_unknown does not: it waits for
+/// the shop) (a reprint may queue a printed or failed
 /// order again: their only way on is back to queued).
 bool isTerminal(OrderState state);
 

@@ -437,6 +437,9 @@ void to_json(json& j, const JobOffer& o) {
   if (o.quotedPages) {
     j["quoted_pages"] = *o.quotedPages;
   }
+  if (o.ackBy != 0) {
+    j["ack_by"] = o.ackBy;
+  }
 }
 
 void from_json(const json& j, JobOffer& o) {
@@ -445,6 +448,7 @@ void from_json(const json& j, JobOffer& o) {
   o.orderId = getString(j, "order_id", true, 64);
   o.leaseId = getString(j, "lease_id", true, 128);
   o.leaseExpiresAt = getInt(j, "lease_expires_at", true, 0, INT64_MAX, 0);
+  o.ackBy = getInt(j, "ack_by", false, 0, INT64_MAX, 0);
   o.documentName = getString(j, "document_name", false, 255);
   o.contentType = getString(j, "content_type", false, 128);
   o.envelopeSize = static_cast<std::uint64_t>(getInt(j, "envelope_size", true, 0, INT64_MAX, 0));
@@ -474,6 +478,15 @@ void to_json(json& j, const JobEvent& e) {
   if (!e.contentType.empty()) {
     j["content_type"] = e.contentType;
   }
+  if (!e.spoolerState.empty()) {
+    j["spooler_state"] = e.spoolerState;
+  }
+  if (e.spoolerSeenAt) {
+    j["spooler_seen_at"] = *e.spoolerSeenAt;
+  }
+  if (e.bytesSent) {
+    j["bytes_sent"] = *e.bytesSent;
+  }
 }
 
 void from_json(const json& j, JobEvent& e) {
@@ -481,9 +494,9 @@ void from_json(const json& j, JobEvent& e) {
   e.seq = static_cast<std::uint64_t>(getInt(j, "seq", true, 1, INT64_MAX, 0));
   e.leaseId = getString(j, "lease_id", true, 128);
   e.state = getString(j, "state", true, 32);
-  requireOneOf(
-      "state", e.state,
-      std::array<std::string_view, 5>{"printing", "printed", "failed", "released", "counted"});
+  requireOneOf("state", e.state,
+               std::array<std::string_view, 6>{"printing", "printed", "failed", "released",
+                                               "counted", "outcome_unknown"});
   if (j.contains("spooler_job_id") && !j["spooler_job_id"].is_null()) {
     e.spoolerJobId = static_cast<int>(getInt(j, "spooler_job_id", true, 1, INT32_MAX, 0));
   }
@@ -493,6 +506,13 @@ void from_json(const json& j, JobEvent& e) {
     e.pages = static_cast<int>(getInt(j, "pages", true, 0, 10000000, 0));
   }
   e.contentType = getString(j, "content_type", false, 128);
+  e.spoolerState = getString(j, "spooler_state", false, 32);
+  if (j.contains("spooler_seen_at") && !j["spooler_seen_at"].is_null()) {
+    e.spoolerSeenAt = getInt(j, "spooler_seen_at", true, 0, INT64_MAX, 0);
+  }
+  if (j.contains("bytes_sent") && !j["bytes_sent"].is_null()) {
+    e.bytesSent = static_cast<std::uint64_t>(getInt(j, "bytes_sent", true, 0, INT64_MAX, 0));
+  }
   if (e.state == "counted" && !e.pages) {
     invalid("pages", "is required with state counted");
   }

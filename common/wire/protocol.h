@@ -115,6 +115,9 @@ struct JobOffer {
   std::string orderId;
   std::string leaseId;
   std::int64_t leaseExpiresAt = 0; ///< Unix seconds
+  /// Unix seconds by which the agent acknowledges the offer (POST /agent/jobs/{id}/ack) after
+  /// journalling the lease; an offer not acknowledged by then goes back to the queue. 0: none.
+  std::int64_t ackBy = 0;
   std::string documentName;
   std::string contentType;        ///< the plaintext's type, e.g. application/pdf
   std::uint64_t envelopeSize = 0; ///< ciphertext bytes
@@ -135,6 +138,8 @@ void from_json(const nlohmann::json& j, JobOffer& o);
 ///   printed:  the spooler finished the job
 ///   failed:   the job cannot be printed (message says why)
 ///   released: the agent gives the job back before the spooler accepted it
+///   outcome_unknown: the spooler forgot a job it was handed, which may have printed; the
+///             evidence (last spooler state seen, when, bytes sent) comes along
 ///   counted:  the agent decrypted the document and counted `pages` (and recognised
 ///             `contentType`) before printing; the answer's "proceed" says whether to print
 ///             (false: the order is held for the shopkeeper and the agent drops the job)
@@ -148,6 +153,10 @@ struct JobEvent {
   std::string message;
   std::optional<int> pages; ///< "counted" only
   std::string contentType;  ///< "counted" only: the type recognised from the bytes
+  // "outcome_unknown" only: what the agent knew of the job before the spooler forgot it.
+  std::string spoolerState;                  ///< the last state seen at the spooler, if any
+  std::optional<std::int64_t> spoolerSeenAt; ///< when it was seen (Unix seconds)
+  std::optional<std::uint64_t> bytesSent;    ///< document bytes handed to the spooler
 };
 void to_json(nlohmann::json& j, const JobEvent& e);
 void from_json(const nlohmann::json& j, JobEvent& e);

@@ -221,9 +221,23 @@ HttpReply CloudFixture::upload(const std::string& token, const std::string& orde
 }
 
 json CloudFixture::pollNow(const EnrolledAgent& agent) {
+  const json offers = pollUnacknowledged(agent);
+  for (const auto& offer : offers) {
+    const auto ack = acknowledge(agent, offer);
+    EXPECT_EQ(ack.status, 200) << ack.describe();
+  }
+  return offers;
+}
+
+json CloudFixture::pollUnacknowledged(const EnrolledAgent& agent) {
   const auto reply = request("GET", "/api/v1/agent/jobs?wait=0", agent.credential);
   EXPECT_EQ(reply.status, 200) << reply.describe();
   return reply.asJson().value("jobs", json::array());
+}
+
+HttpReply CloudFixture::acknowledge(const EnrolledAgent& agent, const json& offer) {
+  return request("POST", "/api/v1/agent/jobs/" + offer.value("job_id", "") + "/ack",
+                 agent.credential, json{{"lease_id", offer.value("lease_id", "")}}.dump());
 }
 
 HttpReply CloudFixture::postEvent(const EnrolledAgent& agent, const std::string& jobId,

@@ -105,8 +105,13 @@ protected:
                           const json& options = json::object(), std::optional<int> pages = 1);
   HttpReply upload(const std::string& token, const std::string& orderId, const std::string& body,
                    const std::string& contentType);
-  /// Polls once without waiting; returns the offers.
+  /// Polls once without waiting and acknowledges every offer (as the agent does once the
+  /// lease is in its journal); returns the offers.
   json pollNow(const EnrolledAgent& agent);
+  /// Polls once without waiting and leaves the offers unacknowledged.
+  json pollUnacknowledged(const EnrolledAgent& agent);
+  /// POST /api/v1/agent/jobs/{id}/ack with the offer's lease.
+  HttpReply acknowledge(const EnrolledAgent& agent, const json& offer);
   HttpReply postEvent(const EnrolledAgent& agent, const std::string& jobId, const json& event);
   /// The agent's first event on `offer`'s job (seq 1): printing on "front-desk" as spooler job
   /// `spoolerJobId`.

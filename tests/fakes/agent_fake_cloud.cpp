@@ -138,6 +138,20 @@ void FakeCloud::routes() {
         res.set_content(R"({"printers":0})", "application/json");
       });
 
+  server_.Post(R"(/api/v1/agent/jobs/([^/]+)/ack)",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                 if (!authorized(req, res)) {
+                   return;
+                 }
+                 std::lock_guard lock(mutex_);
+                 if (ackStatus_ != 200) {
+                   sendError(res, ackStatus_, ackCode_);
+                   return;
+                 }
+                 acks_.push_back(req.matches[1]);
+                 res.set_content(R"({"ok":true})", "application/json");
+                 changed_.notify_all();
+               });
   server_.Post(R"(/api/v1/agent/jobs/([^/]+)/events)", [this](const httplib::Request& req,
                                                               httplib::Response& res) {
     if (!authorized(req, res)) {
@@ -198,6 +212,17 @@ void FakeCloud::setEventStatus(int status, std::string code) {
 void FakeCloud::setEventAnswer(const std::string& state, int status, nlohmann::json body) {
   std::lock_guard lock(mutex_);
   eventAnswers_[state] = {status, std::move(body)};
+}
+
+void FakeCloud::setAckStatus(int status, std::string code) {
+  std::lock_guard lock(mutex_);
+  ackStatus_ = status;
+  ackCode_ = std::move(code);
+}
+
+std::vector<std::string> FakeCloud::acks() const {
+  std::lock_guard lock(mutex_);
+  return acks_;
 }
 
 void FakeCloud::setPollStatus(int status) {

@@ -52,6 +52,11 @@ public:
   /// Answers events of one state ("counted") with this status and body instead of {"ok":true}
   /// (events answered with a non-2xx status are not recorded).
   void setEventAnswer(const std::string& state, int status, nlohmann::json body);
+  /// Answers offer acknowledgements with this status (200 = accept; 409 lease_expired: the
+  /// offer was taken back).
+  void setAckStatus(int status, std::string code = "lease_expired");
+  /// The job ids whose offers were acknowledged (with 200), oldest first.
+  std::vector<std::string> acks() const;
   /// Answers polls with this status (200 = normal).
   void setPollStatus(int status);
   /// How the enroll route answers.
@@ -98,6 +103,9 @@ private:
   std::string eventCode_;
   std::map<std::string, std::pair<int, nlohmann::json>> eventAnswers_;
   int pollStatus_ = 200;
+  int ackStatus_ = 200;
+  std::string ackCode_;
+  std::vector<std::string> acks_;
   int enrollStatus_ = 200;
   nlohmann::json enrollBody_;
   std::chrono::milliseconds maxPollHold_{200};

@@ -122,13 +122,15 @@ protected:
   void startCloud() {
     cloudData_ = dir_.makeDir("cloud-data");
     cloudTmp_ = dir_.makeDir("cloud-tmp");
-    const auto config = dir_.writeFile("cloud.conf", configText({
-                                                         {"listen", "127.0.0.1:0"},
-                                                         {"data_dir", cloudData_.string()},
-                                                         {"tls_cert", pki_.serverCert.string()},
-                                                         {"tls_key", pki_.serverKey.string()},
-                                                         {"log_level", "debug"},
-                                                     }));
+    std::vector<std::pair<std::string, std::string>> settings{
+        {"listen", "127.0.0.1:0"},
+        {"data_dir", cloudData_.string()},
+        {"tls_cert", pki_.serverCert.string()},
+        {"tls_key", pki_.serverKey.string()},
+        {"log_level", "debug"},
+    };
+    settings.insert(settings.end(), cloudSettings_.begin(), cloudSettings_.end());
+    const auto config = dir_.writeFile("cloud.conf", configText(settings));
     cloud_ = std::make_unique<Process>(ProcessSpec{
         .argv = {cloudBinary().string(), "--config", config.string()},
         .env = {{"PRINTRELAY_CLOUD_ADMIN_TOKEN", adminToken_},
@@ -392,6 +394,8 @@ protected:
   TempDir dir_{"printrelay-e2e"};
   CupsdOptions cupsdOptions_{.preserveJobFiles = false};
   bool purgeSpoolerJobs_ = false;
+  /// More lines of the cloud's configuration (subclasses set them before SetUp).
+  std::vector<std::pair<std::string, std::string>> cloudSettings_;
   std::string agentPrinter_ = kQueue; ///< the agent's configured printer
   TestPki pki_;
   std::string adminToken_;

@@ -129,7 +129,19 @@ std::vector<OrderView> SqliteTransaction::listOrderViews(const OrderListQuery& q
   while (st.executeStep()) {
     out.push_back(readOrderView(st));
   }
+  for (auto& view : out) {
+    addOutcomeReport(view);
+  }
   return out;
+}
+
+void SqliteTransaction::addOutcomeReport(OrderView& view) {
+  if (view.order.state != OrderState::OutcomeUnknown || !view.job || !view.job->lastEventSeq) {
+    return;
+  }
+  if (const auto event = findJobEvent(view.job->id, view.job->lastEventSeq); event) {
+    view.outcomeReportJson = event->payloadJson;
+  }
 }
 
 std::optional<OrderView> SqliteTransaction::findOrderView(const std::string& orderId,
@@ -140,6 +152,7 @@ std::optional<OrderView> SqliteTransaction::findOrderView(const std::string& ord
     return std::nullopt;
   }
   OrderView view = readOrderView(st);
+  addOutcomeReport(view);
   if (withHistory) {
     view.history = orderHistory(orderId);
   }

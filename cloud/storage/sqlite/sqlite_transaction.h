@@ -125,6 +125,9 @@ public:
   RecordCounts countRecords(std::int64_t agentSeenSince) override;
 
 private:
+  /// Fills view.outcomeReportJson for an order in outcome_unknown.
+  void addOutcomeReport(OrderView& view);
+
   /// Runs `sql` bound to `args`; returns the rows it changed.
   template <typename... Args> int execute(const std::string& sql, const Args&... args) {
     SQLite::Statement st(db_, sql);

@@ -101,6 +101,52 @@ TEST(CtlRelease, AMalformedCodeIsRefusedHereWithItsOwnExitStatus) {
             ctl::kExitAgentUnreachable);
 }
 
+TEST(CtlResolve, NeedsAnOrderAndExactlyOneAnswer) {
+  const std::string sock = "/nonexistent/printrelay.sock";
+  EXPECT_EQ(ctl({"--socket", sock, "resolve", "ord_1"}).code, ctl::kExitUsage);
+  EXPECT_EQ(ctl({"--socket", sock, "resolve", "--printed"}).code, ctl::kExitUsage);
+  EXPECT_EQ(ctl({"--socket", sock, "resolve", "ord_1", "--printed", "--not-printed"}).code,
+            ctl::kExitUsage);
+  EXPECT_EQ(ctl({"--socket", sock, "resolve", "ord_1", "ord_2", "--printed"}).code,
+            ctl::kExitUsage);
+  EXPECT_EQ(ctl({"--socket", sock, "resolve", "ord_1", "--maybe"}).code, ctl::kExitUsage);
+  // Well formed, it is sent (and here finds no agent).
+  EXPECT_EQ(ctl({"--socket", sock, "resolve", "ord_1", "--printed"}).code,
+            ctl::kExitAgentUnreachable);
+  EXPECT_EQ(ctl({"--socket", sock, "resolve", "--not-printed", "ord_1"}).code,
+            ctl::kExitAgentUnreachable);
+}
+
+TEST(CtlResolve, AnOutcomeUnknownJobShowsItsEvidenceAndWhatToDo) {
+  const std::int64_t now = 1'800'000'000;
+  const json jobs = {{"jobs",
+                      {{{"job_id", "job_0123456789abcdef"},
+                        {"order_id", "ord_77"},
+                        {"state", "outcome_unknown"},
+                        {"printer", "Front"},
+                        {"spooler_job_id", 577},
+                        {"document_name", "thesis.pdf"},
+                        {"updated_at", now - 30},
+                        {"last_error", "spooler_job_unknown"},
+                        {"evidence",
+                         {{"last_spooler_state", "processing"},
+                          {"last_seen_at", now - 120},
+                          {"bytes_sent", 4096}}}}}}};
+  const std::string wide = ctl::renderJobs(jobs, now, true);
+  EXPECT_NE(wide.find("CUPS last said processing 2 min ago, 4096 bytes sent"), std::string::npos)
+      << wide;
+  EXPECT_NE(wide.find("printrelayctl resolve ord_77 --printed|--not-printed"), std::string::npos)
+      << wide;
+  const std::string narrow = ctl::renderJobs(jobs, now);
+  EXPECT_NE(narrow.find("may have printed"), std::string::npos) << narrow;
+  for (const auto& line : linesOf(narrow)) {
+    EXPECT_LE(columns(line), 80u) << line;
+  }
+  EXPECT_NE(ctl::renderAction("resolve", {{"order_id", "ord_77"}, {"printed", false}})
+                .find("Order ord_77 resolved as not printed"),
+            std::string::npos);
+}
+
 TEST(CtlStatus, ARefusedCredentialSaysHowToEnrollAgain) {
   const std::int64_t now = 1'800'000'000;
   const json status = {{"version", "0.1.0"},

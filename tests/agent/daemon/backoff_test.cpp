@@ -1,6 +1,8 @@
 #include "agent/daemon/backoff.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
+#include <vector>
 
 namespace printrelay::agent {
 namespace {
@@ -66,6 +68,41 @@ TEST(BackoffTest, LongOutagesNeverOverflowTheCap) {
     ASSERT_LE(backoff.next(), milliseconds(60000));
   }
   EXPECT_EQ(backoff.ceiling(), milliseconds(60000));
+}
+
+TEST(BackoffTest, TheDefaultPolicyIsBackWithinSecondsOfANetworkReturning) {
+  // The default ceiling (backoff_max_ms) bounds every wait after any outage: however long the
+  // link was down, the next poll comes at most 5 s after it returns (the offline probe, every
+  // offline_probe_ms, usually ends the wait sooner).
+  Backoff backoff(BackoffPolicy{}, 2026);
+  EXPECT_EQ(backoff.policy().max, milliseconds(5000));
+  milliseconds longest{0};
+  for (int i = 0; i < 10000; ++i) {
+    longest = std::max(longest, backoff.next());
+  }
+  EXPECT_LE(longest, milliseconds(5000));
+  EXPECT_GT(longest, milliseconds(4500)); // jittered over the whole range, up to the cap
+}
+
+TEST(BackoffTest, AFixedSeedGivesTheSameJitteredSequence) {
+  // Deterministic for a seed (the jitter is drawn from it), different across seeds.
+  const auto draw = [](std::uint64_t seed) {
+    Backoff backoff(BackoffPolicy{milliseconds(500), milliseconds(5000), 2.0}, seed);
+    std::vector<long> out;
+    for (int i = 0; i < 12; ++i) {
+      out.push_back(static_cast<long>(backoff.next().count()));
+    }
+    return out;
+  };
+  EXPECT_EQ(draw(7), draw(7));
+  EXPECT_NE(draw(7), draw(8));
+  const auto delays = draw(7);
+  const std::vector<long> ceilings{500,  1000, 2000, 4000, 5000, 5000,
+                                   5000, 5000, 5000, 5000, 5000, 5000};
+  for (std::size_t i = 0; i < delays.size(); ++i) {
+    EXPECT_GE(delays[i], 0);
+    EXPECT_LE(delays[i], ceilings[i]) << "attempt " << i;
+  }
 }
 
 TEST(BackoffTest, ABadPolicyIsMadeSafe) {

@@ -99,8 +99,15 @@ TEST_F(JournalTest, TheStepTableIsExactlyTheDocumentedOne) {
   EXPECT_FALSE(canAdvance(JobState::Printed, JobState::Leased));
   EXPECT_FALSE(canAdvance(JobState::Failed, JobState::Leased));
   EXPECT_FALSE(canAdvance(JobState::Leased, JobState::Printed));
+  // The spooler forgot a job it was handed: settled as outcome_unknown, never leased again.
+  EXPECT_TRUE(canAdvance(JobState::Submitting, JobState::OutcomeUnknown));
+  EXPECT_TRUE(canAdvance(JobState::Printing, JobState::OutcomeUnknown));
+  EXPECT_FALSE(canAdvance(JobState::Leased, JobState::OutcomeUnknown));
+  EXPECT_FALSE(canAdvance(JobState::OutcomeUnknown, JobState::Leased));
+  EXPECT_FALSE(canAdvance(JobState::OutcomeUnknown, JobState::Printed));
+  EXPECT_TRUE(isSettled(JobState::OutcomeUnknown));
   for (auto s : {JobState::Leased, JobState::Submitting, JobState::Printing, JobState::Printed,
-                 JobState::Failed, JobState::Cancelled}) {
+                 JobState::Failed, JobState::Cancelled, JobState::OutcomeUnknown}) {
     EXPECT_EQ(parseJobState(toString(s)), s);
   }
   EXPECT_FALSE(parseJobState("done"));
@@ -202,7 +209,18 @@ PRAGMA user_version = 1;
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].attempts, 0);
   EXPECT_EQ(pending[0].result, "");
-  EXPECT_EQ(journal.advance("old", JobState::Printed, StepDetails{}, ev("printed")), 2u);
+  // Schema 4: the evidence columns start empty, and outcome_unknown may be stored.
+  EXPECT_EQ(job->spoolerState, "");
+  EXPECT_EQ(job->spoolerSeenAt, 0);
+  EXPECT_FALSE(job->bytesSent.has_value());
+  journal.noteSpoolerState("old", "processing", 1234);
+  journal.noteSpoolerState("old", "processing", 5678); // unchanged: the first sighting is kept
+  EXPECT_EQ(journal.find("old")->spoolerState, "processing");
+  EXPECT_EQ(journal.find("old")->spoolerSeenAt, 1234);
+  EXPECT_EQ(journal.advance("old", JobState::OutcomeUnknown, StepDetails{}, ev("outcome_unknown")),
+            2u);
+  EXPECT_EQ(journal.find("old")->state, JobState::OutcomeUnknown);
+  EXPECT_TRUE(journal.unsettled().empty());
 }
 
 TEST_F(JournalTest, AJournalFromANewerAgentIsRefused) {

@@ -471,6 +471,42 @@ TEST_F(PipelineTest, AnUnreachableSpoolerGivesTheJobBack) {
   EXPECT_EQ(cloud_.statesFor("j1"), std::vector<std::string>{"released"});
 }
 
+TEST_F(PipelineTest, TheOfferIsAcknowledgedOnceItsLeaseIsJournalled) {
+  const Bytes document = textBytes(2000);
+  const Bytes sealed = seal(key_, "order-j1", document, kChunk);
+  EXPECT_EQ(printThroughCloud(makeOffer("j1", key_, sealed), sealed), JobOutcome::Ok);
+  EXPECT_EQ(cloud_.acks(), std::vector<std::string>{"j1"});
+  EXPECT_EQ(journal_->find("j1")->bytesSent, document.size()) << "kept as evidence";
+}
+
+TEST_F(PipelineTest, AnOfferTakenBackBeforeItsAcknowledgementIsDroppedUnprinted) {
+  // The cloud took the offer back at its deadline (409): another agent may print it.
+  cloud_.setAckStatus(409, "lease_expired");
+  const Bytes sealed = seal(key_, "order-j1", textBytes(1000), kChunk);
+  EXPECT_EQ(printThroughCloud(makeOffer("j1", key_, sealed), sealed), JobOutcome::Ok);
+  EXPECT_EQ(backend_.createCount(), 0);
+  EXPECT_EQ(cloud_.documentRequests(), 0);
+  EXPECT_TRUE(cloud_.statesFor("j1").empty()) << "no event: the cloud took it back itself";
+  const auto job = journal_->find("j1");
+  EXPECT_EQ(job->state, JobState::Cancelled);
+  EXPECT_NE(job->lastError.find("offer_taken_back"), std::string::npos) << job->lastError;
+
+  // Offered again later (to this agent) under a new lease, it prints.
+  cloud_.setAckStatus(200);
+  auto again = makeOffer("j1", key_, sealed);
+  again.leaseId = "lease-2";
+  EXPECT_EQ(printThroughCloud(again, sealed), JobOutcome::Ok);
+  EXPECT_EQ(backend_.createCount(), 1);
+}
+
+TEST_F(PipelineTest, AnAcknowledgementThatCannotBeSentDropsTheJobAndBacksOff) {
+  cloud_.setAckStatus(503, "unavailable");
+  const Bytes sealed = seal(key_, "order-j1", textBytes(1000), kChunk);
+  EXPECT_EQ(printThroughCloud(makeOffer("j1", key_, sealed), sealed), JobOutcome::Retry);
+  EXPECT_EQ(backend_.createCount(), 0);
+  EXPECT_EQ(journal_->find("j1")->state, JobState::Cancelled);
+}
+
 TEST_F(PipelineTest, AnEmptyPollReturnsNoOffers) {
   EXPECT_TRUE(client_->pollJobs(1).empty()); // held until the wait (capped at 200 ms)
   EXPECT_GE(cloud_.polls(), 1);

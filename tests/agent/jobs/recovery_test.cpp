@@ -47,7 +47,7 @@ TEST(DecideRecoveryTest, SubmittedJobsAreNeverPrintedAgain) {
       {JobState::Submitting, Completed, false, A::MarkPrinted},
       {JobState::Submitting, Canceled, false, A::MarkFailed},
       {JobState::Submitting, Aborted, false, A::MarkFailed},
-      {JobState::Submitting, Unknown, false, A::MarkFailed},
+      {JobState::Submitting, Unknown, false, A::MarkOutcomeUnknown},
       {JobState::Printing, Pending, false, A::KeepFollowing},
       {JobState::Printing, Held, false, A::KeepFollowing},
       {JobState::Printing, Processing, false, A::KeepFollowing},
@@ -55,8 +55,10 @@ TEST(DecideRecoveryTest, SubmittedJobsAreNeverPrintedAgain) {
       {JobState::Printing, Completed, false, A::MarkPrinted},
       {JobState::Printing, Canceled, false, A::MarkFailed},
       {JobState::Printing, Aborted, false, A::MarkFailed},
-      {JobState::Printing, Unknown, false, A::MarkFailed},
+      {JobState::Printing, Unknown, false, A::MarkOutcomeUnknown},
       {JobState::Printed, Unknown, false, A::None},
+      {JobState::OutcomeUnknown, Completed, false, A::None},
+      {JobState::OutcomeUnknown, Unknown, false, A::None},
       {JobState::Failed, Completed, false, A::None},
       {JobState::Cancelled, Processing, false, A::None},
   };
@@ -178,31 +180,62 @@ using States = std::vector<std::string>;
 
 INSTANTIATE_TEST_SUITE_P(
     Outcomes, SettledAtRecoveryTest,
-    ::testing::Values(SettledCase{"CompletedAtTheSpoolerBecomesPrinted", JobState::Submitting,
-                                  status(SpoolerJobState::Completed), JobState::Printed,
-                                  States{"printed"}, "", false},
-                      SettledCase{"ADocumentThatNeverFinishedIsCancelledAndGivenBack",
-                                  JobState::Submitting,
-                                  status(SpoolerJobState::Held, true, {"job-incoming"}),
-                                  JobState::Cancelled, States{"released"}, "", true},
-                      SettledCase{"CanceledAtTheSpoolerIsFailedNotReprinted", JobState::Submitting,
-                                  status(SpoolerJobState::Canceled), JobState::Failed,
-                                  States{"failed"}, "spooler_job_canceled", false},
-                      SettledCase{"AbortedWhilePrintingIsFailed", JobState::Printing,
-                                  status(SpoolerJobState::Aborted), JobState::Failed,
-                                  States{"printing", "failed"}, "spooler_job_aborted", false},
-                      SettledCase{"AJobTheSpoolerForgotIsFailed", JobState::Printing,
-                                  status(SpoolerJobState::Unknown), JobState::Failed,
-                                  States{"printing", "failed"}, "spooler_job_unknown", false},
-                      SettledCase{"CompletedWhilePrintingBecomesPrinted", JobState::Printing,
-                                  status(SpoolerJobState::Completed), JobState::Printed,
-                                  States{"printing", "printed"}, "", false},
-                      SettledCase{"ALeasedJobThatNeverReachedTheSpoolerIsGivenBack",
-                                  JobState::Leased, status(SpoolerJobState::Unknown),
-                                  JobState::Cancelled, States{"released"}, "", false}),
+    ::testing::Values(
+        SettledCase{"CompletedAtTheSpoolerBecomesPrinted", JobState::Submitting,
+                    status(SpoolerJobState::Completed), JobState::Printed, States{"printed"}, "",
+                    false},
+        SettledCase{"ADocumentThatNeverFinishedIsCancelledAndGivenBack", JobState::Submitting,
+                    status(SpoolerJobState::Held, true, {"job-incoming"}), JobState::Cancelled,
+                    States{"released"}, "", true},
+        SettledCase{"CanceledAtTheSpoolerIsFailedNotReprinted", JobState::Submitting,
+                    status(SpoolerJobState::Canceled), JobState::Failed, States{"failed"},
+                    "spooler_job_canceled", false},
+        SettledCase{"AbortedWhilePrintingIsFailed", JobState::Printing,
+                    status(SpoolerJobState::Aborted), JobState::Failed,
+                    States{"printing", "failed"}, "spooler_job_aborted", false},
+        SettledCase{"AJobTheSpoolerForgotWhilePrintingIsOutcomeUnknown", JobState::Printing,
+                    status(SpoolerJobState::Unknown), JobState::OutcomeUnknown,
+                    States{"printing", "outcome_unknown"}, "spooler_job_unknown", false},
+        SettledCase{"AJobTheSpoolerForgotWhileSubmittingIsOutcomeUnknown", JobState::Submitting,
+                    status(SpoolerJobState::Unknown), JobState::OutcomeUnknown,
+                    States{"outcome_unknown"}, "spooler_job_unknown", false},
+        SettledCase{"CompletedWhilePrintingBecomesPrinted", JobState::Printing,
+                    status(SpoolerJobState::Completed), JobState::Printed,
+                    States{"printing", "printed"}, "", false},
+        SettledCase{"ALeasedJobThatNeverReachedTheSpoolerIsGivenBack", JobState::Leased,
+                    status(SpoolerJobState::Unknown), JobState::Cancelled, States{"released"}, "",
+                    false}),
     [](const ::testing::TestParamInfo<SettledCase>& param) {
       return std::string(param.param.name);
     });
+
+TEST_F(RecoveryTest, AForgottenJobIsReportedWithTheEvidenceTheJournalKept) {
+  crashedIn(JobState::Submitting, status(SpoolerJobState::Processing));
+  {
+    auto processor = restart();
+    processor.recover(); // sees it processing: printing, and the state is kept as evidence
+  }
+  EXPECT_EQ(state(), JobState::Printing);
+  EXPECT_EQ(journal_.find("j1")->spoolerState, "processing");
+  const std::int64_t seenAt = journal_.find("j1")->spoolerSeenAt;
+  EXPECT_GT(seenAt, 0);
+  backend_.forgetJobs(kSpoolerJob); // cupsd killed before it wrote the job down
+  restart().recover();
+  EXPECT_EQ(state(), JobState::OutcomeUnknown);
+  const json last = events().back();
+  EXPECT_EQ(last["state"], "outcome_unknown");
+  EXPECT_EQ(last["spooler_state"], "processing");
+  EXPECT_EQ(last["spooler_seen_at"], seenAt);
+  EXPECT_EQ(last["spooler_job_id"], kSpoolerJob);
+  EXPECT_EQ(backend_.purgeCount(), 0) << "a forgotten job is not ours to purge";
+  EXPECT_EQ(backend_.createCount(), 0) << "never printed again";
+  // Settled: another restart, or the job offered again, re-reports it and prints nothing.
+  auto again = restart();
+  again.recover();
+  EXPECT_EQ(again.followJobs(), 0u);
+  EXPECT_EQ(state(), JobState::OutcomeUnknown);
+  EXPECT_EQ(backend_.createCount(), 0);
+}
 
 TEST_F(RecoveryTest, StillProcessingIsFollowedUntilItCompletes) {
   crashedIn(JobState::Submitting, status(SpoolerJobState::Processing));

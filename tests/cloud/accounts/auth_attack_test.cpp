@@ -291,6 +291,7 @@ TEST_F(AuthAttackTest, ShopkeeperCannotTouchAnotherStoresQueue) {
       {"releaseStoreOrder", {R"({"pickup_code":"000000"})", 404}}, // no order waits with it
       {"reprintStoreOrder", {"{}", 409}},                          // the order is not printed
       {"approvePages", {"{}", 409}},                               // not held for a page count
+      {"resolveStoreOrder", {R"({"printed":true})", 409}},         // not outcome_unknown
       {"markOrderPaid", {R"({"method":"cash"})", 409}},            // no prices, so no charge to pay
       {"putStorePrices",
        {R"({"currency":"EUR","per_side_minor":{"monochrome":{"default":10},"color":{"default":50}}})",

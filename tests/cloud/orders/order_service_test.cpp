@@ -132,8 +132,11 @@ TEST_F(OrderServiceTest, DispatchLeasesTheJobAndReportsMoveTheLease) {
   OrderService orders(*tx, hooks(), kNow + 10);
   const JobRecord leased = orders.dispatch(order, "ag_1");
   EXPECT_FALSE(leased.leaseId.empty());
-  EXPECT_EQ(leased.leaseExpiresAt, kNow + 10 + kLease);
+  // Until the agent acknowledges the offer, the lease ends with the acknowledgement deadline.
+  EXPECT_EQ(leased.leaseExpiresAt, kNow + 10 + OrderServiceHooks{}.offerAckSeconds);
   EXPECT_EQ(leased.agentId, "ag_1");
+  EXPECT_EQ(orders.acknowledgeOffer(leased.id, leased.leaseId).leaseExpiresAt, kNow + 10 + kLease);
+  EXPECT_THROW(orders.acknowledgeOffer(leased.id, "lease_other"), Error);
   orders.commit();
 
   auto tx2 = store_->begin();

@@ -55,7 +55,9 @@ TEST_F(AgentApiTest, QueuedJobIsOfferedWithALeaseAndOptions) {
   EXPECT_EQ(offer["order_id"], orderId);
   EXPECT_EQ(offer["job_id"].get<std::string>().rfind("job_", 0), 0u);
   EXPECT_FALSE(offer["lease_id"].get<std::string>().empty());
-  EXPECT_EQ(offer["lease_expires_at"], clock_.now() + settings_.leaseSeconds);
+  // Until acknowledged (lease() does, as the agent does) the lease ends with the ack deadline.
+  EXPECT_EQ(offer["ack_by"], clock_.now() + settings_.offerAckSeconds);
+  EXPECT_EQ(offer["lease_expires_at"], offer["ack_by"]);
   EXPECT_EQ(offer["envelope_size"], sealed.size());
   EXPECT_EQ(offer["key_id"], agent.keyId);
   EXPECT_EQ(offer["content_type"], "application/pdf");

@@ -14,9 +14,9 @@ namespace {
 
 using S = OrderState;
 
-const std::vector<S> kAll = {S::AwaitingUpload, S::AwaitingPayment, S::Held,    S::Queued,
-                             S::Dispatched,     S::Printing,        S::Printed, S::Failed,
-                             S::Cancelled,      S::Expired};
+const std::vector<S> kAll = {S::AwaitingUpload, S::AwaitingPayment, S::Held,          S::Queued,
+                             S::Dispatched,     S::Printing,        S::Printed,       S::Failed,
+                             S::Cancelled,      S::Expired,         S::OutcomeUnknown};
 
 // The states named in one cell of a docs table ("printed, failed"); a name that is no state fails.
 std::vector<S> statesIn(const std::string& cell) {
@@ -64,8 +64,9 @@ TEST(OrderState, TheDocumentedMachineHasEdgesFromEveryStateThatDoesNotEnd) {
   for (const auto& edge : kLegal) {
     froms.insert(edge.first);
   }
-  EXPECT_EQ(froms, (std::set<S>{S::AwaitingUpload, S::AwaitingPayment, S::Held, S::Queued,
-                                S::Dispatched, S::Printing, S::Printed, S::Failed}));
+  EXPECT_EQ(froms,
+            (std::set<S>{S::AwaitingUpload, S::AwaitingPayment, S::Held, S::Queued, S::Dispatched,
+                         S::Printing, S::Printed, S::Failed, S::OutcomeUnknown}));
 }
 
 TEST(OrderState, NamesRoundTrip) {
@@ -79,6 +80,7 @@ TEST(OrderState, NamesRoundTrip) {
   EXPECT_EQ(toString(S::AwaitingUpload), "awaiting_upload");
   EXPECT_EQ(toString(S::AwaitingPayment), "awaiting_payment");
   EXPECT_EQ(toString(S::Dispatched), "dispatched");
+  EXPECT_EQ(toString(S::OutcomeUnknown), "outcome_unknown");
   for (const char* bad : {"", "Queued", "QUEUED", "queued ", "unknown", "awaiting-upload"}) {
     EXPECT_FALSE(parseOrderState(bad).has_value()) << bad;
   }
@@ -103,11 +105,26 @@ TEST(OrderState, EveryOtherEdgeIsRefused) {
 
 TEST(OrderState, SomeIllegalEdgesNamed) {
   const std::pair<S, S> illegal[] = {
-      {S::AwaitingUpload, S::Dispatched}, {S::AwaitingUpload, S::Printed},
-      {S::Queued, S::Printing},           {S::Queued, S::Printed},
-      {S::Held, S::Dispatched},           {S::Printed, S::Printing},
-      {S::Cancelled, S::Queued},          {S::Failed, S::Printing},
-      {S::Expired, S::AwaitingUpload},    {S::Queued, S::Queued},
+      {S::AwaitingUpload, S::Dispatched},
+      {S::AwaitingUpload, S::Printed},
+      {S::Queued, S::Printing},
+      {S::Queued, S::Printed},
+      {S::Held, S::Dispatched},
+      {S::Printed, S::Printing},
+      {S::Cancelled, S::Queued},
+      {S::Failed, S::Printing},
+      {S::Expired, S::AwaitingUpload},
+      {S::Queued, S::Queued},
+      // outcome_unknown comes only from a job the spooler was handed, and leaves only by the
+      // shop's answer: not cancelled, not queued again, not expired.
+      {S::Queued, S::OutcomeUnknown},
+      {S::Held, S::OutcomeUnknown},
+      {S::Printed, S::OutcomeUnknown},
+      {S::Failed, S::OutcomeUnknown},
+      {S::OutcomeUnknown, S::Queued},
+      {S::OutcomeUnknown, S::Cancelled},
+      {S::OutcomeUnknown, S::Expired},
+      {S::OutcomeUnknown, S::Printing},
   };
   for (const auto& [from, to] : illegal) {
     try {
@@ -144,6 +161,13 @@ TEST(OrderState, TerminalStatesEndAnOrder) {
       EXPECT_FALSE(nextStates(s).empty()) << toString(s);
     }
   }
+}
+
+TEST(OrderState, OutcomeUnknownWaitsForTheShopsAnswer) {
+  EXPECT_FALSE(isTerminal(S::OutcomeUnknown));
+  EXPECT_TRUE(canTransition(S::Dispatched, S::OutcomeUnknown));
+  EXPECT_TRUE(canTransition(S::Printing, S::OutcomeUnknown));
+  EXPECT_EQ(nextStates(S::OutcomeUnknown), (std::vector<S>{S::Printed, S::Failed}));
 }
 
 TEST(OrderState, EveryStateIsReachableAndCanEnd) {

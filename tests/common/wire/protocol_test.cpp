@@ -254,6 +254,29 @@ TEST(JobEvent, RoundTripWithAndWithoutOptionalFields) {
   EXPECT_EQ(back.message, "done");
 }
 
+TEST(JobEvent, OutcomeUnknownCarriesItsEvidence) {
+  JobEvent e;
+  e.seq = 3;
+  e.leaseId = "lease_1";
+  e.state = "outcome_unknown";
+  e.spoolerJobId = 577;
+  e.spoolerState = "processing";
+  e.spoolerSeenAt = 1'700'000'000;
+  e.bytesSent = 4096;
+  const json j = e;
+  EXPECT_EQ(j["spooler_state"], "processing");
+  EXPECT_EQ(j["spooler_seen_at"], 1'700'000'000);
+  EXPECT_EQ(j["bytes_sent"], 4096);
+  const auto back = j.get<JobEvent>();
+  EXPECT_EQ(back.spoolerState, "processing");
+  EXPECT_EQ(back.spoolerSeenAt, 1'700'000'000);
+  EXPECT_EQ(back.bytesSent, 4096u);
+  // Without evidence the fields are left out, not sent empty.
+  const json bare = validEvent();
+  EXPECT_FALSE(bare.get<JobEvent>().bytesSent.has_value());
+  EXPECT_FALSE(json(bare.get<JobEvent>()).contains("spooler_state"));
+}
+
 TEST(JobEvent, HostileValues) {
   const std::pair<const char*, json> cases[] = {
       {"seq", 0},
@@ -272,6 +295,12 @@ TEST(JobEvent, HostileValues) {
       {"printer", std::string(128, 'p')},
       {"message", std::string(1025, 'm')},
       {"message", json::object()},
+      {"spooler_state", std::string(33, 's')},
+      {"spooler_state", 5},
+      {"spooler_seen_at", -1},
+      {"spooler_seen_at", "now"},
+      {"bytes_sent", -1},
+      {"bytes_sent", 1.5},
   };
   for (const auto& [field, value] : cases) {
     json j = validEvent();
@@ -289,7 +318,7 @@ TEST(JobEvent, HostileValues) {
   json maxSpooler = validEvent();
   maxSpooler["spooler_job_id"] = INT32_MAX;
   EXPECT_EQ(maxSpooler.get<JobEvent>().spoolerJobId, INT32_MAX);
-  for (const char* state : {"printing", "printed", "failed", "released"}) {
+  for (const char* state : {"printing", "printed", "failed", "released", "outcome_unknown"}) {
     json j = validEvent();
     j["state"] = state;
     EXPECT_EQ(codeFor<JobEvent>(j), "no error") << state;
