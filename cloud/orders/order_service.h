@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,14 +20,19 @@ struct OrderServiceHooks {
   std::function<void(const std::string& storeId)> jobQueued;
   /// Mail was queued in the outbox: the mail sender looks again.
   std::function<void()> mailQueued;
+  /// An order's state changed (its feed event is written): its live event streams look again
+  /// (EventFeed::orderChanged).
+  std::function<void(const OrderRecord& order)> orderChanged;
 };
 
 /// The one writer of an order's state. Every change goes through it: the state (checked with
 /// canTransition), its history row, the job and its lease, and the side effects the new state
 /// brings (the customer's mail, the refund of a paid order that ends unprinted, the final price
 /// of a printed one). Handlers ask; the service decides. It works inside one transaction the
-/// caller opened: commit() commits it and then wakes the agents and the mail sender the changes
-/// concern. Illegal changes throw Error "illegal_transition" (or a more precise domain code).
+/// caller opened: commit() commits it and then wakes the agents, the mail sender and the event
+/// streams the changes concern. Every state change also appends an "order" event to the live
+/// event feed (StreamEventRecord) in the same transaction. Illegal changes throw Error
+/// "illegal_transition" (or a more precise domain code).
 class OrderService {
 public:
   OrderService(StoreTransaction& tx, OrderServiceHooks hooks, std::int64_t now);
@@ -97,11 +103,14 @@ private:
   void moveTo(OrderRecord& order, OrderState to, std::string_view note);
   void queue(OrderRecord& order, std::string_view note);
   void tellCustomer(const OrderRecord& order);
+  /// Appends the order's feed event for entering its current state.
+  void recordEvent(const OrderRecord& order, std::int64_t at);
 
   StoreTransaction& tx_;
   OrderServiceHooks hooks_;
   std::int64_t now_;
   std::set<std::string> storesToWake_;
+  std::map<std::string, OrderRecord> ordersChanged_;
   bool mailQueued_ = false;
 };
 

@@ -137,7 +137,8 @@ Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
                                                   [&hub](const std::string& storeId) {
                                                     hub.notify(storeId);
                                                   },
-                                                  accounts_.mailQueued},
+                                                  accounts_.mailQueued,
+                                                  {}},
       loginFailuresByAccount_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAccount,
                               settings.clock),
       loginFailuresByAddress_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAddress,
