@@ -265,7 +265,7 @@ StreamTarget Api::authorizeStream(StoreTransaction& tx, const Principal& princip
     target.withHistory = true;
     return target;
   }
-  if (s.size() == 5 && s[0] == "shop" && s[1] == "stores" && s[3] == "events" && !s[2].empty()) {
+  if (s.size() == 4 && s[0] == "shop" && s[1] == "stores" && s[3] == "events" && !s[2].empty()) {
     requireRole({Role::Shopkeeper, Role::Admin});
     const std::string storeId(s[2]);
     if (!principal.managesStore(storeId)) {
