@@ -183,6 +183,8 @@ class StreamRoutesTest : public StoreFixture {
 protected:
   void configure(CloudSettings& settings) override {
     settings.streamHeartbeat = std::chrono::milliseconds(200);
+    // Tokens name the issuer; a fixed one keeps them valid across a restart on another port.
+    settings.publicUrl = "https://cloud.printrelay.test";
   }
 
   std::uint16_t port() const { return static_cast<std::uint16_t>(server_->port()); }
@@ -205,8 +207,8 @@ protected:
     EXPECT_EQ(reply.status, 201) << reply.describe();
     return reply.asJson().value("ticket", "");
   }
-  void uploadPdf(const std::string& orderId) {
-    const auto reply = upload(customer_, orderId, "%PDF-1.4 hello", "application/pdf");
+  void uploadText(const std::string& orderId) {
+    const auto reply = upload(customer_, orderId, "hello, printer\n", "text/plain");
     ASSERT_EQ(reply.status, 200) << reply.describe();
   }
   void cancel(const std::string& orderId) {
@@ -222,7 +224,7 @@ protected:
 };
 
 TEST_F(StreamRoutesTest, StreamsAreAuthorisedLikeTheirReads) {
-  const std::string orderId = createOrder(customer_, storeId_);
+  const std::string orderId = createOrder(customer_, storeId_, "text/plain");
   const std::string other = customerToken();
   const std::string otherStore = createStore("Elsewhere");
   const std::string keeper = shopkeeperOf(storeId_);
@@ -251,7 +253,7 @@ TEST_F(StreamRoutesTest, StreamsAreAuthorisedLikeTheirReads) {
 }
 
 TEST_F(StreamRoutesTest, AStateChangeArrivesLiveOnEveryStreamThatShowsIt) {
-  const std::string orderId = createOrder(customer_, storeId_);
+  const std::string orderId = createOrder(customer_, storeId_, "text/plain");
   const std::string keeper = shopkeeperOf(storeId_);
   auto mine = open("/api/v1/orders/events", customer_);
   auto one = open("/api/v1/orders/" + orderId + "/events", customer_);
@@ -260,9 +262,9 @@ TEST_F(StreamRoutesTest, AStateChangeArrivesLiveOnEveryStreamThatShowsIt) {
   ASSERT_TRUE(streamsOpen(3));
   // Another customer's change never shows on this customer's stream.
   const std::string other = customerToken();
-  createOrder(other, storeId_);
+  createOrder(other, storeId_, "text/plain");
 
-  uploadPdf(orderId);
+  uploadText(orderId);
   auto e = mine->next();
   ASSERT_TRUE(e);
   EXPECT_EQ(e->event, "order");
@@ -285,23 +287,23 @@ TEST_F(StreamRoutesTest, AStateChangeArrivesLiveOnEveryStreamThatShowsIt) {
   auto queued = shop->next();
   ASSERT_TRUE(queued);
   EXPECT_EQ(queued->id, e->id);
-  EXPECT_EQ(queued->asJson()["order"]["customer_id"], data["order"]["customer_id"]);
+  EXPECT_TRUE(queued->asJson()["order"]["customer_id"].is_string()); // as the shop's list shows it
   EXPECT_LT(std::stoll(first->id), std::stoll(queued->id));
 }
 
 TEST_F(StreamRoutesTest, ResumeByLastEventIdReplaysWhatWasMissedInOrderThenGoesLive) {
-  const std::string orderId = createOrder(customer_, storeId_);
+  const std::string orderId = createOrder(customer_, storeId_, "text/plain");
   auto stream = open("/api/v1/orders/events", customer_);
   ASSERT_TRUE(streamsOpen(1));
-  uploadPdf(orderId);
+  uploadText(orderId);
   auto seen = stream->next();
   ASSERT_TRUE(seen);
   stream->close();
   ASSERT_TRUE(streamsOpen(0));
 
   // Missed while away: a second order created and uploaded, the first cancelled.
-  const std::string second = createOrder(customer_, storeId_);
-  uploadPdf(second);
+  const std::string second = createOrder(customer_, storeId_, "text/plain");
+  uploadText(second);
   cancel(orderId);
 
   auto resumed = open("/api/v1/orders/events", customer_, "Last-Event-ID: " + seen->id + "\r\n");
@@ -329,12 +331,12 @@ TEST_F(StreamRoutesTest, ResumeByLastEventIdReplaysWhatWasMissedInOrderThenGoesL
 }
 
 TEST_F(StreamRoutesTest, ResumeWorksAcrossARestartOfTheCloud) {
-  const std::string orderId = createOrder(customer_, storeId_);
+  const std::string orderId = createOrder(customer_, storeId_, "text/plain");
   std::string lastId;
   {
     auto stream = open("/api/v1/orders/" + orderId + "/events", customer_);
     ASSERT_TRUE(streamsOpen(1));
-    uploadPdf(orderId);
+    uploadText(orderId);
     auto e = stream->next();
     ASSERT_TRUE(e);
     lastId = e->id;
@@ -370,14 +372,14 @@ TEST_F(StreamRoutesTest, HostileLastEventIdsAreRefused) {
   auto future = open("/api/v1/orders/events", customer_, "Last-Event-ID: 999999999\r\n");
   EXPECT_EQ(future->status(), 200);
   ASSERT_TRUE(streamsOpen(1));
-  const std::string orderId = createOrder(customer_, storeId_);
+  const std::string orderId = createOrder(customer_, storeId_, "text/plain");
   auto e = future->next();
   ASSERT_TRUE(e);
   EXPECT_EQ(e->asJson()["order"]["id"], orderId);
 }
 
 TEST_F(StreamRoutesTest, TicketsAreSingleUseShortLivedAndBoundToOneStreamAndUser) {
-  const std::string orderId = createOrder(customer_, storeId_);
+  const std::string orderId = createOrder(customer_, storeId_, "text/plain");
   const std::string path = "/api/v1/orders/events";
   const auto reply =
       request("POST", "/api/v1/stream-tickets", customer_, json{{"path", path}}.dump());
@@ -390,8 +392,8 @@ TEST_F(StreamRoutesTest, TicketsAreSingleUseShortLivedAndBoundToOneStreamAndUser
   ASSERT_TRUE(streamsOpen(1));
   // The ticket opened this customer's stream: another customer's change does not show, theirs
   // does.
-  createOrder(customerToken(), storeId_);
-  uploadPdf(orderId);
+  createOrder(customerToken(), storeId_, "text/plain");
+  uploadText(orderId);
   auto e = stream->next();
   ASSERT_TRUE(e);
   EXPECT_EQ(e->asJson()["order"]["id"], orderId);
@@ -429,7 +431,7 @@ TEST_F(StreamRoutesTest, TicketsAreSingleUseShortLivedAndBoundToOneStreamAndUser
 }
 
 TEST_F(StreamRoutesTest, TicketsAreIssuedOnlyForStreamsTheCallerCouldOpen) {
-  const std::string orderId = createOrder(customer_, storeId_);
+  const std::string orderId = createOrder(customer_, storeId_, "text/plain");
   const std::string other = customerToken();
   auto post = [&](const std::string& token, const std::string& body) {
     return request("POST", "/api/v1/stream-tickets", token, body);
@@ -508,7 +510,7 @@ TEST_F(StreamRoutesTest, AStreamWhoseClientGoesAwayReleasesItsRegistration) {
   b->close();
   ASSERT_TRUE(streamsOpen(0));
   // A change afterwards finds nobody to wake and breaks nothing.
-  createOrder(customer_, storeId_);
+  createOrder(customer_, storeId_, "text/plain");
   EXPECT_EQ(server_->openEventStreams(), 0u);
 }
 
