@@ -7,6 +7,7 @@
 #include "common/util/config.h"
 #include "common/util/log.h"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -47,6 +48,8 @@ struct CloudSettings {
   std::int64_t enrollmentCodeTtlSeconds = 86400;
   int httpThreads = 64;
   std::int64_t drainSeconds = 20; ///< on stop, how long requests in flight may finish
+  /// Between heartbeat comments on an idle event stream. Not configurable: tests shorten it.
+  std::chrono::milliseconds streamHeartbeat{std::chrono::seconds(15)};
   log::Level logLevel = log::Level::Info;
 
   // Accounts and tokens

@@ -53,14 +53,14 @@ std::string expiryNote(OrderState state, std::int64_t window) {
 
 /// Expires one waiting order if it is still in the state (and at the version) it was found in.
 bool expireIfUnchanged(Store& store, const OrderRecord& found, std::int64_t window,
-                       std::int64_t now) {
+                       std::int64_t now, const OrderServiceHooks& hooks) {
   auto tx = store.begin();
   auto order = tx->findOrder(found.id);
   if (!order || order->state != found.state || order->updatedAt != found.updatedAt) {
     return false; // something happened to it since: the next sweep looks again
   }
   const OrderState from = order->state;
-  OrderService orders(*tx, {}, now);
+  OrderService orders(*tx, hooks, now);
   orders.expire(*order, expiryNote(from, window));
   orders.commit();
   log::info("order " + order->id + " expired after " + spokenDuration(window) + " in " +
@@ -134,7 +134,8 @@ bool deleteDocumentIfDue(Store& store, DocumentDirectory& documents, const std::
   return true;
 }
 
-SweepResult sweepOrders(Store& store, DocumentDirectory& documents, std::int64_t now) {
+SweepResult sweepOrders(Store& store, DocumentDirectory& documents, std::int64_t now,
+                        const OrderServiceHooks& hooks) {
   SweepResult result;
   struct Expiry {
     OrderRecord order;
@@ -170,7 +171,7 @@ SweepResult sweepOrders(Store& store, DocumentDirectory& documents, std::int64_t
     tx->commit();
   }
   for (const auto& [order, window] : toExpire) {
-    if (expireIfUnchanged(store, order, window, now)) {
+    if (expireIfUnchanged(store, order, window, now, hooks)) {
       ++result.expired;
       toDelete.push_back(order.id);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cloud/orders/order_service.h"
 #include "cloud/storage/document_directory.h"
 #include "cloud/storage/store.h"
 
@@ -50,8 +51,10 @@ struct SweepResult {
 /// The background sweep at `now`: expires awaiting_upload, awaiting_payment and held orders past
 /// their store's window (history note, ciphertext deleted), and deletes the ciphertext of
 /// cancelled and expired orders, and of printed and failed ones past the retention window.
-/// Idempotent; each order in a transaction of its own.
-SweepResult sweepOrders(Store& store, DocumentDirectory& documents, std::int64_t now);
+/// Idempotent; each order in a transaction of its own, through OrderService with `hooks` (the
+/// event streams learn of the expiries).
+SweepResult sweepOrders(Store& store, DocumentDirectory& documents, std::int64_t now,
+                        const OrderServiceHooks& hooks = {});
 
 /// Adds the lifecycle fields to an order's JSON: "hold", "hold_reason", "pickup_code",
 /// "expires_at" (waiting states) and document.deleted_at.

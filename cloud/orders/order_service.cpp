@@ -140,6 +140,7 @@ void OrderService::moveTo(OrderRecord& order, OrderState to, std::string_view no
   order.updatedAt = now_;
   tx_.updateOrder(order);
   tx_.appendOrderHistory({order.id, to, now_, std::string(note)});
+  recordEvent(order, now_);
 
   auto job = tx_.findJobByOrder(order.id);
   if (to == OrderState::Queued && (!job || newJob)) {
@@ -172,6 +173,19 @@ void OrderService::moveTo(OrderRecord& order, OrderState to, std::string_view no
 void OrderService::create(const OrderRecord& order, std::string_view note) {
   tx_.insertOrder(order);
   tx_.appendOrderHistory({order.id, order.state, order.createdAt, std::string(note)});
+  recordEvent(order, order.createdAt);
+}
+
+void OrderService::recordEvent(const OrderRecord& order, std::int64_t at) {
+  StreamEventRecord event;
+  event.kind = "order";
+  event.storeId = order.storeId;
+  event.orderId = order.id;
+  event.customerId = order.customerId;
+  event.state = std::string(toString(order.state));
+  event.at = at;
+  tx_.appendStreamEvent(event);
+  ordersChanged_.insert_or_assign(order.id, order);
 }
 
 OrderState OrderService::documentArrived(OrderRecord& order, std::string_view note) {
@@ -474,8 +488,14 @@ void OrderService::commit() {
       hooks_.jobQueued(storeId);
     }
   }
+  if (hooks_.orderChanged) {
+    for (const auto& [id, order] : ordersChanged_) {
+      hooks_.orderChanged(order);
+    }
+  }
   mailQueued_ = false;
   storesToWake_.clear();
+  ordersChanged_.clear();
 }
 
 } // namespace printrelay::cloud

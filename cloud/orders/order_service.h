@@ -26,6 +26,9 @@ struct OrderServiceHooks {
   std::function<void()> mailQueued;
   /// Online payment is configured: the awaiting-payment mail offers `printrelay pay`.
   bool onlinePayment = false;
+  /// An order's state changed (its feed event is written): its live event streams look again
+  /// (EventFeed::orderChanged).
+  std::function<void(const OrderRecord& order)> orderChanged;
 };
 
 /// Who cancels an order: the shop's cancel is mailed to the customer, the customer's own is not.
@@ -35,8 +38,10 @@ enum class Canceller : std::uint8_t { Shop, Customer };
 /// canTransition), its history row, the job and its lease, and the side effects the new state
 /// brings (the customer's mail, the refund of a paid order that ends unprinted, the final price
 /// of a printed one). Handlers ask; the service decides. It works inside one transaction the
-/// caller opened: commit() commits it and then wakes the agents and the mail sender the changes
-/// concern. Illegal changes throw Error "illegal_transition" (or a more precise domain code).
+/// caller opened: commit() commits it and then wakes the agents, the mail sender and the event
+/// streams the changes concern. Every state change also appends an "order" event to the live
+/// event feed (StreamEventRecord) in the same transaction. Illegal changes throw Error
+/// "illegal_transition" (or a more precise domain code).
 class OrderService {
 public:
   OrderService(StoreTransaction& tx, OrderServiceHooks hooks, std::int64_t now);
@@ -132,6 +137,8 @@ private:
   void queueOrderMail(const OrderRecord& order, OrderMailKind kind, std::string_view reason = {});
   /// What printed or failed brings besides the state: the final charge, the customer's mail.
   void settle(OrderRecord& order, OrderState target);
+  /// Appends the order's feed event for entering its current state.
+  void recordEvent(const OrderRecord& order, std::int64_t at);
 
   StoreTransaction& tx_;
   OrderServiceHooks hooks_;
@@ -140,6 +147,7 @@ private:
   /// The state each order entered last in this transaction and whether its customer is told;
   /// mailed at commit(), once every side effect (refund, final price) is written.
   std::map<std::string, std::pair<OrderState, bool>> entered_;
+  std::map<std::string, OrderRecord> ordersChanged_;
   bool mailQueued_ = false;
 };
 

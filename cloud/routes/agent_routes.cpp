@@ -183,8 +183,17 @@ void Api::reportPrinters(RequestContext& ctx) {
     printers.push_back(checkedPrinter((*it)[i], i));
   }
   auto tx = store_.begin();
-  tx->setStorePrinters(ctx.principal.storeId, dumpJson(printers), now());
+  const std::string report = dumpJson(printers);
+  const auto previous = tx->storePrinters(ctx.principal.storeId);
+  tx->setStorePrinters(ctx.principal.storeId, report, now());
+  const bool changed = !previous || previous->first != report;
+  if (changed) {
+    recordPrintersEvent(*tx, ctx.principal.storeId, report); // the shop's stream shows it
+  }
   tx->commit();
+  if (changed) {
+    publishStore(ctx.principal.storeId);
+  }
   replyJson(ctx.response, 200, json{{"printers", printers.size()}, {"reported_at", now()}});
 }
 

@@ -6,6 +6,7 @@
 #include "cloud/accounts/token_service.h"
 #include "cloud/config/cloud_config.h"
 #include "cloud/orders/dispatch_hub.h"
+#include "cloud/orders/event_feed.h"
 #include "cloud/orders/order_service.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/http_exchange.h"
@@ -41,6 +42,23 @@ struct AccountServices {
   std::function<void()> mailQueued;
 };
 
+/// What the event-stream routes need from the server: the feed that wakes the streams, and where
+/// a stream's reads of the store run.
+struct LiveEventServices {
+  EventFeed* feed = nullptr;
+  /// Runs a stream's read of the store on a worker thread; false when no worker can take it.
+  std::function<bool(std::function<void()>)> post;
+};
+
+/// What one event stream shows: its feed topic and key, the events' filter, and whether its
+/// orders are rendered with their history (as GET /orders/{id} does).
+struct StreamTarget {
+  EventFeed::Topic topic = EventFeed::Topic::Customer;
+  std::string key;
+  StreamEventFilter filter;
+  bool withHistory = false;
+};
+
 /// The handlers of the HTTP API, one member function per route of the route table
 /// (route_table.cpp). Handlers throw ApiError for anything the caller did wrong; the server's one
 /// exception handler turns it into the JSON error response.
@@ -74,6 +92,14 @@ public:
   void uploadDocument(RequestContext& ctx);
   void cancelOwnOrder(RequestContext& ctx);
   void getOrderReceipt(RequestContext& ctx);
+  // live event streams and their tickets (stream_routes.cpp)
+  void customerOrderEvents(RequestContext& ctx);
+  void orderEvents(RequestContext& ctx);
+  void storeEvents(RequestContext& ctx);
+  void createStreamTicket(RequestContext& ctx);
+  /// The caller a `?ticket=` names for `request.path` (spent on first use); ApiError 401
+  /// invalid_ticket or ticket_expired, Error for an account or session that ended.
+  Principal redeemStreamTicket(const HttpRequest& request);
   // shop: shopkeeper (assigned stores), admin
   void listStoreOrders(RequestContext& ctx);
   void createEnrollmentCode(RequestContext& ctx);
@@ -126,11 +152,15 @@ public:
   static constexpr std::size_t kMaxPrinterReport = 512 * 1024;
   /// An agent seen within this many seconds makes its store "online".
   static constexpr std::int64_t kOnlineWindowSeconds = 90;
+  /// How long a stream ticket opens its stream.
+  static constexpr std::int64_t kStreamTicketSeconds = 60;
 
   /// The cloud's public base URL (set by the server once the port is known).
   void setPublicUrl(std::string url) { publicUrl_ = std::move(url); }
   /// What GET /metrics answers: the server's counters in Prometheus text format.
   void setMetricsSource(std::function<std::string()> source) { metricsSource_ = std::move(source); }
+  /// Serves the event streams (before serving; without it they answer 503).
+  void setLiveEvents(LiveEventServices services);
 
 private:
   std::int64_t now() const { return settings_.clock(); }
@@ -201,6 +231,19 @@ private:
   OrderRecord releaseWithCode(RequestContext& ctx, const std::string& storeId,
                               const std::string& who);
 
+  // Event streams (stream_routes.cpp)
+  /// What the stream at `path` shows to `principal`, checked as the matching reads check it
+  /// (401/403/404 the same); ApiError 400 for a path that is no stream.
+  StreamTarget authorizeStream(StoreTransaction& tx, const Principal& principal,
+                               const std::string& path);
+  /// Answers the request with its event stream (after Last-Event-ID when given).
+  void openEventStream(RequestContext& ctx);
+  /// Appends the store's "printers" agent event in `tx` (publishStore after committing).
+  void recordPrintersEvent(StoreTransaction& tx, const std::string& storeId,
+                           const std::string& printersJson);
+  /// Wakes the store's event streams.
+  void publishStore(const std::string& storeId);
+
   // Agents' jobs (agent_job_routes.cpp)
   /// Hands the next queued job of the store to `agentId` under a new lease, if there is one.
   std::optional<nlohmann::json> claimNextJob(const Principal& agent);
@@ -241,6 +284,7 @@ private:
   RateLimiter quotesByAddress_;
   std::string publicUrl_;
   std::function<std::string()> metricsSource_;
+  LiveEventServices live_;
   /// The schema version after the migrations at start (it does not change while serving).
   int schemaVersion_;
 };

@@ -46,6 +46,7 @@ struct HttpRequest {
 using BodyProducer = std::function<std::size_t(std::uint64_t offset, std::span<char> buffer)>;
 
 struct Hold;
+struct EventStreamStart;
 
 /// The response a handler fills: a status, headers and a body, either whole or streamed; or a
 /// hold (the answer comes later).
@@ -59,6 +60,10 @@ struct HttpResponse {
   /// Set by a handler that answers later (a long-poll): the server holds the request open
   /// without a thread and ignores the rest of this response.
   std::shared_ptr<Hold> hold;
+  /// Set by a handler that answers with an event stream (text/event-stream): the server sends
+  /// the head and then the events pushed to it, with heartbeats, without a thread; it ignores
+  /// the rest of this response.
+  std::shared_ptr<EventStreamStart> events;
 
   /// Sets header `name`, replacing a value set before.
   void setHeader(const std::string& name, std::string value);
@@ -91,6 +96,36 @@ struct Hold {
   std::function<void(std::shared_ptr<HeldRequest>)> start;
   /// The client went away while held. Runs on an I/O thread: must not block.
   std::function<void()> onCancel;
+};
+
+/// One server-sent event: its id, its name and its data (one line of JSON here).
+struct StreamEvent {
+  std::string id;
+  std::string event;
+  std::string data;
+};
+
+/// An open event stream, written from any thread.
+class EventSink {
+public:
+  virtual ~EventSink() = default;
+  /// Queues an event; false when the stream is closed, or this event overflowed it (a client too
+  /// slow to keep up is dropped; it resumes with Last-Event-ID).
+  virtual bool push(const StreamEvent& event) = 0;
+  /// Ends the stream once what is queued is written.
+  virtual void close() = 0;
+  virtual bool isOpen() const = 0;
+};
+
+/// How a handler answers with an event stream (HttpResponse::events).
+struct EventStreamStart {
+  /// Events that may wait unwritten before the client is dropped.
+  std::size_t maxQueued = 1024;
+  /// Called once, before the handler's answer goes back to the server, with the stream.
+  std::function<void(std::shared_ptr<EventSink>)> start;
+  /// The stream ended (client gone, overflow, drain, close()). Runs once, on an I/O thread or
+  /// the caller of close(): must not block.
+  std::function<void()> onClose;
 };
 
 /// Receives one piece of a request body; false stops the reading.

@@ -200,14 +200,15 @@ void Api::createOrder(RequestContext& ctx) {
   order.documentName = documentName;
   order.contentType = contentType;
   order.createdAt = order.updatedAt = now();
-  orderService(*tx).create(order, "order created");
+  OrderService orders = orderService(*tx);
+  orders.create(order, "order created");
   OrderPagesRecord pages;
   pages.orderId = order.id;
   pages.clientPages = declaredPages;
   tx->putOrderPages(pages);
   recordHoldChoice(*tx, order, hold);
   const json reply = render::orderJson(existingOrderView(*tx, order.id), true);
-  tx->commit();
+  orders.commit();
   replyJson(ctx.response, 201, reply);
 }
 

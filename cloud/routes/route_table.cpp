@@ -56,6 +56,13 @@ const std::vector<Route>& routeTable() {
       // (order_routes.cpp)
       {"POST", "/api/v1/orders", kCustomer, A::OwnOrders, "createOrder", &Api::createOrder},
       {"GET", "/api/v1/orders", kCustomer, A::OwnOrders, "listOrders", &Api::listOrders},
+      // live event streams (stream_routes.cpp): before /orders/{id}, which would take "events"
+      {"GET", "/api/v1/orders/events", kCustomer, A::OwnOrders, "streamOrderEvents",
+       &Api::customerOrderEvents, B::Json, true, true},
+      {"GET", "/api/v1/orders/{id}/events", kUsers, A::OwnOrders, "streamOrderEventsOfOrder",
+       &Api::orderEvents, B::Json, true, true},
+      {"POST", "/api/v1/stream-tickets", kUsers, A::Self, "createStreamTicket",
+       &Api::createStreamTicket},
       {"GET", "/api/v1/orders/{id}", kCustomerOrAdmin, A::OwnOrders, "getOrder", &Api::getOrder},
       {"PUT", "/api/v1/orders/{id}/document", kCustomer, A::OwnOrders, "uploadDocument",
        &Api::uploadDocument, B::Document},
@@ -67,6 +74,8 @@ const std::vector<Route>& routeTable() {
       // orders (shop_routes.cpp)
       {"GET", "/api/v1/shop/stores/{id}/orders", kShop, A::AssignedStores, "listStoreOrders",
        &Api::listStoreOrders},
+      {"GET", "/api/v1/shop/stores/{id}/events", kShop, A::AssignedStores, "streamStoreEvents",
+       &Api::storeEvents, B::Json, true, true},
       {"POST", "/api/v1/shop/stores/{id}/enrollment-codes", kShop, A::AssignedStores,
        "createEnrollmentCode", &Api::createEnrollmentCode},
       {"GET", "/api/v1/shop/stores/{id}/print-defaults", kShop, A::AssignedStores,

@@ -44,6 +44,9 @@ struct Route {
   /// false: the handler answers from memory without blocking, so the server may run it on an
   /// I/O thread (it answers while the worker pool is full).
   bool blocking = true;
+  /// An event stream: besides the Authorization header it takes a single-use `?ticket=`
+  /// (POST /api/v1/stream-tickets), since a browser's EventSource cannot send headers.
+  bool streamTicket = false;
 };
 
 /// Every route of the API.

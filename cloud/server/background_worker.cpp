@@ -120,7 +120,7 @@ SweepResult BackgroundWorker::sweepOrders(std::int64_t now) {
   if (documents_ == nullptr) {
     return {};
   }
-  const SweepResult result = printrelay::cloud::sweepOrders(store_, *documents_, now);
+  const SweepResult result = printrelay::cloud::sweepOrders(store_, *documents_, now, orderHooks_);
   if (result.expired > 0 || result.documentsDeleted > 0) {
     log::info("order sweep: " + std::to_string(result.expired) + " expired, " +
               std::to_string(result.documentsDeleted) + " documents deleted");
@@ -143,6 +143,9 @@ void BackgroundWorker::loop() {
       }
       if (std::chrono::steady_clock::now() >= nextSweep) {
         sweepOrders(clock_());
+        if (presence_ != nullptr) {
+          presence_->sweep(clock_());
+        }
         nextSweep = std::chrono::steady_clock::now() + kSweepInterval;
       }
     } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 
 #include "cloud/accounts/token_service.h"
 #include "cloud/mail/mailer.h"
+#include "cloud/orders/event_feed.h"
 #include "cloud/orders/lifecycle.h"
 #include "cloud/storage/document_directory.h"
 #include "cloud/storage/store.h"
@@ -25,6 +26,11 @@ public:
   BackgroundWorker(const BackgroundWorker&) = delete;
   BackgroundWorker& operator=(const BackgroundWorker&) = delete;
   ~BackgroundWorker();
+
+  /// What the order sweep wakes (the live event streams), and whose agents' presence it sweeps;
+  /// before start().
+  void setOrderHooks(OrderServiceHooks hooks) { orderHooks_ = std::move(hooks); }
+  void setAgentPresence(AgentPresence* presence) { presence_ = presence; }
 
   void start();
   /// Stops the thread and waits for it; idempotent.
@@ -55,6 +61,8 @@ private:
   std::string mailFrom_;
   Clock clock_;
   DocumentDirectory* documents_;
+  OrderServiceHooks orderHooks_;
+  AgentPresence* presence_ = nullptr;
   std::mutex mutex_;
   std::condition_variable wakeUp_;
   bool stopping_ = false;

@@ -74,6 +74,7 @@ CloudServer::CloudServer(CloudSettings settings) : settings_(std::move(settings)
   store_ = openStore(settings_.databaseUrl());
   log::info("database: " + store_->backendName() + ", schema version " +
             std::to_string(store_->schemaVersion()));
+  presence_ = std::make_unique<AgentPresence>(*store_, feed_, Api::kOnlineWindowSeconds);
   documents_ = std::make_unique<DocumentDirectory>(settings_.dataDir / "documents");
   hasher_ = std::make_unique<PasswordHasher>(settings_.argon2);
   if (settings_.smtp.host.empty()) {
@@ -137,6 +138,7 @@ http::ServerOptions CloudServer::serverOptions() {
   if (settings_.tlsEnabled()) {
     options.tls = http::TlsFiles{settings_.tlsCert, settings_.tlsKey};
   }
+  options.heartbeatInterval = settings_.streamHeartbeat;
   options.onResponse = [this](const http::HttpRequest& request, http::HttpResponse& response) {
     finishResponse(request, response);
   };
@@ -171,8 +173,16 @@ http::Reply CloudServer::serve(const Route& route, http::HttpRequest& request,
   try {
     Principal principal;
     if (!route.roles.contains(Role::Anonymous)) {
-      principal = authenticator_->authenticate(exchange.headerValues("Authorization"));
+      const auto authorization = exchange.headerValues("Authorization");
+      if (route.streamTicket && authorization.empty() && exchange.queryCount("ticket") > 0) {
+        principal = api_->redeemStreamTicket(exchange); // an EventSource cannot send headers
+      } else {
+        principal = authenticator_->authenticate(authorization);
+      }
       Authenticator::require(principal, route.roles);
+      if (principal.role == Role::Agent) {
+        presence_->seen(principal.storeId, principal.subject, settings_.clock());
+      }
     }
     RequestContext ctx{exchange, answer, principal, routeBody};
     (api_.get()->*route.handler)(ctx);
@@ -190,6 +200,9 @@ http::Reply CloudServer::serve(const Route& route, http::HttpRequest& request,
   routeBody.drain();
   if (answer.hold) {
     return parkedReply(*answer.hold);
+  }
+  if (answer.events) {
+    return streamReply(*answer.events);
   }
   return coreResponse(answer);
 }
@@ -263,6 +276,22 @@ int CloudServer::bind() {
                                AccountServices{*tokens_, *hasher_, [worker] { worker->wake(); }});
   api_->setPublicUrl(publicUrl_);
   api_->setMetricsSource([this] { return renderMetrics(); });
+  // Event streams read the store on workers of their own: a burst of wakes queues there, never
+  // on the I/O threads, and never starves the handlers' pool.
+  streamReaders_ = std::make_unique<http::WorkerPool>(2, 1u << 20);
+  http::WorkerPool* readers = streamReaders_.get();
+  api_->setLiveEvents({&feed_, [readers](std::function<void()> task) {
+                         return readers->tryPost(std::move(task));
+                       }});
+  worker_->setOrderHooks(
+      OrderServiceHooks{settings_.leaseSeconds,
+                        [this](const std::string& storeId) { hub_.notify(storeId); },
+                        {},
+                        !settings_.paymentWebhookSecret.empty(),
+                        [this](const OrderRecord& order) {
+                          feed_.orderChanged(order.id, order.storeId, order.customerId);
+                        }});
+  worker_->setAgentPresence(presence_.get());
   worker_->start();
   // Requests that came before this point were answered 503 "starting".
   ready_.store(true);
@@ -298,6 +327,9 @@ void CloudServer::stop() {
     http_->drain(std::chrono::seconds(settings_.drainSeconds));
   }
   hub_.close(); // the offers handed back meanwhile are queued again
+  if (streamReaders_) {
+    streamReaders_->stop();
+  }
   if (worker_) {
     worker_->stop();
   }

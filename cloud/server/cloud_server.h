@@ -5,6 +5,7 @@
 #include "cloud/accounts/token_service.h"
 #include "cloud/config/cloud_config.h"
 #include "cloud/http/server.h"
+#include "cloud/http/worker_pool.h"
 #include "cloud/mail/mailer.h"
 #include "cloud/orders/dispatch_hub.h"
 #include "cloud/routes/api.h"
@@ -65,6 +66,12 @@ public:
   TokenService& tokens() { return *tokens_; }
   PasswordHasher& passwordHasher() { return *hasher_; }
   BackgroundWorker& worker() { return *worker_; }
+  /// The feed that wakes the live event streams.
+  EventFeed& eventFeed() { return feed_; }
+  /// Whether each store's agent is online (its "agent" events); the background worker sweeps it.
+  AgentPresence& agentPresence() { return *presence_; }
+  /// Event streams open now (subscribed to the feed): a gauge for /metrics.
+  std::size_t openEventStreams() const { return feed_.subscribers(); }
 
 private:
   /// The route table, the CORS preflights and the operations' routes, for the HTTP core.
@@ -81,6 +88,10 @@ private:
   CloudSettings settings_;
   std::unique_ptr<Store> store_;
   DispatchHub hub_;
+  EventFeed feed_;
+  std::unique_ptr<AgentPresence> presence_;
+  /// Where the event streams read the store (never on an I/O thread).
+  std::unique_ptr<http::WorkerPool> streamReaders_;
   std::unique_ptr<DocumentDirectory> documents_;
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<PasswordHasher> hasher_;

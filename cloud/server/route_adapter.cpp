@@ -1,5 +1,6 @@
 #include "cloud/server/route_adapter.h"
 
+#include "cloud/http/event_stream.h"
 #include "cloud/http/parked_wait.h"
 #include "cloud/routes/api_error.h"
 #include "cloud/routes/json_body.h"
@@ -36,6 +37,29 @@ public:
 
 private:
   std::shared_ptr<http::ParkedWait> wait_;
+};
+
+/// A handler's event stream on the core's. It holds the core's stream weakly: the connection
+/// owns it, and a stream whose connection is gone takes no more events.
+class CoreEventSink : public EventSink {
+public:
+  explicit CoreEventSink(const std::shared_ptr<http::EventStream>& stream) : stream_(stream) {}
+  bool push(const StreamEvent& event) override {
+    auto stream = stream_.lock();
+    return stream && stream->push(http::SseEvent{event.id, event.event, event.data});
+  }
+  void close() override {
+    if (auto stream = stream_.lock()) {
+      stream->close();
+    }
+  }
+  bool isOpen() const override {
+    auto stream = stream_.lock();
+    return stream && stream->isOpen();
+  }
+
+private:
+  std::weak_ptr<http::EventStream> stream_;
 };
 
 /// The names of the {placeholders} of an OpenAPI-style path, in order.
@@ -181,6 +205,17 @@ http::Reply parkedReply(Hold& hold) {
     hold.start(std::make_shared<ParkedRequest>(wait));
   }
   return http::Reply::park(std::move(wait));
+}
+
+http::Reply streamReply(EventStreamStart& start) {
+  http::EventStream::Options options;
+  options.maxQueued = start.maxQueued;
+  options.onClose = std::move(start.onClose);
+  auto stream = http::EventStream::create(std::move(options));
+  if (start.start) {
+    start.start(std::make_shared<CoreEventSink>(stream));
+  }
+  return http::Reply::stream(std::move(stream));
 }
 
 HttpResponse errorResponse(std::exception_ptr failure, const std::string& where) {

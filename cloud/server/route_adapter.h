@@ -44,6 +44,10 @@ http::HttpResponse coreResponse(HttpResponse& response);
 /// takes the wait.
 http::Reply parkedReply(Hold& hold);
 
+/// A handler's event stream as the core's: started (it subscribes and reads what is new) before
+/// the core takes the stream.
+http::Reply streamReply(EventStreamStart& start);
+
 /// The one exception handler: ApiError, domain errors, malformed JSON and anything else, as the
 /// JSON error response (status, code, message). Unexpected failures are logged with `where`.
 HttpResponse errorResponse(std::exception_ptr failure, const std::string& where);

@@ -287,6 +287,39 @@ struct RecordCounts {
   std::int64_t unsentMails = 0;  ///< mails in the outbox neither sent nor given up
 };
 
+/// One entry of the live event feed (event streams, resume by Last-Event-ID): an order's change
+/// of state, or its store's agent and printers. `id` is assigned by the store, durable and
+/// increasing, so a stream resumes after a restart (and, later, on any node).
+struct StreamEventRecord {
+  std::int64_t id = 0;    ///< assigned by the store
+  std::string kind;       ///< "order" or "agent"
+  std::string storeId;    ///< the store it concerns
+  std::string orderId;    ///< "order" events: the order
+  std::string customerId; ///< "order" events: its customer
+  std::string state;      ///< "order": the state it entered; "agent": online, offline or printers
+  std::string dataJson;   ///< "agent" events: what changed (JSON); empty for "order" events
+  std::int64_t at = 0;
+};
+
+/// Which events a stream shows: exactly one of the fields is set.
+struct StreamEventFilter {
+  std::string customerId; ///< the customer's orders
+  std::string orderId;    ///< one order
+  std::string storeId;    ///< the store's orders and its agent events
+};
+
+/// A short-lived, single-use ticket that opens one event stream for one user (a browser's
+/// EventSource cannot send an Authorization header). Kept only as its SHA-256.
+struct StreamTicketRecord {
+  std::string ticketHash;
+  std::string userId;
+  std::string sessionId; ///< the session it was taken in (it must still be live)
+  std::string path;      ///< the one stream path it opens
+  std::int64_t createdAt = 0;
+  std::int64_t expiresAt = 0;
+  std::optional<std::int64_t> usedAt;
+};
+
 /// A unit of work on a Store. Everything done through one transaction commits together or not
 /// at all: destroying it without commit() rolls back (and never throws). A transaction is used
 /// by one thread; backends may serialize transactions. One from Store::beginRead() may only
@@ -476,6 +509,22 @@ public:
   /// Counts orders by state, agents seen at or after `agentSeenSince` and unsent mails, one
   /// aggregate query each (GET /metrics).
   virtual RecordCounts countRecords(std::int64_t agentSeenSince) = 0;
+  // The live event feed and stream tickets (event streams)
+  /// Appends an event; returns its id (greater than every id before it).
+  virtual std::int64_t appendStreamEvent(const StreamEventRecord& event) = 0;
+  /// Up to `limit` events matching `filter` with an id above `afterId`, oldest first.
+  virtual std::vector<StreamEventRecord> streamEventsAfter(const StreamEventFilter& filter,
+                                                           std::int64_t afterId, int limit) = 0;
+  /// The newest event's id; 0 when there is none.
+  virtual std::int64_t lastStreamEventId() = 0;
+  /// The store's newest "agent" event in state "online" or "offline".
+  virtual std::optional<StreamEventRecord> lastAgentPresence(const std::string& storeId) = 0;
+  virtual void insertStreamTicket(const StreamTicketRecord& ticket) = 0;
+  virtual std::optional<StreamTicketRecord> findStreamTicket(const std::string& ticketHash) = 0;
+  /// Marks an unused ticket used; false when it was used already (or does not exist).
+  virtual bool markStreamTicketUsed(const std::string& ticketHash, std::int64_t at) = 0;
+  /// Deletes the tickets that expired before `now`.
+  virtual void deleteExpiredStreamTickets(std::int64_t now) = 0;
 };
 
 /// A storage backend for the cloud's records, chosen by the database URL's scheme

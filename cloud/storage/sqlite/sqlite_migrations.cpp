@@ -9,6 +9,42 @@
 
 namespace printrelay::cloud {
 
+namespace {
+
+/// The live event feed (event streams and their resume by Last-Event-ID) and the single-use
+/// stream tickets, kept as SHA-256. A function of its own so the version can be renumbered when
+/// another migration lands first.
+Migration streamEventsMigration(int version) {
+  return {version, "the live event feed of orders and agents, and single-use stream tickets",
+          R"sql(
+CREATE TABLE stream_events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind        TEXT NOT NULL,
+  store_id    TEXT NOT NULL,
+  order_id    TEXT NOT NULL DEFAULT '',
+  customer_id TEXT NOT NULL DEFAULT '',
+  state       TEXT NOT NULL DEFAULT '',
+  data        TEXT NOT NULL DEFAULT '',
+  at          INTEGER NOT NULL
+);
+CREATE INDEX stream_events_by_store ON stream_events(store_id, id);
+CREATE INDEX stream_events_by_customer ON stream_events(customer_id, id) WHERE customer_id <> '';
+CREATE INDEX stream_events_by_order ON stream_events(order_id, id) WHERE order_id <> '';
+CREATE TABLE stream_tickets (
+  ticket_hash TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users(id),
+  session_id  TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER
+);
+CREATE INDEX stream_tickets_by_expiry ON stream_tickets(expires_at);
+)sql"};
+}
+
+} // namespace
+
 const std::vector<Migration>& sqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "stores, enrollment codes, agents, customers, orders, jobs and job events",
@@ -349,6 +385,7 @@ ALTER TABLE order_charges DROP COLUMN pages_source;
        R"sql(
 ALTER TABLE mail_outbox ADD COLUMN html_body TEXT NOT NULL DEFAULT '';
 )sql"},
+      streamEventsMigration(11),
   };
   return kMigrations;
 }

@@ -14,7 +14,8 @@
 namespace printrelay::cloud {
 
 /// SqliteStore's transaction. Its methods live in one file per table group: sqlite_shops.cpp,
-/// sqlite_accounts.cpp, sqlite_orders.cpp, sqlite_jobs.cpp and sqlite_order_lists.cpp.
+/// sqlite_accounts.cpp, sqlite_orders.cpp, sqlite_jobs.cpp, sqlite_order_lists.cpp and
+/// sqlite_streams.cpp.
 class SqliteTransaction : public StoreTransaction {
 public:
   /// A write transaction: BEGIN IMMEDIATE on the writer's connection, under the writer's lock.
@@ -123,6 +124,16 @@ public:
 
   // Operations' counts (sqlite_counts.cpp)
   RecordCounts countRecords(std::int64_t agentSeenSince) override;
+  // The live event feed and stream tickets (sqlite_streams.cpp)
+  std::int64_t appendStreamEvent(const StreamEventRecord& e) override;
+  std::vector<StreamEventRecord> streamEventsAfter(const StreamEventFilter& f, std::int64_t afterId,
+                                                   int limit) override;
+  std::int64_t lastStreamEventId() override;
+  std::optional<StreamEventRecord> lastAgentPresence(const std::string& storeId) override;
+  void insertStreamTicket(const StreamTicketRecord& t) override;
+  std::optional<StreamTicketRecord> findStreamTicket(const std::string& ticketHash) override;
+  bool markStreamTicketUsed(const std::string& ticketHash, std::int64_t at) override;
+  void deleteExpiredStreamTickets(std::int64_t now) override;
 
 private:
   /// Fills view.outcomeReportJson for an order in outcome_unknown.
