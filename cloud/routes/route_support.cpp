@@ -167,6 +167,13 @@ json Api::storeDetail(StoreTransaction& tx, const StoreRecord& store) {
                                  tx.storePrinters(store.id));
 }
 
+void addCustomerJson(StoreTransaction& tx, const std::string& customerId, json& order) {
+  const auto user = isWellFormedId(customerId) ? tx.findUser(customerId) : std::nullopt;
+  order["customer_id"] = customerId;
+  order["customer_email"] = user && !user->email.empty() ? json(user->email) : json(nullptr);
+  order["customer_name"] = user && !user->name.empty() ? json(user->name) : json(nullptr);
+}
+
 json userWithStores(StoreTransaction& tx, const UserRecord& user) {
   return render::userJson(user, user.role == "shopkeeper" ? tx.storesOfUser(user.id)
                                                           : std::vector<std::string>{});
