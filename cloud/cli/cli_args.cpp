@@ -31,18 +31,18 @@ std::string Arguments::required(const std::string& name) const {
 }
 
 Arguments parseArguments(const std::vector<std::string>& words) {
-  static const std::vector<std::string> kValued{"cloud",       "ca-file",      "token",
-                                                "admin-token", "store",        "copies",
-                                                "media",       "sides",        "color-mode",
-                                                "seal",        "wait",         "timeout",
-                                                "name",        "address",      "lat",
-                                                "lon",         "content-type", "email",
-                                                "role",        "pages",        "pages-per-sheet",
-                                                "orientation", "page-count",   "key",
-                                                "state",       "limit",        "cursor",
-                                                "reason",      "output"};
-  static const std::vector<std::string> kFlags{"json",        "help",  "version", "hold",
-                                               "fit-to-page", "force", "wide",    "all"};
+  static const std::vector<std::string> kValued{
+      "cloud", "ca-file", "token", "admin-token", "store", "copies", "media", "sides", "color-mode",
+      "seal", "wait", "timeout", "name", "address", "lat", "lon", "content-type", "email", "role",
+      "pages", "pages-per-sheet", "orientation", "page-count", "key", "state", "limit", "cursor",
+      "reason", "output",
+      // shop
+      "method", "set", "from", "printer", "hold-by-default", "upload-window", "payment-window",
+      "release-window", "retention"};
+  static const std::vector<std::string> kFlags{"json", "help", "version", "hold", "fit-to-page",
+                                               "force", "wide", "all",
+                                               // shop
+                                               "follow", "printed", "not-printed", "clear"};
   Arguments args;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
@@ -77,6 +77,11 @@ Arguments parseArguments(const std::vector<std::string>& words) {
         throw UsageError("--" + name + " needs a value");
       }
       value = words[++i];
+    }
+    // --set may be given more than once; its values add up ("a=1" and "b=2": "a=1,b=2").
+    if (const auto given = args.options.find(name); name == "set" && given != args.options.end()) {
+      given->second += "," + *value;
+      continue;
     }
     args.options[name] = *value;
   }
