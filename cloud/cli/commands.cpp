@@ -44,13 +44,13 @@ Secrets come from the environment or a file, never from the command line:
 PRINTRELAY_MAX_UPLOAD_BYTES is the cloud's upload limit, checked before an order is made
 (default 209715200). Store keys are pinned in $XDG_CONFIG_HOME/printrelay/known_stores.json.
 
-Shop commands act on --store ID, else on the shopkeeper's only store; ORDER is an order id
-as `shop queue` shows it (its first characters do when they fit one order).
+Shop commands act on --store ID, else on the shopkeeper's only store. ORDER is an
+order id as `shop queue` shows it (its first characters do when they fit one order).
 
 Exit status: 0 done, 1 the cloud or the network refused (the error code is printed, and with
 --json the reason, e.g. tls_verification_failed, connection_refused, wrong_scheme),
-2 bad usage (a malformed pickup code too: nothing was sent), 3 --wait ended without reaching
-STATE (timeout or another final state).
+2 bad usage (a malformed pickup code too: nothing was sent), 3 --wait ended without
+reaching STATE (timeout or another final state).
 )";
 
 /// The column where a command's help starts in --help, and the indent of a usage line's

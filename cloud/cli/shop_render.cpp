@@ -224,13 +224,16 @@ std::string shopOrderDetails(const json& order, const std::string& storeName) {
       const std::string note = publicNote(text(entry, "note"));
       std::string line =
           "  " + formatTime(integer(entry, "at")) + "  " + padded(text(entry, "state"), stateWidth);
-      if (!note.empty() && width(line) + 2 + width(note) <= 80) {
+      const bool beside = !note.empty() && width(line) + 2 + width(note) <= 80;
+      if (beside) {
         line += "  " + note;
-      } else if (!note.empty()) {
-        line += "\n      " + fitted(note, 74);
       }
       while (!line.empty() && line.back() == ' ') {
         line.pop_back();
+      }
+      if (!note.empty() && !beside) {
+        // A note that does not fit beside its state goes on a line of its own below it.
+        line += "\n      " + fitted(note, 74);
       }
       out << line << "\n";
     }
@@ -252,7 +255,7 @@ std::string pricesText(const json& prices) {
   const int exponent = static_cast<int>(integer(prices, "currency_exponent", 2));
   const auto money = [&](std::int64_t minor) { return moneyText(minor, currency, exponent); };
   std::ostringstream out;
-  out << "Prices (net; tax is added on top)                         set with --set KEY=VALUE\n";
+  out << padded("Prices (net; tax is added on top)", 46) << "KEY for --set\n";
   out << priceLine("Currency", currency, "currency");
   out << priceLine("Tax", basisPointsText(integer(prices, "tax_rate_bp")), "tax");
   const json sides = prices.value("per_side_minor", json::object());
@@ -284,8 +287,7 @@ std::string pricesText(const json& prices) {
     out << priceLine("Minimum order", money(integer(prices, "minimum_order_minor")), "minimum");
   }
   const std::string policy = text(prices, "payment_policy");
-  out << priceLine("Payment",
-                   policy == "pay_first" ? "before printing" : "after printing (at the counter)",
+  out << priceLine("Payment", policy == "pay_first" ? "before printing" : "after printing",
                    "payment");
   if (prices.value("updated_at", json()).is_number_integer()) {
     out << "  last changed " << formatTime(integer(prices, "updated_at")) << "\n";
