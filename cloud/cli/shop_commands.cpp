@@ -347,13 +347,14 @@ std::vector<std::string> queueStates(const Arguments& args) {
   }
 }
 
-/// The queue's heading: "Copy Corner: 3 open orders".
+/// The queue's heading: "Copy Corner: 3 open orders", "no orders in printed at Copy Corner".
 std::string queueHeading(const std::string& storeName, const Arguments& args, std::size_t count,
                          bool more) {
   const std::string which = args.option("state").value_or("open");
-  const std::string what = which == "open"  ? "open orders"
-                           : which == "all" ? "orders"
-                                            : "orders in " + which;
+  const std::string noun = count == 1 ? "order" : "orders";
+  const std::string what = which == "open"  ? "open " + noun
+                           : which == "all" ? noun
+                                            : noun + " in " + which;
   if (count == 0) {
     return "no " + what + " at " + storeName + "\n";
   }
@@ -517,7 +518,7 @@ int shopApprove(CloudSession& cloud, const Arguments& args) {
               "order " + id + ": " +
                   (counted.is_number_integer() ? std::to_string(counted.get<int>()) + " pages "
                                                : std::string("page count ")) +
-                  "approved; it is queued to print");
+                  "approved; queued to print");
   return 0;
 }
 
@@ -531,9 +532,9 @@ int shopPaid(CloudSession& cloud, const Arguments& args) {
   const json order = orderPost(shop, id, "paid", {{"method", method}}, "recording the payment");
   const json charge = order.value("charge", json());
   printResult(args, order,
-              "order " + id + ": paid " + (method == "cash" ? "in cash" : "by card") +
-                  (charge.is_object() ? ", " + chargeText(charge) : std::string()) + "; now " +
-                  stateWords(order));
+              "order " + id + ": paid " + (method == "cash" ? "in cash" : "by card") + "; now " +
+                  stateWords(order) +
+                  (charge.is_object() ? "\nprice: " + chargeText(charge) : std::string()));
   return 0;
 }
 
@@ -572,12 +573,16 @@ int shopRelease(CloudSession& cloud, const Arguments& args) {
   std::string who = order.value("customer_email", json()).is_string()
                         ? order["customer_email"].get<std::string>()
                         : order.value("customer_id", "");
+  if (order.value("customer_name", json()).is_string()) {
+    who = order["customer_name"].get<std::string>() + " <" + who + ">";
+  }
   const json doc = order.value("document", json::object());
   const json charge = order.value("charge", json());
-  printResult(args, order,
-              "released: order " + order.value("id", "") + " (" + doc.value("name", "") + ") for " +
-                  who + " is " + stateWords(order) +
-                  (charge.is_object() ? "\nprice: " + chargeText(charge) : std::string()));
+  printResult(
+      args, order,
+      "released: order " + order.value("id", "") + "\ncustomer: " + fitted(who, 70) +
+          "\ndocument: " + fitted(doc.value("name", ""), 70) + "\nnow:      " + stateWords(order) +
+          (charge.is_object() ? "\nprice:    " + fitted(chargeText(charge), 70) : std::string()));
   return 0;
 }
 
@@ -589,7 +594,7 @@ int shopCancel(CloudSession& cloud, const Arguments& args) {
   printResult(args, order,
               "order " + id + " cancelled" +
                   (charge.is_object() && charge.value("payment_state", "") == "refunded"
-                       ? "; the customer's payment is refunded"
+                       ? "; the payment is refunded"
                        : std::string()));
   return 0;
 }
@@ -616,8 +621,8 @@ int shopResolve(CloudSession& cloud, const Arguments& args) {
   const json order =
       orderPost(shop, id, "resolve", {{"printed", printed}}, "recording whether it printed");
   printResult(args, order,
-              "order " + id + ": recorded as " + (printed ? "printed" : "not printed") + "; now " +
-                  stateWords(order));
+              "order " + id + ": recorded as " + (printed ? "printed" : "not printed") +
+                  "\nnow: " + stateWords(order));
   return 0;
 }
 

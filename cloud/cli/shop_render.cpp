@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 namespace printrelay::cli {
 
@@ -81,33 +82,34 @@ std::string customerWords(const json& order) {
   return name.empty() ? text(order, "customer_id") : name;
 }
 
-/// What the shop does next with an order in its state, as the command to type.
-std::string nextStep(const json& order) {
+/// What the shop does next with an order in its state: why, and the command to type (each
+/// within 80 columns as shown); empty when nothing is left to do.
+std::pair<std::string, std::string> nextStep(const json& order) {
   const std::string state = text(order, "state");
   const std::string id = text(order, "id");
   const json charge = order.value("charge", json());
   const bool unpaid = charge.is_object() && text(charge, "payment_state") == "unpaid";
   if (state == "held" && text(order, "hold_reason") == "page_count") {
-    return "the document has more pages than quoted: printrelay shop approve " + id +
-           " (or shop cancel " + id + ")";
+    return {"it has more pages than quoted; print it anyway (or shop cancel):",
+            "printrelay shop approve " + id};
   }
   if (state == "held") {
-    return "ask the customer for the pickup code: printrelay shop release CODE";
+    return {"ask the customer for the pickup code, then:", "printrelay shop release CODE"};
   }
   if (state == "awaiting_payment") {
-    return "when the customer pays here: printrelay shop paid " + id + " --method cash|card";
+    return {"when the customer pays here:", "printrelay shop paid " + id + " --method cash|card"};
   }
   if (state == "outcome_unknown") {
-    return "check the printer's output, then: printrelay shop resolve " + id +
-           " --printed (or --not-printed)";
+    return {"check the printer's output, then (or --not-printed):",
+            "printrelay shop resolve " + id + " --printed"};
   }
-  if ((state == "printed") && unpaid) {
-    return "collect the payment, then: printrelay shop paid " + id + " --method cash|card";
+  if (state == "printed" && unpaid) {
+    return {"collect the payment, then:", "printrelay shop paid " + id + " --method cash|card"};
   }
   if (state == "printed" || state == "failed") {
-    return "to print it again: printrelay shop reprint " + id;
+    return {"to print it again:", "printrelay shop reprint " + id};
   }
-  return "";
+  return {};
 }
 
 /// One line of a price list: the label, the amount and the key that sets it.
@@ -238,8 +240,8 @@ std::string shopOrderDetails(const json& order, const std::string& storeName) {
       out << line << "\n";
     }
   }
-  if (const std::string next = nextStep(order); !next.empty()) {
-    out << "\nNext: " << next << "\n";
+  if (const auto [why, command] = nextStep(order); !command.empty()) {
+    out << "\nNext: " << why << "\n  " << command << "\n";
   }
   // Every line within 80 columns, a long next step included.
   std::istringstream lines(out.str());

@@ -119,7 +119,8 @@ TEST_F(OrderListTest, TheStateFilterIsStateWithStatusItsDeprecatedAlias) {
     const auto reply = request("GET", url, token);
     EXPECT_EQ(reply.status, 200) << url << " " << reply.describe();
     std::vector<std::string> out;
-    for (const auto& order : reply.asJson()["orders"]) {
+    const json page = reply.asJson(); // kept: a range-for over a temporary's member dangles
+    for (const auto& order : page["orders"]) {
       out.push_back(order["id"]);
     }
     return out;
@@ -131,9 +132,9 @@ TEST_F(OrderListTest, TheStateFilterIsStateWithStatusItsDeprecatedAlias) {
     EXPECT_EQ(ids(base + "?state=queued,held", token), (std::vector<std::string>{queued, held}));
     EXPECT_EQ(ids(base + "?status=held", token), ids(base + "?state=held", token));
     EXPECT_TRUE(ids(base + "?state=printed", token).empty());
-    for (const std::string query :
-         {"state=bogus", "state=held,", "state=HELD", "state=", "state=held&state=queued",
-          "state=held&status=held", "state=held%00", "state=" + std::string(5000, 'x')}) {
+    for (const std::string& query : std::vector<std::string>{
+             "state=bogus", "state=held,", "state=HELD", "state=", "state=held&state=queued",
+             "state=held&status=held", "state=held%00", "state=" + std::string(5000, 'x')}) {
       const auto reply = request("GET", base + "?" + query, token);
       EXPECT_EQ(reply.status, 400) << query << " " << reply.describe();
       EXPECT_EQ(reply.errorCode(), "invalid_request") << query;

@@ -39,9 +39,9 @@ TEST_F(ShopReadsTest, AnotherShopsOrderBadIdsAndOtherCallersAreRefused) {
   const auto foreign = request("GET", "/api/v1/shop/orders/" + orderId, otherShopkeeper());
   EXPECT_EQ(foreign.status, 404) << foreign.describe();
   EXPECT_EQ(foreign.errorCode(), "order_not_found");
-  for (const std::string id :
-       {"ord_nope", "ord_" + std::string(32, '0'), "..%2f..%2fetc%2fpasswd", "%00",
-        std::string(300, 'a'), "ord_%27%20OR%201%3D1", orderId + "x"}) {
+  for (const std::string& id : std::vector<std::string>{
+           "ord_nope", "ord_" + std::string(32, '0'), "..%2f..%2fetc%2fpasswd", "%00",
+           std::string(300, 'a'), "ord_%27%20OR%201%3D1", orderId + "x"}) {
     const auto reply = request("GET", "/api/v1/shop/orders/" + id, shopkeeper_);
     EXPECT_EQ(reply.status, 404) << id << " " << reply.describe();
   }
