@@ -56,7 +56,7 @@ const std::vector<OptionSpec> kOptionTable{
     {"pages-per-sheet", "N", S::Print, "1, 2, 4, 6, 9 or 16"},
     {"orientation", "O", S::Print, "portrait, landscape, reverse-landscape or reverse-portrait"},
     {"fit-to-page", "", S::Print, "scale each page to the sheet"},
-    {"store", "ID", S::Command, "the store (quote, send)"},
+    {"store", "ID", S::Command, "the store (quote, send, shop commands)"},
     {"page-count", "N", S::Command, "quote: the number of pages, instead of a FILE"},
     {"hold", "", S::Command, "send: keep the order at the shop until the pickup code is given"},
     {"seal", "local|cloud", S::Command,
@@ -70,12 +70,12 @@ const std::vector<OptionSpec> kOptionTable{
      "store's name"},
     {"wait", "STATE", S::Command, "status: wait until the order reaches STATE"},
     {"timeout", "SECONDS", S::Command, "status --wait: give up after SECONDS (exit 3)"},
-    {"state", "S[,S...]", S::Command, "orders: only orders in these states"},
-    {"limit", "N", S::Command, "orders: at most N orders a page"},
+    {"state", "S[,S...]", S::Command, "orders, shop queue: only orders in these states"},
+    {"limit", "N", S::Command, "orders, shop queue: at most N orders a page"},
     {"cursor", "C", S::Command, "orders: the page after the one that printed C"},
     {"all", "", S::Command, "orders: every page"},
     {"wide", "", S::Command, "orders: full ids"},
-    {"reason", "TEXT", S::Command, "cancel: why, for the shop"},
+    {"reason", "TEXT", S::Command, "cancel, shop cancel, shop reprint: why"},
     {"output", "FILE", S::Command, "receipt: where to write the PDF"},
     {"force", "", S::Command, "receipt: replace FILE"},
     {"key", "KEY_ID", S::Command, "trust-store: the store's new key to accept"},
@@ -86,6 +86,19 @@ const std::vector<OptionSpec> kOptionTable{
     {"lat", "X", S::Command, "stores, admin create-store: latitude in degrees"},
     {"lon", "Y", S::Command, "stores, admin create-store: longitude in degrees"},
     {"role", "ROLE", S::Command, "admin create-user: customer, shopkeeper or admin"},
+    {"method", "cash|card", S::Command, "shop paid: how the customer paid"},
+    {"set", "KEY=VALUE[,...]", S::Command, "shop prices: change prices (repeatable)"},
+    {"from", "FILE", S::Command, "shop prices: put a whole price list (JSON; - reads stdin)"},
+    {"printer", "NAME|none", S::Command, "shop defaults: the printer orders go to"},
+    {"clear", "", S::Command, "shop defaults: start from no defaults"},
+    {"hold-by-default", "yes|no", S::Command, "shop settings: hold every order for its code"},
+    {"upload-window", "D", S::Command, "shop settings: how long an order waits for its document"},
+    {"payment-window", "D", S::Command, "shop settings: how long it waits for its payment"},
+    {"release-window", "D", S::Command, "shop settings: how long it waits for its pickup code"},
+    {"retention", "D", S::Command, "shop settings: how long documents are kept after printing"},
+    {"follow", "", S::Command, "shop queue: redraw the table as orders come and change"},
+    {"printed", "", S::Command, "shop resolve: the order did print"},
+    {"not-printed", "", S::Command, "shop resolve: the order did not print"},
 };
 
 const std::vector<EnvironmentSpec> kEnvironmentTable{
@@ -152,6 +165,11 @@ Arguments parseArguments(const std::vector<std::string>& words) {
         throw UsageError("--" + name + " needs a value");
       }
       value = words[++i];
+    }
+    // --set may be given more than once; its values add up ("a=1" and "b=2": "a=1,b=2").
+    if (const auto given = args.options.find(name); name == "set" && given != args.options.end()) {
+      given->second += "," + *value;
+      continue;
     }
     args.options[name] = *value;
   }

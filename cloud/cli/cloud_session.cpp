@@ -158,6 +158,16 @@ json CloudSession::post(const std::string& path, const std::string& token, const
   return expectJson(result, what, endpoint_);
 }
 
+json CloudSession::put(const std::string& path, const std::string& token, const json& body,
+                       const std::string& what) {
+  auto result = client_->Put(path, headers(token), body.dump(), "application/json");
+  if (shouldRefresh(result, token)) {
+    refreshSession();
+    result = client_->Put(path, headers(token_), body.dump(), "application/json");
+  }
+  return expectJson(result, what, endpoint_);
+}
+
 json CloudSession::expectJson(const httplib::Result& result, const std::string& what,
                               const CloudEndpoint& endpoint) {
   if (!result || result->status < 200 || result->status >= 300) {

@@ -50,6 +50,10 @@ public:
   nlohmann::json post(const std::string& path, const std::string& token, const nlohmann::json& body,
                       const std::string& what);
 
+  /// PUT path with a JSON body.
+  nlohmann::json put(const std::string& path, const std::string& token, const nlohmann::json& body,
+                     const std::string& what);
+
   /// The JSON body of a 2xx answer; throws CloudRequestError (the cloud's code, or
   /// cloud_unreachable explained for `endpoint`) or Error bad_response otherwise.
   static nlohmann::json expectJson(const httplib::Result& result, const std::string& what,

@@ -32,6 +32,20 @@ int cancelOrder(CloudSession& cloud, const Arguments& args);
 int saveReceipt(CloudSession& cloud, const Arguments& args);
 int payOrder(CloudSession& cloud, const Arguments& args);
 
+// shop_commands.cpp
+int shopQueue(CloudSession& cloud, const Arguments& args);
+int shopShow(CloudSession& cloud, const Arguments& args);
+int shopApprove(CloudSession& cloud, const Arguments& args);
+int shopPaid(CloudSession& cloud, const Arguments& args);
+int shopRelease(CloudSession& cloud, const Arguments& args);
+int shopCancel(CloudSession& cloud, const Arguments& args);
+int shopReprint(CloudSession& cloud, const Arguments& args);
+int shopResolve(CloudSession& cloud, const Arguments& args);
+int shopPrices(CloudSession& cloud, const Arguments& args);
+int shopDefaults(CloudSession& cloud, const Arguments& args);
+int shopSettings(CloudSession& cloud, const Arguments& args);
+int shopEnrollCode(CloudSession& cloud, const Arguments& args);
+
 // admin_commands.cpp
 int createStore(CloudSession& cloud, const Arguments& args);
 int createUser(CloudSession& cloud, const Arguments& args);

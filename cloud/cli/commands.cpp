@@ -21,9 +21,13 @@ constexpr std::string_view kUsageTail = R"(
 --token and --admin-token still work but warn: any local user can read a command line.
 Store keys are pinned in $XDG_CONFIG_HOME/printrelay/known_stores.json.
 
+Shop commands act on --store ID, else on the shopkeeper's only store. ORDER is an
+order id as `shop queue` shows it (its first characters do when they fit one order).
+
 Exit status: 0 done, 1 the cloud or the network refused (the error code is printed, and with
 --json the reason, e.g. tls_verification_failed, connection_refused, wrong_scheme),
-2 bad usage, 3 --wait ended without reaching STATE (timeout or another final state).
+2 bad usage (a malformed pickup code too: nothing was sent), 3 --wait ended without
+reaching STATE (timeout or another final state).
 )";
 
 /// The column where an option's or environment variable's help starts in --help.
@@ -93,6 +97,58 @@ const std::vector<Command> kCommandTable{
      payOrder},
     {"trust-store", CommandGroup::Orders, "trust-store STORE_ID --key KEY_ID",
      "accept a store's new key (after send\nrefused a changed one)", trustStoreKey},
+    {"shop queue", CommandGroup::Shop,
+     "shop queue [--store ID] [--state S[,S…]|open|all] [--limit N] [--follow]",
+     "your store's orders (open ones unless\n"
+     "--state says), a table within 80\n"
+     "columns; --follow redraws it as orders\n"
+     "come and change (every 2 s)",
+     shopQueue},
+    {"shop show", CommandGroup::Shop, "shop show ORDER [--store ID]",
+     "one order: customer, document, price\nand payment, history, what to do next", shopShow},
+    {"shop approve", CommandGroup::Shop, "shop approve ORDER [--store ID]",
+     "print an order held because it has\nmore pages than quoted", shopApprove},
+    {"shop paid", CommandGroup::Shop, "shop paid ORDER --method cash|card [--store ID]",
+     "record that the customer paid here", shopPaid},
+    {"shop release", CommandGroup::Shop, "shop release CODE [--store ID]",
+     "print the held order whose pickup code\nthe customer gives (six digits)", shopRelease},
+    {"shop cancel", CommandGroup::Shop, "shop cancel ORDER [--reason TEXT] [--store ID]",
+     "cancel an order before it prints (a\npayment is refunded)", shopCancel},
+    {"shop reprint", CommandGroup::Shop, "shop reprint ORDER [--reason TEXT] [--store ID]",
+     "print a printed or failed order again", shopReprint},
+    {"shop resolve", CommandGroup::Shop, "shop resolve ORDER --printed|--not-printed [--store ID]",
+     "say whether an order whose outcome is\nunknown (the agent lost track) printed", shopResolve},
+    {"shop prices", CommandGroup::Shop,
+     "shop prices [--store ID] [--set KEY=VALUE[,…]] [--from FILE]",
+     "show the price list; --set changes\n"
+     "prices (amounts in the currency, e.g.\n"
+     "bw_page=0.10; keys: currency, tax (%),\n"
+     "bw_page, color_page, bw_page.MEDIA,\n"
+     "color_page.MEDIA, duplex_sheet,\n"
+     "per_copy, minimum (none removes),\n"
+     "payment=print_then_pay|pay_first);\n"
+     "--from FILE puts a whole list (the\n"
+     "API's JSON; - reads standard input)",
+     shopPrices},
+    {"shop defaults", CommandGroup::Shop,
+     "shop defaults [--store ID] [--printer NAME|none] [--copies N] [--sides S]\n"
+     "[--color-mode C] [--media M] [--pages-per-sheet N] [--orientation O]\n"
+     "[--fit-to-page] [--clear]",
+     "show or set the print options orders\n"
+     "get when the customer chose none, and\n"
+     "the printer; --clear starts from none",
+     shopDefaults},
+    {"shop settings", CommandGroup::Shop,
+     "shop settings [--store ID] [--hold-by-default yes|no] [--upload-window D]\n"
+     "[--payment-window D] [--release-window D] [--retention D]",
+     "show or set how long orders wait (D:\n"
+     "90s, 30m, 2h, 7d): for the document and\n"
+     "the payment 5m to 30d, for the pickup\n"
+     "code 1h to 90d; documents are kept 0\n"
+     "to 30d after printing",
+     shopSettings},
+    {"shop enroll-code", CommandGroup::Shop, "shop enroll-code [--store ID]",
+     "a one-time code to enroll the shop's\nPC, and how to use it", shopEnrollCode},
     {"admin create-store", CommandGroup::Admin,
      "admin create-store --name N --address A --lat X --lon Y", "", createStore},
     {"admin create-user", CommandGroup::Admin,
@@ -180,23 +236,35 @@ std::string optionEntries(OptionScope scope) {
   return out;
 }
 
-/// The command the words name: a command of its own ("send"), or "admin" and its subcommand
-/// (the admin group, which needs the operator's token). Throws UsageError.
+/// The subcommands of `group` ("admin", "shop"), comma-separated, in table order.
+std::string subcommandsOf(const std::string& group) {
+  std::string names;
+  for (const auto& command : kCommandTable) {
+    if (command.name.starts_with(group + " ")) {
+      names += (names.empty() ? "" : ", ") + std::string(command.name.substr(group.size() + 1));
+    }
+  }
+  return names;
+}
+
+/// The command the words name: a command of its own ("send"), or a group and its subcommand
+/// ("shop queue"; "admin users", which needs the operator's token). Throws UsageError.
 const Command& commandFor(const std::vector<std::string>& words, const CloudSession& cloud) {
   if (const Command* command = findCommand(words[0])) {
     return *command;
   }
+  const std::string& group = words[0];
   if (words.size() < 2) {
-    throw UsageError("admin needs a subcommand: create-store, enrollment-code, revoke-agent, "
-                     "create-user, users, deactivate-user, assign-shopkeeper");
+    throw UsageError(group + " needs a subcommand: " + subcommandsOf(group));
   }
-  if (cloud.adminToken().empty()) {
+  if (group == "admin" && cloud.adminToken().empty()) {
     throw UsageError("admin commands need the operator token: PRINTRELAY_ADMIN_TOKEN or "
                      "PRINTRELAY_ADMIN_TOKEN_FILE");
   }
-  const Command* command = findCommand(words[0] + " " + words[1]);
+  const Command* command = findCommand(group + " " + words[1]);
   if (command == nullptr) {
-    throw UsageError("unknown admin subcommand '" + words[1] + "'");
+    throw UsageError("unknown " + group + " subcommand '" + words[1] + "' (" +
+                     subcommandsOf(group) + ")");
   }
   return *command;
 }
@@ -285,7 +353,10 @@ int runCli(const std::vector<std::string>& words) {
     return 3;
   } catch (const Error& e) {
     reportError(e, jsonOutput);
-    return e.code() == "invalid_request" || e.code() == "unsupported_option" ? 2 : 1;
+    return e.code() == "invalid_request" || e.code() == "unsupported_option" ||
+                   e.code() == "invalid_pickup_code"
+               ? 2
+               : 1;
   } catch (const std::exception& e) {
     reportError(Error("error", e.what()), jsonOutput);
     return 1;

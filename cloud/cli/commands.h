@@ -9,9 +9,10 @@
 
 namespace printrelay::cli {
 
-/// What a command is about. The admin group's commands are named "admin SUBCOMMAND" and need
-/// the operator's token (--admin-token).
-enum class CommandGroup { Account, Stores, Orders, Admin };
+/// What a command is about. The shop group's commands are named "shop SUBCOMMAND" and are for a
+/// store's shopkeepers; the admin group's are named "admin SUBCOMMAND" and need the operator's
+/// token (PRINTRELAY_ADMIN_TOKEN).
+enum class CommandGroup { Account, Stores, Orders, Shop, Admin };
 
 /// Runs one command with the cloud session and the parsed command line; returns the exit
 /// status (failures are thrown as Error, UsageError or WaitError).

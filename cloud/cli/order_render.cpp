@@ -78,6 +78,8 @@ std::string padded(const std::string& s, std::size_t to) {
   return w >= to ? s : s + std::string(to - w, ' ');
 }
 
+} // namespace
+
 std::string chargeText(const json& charge) {
   const std::string currency = text(charge, "currency");
   const int exponent = static_cast<int>(charge.value("currency_exponent", 2));
@@ -103,8 +105,6 @@ std::string chargeText(const json& charge) {
   }
   return out;
 }
-
-} // namespace
 
 std::string optionWords(const json& options) {
   std::vector<std::string> words;

@@ -24,6 +24,10 @@ std::string moneyText(std::int64_t minor, const std::string& currency, int expon
 /// A quote in one line: "EUR 1.43 (6 sides on 3 sheets × 2 copies, of which tax EUR 0.23)".
 std::string quoteText(const nlohmann::json& quote);
 
+/// An order's charge in one line: "EUR 1.43, not paid yet: EUR 1.43 due", "EUR 1.43, paid
+/// (cash)", "EUR 1.43, refunded EUR 1.43".
+std::string chargeText(const nlohmann::json& charge);
+
 /// A history note without the cloud's internal ids: "leased to agent ag_1f…" reads
 /// "leased to the shop".
 std::string publicNote(const std::string& note);

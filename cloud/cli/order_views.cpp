@@ -37,6 +37,29 @@ void requireSession(CloudSession& cloud, const char* command) {
   }
 }
 
+/// `e`, a 403 forbidden on a customer's route, said for a shopkeeper or an admin (whose
+/// accounts have no orders of their own) with the command that serves them; otherwise `e`.
+[[noreturn]] void rethrowForRole(CloudSession& cloud, const Error& e, const std::string& instead) {
+  if (e.code() == "forbidden") {
+    std::string role;
+    try {
+      role =
+          cloud.get(kApi + "/me", cloud.token(), "asking the cloud who you are").value("role", "");
+    } catch (const Error&) {
+      // the cloud's own answer stands
+    }
+    if (role == "shopkeeper" || role == "admin") {
+      const auto* request = dynamic_cast<const CloudRequestError*>(&e);
+      throw CloudRequestError(e.code(),
+                              "you are signed in as " +
+                                  std::string(role == "admin" ? "an " : "a ") + role +
+                                  ", whose account has no orders of its own; use " + instead,
+                              request ? request->reason() : "");
+    }
+  }
+  throw;
+}
+
 /// The order id the user typed: a whole id as it is, or the start of one (as `orders` shows
 /// it) when exactly one of the user's recent orders starts with it.
 std::string resolveOrderId(CloudSession& cloud, const std::string& typed) {
@@ -46,9 +69,13 @@ std::string resolveOrderId(CloudSession& cloud, const std::string& typed) {
   std::vector<std::string> matches;
   std::string cursor;
   for (int page = 0; page < 10; ++page) {
-    const json reply =
-        cloud.get(kApi + "/orders?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor),
-                  cloud.token(), "finding the order");
+    json reply;
+    try {
+      reply = cloud.get(kApi + "/orders?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                        cloud.token(), "finding the order");
+    } catch (const Error& e) {
+      rethrowForRole(cloud, e, "the shop commands, e.g. printrelay shop show " + typed);
+    }
     for (const auto& o : reply.value("orders", json::array())) {
       if (const std::string id = o.value("id", ""); id.rfind(typed, 0) == 0) {
         matches.push_back(id);
@@ -95,7 +122,12 @@ int showOrder(CloudSession& cloud, const Arguments& args) {
   const long long timeout =
       parseInteger(args.option("timeout").value_or("300"), "--timeout", 0, 7 * 86400);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
-  json order = cloud.get(path, cloud.token(), "fetching the order");
+  json order;
+  try {
+    order = cloud.get(path, cloud.token(), "fetching the order");
+  } catch (const Error& e) {
+    rethrowForRole(cloud, e, "printrelay shop show " + args.words[1]);
+  }
   const StoreNames stores = storeNames(cloud);
   if (wait) {
     std::string shown;
@@ -137,16 +169,20 @@ int listOrders(CloudSession& cloud, const Arguments& args) {
   const long long limit = parseInteger(args.option("limit").value_or("20"), "--limit", 1, 100);
   std::string query = "?limit=" + std::to_string(limit);
   if (auto states = args.option("state")) {
-    query += "&status=" + *states;
+    query += "&state=" + *states;
   }
   std::string cursor = args.option("cursor").value_or("");
   const bool all = args.option("all").has_value();
   json orders = json::array();
   json next = nullptr;
   for (int page = 0; page < 1000; ++page) {
-    const json reply =
-        cloud.get(kApi + "/orders" + query + (cursor.empty() ? "" : "&cursor=" + cursor),
-                  cloud.token(), "listing orders");
+    json reply;
+    try {
+      reply = cloud.get(kApi + "/orders" + query + (cursor.empty() ? "" : "&cursor=" + cursor),
+                        cloud.token(), "listing orders");
+    } catch (const Error& e) {
+      rethrowForRole(cloud, e, "printrelay shop queue (your store's orders)");
+    }
     for (const auto& o : reply.value("orders", json::array())) {
       orders.push_back(o);
     }

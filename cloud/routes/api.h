@@ -102,9 +102,11 @@ public:
   Principal redeemStreamTicket(const HttpRequest& request);
   // shop: shopkeeper (assigned stores), admin
   void listStoreOrders(RequestContext& ctx);
+  void getStoreOrder(RequestContext& ctx);
   void createEnrollmentCode(RequestContext& ctx);
   void getPrintDefaults(RequestContext& ctx);
   void setPrintDefaults(RequestContext& ctx);
+  void getShopPrices(RequestContext& ctx);
   void putStorePrices(RequestContext& ctx);
   void getStoreSettings(RequestContext& ctx);
   void updateStoreSettings(RequestContext& ctx);
@@ -308,6 +310,10 @@ std::int64_t wholeNumberParam(const std::string& name, const std::string& text, 
 /// The order's view with its history, for the reply to a route that read or changed it; Error
 /// "store_corrupt" when the order is missing (the caller found it in the same transaction).
 OrderView existingOrderView(StoreTransaction& tx, const std::string& orderId);
+
+/// Adds the order's customer for the shop: "customer_id", "customer_email" and "customer_name"
+/// (null when the account has none, e.g. a guest of schema version 2, or is gone).
+void addCustomerJson(StoreTransaction& tx, const std::string& customerId, nlohmann::json& order);
 
 /// The user as the API shows it, with the stores a shopkeeper is assigned.
 nlohmann::json userWithStores(StoreTransaction& tx, const UserRecord& user);

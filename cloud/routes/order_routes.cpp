@@ -113,8 +113,21 @@ std::pair<std::int64_t, std::string> decodeCursor(const CursorContext& c,
   return {std::stoll(createdAt), id};
 }
 
-/// The "status" filter: a comma-separated list of order states.
-std::vector<OrderState> statesParam(const std::string& text) {
+/// Every order state's API name, comma-separated, for an error that lists them.
+std::string stateNames() {
+  std::string names;
+  for (int i = 0;; ++i) {
+    const std::string_view name = toString(static_cast<OrderState>(i));
+    if (name.empty()) {
+      return names;
+    }
+    names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+}
+
+/// The "state" filter (`parameter`: "state", or its deprecated alias "status"): a
+/// comma-separated list of order states.
+std::vector<OrderState> statesParam(const std::string& parameter, const std::string& text) {
   std::vector<OrderState> states;
   std::size_t start = 0;
   for (;;) {
@@ -123,9 +136,8 @@ std::vector<OrderState> statesParam(const std::string& text) {
     const auto state = parseOrderState(name);
     if (!state) {
       throw ApiError(400, "invalid_request",
-                     "query parameter 'status' lists an unknown state '" + name.substr(0, 40) +
-                         "' (awaiting_upload, awaiting_payment, held, queued, dispatched, "
-                         "printing, printed, failed, cancelled, expired, outcome_unknown)");
+                     "query parameter '" + parameter + "' lists an unknown state '" +
+                         name.substr(0, 40) + "' (" + stateNames() + ")");
     }
     if (std::find(states.begin(), states.end(), *state) == states.end()) {
       states.push_back(*state);
@@ -458,8 +470,9 @@ json Api::cancelAndRead(std::unique_ptr<StoreTransaction> tx, OrderRecord order,
 void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool forShop) {
   const auto& request = ctx.request;
   for (const auto& [name, value] : request.query) {
-    static const std::vector<std::string> kKnown = {
-        "limit", "cursor", "status", "store_id", "created_after", "created_before", "sort"};
+    static const std::vector<std::string> kKnown = {"limit",          "cursor",   "state",
+                                                    "status",         "store_id", "created_after",
+                                                    "created_before", "sort"};
     if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end() ||
         (forShop && name == "store_id")) {
       throw ApiError(400, "invalid_request",
@@ -490,8 +503,15 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
     }
     query.oldestFirst = *sort == "created_at";
   }
-  if (const auto status = queryParam(request, "status"); status) {
-    query.states = statesParam(*status);
+  // "state" names the field it filters; "status" is its deprecated alias, kept for old clients.
+  const auto state = queryParam(request, "state");
+  const auto status = queryParam(request, "status");
+  if (state && status) {
+    throw ApiError(400, "invalid_request",
+                   "give query parameter 'state' only ('status' is its deprecated alias)");
+  }
+  if (state || status) {
+    query.states = statesParam(state ? "state" : "status", state ? *state : *status);
   }
   constexpr std::int64_t kMaxTime = 999'999'999'999;
   if (const auto after = queryParam(request, "created_after"); after) {
@@ -525,7 +545,7 @@ void Api::replyOrderPage(RequestContext& ctx, const std::string& storeId, bool f
   for (const auto& view : views) {
     json j = render::orderJson(view, false);
     if (forShop) {
-      j["customer_id"] = view.order.customerId;
+      addCustomerJson(*tx, view.order.customerId, j);
     }
     list.push_back(std::move(j));
   }

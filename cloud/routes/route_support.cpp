@@ -143,7 +143,8 @@ bool isSupportedDocumentType(const std::string& mediaType) {
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
          DocumentDirectory& documents, AccountServices accounts)
     : settings_(settings), store_(store), hub_(hub), documents_(documents),
-      accounts_(std::move(accounts)), orderHooks_{settings.leaseSeconds, settings.offerAckSeconds,
+      accounts_(std::move(accounts)), orderHooks_{settings.leaseSeconds,
+                                                  settings.offerAckSeconds,
                                                   [&hub](const std::string& storeId) {
                                                     hub.notify(storeId);
                                                   },
@@ -176,6 +177,13 @@ bool Api::isOnline(StoreTransaction& tx, const std::string& storeId) {
 json Api::storeDetail(StoreTransaction& tx, const StoreRecord& store) {
   return render::storeDetailJson(store, isOnline(tx, store.id), tx.lastAgentContact(store.id),
                                  tx.storePrinters(store.id));
+}
+
+void addCustomerJson(StoreTransaction& tx, const std::string& customerId, json& order) {
+  const auto user = isWellFormedId(customerId) ? tx.findUser(customerId) : std::nullopt;
+  order["customer_id"] = customerId;
+  order["customer_email"] = user && !user->email.empty() ? json(user->email) : json(nullptr);
+  order["customer_name"] = user && !user->name.empty() ? json(user->name) : json(nullptr);
 }
 
 json userWithStores(StoreTransaction& tx, const UserRecord& user) {

@@ -1,6 +1,7 @@
 // Routes under /shop for shopkeepers (their assigned stores) and admins. Store-level: the
 // order queue, enrollment codes, print defaults, prices, lifecycle settings, release by pickup
-// code. Order-level: approving a page count, payment at the counter, cancel, reprint.
+// code. Order-level: one order with its customer, approving a page count, payment at the
+// counter, cancel, reprint.
 #include "cloud/orders/lifecycle.h"
 #include "cloud/orders/order_documents.h"
 #include "cloud/orders/payments.h"
@@ -53,6 +54,17 @@ void Api::listStoreOrders(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
   requireManagedStore(*store_.beginRead(), ctx, storeId);
   replyOrderPage(ctx, storeId, true);
+}
+
+void Api::getStoreOrder(RequestContext& ctx) {
+  auto tx = store_.begin();
+  OrderRecord order = managedOrder(*tx, ctx, ctx.pathParam(0));
+  OrderService orders = orderService(*tx);
+  orders.expireLeases(order.storeId);
+  json reply = render::orderJson(existingOrderView(*tx, order.id), true);
+  addCustomerJson(*tx, order.customerId, reply);
+  orders.commit();
+  replyJson(ctx.response, 200, reply);
 }
 
 void Api::createEnrollmentCode(RequestContext& ctx) {
@@ -132,6 +144,20 @@ void Api::setPrintDefaults(RequestContext& ctx) {
   log::info("store " + storeId + ": print defaults set by " + ctx.principal.subject +
             " (printer '" + printer + "', options " + record.optionsJson + ")");
   replyJson(ctx.response, 200, reply);
+}
+
+void Api::getShopPrices(RequestContext& ctx) {
+  const std::string storeId = ctx.pathParam(0);
+  auto tx = store_.beginRead();
+  requireManagedStore(*tx, ctx, storeId);
+  json prices = render::storePricesJson(tx->findStorePrices(storeId));
+  tx->commit();
+  if (prices.is_null()) {
+    throw ApiError(404, "prices_not_set",
+                   "this store has no price list yet; PUT one to this address");
+  }
+  prices["store_id"] = storeId;
+  replyJson(ctx.response, 200, prices);
 }
 
 void Api::putStorePrices(RequestContext& ctx) {
@@ -240,7 +266,7 @@ void Api::releaseStoreOrder(RequestContext& ctx) {
       releaseWithCode(ctx, storeId, "the shop (" + ctx.principal.subject + ")");
   auto tx = store_.begin();
   json reply = render::orderJson(existingOrderView(*tx, order.id), true);
-  reply["customer_id"] = order.customerId;
+  addCustomerJson(*tx, order.customerId, reply);
   replyJson(ctx.response, 200, reply);
 }
 
@@ -343,7 +369,7 @@ void Api::reprintStoreOrder(RequestContext& ctx) {
   orders.reprint(order, documents_,
                  withReason("reprint asked by the shop (" + ctx.principal.subject + ")", reason));
   json reply = render::orderJson(existingOrderView(*tx, order.id), true);
-  reply["customer_id"] = order.customerId;
+  addCustomerJson(*tx, order.customerId, reply);
   orders.commit();
   log::info("order " + order.id + " queued again for a reprint by " + ctx.principal.subject);
   replyJson(ctx.response, 200, reply);

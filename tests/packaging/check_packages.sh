@@ -34,7 +34,8 @@ for pkg in printrelay-agent printrelay-cloud; do
         "./usr/share/bash-completion/completions/printrelayctl") ;;
     printrelay-cloud)
       extra=("./usr/bin/printrelay" "./usr/share/man/man8/printrelay-cloud.8.gz"
-        "./usr/share/man/man1/printrelay.1.gz") ;;
+        "./usr/share/man/man1/printrelay.1.gz"
+        "./usr/share/bash-completion/completions/printrelay") ;;
   esac
   for expected in "${extra[@]}"; do
     grep -qxF "$expected" "$work/$pkg.files" || fail "$pkg lacks $expected"

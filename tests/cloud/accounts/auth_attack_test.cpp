@@ -293,6 +293,7 @@ TEST_F(AuthAttackTest, ShopkeeperCannotTouchAnotherStoresQueue) {
       {"approvePages", {"{}", 409}},                               // not held for a page count
       {"resolveStoreOrder", {R"({"printed":true})", 409}},         // not outcome_unknown
       {"markOrderPaid", {R"({"method":"cash"})", 409}},            // no prices, so no charge to pay
+      {"getShopPrices", {"{}", 404}}, // prices_not_set: the store has no list yet
       {"putStorePrices",
        {R"({"currency":"EUR","per_side_minor":{"monochrome":{"default":10},"color":{"default":50}}})",
         200}},

@@ -56,7 +56,7 @@ TEST_F(OrderListTest, PagesCoverEveryOrderOnceEvenWithEqualTimes) {
   EXPECT_TRUE(all["next_cursor"].is_null());
 }
 
-TEST_F(OrderListTest, FiltersByStatusStoreAndDates) {
+TEST_F(OrderListTest, FiltersByStateStoreAndDates) {
   const std::int64_t t0 = clock_.now();
   const std::string waiting = newOrder();
   clock_.advance(100);
@@ -107,6 +107,65 @@ TEST_F(OrderListTest, FiltersByStatusStoreAndDates) {
   EXPECT_EQ(page["store_id"], storeId_);
   EXPECT_TRUE(page["orders"][0].contains("customer_id"));
   EXPECT_TRUE(page["next_cursor"].is_string());
+}
+
+TEST_F(OrderListTest, TheStateFilterIsStateWithStatusItsDeprecatedAlias) {
+  const std::string held = newOrder(true);
+  uploadTo(held);
+  clock_.advance(10);
+  const std::string queued = newOrder(false);
+  uploadTo(queued);
+  const auto ids = [&](const std::string& url, const std::string& token) {
+    const auto reply = request("GET", url, token);
+    EXPECT_EQ(reply.status, 200) << url << " " << reply.describe();
+    std::vector<std::string> out;
+    const json page = reply.asJson(); // kept: a range-for over a temporary's member dangles
+    for (const auto& order : page["orders"]) {
+      out.push_back(order["id"]);
+    }
+    return out;
+  };
+  const std::string shop = "/api/v1/shop/stores/" + storeId_ + "/orders";
+  for (const std::string& base : {std::string("/api/v1/orders"), shop}) {
+    const std::string& token = base == shop ? shopkeeper_ : customer_;
+    EXPECT_EQ(ids(base + "?state=held", token), (std::vector<std::string>{held}));
+    EXPECT_EQ(ids(base + "?state=queued,held", token), (std::vector<std::string>{queued, held}));
+    EXPECT_EQ(ids(base + "?status=held", token), ids(base + "?state=held", token));
+    EXPECT_TRUE(ids(base + "?state=printed", token).empty());
+    for (const std::string& query : std::vector<std::string>{
+             "state=bogus", "state=held,", "state=HELD", "state=", "state=held&state=queued",
+             "state=held&status=held", "state=held%00", "state=" + std::string(5000, 'x')}) {
+      const auto reply = request("GET", base + "?" + query, token);
+      EXPECT_EQ(reply.status, 400) << query << " " << reply.describe();
+      EXPECT_EQ(reply.errorCode(), "invalid_request") << query;
+    }
+    // The error names the parameter given and every state there is.
+    const auto unknown = request("GET", base + "?state=bogus", token).asJson();
+    const std::string message = unknown["error"]["message"];
+    EXPECT_NE(message.find("'state' lists an unknown state 'bogus'"), std::string::npos) << message;
+    EXPECT_NE(message.find("awaiting_upload, awaiting_payment"), std::string::npos) << message;
+    EXPECT_NE(request("GET", base + "?status=bogus", token)
+                  .asJson()["error"]["message"]
+                  .get<std::string>()
+                  .find("'status' lists"),
+              std::string::npos);
+  }
+}
+
+TEST_F(OrderListTest, TheShopsListCarriesTheCustomersAddressAndName) {
+  const auto customer = signedInCustomer();
+  const std::string orderId = newOrder(true, customer.accessToken);
+  const json page =
+      request("GET", "/api/v1/shop/stores/" + storeId_ + "/orders", shopkeeper_).asJson();
+  ASSERT_EQ(page["orders"].size(), 1u) << page.dump();
+  const json& order = page["orders"][0];
+  EXPECT_EQ(order["id"], orderId);
+  EXPECT_EQ(order["customer_id"], customer.user["id"]);
+  EXPECT_EQ(order["customer_email"], customer.email);
+  EXPECT_EQ(order["customer_name"], "Test customer");
+  // A customer's own list does not name them.
+  const json own = request("GET", "/api/v1/orders", customer.accessToken).asJson();
+  EXPECT_FALSE(own["orders"][0].contains("customer_email"));
 }
 
 TEST_F(OrderListTest, HostileQueriesAreRefused) {
