@@ -246,7 +246,7 @@ void CloudClient::acknowledgeOffer(const std::string& jobId, const std::string& 
   auto result =
       client_->Post(jobPath(jobId, "/ack"), headersWith(credential_), body, "application/json");
   if (!result) {
-    throw unreachable(result, what);
+    throw unreachable(result, what, endpoint_);
   }
   if (result->status < 200 || result->status >= 300) {
     throw cloudErrorFor(result->status, result->body, what);

@@ -143,14 +143,13 @@ bool isSupportedDocumentType(const std::string& mediaType) {
 Api::Api(const CloudSettings& settings, Store& store, DispatchHub& hub,
          DocumentDirectory& documents, AccountServices accounts)
     : settings_(settings), store_(store), hub_(hub), documents_(documents),
-      accounts_(std::move(accounts)), orderHooks_{settings.leaseSeconds,
-                                                  settings.offerAckSeconds,
-                                                  [&hub](const std::string& storeId) {
-                                                    hub.notify(storeId);
-                                                  },
-                                                  accounts_.mailQueued,
-                                                  !settings.paymentWebhookSecret.empty(),
-                                                  {}},
+      accounts_(std::move(accounts)),
+      orderHooks_{.leaseSeconds = settings.leaseSeconds,
+                  .offerAckSeconds = settings.offerAckSeconds,
+                  .jobQueued = [&hub](const std::string& storeId) { hub.notify(storeId); },
+                  .mailQueued = accounts_.mailQueued,
+                  .onlinePayment = !settings.paymentWebhookSecret.empty(),
+                  .orderChanged = {}},
       loginFailuresByAccount_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAccount,
                               settings.clock),
       loginFailuresByAddress_(settings.loginThrottleWindowSeconds, settings.loginFailuresPerAddress,

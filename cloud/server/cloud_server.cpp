@@ -284,13 +284,15 @@ int CloudServer::bind() {
                          return readers->tryPost(std::move(task));
                        }});
   worker_->setOrderHooks(
-      OrderServiceHooks{settings_.leaseSeconds,
-                        [this](const std::string& storeId) { hub_.notify(storeId); },
-                        {},
-                        !settings_.paymentWebhookSecret.empty(),
-                        [this](const OrderRecord& order) {
-                          feed_.orderChanged(order.id, order.storeId, order.customerId);
-                        }});
+      OrderServiceHooks{.leaseSeconds = settings_.leaseSeconds,
+                        .offerAckSeconds = settings_.offerAckSeconds,
+                        .jobQueued = [this](const std::string& storeId) { hub_.notify(storeId); },
+                        .mailQueued = {},
+                        .onlinePayment = !settings_.paymentWebhookSecret.empty(),
+                        .orderChanged =
+                            [this](const OrderRecord& order) {
+                              feed_.orderChanged(order.id, order.storeId, order.customerId);
+                            }});
   worker_->setAgentPresence(presence_.get());
   worker_->start();
   // Requests that came before this point were answered 503 "starting".
