@@ -5,6 +5,7 @@
 #include "cloud/http/exchange.h"
 #include "cloud/http/server_core.h"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -164,6 +165,34 @@ private:
       }
     }
     clearDeadline();
+    co_await lingeringClose();
+  }
+
+  // Closes after the last answer without losing it (RFC 9112 section 9.6): a client may still be
+  // sending a body the server refused, and closing a socket with unread bytes sends a reset
+  // that can destroy the answer before the client reads it. So the sending side is shut first
+  // and what still arrives is read and dropped, for at most kLingerTime and kLingerBytes.
+  asio::awaitable<void> lingeringClose() {
+    static constexpr auto kLingerTime = std::chrono::seconds(2);
+    static constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+    boost::system::error_code ec;
+    if (!socket().is_open()) {
+      co_return;
+    }
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!ec) {
+      setDeadlineIn(kLingerTime); // closes the socket, which ends the read below
+      std::array<char, 16 * 1024> scratch{};
+      std::size_t dropped = 0;
+      while (dropped < kLingerBytes) {
+        auto [readError, n] = co_await socket().async_read_some(asio::buffer(scratch), kAwait);
+        if (readError) {
+          break;
+        }
+        dropped += n;
+      }
+      clearDeadline();
+    }
     closeSocket();
   }
 
