@@ -99,7 +99,8 @@ void Api::setPrintDefaults(RequestContext& ctx) {
   const std::string storeId = ctx.pathParam(0);
   const json body = parseJsonObject(ctx.body.readAll(kMaxJsonBody));
   rejectUnknownFields(body, {"printer", "options"});
-  const std::string printer = optionalString(body, "printer", kMaxPrinterName);
+  const std::string printer =
+      nameField(body, "printer", kMaxPrinterName, NameRule::Refuse, /*required=*/false);
   json options = json::object();
   if (const auto it = body.find("options"); it != body.end() && !it->is_null()) {
     if (!it->is_object()) {
@@ -237,10 +238,8 @@ OrderRecord Api::releaseWithCode(RequestContext& ctx, const std::string& storeId
   // Six digits are a million codes: a store gets a few wrong guesses per window, no more.
   const std::string key = "store:" + storeId;
   if (pickupFailuresByStore_.exhausted(key)) {
-    ctx.response.setHeader("Retry-After", std::to_string(std::max<std::int64_t>(
-                                              1, pickupFailuresByStore_.retryAfter(key))));
-    throw ApiError(429, "too_many_attempts",
-                   "too many wrong pickup codes for this store; try again later");
+    throw ApiError::throttled("too_many_attempts", "too many wrong pickup codes for this store",
+                              pickupFailuresByStore_.retryAfter(key));
   }
   auto tx = store_.begin();
   OrderService orders = orderService(*tx);

@@ -134,6 +134,11 @@ TEST_F(LifecycleTest, GuessingPickupCodesIsRateLimitedPerStore) {
   const auto retry = limited.headers.find("Retry-After");
   ASSERT_NE(retry, limited.headers.end());
   EXPECT_EQ(retry->second, std::to_string(Api::kPickupFailureWindowSeconds));
+  // The body says how long too, in seconds and in words.
+  EXPECT_EQ(limited.asJson()["error"]["retry_after"], Api::kPickupFailureWindowSeconds);
+  EXPECT_NE(limited.asJson()["error"]["message"].get<std::string>().find("try again in"),
+            std::string::npos)
+      << limited.describe();
   // Even the right code waits: otherwise the limit would only slow a brute force down.
   EXPECT_EQ(post(releasePath(), shopkeeper_, {{"pickup_code", code}}).status, 429);
   EXPECT_EQ(request("POST", "/api/v1/agent/release", agent_.credential,

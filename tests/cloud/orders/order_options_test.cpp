@@ -186,7 +186,9 @@ TEST_F(OrderDocumentsTest, ShopDefaultsAreCheckedAndOnlyTheStoresShopSetsThem) {
   EXPECT_EQ(put({{"options", {{"page-ranges", "1"}}}}, shop).errorCode(), "invalid_request");
   EXPECT_EQ(put({{"options", "media=A4"}}, shop).errorCode(), "invalid_request");
   EXPECT_EQ(put({{"printer", 7}}, shop).errorCode(), "invalid_request");
-  EXPECT_EQ(put({{"printer", "Front\nX"}}, shop).errorCode(), "invalid_request");
+  // A printer's name follows the name rule (common/util/names.h): no controls, no bidi.
+  EXPECT_EQ(put({{"printer", "Front\nX"}}, shop).errorCode(), "invalid_name");
+  EXPECT_EQ(put({{"printer", "Front\u202eX"}}, shop).errorCode(), "invalid_name");
   EXPECT_EQ(put({{"default_printer", "Front"}}, shop).errorCode(), "invalid_request");
   EXPECT_EQ(request("PUT", path, shop, "{\"printer\":").errorCode(), "malformed_json");
 
