@@ -107,11 +107,15 @@ protocol::EnrollResponse CloudClient::enroll(const protocol::EnrollRequest& requ
   }
 }
 
+/// How long after the long-poll's wait the agent gives up on the answer.
+constexpr int kPollAnswerMarginSeconds = 5;
+
 std::vector<protocol::JobOffer> CloudClient::pollJobs(int waitSeconds) {
   const std::string what = "polling for jobs";
-  // The cloud holds the request up to waitSeconds; allow for that plus a margin (kept well
-  // under the service watchdog's 60 s).
-  pollClient_->set_read_timeout(std::chrono::seconds(waitSeconds + 15));
+  // The cloud holds the request up to waitSeconds and answers then; a few seconds more is ample
+  // for the answer to travel. A link that swallows packets (a black hole) is noticed that soon,
+  // not 15 s later, and the agent reconnects (kept well under the service watchdog's 60 s).
+  pollClient_->set_read_timeout(std::chrono::seconds(waitSeconds + kPollAnswerMarginSeconds));
   auto result = pollClient_->Get(std::string(protocol::kApiPrefix) +
                                      "/agent/jobs?wait=" + std::to_string(waitSeconds),
                                  headersWith(credential_));
