@@ -6,6 +6,8 @@
 #include "cloud/cli/cli_args.h"
 #include "cloud/cli/cloud_session.h"
 
+#include <nlohmann/json.hpp>
+
 namespace printrelay::cli {
 
 // account_commands.cpp
@@ -21,6 +23,10 @@ int changePassword(CloudSession& cloud, const Arguments& args);
 int listStores(CloudSession& cloud, const Arguments& args);
 
 // order_commands.cpp
+/// The print options the command line gives (--copies, --media, …) set over `options`,
+/// checked here before anything is sent (UsageError).
+nlohmann::json printOptionsFrom(const Arguments& args,
+                                nlohmann::json options = nlohmann::json::object());
 int quotePrice(CloudSession& cloud, const Arguments& args);
 int sendDocument(CloudSession& cloud, const Arguments& args);
 int trustStoreKey(CloudSession& cloud, const Arguments& args);

@@ -34,41 +34,6 @@ std::pair<long long, std::string> uploadLimit(CloudSession& cloud) {
   return {kDefaultMaxUploadBytes, "the default limit"};
 }
 
-/// The print options the command line gives, checked here before anything is sent.
-json printOptionsFrom(const Arguments& args) {
-  json options = json::object();
-  if (auto v = args.option("copies")) {
-    options["copies"] = parseInteger(*v, "--copies", 1, 999);
-  }
-  if (auto v = args.option("media")) {
-    options["media"] = *v;
-  }
-  if (auto v = args.option("sides")) {
-    options["sides"] = *v;
-  }
-  if (auto v = args.option("color-mode")) {
-    options["print-color-mode"] = *v;
-  }
-  if (auto v = args.option("pages")) {
-    options["page-ranges"] = *v;
-  }
-  if (auto v = args.option("pages-per-sheet")) {
-    options["number-up"] = parseInteger(*v, "--pages-per-sheet", 1, 16);
-  }
-  if (auto v = args.option("orientation")) {
-    options["orientation-requested"] = *v;
-  }
-  if (args.option("fit-to-page")) {
-    options["fit-to-page"] = true;
-  }
-  try {
-    options.get<protocol::PrintOptions>();
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
-  return options;
-}
-
 /// The store's quote for `pages` pages with `options`, or null when it published no prices.
 json quoteFor(CloudSession& cloud, const std::string& storeId, int pages, const json& options) {
   try {
@@ -136,6 +101,39 @@ void cancelUnsent(CloudSession& cloud, const std::string& orderId) {
 }
 
 } // namespace
+
+json printOptionsFrom(const Arguments& args, json options) {
+  if (auto v = args.option("copies")) {
+    options["copies"] = parseInteger(*v, "--copies", 1, 999);
+  }
+  if (auto v = args.option("media")) {
+    options["media"] = *v;
+  }
+  if (auto v = args.option("sides")) {
+    options["sides"] = *v;
+  }
+  if (auto v = args.option("color-mode")) {
+    options["print-color-mode"] = *v;
+  }
+  if (auto v = args.option("pages")) {
+    options["page-ranges"] = *v;
+  }
+  if (auto v = args.option("pages-per-sheet")) {
+    options["number-up"] = parseInteger(*v, "--pages-per-sheet", 1, 16);
+  }
+  if (auto v = args.option("orientation")) {
+    options["orientation-requested"] = *v;
+  }
+  if (args.option("fit-to-page")) {
+    options["fit-to-page"] = true;
+  }
+  try {
+    options.get<protocol::PrintOptions>();
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  return options;
+}
 
 int quotePrice(CloudSession& cloud, const Arguments& args) {
   const std::string storeId = args.required("store");

@@ -11,6 +11,24 @@ namespace printrelay::cli {
 
 using nlohmann::json;
 
+std::int64_t integer(const json& object, const char* key, std::int64_t fallback) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
+std::size_t width(const std::string& s) {
+  std::size_t n = 0;
+  for (const char c : s) {
+    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return n;
+}
+
+std::string padded(const std::string& s, std::size_t to) {
+  const std::size_t w = width(s);
+  return w >= to ? s : s + std::string(to - w, ' ');
+}
+
 namespace {
 
 /// The width of a standard terminal, which order details and tables keep to.
@@ -57,25 +75,6 @@ std::string valueWords(const std::string& value) {
 std::string text(const json& object, const char* key) {
   const auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::int64_t integer(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-/// The number of characters (UTF-8 code points) of `s`.
-std::size_t width(const std::string& s) {
-  std::size_t n = 0;
-  for (const char c : s) {
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
-
-std::string padded(const std::string& s, std::size_t to) {
-  const std::size_t w = width(s);
-  return w >= to ? s : s + std::string(to - w, ' ');
 }
 
 } // namespace

@@ -18,6 +18,13 @@ using StoreNames = std::map<std::string, std::string>;
 /// all read "1 copy, one-sided, black and white".
 std::string optionWords(const nlohmann::json& options);
 
+/// The whole number at `key` of `object`; `fallback` when it is absent or not one.
+std::int64_t integer(const nlohmann::json& object, const char* key, std::int64_t fallback = 0);
+/// The number of characters (UTF-8 code points) of `s`, as a terminal's columns.
+std::size_t width(const std::string& s);
+/// `s` padded with spaces to `to` characters.
+std::string padded(const std::string& s, std::size_t to);
+
 /// An amount in minor units for people: "EUR 1.43", "JPY 120".
 std::string moneyText(std::int64_t minor, const std::string& currency, int exponent);
 

@@ -370,39 +370,10 @@ std::string nowText() {
 
 /// Print options for the store's defaults from the command line, checked here.
 json defaultOptionsFrom(const Arguments& args, json options) {
-  if (!options.is_object()) {
-    options = json::object();
-  }
-  if (auto v = args.option("copies")) {
-    options["copies"] = parseInteger(*v, "--copies", 1, 999);
-  }
-  if (auto v = args.option("media")) {
-    options["media"] = *v;
-  }
-  if (auto v = args.option("sides")) {
-    options["sides"] = *v;
-  }
-  if (auto v = args.option("color-mode")) {
-    options["print-color-mode"] = *v;
-  }
-  if (auto v = args.option("pages-per-sheet")) {
-    options["number-up"] = parseInteger(*v, "--pages-per-sheet", 1, 16);
-  }
-  if (auto v = args.option("orientation")) {
-    options["orientation-requested"] = *v;
-  }
-  if (args.option("fit-to-page")) {
-    options["fit-to-page"] = true;
-  }
   if (args.option("pages")) {
     throw UsageError("--pages depends on each document and cannot be a shop default");
   }
-  try {
-    options.get<protocol::PrintOptions>();
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
-  return options;
+  return printOptionsFrom(args, options.is_object() ? std::move(options) : json::object());
 }
 
 /// A duration option checked against its range, in seconds.

@@ -25,25 +25,6 @@ std::string text(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-std::int64_t integer(const json& object, const char* key, std::int64_t fallback = 0) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
-}
-
-/// The number of characters (UTF-8 code points) of `s`.
-std::size_t width(const std::string& s) {
-  std::size_t n = 0;
-  for (const char c : s) {
-    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  }
-  return n;
-}
-
-std::string padded(const std::string& s, std::size_t to) {
-  const std::size_t w = width(s);
-  return w >= to ? s : s + std::string(to - w, ' ');
-}
-
 std::string rightAligned(const std::string& s, std::size_t to) {
   const std::size_t w = width(s);
   return w >= to ? s : std::string(to - w, ' ') + s;
