@@ -170,8 +170,13 @@ std::string publicNote(const std::string& note) {
   static const std::regex kLease(R"(\s*\(lease until [^)]*\))");
   static const std::regex kAgent(R"((by )?agent ag_[0-9a-f]+)");
   static const std::regex kIds(R"(\s*\b(lease|job|ses)_[0-9a-f]{8,})");
+  // The shop's staff act as the shop: "by the shop (usr_…)", "… by usr_…".
+  static const std::regex kStaffInParens(R"(\s*\(usr_[0-9a-f]{8,}\))");
+  static const std::regex kByStaff(R"(\bby usr_[0-9a-f]{8,})");
   std::string out = std::regex_replace(note, kLease, "");
   out = std::regex_replace(out, kAgent, "$1the shop");
+  out = std::regex_replace(out, kStaffInParens, "");
+  out = std::regex_replace(out, kByStaff, "by the shop");
   return std::regex_replace(out, kIds, "");
 }
 

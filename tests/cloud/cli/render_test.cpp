@@ -44,6 +44,11 @@ TEST(CliRender, HistoryNotesHideTheCloudsIds) {
   EXPECT_EQ(publicNote("handed to agent ag_0123456789abcdef (lease until 1790000000)"),
             "handed to the shop");
   EXPECT_EQ(publicNote("sealed document received"), "sealed document received");
+  // The shop's staff are the shop: no internal user ids.
+  EXPECT_EQ(publicNote("cancelled by the shop (usr_0123456789abcdef): out of toner"),
+            "cancelled by the shop: out of toner");
+  EXPECT_EQ(publicNote("queued again for a reprint by usr_0123456789abcdef"),
+            "queued again for a reprint by the shop");
 }
 
 json heldOrder() {
