@@ -235,27 +235,37 @@ std::string orderDetails(const json& order, const StoreNames& stores) {
   } else if (!code.empty()) {
     row("Pickup", spacedCode(code));
   }
-  const json history = order.value("history", json::array());
-  if (!history.empty()) {
-    out << "History\n";
-    std::size_t stateWidth = 0;
-    for (const auto& entry : history) {
-      stateWidth = std::max(stateWidth, width(text(entry, "state")));
-    }
-    for (const auto& entry : history) {
-      const std::string note = publicNote(text(entry, "note"));
-      std::string line =
-          "  " + formatTime(integer(entry, "at")) + "  " + padded(text(entry, "state"), stateWidth);
-      // A note that does not fit beside its state goes on a line of its own below it.
-      if (!note.empty() && width(line) + 2 + width(note) <= kLineWidth) {
-        line += "  " + note;
-      } else if (!note.empty()) {
-        line += "\n      " + fitted(note, kLineWidth - 6);
-      }
-      out << line << "\n";
-    }
-  }
+  out << historyText(order.value("history", json::array()));
   return out.str();
+}
+
+std::string historyText(const json& history) {
+  if (!history.is_array() || history.empty()) {
+    return {};
+  }
+  std::string out = "History\n";
+  std::size_t stateWidth = 0;
+  for (const auto& entry : history) {
+    stateWidth = std::max(stateWidth, width(text(entry, "state")));
+  }
+  for (const auto& entry : history) {
+    const std::string note = publicNote(text(entry, "note"));
+    std::string line =
+        "  " + formatTime(integer(entry, "at")) + "  " + padded(text(entry, "state"), stateWidth);
+    const bool beside = !note.empty() && width(line) + 2 + width(note) <= kLineWidth;
+    if (beside) {
+      line += "  " + note;
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    if (!note.empty() && !beside) {
+      // A note that does not fit beside its state goes on a line of its own below it.
+      line += "\n      " + fitted(note, kLineWidth - 6);
+    }
+    out += line + "\n";
+  }
+  return out;
 }
 
 std::string fitted(const std::string& s, std::size_t maxWidth) {

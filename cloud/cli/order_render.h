@@ -57,4 +57,8 @@ std::string ordersTable(const nlohmann::json& orders, const StoreNames& stores, 
 /// `text` cut to `width` characters (UTF-8 aware), ending in "…" when it was longer.
 std::string fitted(const std::string& text, std::size_t width);
 
+/// An order's history as "History" and one line per change (time, state, the note in public
+/// words beside it, or below it when it does not fit 80 columns); empty without history.
+std::string historyText(const nlohmann::json& history);
+
 } // namespace printrelay::cli

@@ -196,31 +196,7 @@ std::string shopOrderDetails(const json& order, const std::string& storeName) {
   if (order.value("expires_at", json()).is_number_integer()) {
     row("Expires", formatTime(integer(order, "expires_at")));
   }
-  const json history = order.value("history", json::array());
-  if (history.is_array() && !history.empty()) {
-    out << "History\n";
-    std::size_t stateWidth = 0;
-    for (const auto& entry : history) {
-      stateWidth = std::max(stateWidth, width(text(entry, "state")));
-    }
-    for (const auto& entry : history) {
-      const std::string note = publicNote(text(entry, "note"));
-      std::string line =
-          "  " + formatTime(integer(entry, "at")) + "  " + padded(text(entry, "state"), stateWidth);
-      const bool beside = !note.empty() && width(line) + 2 + width(note) <= 80;
-      if (beside) {
-        line += "  " + note;
-      }
-      while (!line.empty() && line.back() == ' ') {
-        line.pop_back();
-      }
-      if (!note.empty() && !beside) {
-        // A note that does not fit beside its state goes on a line of its own below it.
-        line += "\n      " + fitted(note, 74);
-      }
-      out << line << "\n";
-    }
-  }
+  out << historyText(order.value("history", json::array()));
   if (const auto [why, command] = nextStep(order); !command.empty()) {
     out << "\nNext: " << why << "\n  " << command << "\n";
   }
